@@ -1,0 +1,137 @@
+// Package callerid turns a caller's phone number into a caller key: a
+// versioned keyed hash that lets the hotline recognise a returning caller
+// without ever storing the number.
+//
+// Why a keyed hash and not a salted one: Mali's numbers are 8 digits, so the
+// whole national space is 10^8 values, and far fewer are in use (mobiles
+// start 5, 6, 7, 8 or 9). Anyone holding a database with plain or salted
+// SHA-256 hashes, salt included, can hash every possible number in minutes
+// on a laptop and read the callers back. An HMAC-SHA256 key of 32 random
+// bytes, kept in the keys directory and never in the database or its
+// backups, makes that search impossible without the key. Deleting a key
+// version unlinks every case made with it for good.
+//
+// The raw number lives only in the arguments of this package's functions,
+// for the length of one request. This package must never log a number,
+// return it inside an error, or write it anywhere.
+package callerid
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/numerovert/hotline/keystore"
+)
+
+// Purpose names the caller-key secrets in the keys directory.
+const Purpose = "callerid"
+
+// Keyring hashes numbers with every caller-key version it holds. It is safe
+// for concurrent use.
+type Keyring struct {
+	versions []version // newest first
+}
+
+type version struct {
+	name   string
+	secret []byte
+}
+
+// Load reads every caller-key version from dir, creating k1 when there is
+// none. created reports whether a key was made now.
+func Load(dir keystore.Dir) (kr *Keyring, created bool, err error) {
+	names, created, err := dir.Ensure(Purpose)
+	if err != nil {
+		return nil, false, fmt.Errorf("callerid: %w", err)
+	}
+	kr = &Keyring{}
+	for _, name := range slices.Backward(names) {
+		secret, err := dir.Read(Purpose, name)
+		if err != nil {
+			return nil, false, fmt.Errorf("callerid: %w", err)
+		}
+		kr.versions = append(kr.versions, version{name: name, secret: secret})
+	}
+	return kr, created, nil
+}
+
+// New builds a keyring from secrets, newest last, named k1, k2, … It is for
+// tests and tools; the server uses Load.
+func New(secrets ...[]byte) *Keyring {
+	kr := &Keyring{}
+	for i, s := range secrets {
+		kr.versions = append([]version{{name: fmt.Sprintf("k%d", i+1), secret: s}}, kr.versions...)
+	}
+	return kr
+}
+
+// Key returns the caller key for raw under the newest key version, written
+// "k1:<base64url>". region is the ISO 3166 country of the channel ("ML"),
+// used when raw carries no country code.
+func (kr *Keyring) Key(raw, region string) string {
+	return kr.versions[0].key(Normalize(raw, region))
+}
+
+// Keys returns the caller keys for raw under every version held, newest
+// first, so that lookups still find cases made before a rotation.
+func (kr *Keyring) Keys(raw, region string) []string {
+	n := Normalize(raw, region)
+	out := make([]string, len(kr.versions))
+	for i, v := range kr.versions {
+		out[i] = v.key(n)
+	}
+	return out
+}
+
+func (v version) key(normalized string) string {
+	mac := hmac.New(sha256.New, v.secret)
+	mac.Write([]byte(normalized))
+	return v.name + ":" + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// Normalize returns raw in E.164 form when libphonenumber can parse it,
+// trying region for national numbers and a missing "+" for international
+// ones. A number that will not parse is still accepted: it is reduced to its
+// digits, so that the same caller always gets the same key and nobody is
+// ever refused.
+func Normalize(raw, region string) string {
+	raw = strings.TrimSpace(raw)
+	candidates := []string{raw}
+	if d := digits(raw); d != "" && !strings.HasPrefix(raw, "+") && !strings.HasPrefix(raw, "00") {
+		candidates = append(candidates, "+"+d)
+	}
+	var possible string
+	for _, c := range candidates {
+		num, err := phonenumbers.Parse(c, region)
+		if err != nil {
+			continue
+		}
+		e164 := phonenumbers.Format(num, phonenumbers.E164)
+		if phonenumbers.IsValidNumber(num) {
+			return e164
+		}
+		if possible == "" && phonenumbers.IsPossibleNumber(num) {
+			possible = e164
+		}
+	}
+	if possible != "" {
+		return possible
+	}
+	return "digits:" + digits(raw)
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
