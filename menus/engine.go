@@ -1,0 +1,695 @@
+package menus
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/numerovert/hotline/menus/gsm7"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Keys a caller types besides item numbers. Items on a page are numbered
+// from 1 and a page holds at most MaxPageItems, so these never collide.
+const (
+	KeyBack = "0" // go back one question (not on the language or end screen)
+	KeyPrev = "8" // previous page of a long list
+	KeyNext = "9" // next page of a long list
+	KeySkip = "1" // on a free-text screen: give no detail (the detail is optional)
+
+	// MaxPageItems bounds the items of one page, so that a voice menu can
+	// reuse the paging with keys 1-9.
+	MaxPageItems = 7
+)
+
+// Screen is what the caller sees (or hears) next, already localised.
+type Screen struct {
+	Lang     string
+	Node     string
+	Notice   string   // localised one-liner, e.g. "Choix invalide." ("" when none)
+	Prompt   string   // localised text (placeholders such as {reference} already filled)
+	Options  []Option // in display order
+	FreeText bool     // the screen expects free text rather than a key
+	End      bool     // final screen: the session closes
+}
+
+// Option is one key the caller can press and what it means.
+type Option struct{ Key, Label string }
+
+// State is where a session is. The gateway stores it between hops (it is
+// JSON-serialisable) and hands it back unchanged; the Engine never keeps it.
+type State struct {
+	Lang      string            `json:"lang,omitempty"`
+	Node      string            `json:"node"`
+	Page      int               `json:"page,omitempty"`
+	Back      []Frame           `json:"back,omitempty"` // how "0" goes back a step
+	Answers   map[string]string `json:"answers,omitempty"`
+	Reference string            `json:"reference,omitempty"` // set by Submitted, shown on the end screen
+}
+
+// Frame is one step the caller can go back to: the node and the page of its
+// list the caller was on when answering it.
+type Frame struct {
+	Node string `json:"node"`
+	Page int    `json:"page,omitempty"`
+}
+
+// Submission is a confirmed complaint: the language and the answers by field
+// (category, region, cercle, assistance, detail).
+type Submission struct {
+	Lang    string
+	Answers map[string]string
+}
+
+// Turn is the result of one hop.
+type Turn struct {
+	State  State
+	Screen Screen
+	// Submit is non-nil when the caller just confirmed. The gateway stores it
+	// durably, THEN calls Submitted for the end screen with the reference. If
+	// storing fails, Screen is already the final "could not save" screen.
+	Submit *Submission
+}
+
+// Fits reports whether a screen fits its medium; the engine uses it to page long lists.
+type Fits func(Screen) bool
+
+// Engine walks callers through the menu. It is immutable after NewEngine and
+// safe for concurrent use; every list page is computed up front.
+type Engine struct {
+	cat        *Catalog
+	fits       Fits
+	nodes      map[string]*enode
+	langs      map[string]*elang
+	def        *elang
+	start      string
+	first      string          // first question, after the language
+	end        string          // end node shown after a submit
+	textFields map[string]bool // fields holding free text (cut to fit summaries)
+	region     string          // field of the level-1 place node
+	cercle     string          // field of the level-2 place node
+}
+
+type enode struct {
+	def    *nodeDef
+	clears []string // answers removed when the caller comes back to this node
+	back   bool     // the screen offers KeyBack
+	tmpl   bool     // the prompt has placeholders
+}
+
+type elang struct {
+	code                      string
+	invalid, cancelled        string
+	noDetail, saveFailed      string
+	backLbl, prevLbl, nextLbl string
+	skipLbl                   string
+	prompts                   map[string]string
+	labels                    map[string]map[string]string // field → value → label
+	menus                     map[string]*menu             // menuKey → menu
+	notices                   []string                     // every notice a screen may carry
+}
+
+type item struct {
+	value, label string
+	opt          *optionDef // nil for languages and places
+}
+
+type menu struct {
+	items []item
+	pages []page
+}
+
+type page struct {
+	start, end int      // items[start:end]
+	options    []Option // numbered items, then previous/next/back
+	prev, next bool
+}
+
+// anyParent keys the list shown for a level-2 node whose parent answer is
+// not a known region: only "other" is offered.
+const anyParent = "*"
+
+func menuKey(node, parent string) string {
+	if parent == "" {
+		return node
+	}
+	return node + "\x00" + parent
+}
+
+// NewEngine prepares every screen of every language of c. fits may be nil
+// (no limit, e.g. voice).
+func NewEngine(c *Catalog, fits Fits) *Engine {
+	if fits == nil {
+		fits = func(Screen) bool { return true }
+	}
+	t := c.tree
+	e := &Engine{
+		cat: c, fits: fits, nodes: map[string]*enode{}, langs: map[string]*elang{},
+		start: t.start, first: t.firstQuestion(), textFields: map[string]bool{},
+	}
+	for _, n := range t.nodes {
+		en := &enode{def: n, back: n.ID != t.start}
+		if n.Field != "" {
+			en.clears = append(en.clears, n.Field)
+		}
+		for _, o := range n.allOptions() {
+			for f := range o.Set {
+				if !slices.Contains(en.clears, f) {
+					en.clears = append(en.clears, f)
+				}
+			}
+			if o.Action == actionSubmit && e.end == "" {
+				e.end = o.Next
+			}
+		}
+		slices.Sort(en.clears)
+		switch {
+		case n.Kind == kindText:
+			e.textFields[n.Field] = true
+		case n.Kind == kindPlace && n.Level == 1 && e.region == "":
+			e.region = n.Field
+		case n.Kind == kindPlace && n.Level == 2 && e.cercle == "":
+			e.cercle = n.Field
+		}
+		e.nodes[n.ID] = en
+	}
+	for _, l := range c.locales {
+		e.langs[l.code] = e.prepare(l)
+	}
+	e.def = e.langs[c.defaultLocale().code]
+	// Placeholders are known once all nodes are: mark templated prompts.
+	for _, en := range e.nodes {
+		for _, el := range e.langs {
+			if strings.Contains(el.prompts[en.def.ID], "{") {
+				en.tmpl = true
+			}
+		}
+	}
+	return e
+}
+
+func (e *Engine) prepare(l *locale) *elang {
+	t, c := e.cat.tree, e.cat
+	str := func(key string) string { return l.strings[key] }
+	el := &elang{
+		code:       l.code,
+		invalid:    str(t.messages[msgInvalid]),
+		cancelled:  str(t.messages[msgCancelled]),
+		noDetail:   str(t.messages[msgNoDetail]),
+		saveFailed: str(t.messages[msgSaveFailed]),
+		backLbl:    str(t.messages[msgBack]),
+		prevLbl:    str(t.messages[msgPrev]),
+		nextLbl:    str(t.messages[msgNext]),
+		skipLbl:    str(t.messages[msgSkip]),
+		prompts:    map[string]string{},
+		labels:     map[string]map[string]string{},
+		menus:      map[string]*menu{},
+	}
+	el.notices = []string{"", el.invalid, el.cancelled}
+	for _, n := range t.nodes {
+		el.prompts[n.ID] = str(n.Prompt)
+		en := e.nodes[n.ID]
+		var lists map[string][]item // parent → items
+		switch n.Kind {
+		case kindLanguage:
+			var items []item
+			for _, loc := range c.locales {
+				items = append(items, item{value: loc.code, label: loc.name})
+			}
+			lists = map[string][]item{"": items}
+		case kindChoice:
+			var items []item
+			for _, o := range n.Options {
+				items = append(items, item{value: o.Value, label: str(o.Label), opt: o})
+			}
+			lists = map[string][]item{"": items}
+		case kindPlace:
+			other := item{value: n.Other.Value, label: str(n.Other.Label), opt: n.Other}
+			lists = map[string][]item{}
+			if n.Level == 1 {
+				var items []item
+				for _, p := range c.places.regions {
+					items = append(items, item{value: p.code, label: p.name})
+				}
+				lists[""] = append(items, other)
+			} else {
+				for _, r := range c.places.regions {
+					var items []item
+					for _, p := range c.places.children[r.code] {
+						items = append(items, item{value: p.code, label: p.name})
+					}
+					lists[r.code] = append(items, other)
+				}
+				lists[anyParent] = []item{other}
+			}
+		}
+		for parent, items := range lists {
+			m := &menu{items: items}
+			m.pages = e.paginate(el, en, items)
+			el.menus[menuKey(n.ID, parent)] = m
+			if n.Field != "" {
+				if el.labels[n.Field] == nil {
+					el.labels[n.Field] = map[string]string{}
+				}
+				for _, it := range items {
+					el.labels[n.Field][it.value] = it.label
+				}
+			}
+		}
+	}
+	return el
+}
+
+// paginate splits items into pages of at most MaxPageItems that each fit,
+// with every notice the screen may carry. An item too long to fit even alone
+// still gets its page (Lint reports it).
+func (e *Engine) paginate(el *elang, en *enode, items []item) []page {
+	var pages []page
+	for start := 0; start < len(items) || (start == 0 && len(pages) == 0); {
+		var pg page
+		for k := min(MaxPageItems, len(items)-start); ; k-- {
+			pg = e.buildPage(el, en, items, start, start+k, len(pages) > 0)
+			if k <= 1 || e.pageFits(el, en, pg) {
+				break
+			}
+		}
+		pages = append(pages, pg)
+		if pg.end <= start { // no items at all
+			break
+		}
+		start = pg.end
+	}
+	return pages
+}
+
+func (e *Engine) buildPage(el *elang, en *enode, items []item, start, end int, prev bool) page {
+	pg := page{start: start, end: end, prev: prev, next: end < len(items)}
+	for i := start; i < end; i++ {
+		pg.options = append(pg.options, Option{Key: string(rune('1' + i - start)), Label: items[i].label})
+	}
+	if pg.prev {
+		pg.options = append(pg.options, Option{Key: KeyPrev, Label: el.prevLbl})
+	}
+	if pg.next {
+		pg.options = append(pg.options, Option{Key: KeyNext, Label: el.nextLbl})
+	}
+	if en.back {
+		pg.options = append(pg.options, Option{Key: KeyBack, Label: el.backLbl})
+	}
+	return pg
+}
+
+func (e *Engine) pageFits(el *elang, en *enode, pg page) bool {
+	for _, notice := range el.notices {
+		s := Screen{Lang: el.code, Node: en.def.ID, Notice: notice, Prompt: el.prompts[en.def.ID], Options: pg.options}
+		if !e.fits(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// Begin starts a session. With lang "" (or unknown) the caller first picks
+// a language; with a known lang the session starts at the first question,
+// and KeyBack there leads to the language screen.
+func (e *Engine) Begin(lang string) Turn {
+	st := State{Node: e.start}
+	if e.langs[lang] != nil {
+		st.Lang = lang
+		if e.nodes[e.start].def.Kind == kindLanguage {
+			st.Node, st.Back = e.first, []Frame{{Node: e.start}}
+		}
+	} else if e.nodes[e.start].def.Kind != kindLanguage {
+		st.Lang = e.def.code
+	}
+	return Turn{State: st, Screen: e.mustRender(st, "")}
+}
+
+// Step applies one caller input (already split out of the aggregator's
+// cumulative text) to st. A wrong key returns st unchanged with the same
+// screen and an "invalid choice" notice. A state the engine cannot place
+// (corrupt, or left over from an older tree) starts the session again.
+func (e *Engine) Step(st State, input string) Turn {
+	in := strings.TrimSpace(input)
+	el, en, ok := e.lookup(st)
+	if !ok {
+		return e.Begin(st.Lang)
+	}
+	n := en.def
+	switch n.Kind {
+	case kindEnd:
+		return Turn{State: st, Screen: e.mustRender(st, "")}
+	case kindText:
+		switch {
+		case in == KeyBack:
+			return e.back(st, el)
+		case utf8.RuneCountInString(in) > 1:
+			if text := cleanText(in, n.Max); utf8.RuneCountInString(text) > 1 {
+				return e.answer(st, en, n.Field, text, nil)
+			}
+		case in == KeySkip && n.Optional:
+			return e.answer(st, en, n.Field, "", nil)
+		}
+		return e.invalid(st, el)
+	}
+	m := el.menus[e.menuKeyFor(en, st)]
+	p := clampPage(st.Page, m)
+	pg := m.pages[p]
+	switch in {
+	case KeyBack:
+		return e.back(st, el)
+	case KeyNext:
+		if pg.next {
+			st.Page = p + 1
+			return Turn{State: st, Screen: e.mustRender(st, "")}
+		}
+	case KeyPrev:
+		if pg.prev {
+			st.Page = p - 1
+			return Turn{State: st, Screen: e.mustRender(st, "")}
+		}
+	}
+	if len(in) == 1 && in[0] >= '1' && in[0] <= '9' {
+		if i := pg.start + int(in[0]-'1'); i < pg.end {
+			return e.choose(st, el, en, m.items[i])
+		}
+	}
+	return e.invalid(st, el)
+}
+
+// Submitted shows the end screen with the reference, once the gateway has
+// stored the Submission. The answers are not kept in the state any more.
+func (e *Engine) Submitted(st State, reference string) Turn {
+	lang := st.Lang
+	if e.langs[lang] == nil {
+		lang = e.def.code
+	}
+	node := e.end
+	if en := e.nodes[st.Node]; en != nil && en.def.Kind == kindEnd {
+		node = st.Node
+	}
+	ns := State{Lang: lang, Node: node, Reference: reference}
+	return Turn{State: ns, Screen: e.mustRender(ns, "")}
+}
+
+// Screen re-renders the current state (e.g. for a repeated hop).
+func (e *Engine) Screen(st State) Screen {
+	if s, ok := e.render(st, ""); ok {
+		return s
+	}
+	return e.Begin(st.Lang).Screen
+}
+
+// FormatReference groups a reference in fours for reading aloud or copying:
+// "12345678" → "1234 5678".
+func FormatReference(ref string) string {
+	ref = strings.Join(strings.Fields(ref), "")
+	r := []rune(ref)
+	var b strings.Builder
+	for i, c := range r {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func (e *Engine) lookup(st State) (*elang, *enode, bool) {
+	en := e.nodes[st.Node]
+	if en == nil {
+		return nil, nil, false
+	}
+	el := e.langs[st.Lang]
+	if el == nil {
+		if st.Lang != "" || st.Node != e.start {
+			return nil, nil, false
+		}
+		el = e.def
+	}
+	return el, en, true
+}
+
+func (e *Engine) menuKeyFor(en *enode, st State) string {
+	n := en.def
+	if n.Kind != kindPlace || n.Level != 2 {
+		return n.ID
+	}
+	parent := st.Answers[n.Parent]
+	if _, ok := e.cat.places.children[parent]; !ok {
+		parent = anyParent
+	}
+	return menuKey(n.ID, parent)
+}
+
+func clampPage(p int, m *menu) int {
+	return max(0, min(p, len(m.pages)-1))
+}
+
+func (e *Engine) invalid(st State, el *elang) Turn {
+	return Turn{State: st, Screen: e.mustRender(st, el.invalid)}
+}
+
+func (e *Engine) back(st State, el *elang) Turn {
+	if len(st.Back) == 0 {
+		return e.invalid(st, el)
+	}
+	f := st.Back[len(st.Back)-1]
+	to := e.nodes[f.Node]
+	if to == nil {
+		return e.Begin(st.Lang)
+	}
+	ns := State{Lang: st.Lang, Node: f.Node, Page: f.Page, Back: slices.Clip(st.Back[:len(st.Back)-1])}
+	if len(ns.Back) == 0 {
+		ns.Back = nil
+	}
+	if len(st.Answers) > 0 {
+		ns.Answers = maps.Clone(st.Answers)
+		for _, k := range to.clears {
+			delete(ns.Answers, k)
+		}
+	}
+	return Turn{State: ns, Screen: e.mustRender(ns, "")}
+}
+
+func (e *Engine) choose(st State, el *elang, en *enode, it item) Turn {
+	n := en.def
+	if n.Kind == kindLanguage {
+		ns := e.forward(st, n.Next, nil)
+		ns.Lang = it.value
+		return Turn{State: ns, Screen: e.mustRender(ns, "")}
+	}
+	if it.opt != nil {
+		switch it.opt.Action {
+		case actionSubmit:
+			sub := &Submission{Lang: st.Lang, Answers: maps.Clone(st.Answers)}
+			if sub.Answers == nil {
+				sub.Answers = map[string]string{}
+			}
+			ns := State{Lang: st.Lang, Node: it.opt.Next}
+			return Turn{State: ns, Screen: e.mustRender(ns, ""), Submit: sub}
+		case actionRestart:
+			t := e.Begin(st.Lang)
+			t.Screen.Notice = el.cancelled
+			return t
+		}
+	}
+	return e.answer(st, en, n.Field, it.value, it.opt)
+}
+
+// answer records value in field (plus the option's `set`) and moves on.
+func (e *Engine) answer(st State, en *enode, field, value string, o *optionDef) Turn {
+	ans := make(map[string]string, len(st.Answers)+1)
+	maps.Copy(ans, st.Answers)
+	if field != "" {
+		ans[field] = value
+	}
+	next := en.def.Next
+	if o != nil {
+		maps.Copy(ans, o.Set)
+		next = o.nextFrom(en.def)
+	}
+	ns := e.forward(st, next, ans)
+	return Turn{State: ns, Screen: e.mustRender(ns, "")}
+}
+
+// forward moves to node next, remembering the current step for KeyBack.
+func (e *Engine) forward(st State, next string, ans map[string]string) State {
+	back := make([]Frame, len(st.Back), len(st.Back)+1)
+	copy(back, st.Back)
+	back = append(back, Frame{Node: st.Node, Page: st.Page})
+	if ans == nil && len(st.Answers) > 0 {
+		ans = st.Answers // unchanged, never written to
+	}
+	return State{Lang: st.Lang, Node: next, Back: back, Answers: ans}
+}
+
+// cleanText makes caller text safe to show and store: NFC, no control
+// characters, trimmed, at most max runes. '*' and everything else stay.
+func cleanText(s string, max int) string {
+	if max <= 0 {
+		max = defaultTextMax
+	}
+	s = norm.NFC.String(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > max {
+		s = strings.TrimSpace(string([]rune(s)[:max]))
+	}
+	return s
+}
+
+func (e *Engine) mustRender(st State, notice string) Screen {
+	if s, ok := e.render(st, notice); ok {
+		return s
+	}
+	return e.Begin(st.Lang).Screen
+}
+
+// render builds the screen of st, with an optional notice line.
+func (e *Engine) render(st State, notice string) (Screen, bool) {
+	el, en, ok := e.lookup(st)
+	if !ok {
+		return Screen{}, false
+	}
+	n := en.def
+	s := Screen{Lang: el.code, Node: n.ID, Notice: notice, Prompt: el.prompts[n.ID]}
+	switch n.Kind {
+	case kindEnd:
+		s.End = true
+		if st.Reference == "" {
+			s.Prompt = el.saveFailed
+		} else if en.tmpl {
+			s.Prompt = e.fill(s.Prompt, st, el, nil)
+		}
+		return s, true
+	case kindText:
+		s.FreeText = true
+		if n.Optional {
+			s.Options = append(s.Options, Option{Key: KeySkip, Label: el.skipLbl})
+		}
+		if en.back {
+			s.Options = append(s.Options, Option{Key: KeyBack, Label: el.backLbl})
+		}
+	default:
+		m := el.menus[e.menuKeyFor(en, st)]
+		s.Options = slices.Clone(m.pages[clampPage(st.Page, m)].options)
+	}
+	if en.tmpl {
+		e.fillToFit(&s, st, el)
+	}
+	return s, true
+}
+
+// fillToFit fills the prompt's placeholders. Free text is the only
+// unbounded part: when the screen does not fit, it is first shown folded to
+// GSM-7 (one "ç" would halve a USSD screen), then cut until the screen fits.
+// The stored answer is never changed.
+func (e *Engine) fillToFit(s *Screen, st State, el *elang) {
+	tmpl := s.Prompt
+	s.Prompt = e.fill(tmpl, st, el, nil)
+	if e.fits(*s) {
+		return
+	}
+	folded := make(map[string]string, len(e.textFields))
+	runes := make(map[string][]rune, len(e.textFields))
+	longest := 0
+	for f := range e.textFields {
+		if v := st.Answers[f]; v != "" {
+			folded[f] = gsm7.Fold(v)
+			runes[f] = []rune(folded[f])
+			longest = max(longest, len(runes[f]))
+		}
+	}
+	s.Prompt = e.fill(tmpl, st, el, folded)
+	if e.fits(*s) {
+		return
+	}
+	cut := func(n int) map[string]string {
+		m := make(map[string]string, len(runes))
+		for f, r := range runes {
+			if len(r) > n {
+				m[f] = strings.TrimSpace(string(r[:n])) + ellipsis
+			} else {
+				m[f] = string(r)
+			}
+		}
+		return m
+	}
+	// Largest cut that fits; fitting only shrinks as the cut grows.
+	lo, hi := 0, longest
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		s.Prompt = e.fill(tmpl, st, el, cut(mid))
+		if e.fits(*s) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	s.Prompt = e.fill(tmpl, st, el, cut(lo))
+}
+
+const ellipsis = "..." // "…" is not GSM-7
+
+// fill replaces {field}, {place} and {reference} in tmpl. text, when not
+// nil, replaces the free-text answers (folded or cut for display).
+func (e *Engine) fill(tmpl string, st State, el *elang, text map[string]string) string {
+	var b strings.Builder
+	b.Grow(len(tmpl) + 64)
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		j := strings.IndexByte(tmpl[i+1:], '}')
+		if i < 0 || j < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		b.WriteString(tmpl[:i])
+		b.WriteString(e.value(tmpl[i+1:i+1+j], st, el, text))
+		tmpl = tmpl[i+j+2:]
+	}
+}
+
+func (e *Engine) value(name string, st State, el *elang, text map[string]string) string {
+	switch {
+	case name == phReference:
+		return FormatReference(st.Reference)
+	case name == phPlace:
+		return e.placeText(st, el)
+	case e.textFields[name]:
+		v := st.Answers[name]
+		if v == "" {
+			return el.noDetail
+		}
+		if t, ok := text[name]; ok {
+			return t
+		}
+		return v
+	}
+	v := st.Answers[name]
+	if l, ok := el.labels[name][v]; ok {
+		return l
+	}
+	return v
+}
+
+// placeText names the most precise place answered: "Douentza (Mopti)",
+// "Mopti", or the "other / I don't know" label.
+func (e *Engine) placeText(st State, el *elang) string {
+	pl := e.cat.places
+	if c, ok := pl.byCode[st.Answers[e.cercle]]; ok && c.level == 2 {
+		return c.name + " (" + pl.byCode[c.parent].name + ")"
+	}
+	r := st.Answers[e.region]
+	if p, ok := pl.byCode[r]; ok {
+		return p.name
+	}
+	return el.labels[e.region][r]
+}

@@ -1,0 +1,180 @@
+package menus
+
+import (
+	"cmp"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/numerovert/hotline/menus/gsm7"
+)
+
+// Problem is one finding of Lint, located in a file of the locales directory.
+type Problem struct {
+	File    string // relative to the locales directory
+	Line    int    // 1-based; 0 when the problem has no line
+	Msg     string
+	Warning bool // the menu still works
+}
+
+// String formats the problem as "file:line: problem".
+func (p Problem) String() string {
+	msg := p.Msg
+	if p.Warning {
+		msg = "warning: " + msg
+	}
+	return p.File + ":" + strconv.Itoa(p.Line) + ": " + msg
+}
+
+// Lint checks a locales directory: YAML and CSV syntax, the tree (missing
+// and unreachable nodes, dead ends, duplicate options), the strings of every
+// locale (missing keys are errors, unknown keys warnings), and that every
+// screen of every locale fits USSD: every node, every page of every list,
+// with and without the notices. Problems come sorted by file and line.
+func Lint(fsys fs.FS) []Problem {
+	s := read(fsys)
+	if !s.treeBad && s.places != nil {
+		var good []*locale
+		for _, l := range s.locales {
+			if !l.broken {
+				good = append(good, l)
+			}
+		}
+		if len(good) > 0 {
+			s.checkScreens(newCatalog(s, good))
+		}
+	}
+	slices.SortStableFunc(s.problems, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	return s.problems
+}
+
+// checkScreens renders every screen of every locale of c and reports those
+// over the USSD limit, once per language and node.
+func (s *source) checkScreens(c *Catalog) {
+	e := NewEngine(c, FitsUSSD)
+	t := c.tree
+	for _, l := range c.locales {
+		el := e.langs[l.code]
+		for _, n := range t.nodes {
+			en := e.nodes[n.ID]
+			line := l.lines[n.Prompt]
+			reported := false
+			check := func(st State, notice, what string) {
+				scr, ok := e.render(st, notice)
+				if reported || !ok || FitsUSSD(scr) {
+					return
+				}
+				reported = true
+				where := fmt.Sprintf("screen %q", n.ID)
+				if what != "" {
+					where += " (" + what + ")"
+				}
+				if notice != "" {
+					where += fmt.Sprintf(" with notice %q", notice)
+				}
+				s.errorf(l.file, line, "%s is %s", where, ussdSize(USSDText(scr)))
+			}
+			notices := []string{"", el.invalid}
+			if n.ID == e.first {
+				notices = append(notices, el.cancelled)
+			}
+			for _, ans := range e.sampleAnswers(el, en) {
+				base := State{Lang: l.code, Node: n.ID, Answers: ans, Back: []Frame{{Node: t.start}}}
+				switch n.Kind {
+				case kindEnd:
+					base.Reference = "12345678"
+					check(base, "", "")
+					base.Reference = ""
+					line = l.lines[t.messages[msgSaveFailed]]
+					check(base, "", "could not save")
+				case kindText:
+					for _, notice := range notices {
+						check(base, notice, "")
+					}
+				default:
+					m := el.menus[e.menuKeyFor(en, base)]
+					if n.Kind == kindChoice && len(m.items) <= MaxPageItems && len(m.pages) > 1 && ans == nil {
+						s.warnf(l.file, line, "screen %q: %d options split over %d pages to fit USSD; shorten the labels",
+							n.ID, len(m.items), len(m.pages))
+					}
+					for p := range m.pages {
+						st := base
+						st.Page = p
+						what := ""
+						if len(m.pages) > 1 {
+							what = fmt.Sprintf("page %d", p+1)
+						}
+						if n.Kind == kindPlace && n.Level == 2 {
+							what = st.Answers[n.Parent] + " " + what
+						}
+						for _, notice := range notices {
+							check(st, notice, what)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// sampleAnswers are the answer sets a node is rendered with: one per parent
+// region for cercle lists, and for templated prompts (the summary) the
+// longest label of every field with every place, no detail given.
+func (e *Engine) sampleAnswers(el *elang, en *enode) []map[string]string {
+	n := en.def
+	if n.Kind == kindPlace && n.Level == 2 {
+		var out []map[string]string
+		for _, r := range e.cat.places.regions {
+			out = append(out, map[string]string{n.Parent: r.code})
+		}
+		return out
+	}
+	if !en.tmpl || n.Kind == kindEnd {
+		return []map[string]string{nil}
+	}
+	base := map[string]string{}
+	for field, labels := range el.labels {
+		if field == e.region || field == e.cercle {
+			continue
+		}
+		longest := ""
+		for v, l := range labels {
+			if len(l) > len(labels[longest]) || (len(l) == len(labels[longest]) && v < longest) {
+				longest = v
+			}
+		}
+		base[field] = longest
+	}
+	for f := range e.textFields {
+		base[f] = ""
+	}
+	var out []map[string]string
+	withPlace := func(region, cercle string) {
+		m := maps.Clone(base)
+		m[e.region], m[e.cercle] = region, cercle
+		out = append(out, m)
+	}
+	for _, r := range e.cat.places.regions {
+		for _, c := range e.cat.places.children[r.code] {
+			withPlace(r.code, c.code)
+		}
+	}
+	for _, n := range e.cat.tree.nodes {
+		if n.Kind == kindPlace && n.Level == 1 {
+			withPlace(n.Other.Value, n.Other.Value)
+		}
+	}
+	return out
+}
+
+func ussdSize(text string) string {
+	if n, ok := gsm7.Septets(text); ok {
+		return fmt.Sprintf("%d GSM-7 septets (USSD max %d)", n, gsm7.MaxUSSDSeptets)
+	}
+	return fmt.Sprintf("%d UCS-2 characters (USSD max %d; a character outside GSM-7 halves the budget)",
+		gsm7.UTF16Len(text), gsm7.MaxUSSDUCS2)
+}

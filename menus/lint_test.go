@@ -1,0 +1,163 @@
+package menus_test
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/numerovert/hotline/menus"
+)
+
+// shippedFS copies the shipped locales into memory so tests can break them.
+func shippedFS(t *testing.T) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	entries, err := os.ReadDir("../locales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile("../locales/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	return fsys
+}
+
+// lineOf is the 1-based line of the first occurrence of sub in text.
+func lineOf(t *testing.T, text, sub string) int {
+	t.Helper()
+	i := strings.Index(text, sub)
+	if i < 0 {
+		t.Fatalf("%q not found", sub)
+	}
+	return strings.Count(text[:i], "\n") + 1
+}
+
+func TestLintShipped(t *testing.T) {
+	for _, p := range menus.Lint(os.DirFS("../locales")) {
+		t.Errorf("%s", p)
+	}
+}
+
+func TestLintBroken(t *testing.T) {
+	tests := []struct {
+		name     string
+		file     string
+		old, new string // replace the first old with new in file
+		at       string // the problem is on the line of the first `at` in the new text
+		msg      string // part of the message
+		warning  bool
+	}{
+		{"missing node", "tree.yaml", "    next: region\n", "    next: regoin\n", "next: regoin", `missing node "regoin"`, false},
+		{"missing start node", "tree.yaml", "start: language", "start: langue", "start: langue", `missing node "langue"`, false},
+		{"unreachable node", "tree.yaml", "  - id: end\n", "  - id: orphan\n    kind: end\n    prompt: end.prompt\n\n  - id: end\n",
+			"id: orphan", `"orphan" is unreachable`, false},
+		{"dead end node", "tree.yaml", "    next: confirm\n", "\n", "id: detail", `dead end: node "detail"`, false},
+		{"dead end option", "tree.yaml", "    next: detail\n", "\n", "{value: cash", `dead end: option "cash"`, false},
+		{"duplicate option value", "tree.yaml", "{value: fraud,", "{value: distribution,", "{value: distribution, label: category.fraud",
+			`duplicate option value "distribution"`, false},
+		{"duplicate option label", "tree.yaml", "label: category.fraud}", "label: category.distribution}", "{value: fraud",
+			`duplicate option label "category.distribution"`, false},
+		{"duplicate node id", "tree.yaml", "  - id: cercle\n", "  - id: region\n", "id: region\n    kind: place\n    level: 2",
+			`duplicate node id "region"`, false},
+		{"unknown kind", "tree.yaml", "kind: text", "kind: texte", "kind: texte", `unknown kind "texte"`, false},
+		{"unknown tree field", "tree.yaml", "    optional: true", "    optionnal: true", "optionnal", `unknown field "optionnal"`, false},
+		{"submit not to an end node", "tree.yaml", "action: submit, next: end}", "action: submit, next: detail}", "action: submit",
+			"must have `next:` an end node", false},
+		{"tree YAML syntax error", "tree.yaml", "    next: region\n", "    next: region\n   oops: [\n", "oops", "YAML syntax error", false},
+		{"missing string", "en.yaml", "  nav.skip: {text: \"Skip\", reviewed: true}\n", "", "strings:", `missing string "nav.skip"`, false},
+		{"unknown string key", "fr.yaml", "  nav.skip:", "  nav.sauter: Sauter\n  nav.skip:", "nav.sauter", `unknown string key "nav.sauter"`, true},
+		{"duplicate string key", "fr.yaml", "  nav.next: {", "  nav.back: Retour\n  nav.next: {", "nav.back: Retour", `duplicate string key "nav.back"`, false},
+		{"locale YAML syntax error", "fr.yaml", `{text: "Question", reviewed: true}`, `{text: "Question", reviewed: true`, `"Question"`, "YAML syntax error", false},
+		{"locale YAML syntax error, unclosed quote", "en.yaml", `{text: "Food", reviewed: true}`, `"Food`, `"Food`, "YAML syntax error", false},
+		{"string neither text nor mapping", "en.yaml", `{text: "Food", reviewed: true}`, `[Food]`, `[Food]`, `"assistance.food": expected text`, false},
+		{"unknown placeholder", "en.yaml", "Reference: {reference}.", "Reference: {ref}.", "{ref}", "unknown placeholder {ref}", false},
+		{"language does not match file", "en.yaml", "language: en", "language: fr", "language: fr", "does not match", false},
+		{"screen over USSD limit", "fr.yaml", "Pas besoin de donner des noms.", strings.Repeat("Pas besoin de donner des noms. ", 6),
+			"detail.prompt:", `screen "detail"`, false},
+		{"list item too long to page", "en.yaml", `{text: "School meals"`, `{text: "` + strings.Repeat("School meals ", 15) + `"`,
+			"assistance.prompt:", `screen "assistance"`, false},
+		{"short list split over pages", "en.yaml", `{text: "Question", reviewed: true}`, `{text: "A question about the aid", reviewed: true}`,
+			"category.prompt:", "split over 2 pages", true},
+		{"UCS-2 halves the budget", "fr.yaml", "Écrivez en bref", "Écrivez en bref, ça aide,", "detail.prompt:", "UCS-2", false},
+		{"cercle with unknown parent", "places.csv", "2,ML0508,Youwarou,ML05", "2,ML0508,Youwarou,ML55", "Youwarou", `parent "ML55" is not a region`, false},
+		{"duplicate pcode", "places.csv", "2,ML0508,Youwarou,ML05", "2,ML0507,Youwarou,ML05", "ML0507,Youwarou", "duplicate pcode ML0507", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := shippedFS(t)
+			text := string(fsys[tt.file].Data)
+			if !strings.Contains(text, tt.old) {
+				t.Fatalf("%s lacks %q", tt.file, tt.old)
+			}
+			text = strings.Replace(text, tt.old, tt.new, 1)
+			fsys[tt.file] = &fstest.MapFile{Data: []byte(text)}
+			want := tt.file + ":" + strconv.Itoa(lineOf(t, text, tt.at)) + ": "
+			problems := menus.Lint(fsys)
+			found := false
+			for _, p := range problems {
+				if strings.HasPrefix(p.String(), want) && strings.Contains(p.Msg, tt.msg) && p.Warning == tt.warning {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("want %s…%s (warning=%v); got:", want, tt.msg, tt.warning)
+				for _, p := range problems {
+					t.Logf("  %s", p)
+				}
+			}
+			_, err := menus.Load(fsys)
+			errs := 0
+			for _, p := range problems {
+				if !p.Warning && !strings.Contains(p.Msg, "USSD max") {
+					errs++
+				}
+			}
+			if (err != nil) != (errs > 0) {
+				t.Errorf("Load error = %v with %d load errors", err, errs)
+			}
+		})
+	}
+}
+
+func TestProblemString(t *testing.T) {
+	tests := []struct {
+		p    menus.Problem
+		want string
+	}{
+		{menus.Problem{File: "fr.yaml", Line: 12, Msg: "missing string"}, "fr.yaml:12: missing string"},
+		{menus.Problem{File: "en.yaml", Line: 3, Msg: "unknown key", Warning: true}, "en.yaml:3: warning: unknown key"},
+	}
+	for _, tt := range tests {
+		if got := tt.p.String(); got != tt.want {
+			t.Errorf("String() = %q; want %q", got, tt.want)
+		}
+	}
+}
+
+func TestAddingALanguageIsOneFile(t *testing.T) {
+	fsys := shippedFS(t)
+	en := string(fsys["en.yaml"].Data)
+	xx := strings.NewReplacer("language: en", "language: xx", "name: English", "name: Xish", "order: 2", "order: 3").Replace(en)
+	fsys["xx.yaml"] = &fstest.MapFile{Data: []byte(xx)}
+	if ps := menus.Lint(fsys); len(ps) != 0 {
+		t.Fatalf("lint: %v", ps)
+	}
+	c, err := menus.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Languages(), ","); got != "fr,en,xx" {
+		t.Errorf("Languages() = %s", got)
+	}
+	e := menus.NewEngine(c, menus.FitsUSSD)
+	tr := e.Step(e.Begin("").State, "3")
+	if tr.State.Lang != "xx" || tr.State.Node != "category" {
+		t.Errorf("choosing the new language: %+v", tr.State)
+	}
+}
