@@ -1,0 +1,17 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/casework/memstore"
+	"github.com/numerovert/hotline/casework/storetest"
+)
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) casework.Store {
+		s := memstore.New()
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
