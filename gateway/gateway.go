@@ -1,0 +1,180 @@
+// Package gateway is the hotline's HTTP front door: the Fiber app that
+// aggregators call. It authenticates the channel by its URL token, bounds
+// every request, hands the raw number to callerid and forgets it, drives
+// the menu engine and submits complaints to casework.
+//
+// It must never log, store or echo a phone number, a request body or a
+// message; access logs carry the route pattern, status and latency only.
+// It knows nothing of the menus' internals or the storage layout.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway/africastalking"
+	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/menus"
+)
+
+// SessionStore keeps conversation state between hops.
+type SessionStore interface {
+	Load(ctx context.Context, key string) ([]byte, bool, error)
+	Save(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	Delete(ctx context.Context, key string) error
+}
+
+// ussdProvider is what a provider adapter offers for USSD.
+type ussdProvider interface {
+	Parse(contentType string, body []byte) (turn.USSD, error)
+	NewInput(prev, text string) string
+	Inputs(text string) []string
+	Render(r turn.Reply) (contentType string, body []byte)
+}
+
+var ussdProviders = map[string]ussdProvider{
+	"africastalking": africastalking.USSD{},
+}
+
+// Options wires a Server.
+type Options struct {
+	Config   *config.Config
+	Catalog  *menus.Catalog
+	Cases    casework.Store
+	Sessions SessionStore
+	Keyring  *callerid.Keyring
+	Logger   *slog.Logger
+	// Timeout bounds each callback's work; aggregators give up after
+	// about 10 s, so the default is well under it.
+	Timeout time.Duration
+}
+
+// Server is the gateway.
+type Server struct {
+	app      *fiber.App
+	cfg      *config.Config
+	ussd     *menus.Engine
+	cases    casework.Store
+	sessions SessionStore
+	keyring  *callerid.Keyring
+	log      *slog.Logger
+	timeout  time.Duration
+}
+
+// New builds the gateway's routes.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Second
+	}
+	s := &Server{
+		cfg:      o.Config,
+		ussd:     menus.NewEngine(o.Catalog, menus.FitsUSSD),
+		cases:    o.Cases,
+		sessions: o.Sessions,
+		keyring:  o.Keyring,
+		log:      o.Logger,
+		timeout:  o.Timeout,
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:      "numero-vert",
+		BodyLimit:    64 << 10,
+		ReadTimeout:  10 * time.Second,
+		WriteTimeout: 10 * time.Second,
+		IdleTimeout:  60 * time.Second,
+		ErrorHandler: s.handleError,
+	})
+	s.app.Use(s.accessLog)
+	s.app.Get("/healthz", func(c fiber.Ctx) error { return c.SendString("ok") })
+	s.app.Get("/readyz", s.ready)
+	s.app.Post("/c/:channel/ussd", s.handleUSSD)
+	return s
+}
+
+// App exposes the Fiber app, for tests that drive it in memory.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve answers on ln until ctx ends, then finishes in-flight requests.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() {
+		errc <- s.app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true})
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("gateway: serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.app.ShutdownWithContext(shutdown); err != nil {
+		return fmt.Errorf("gateway: shutdown: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) ready(c fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cases.Check(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).SendString("store not writable")
+	}
+	return c.SendString("ready")
+}
+
+// channel resolves the URL token; an unknown one is a 404, indistinguishable
+// from any other missing page.
+func (s *Server) channel(c fiber.Ctx) (config.Channel, error) {
+	ch, ok := s.cfg.Channel(c.Params("channel"))
+	if !ok {
+		return config.Channel{}, fiber.ErrNotFound
+	}
+	return ch, nil
+}
+
+// accessLog records what an operator needs and nothing a caller said: the
+// route pattern (never the path, which holds the channel token), status
+// and latency.
+func (s *Server) accessLog(c fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		status = fe.Code
+	}
+	s.log.Info("request",
+		"method", c.Method(),
+		"route", c.Route().Path,
+		"status", status,
+		"ms", float64(time.Since(start).Microseconds())/1000)
+	return err
+}
+
+// handleError answers refused callbacks with a short reason that never
+// quotes the request, and hides internal errors behind a 500.
+func (s *Server) handleError(c fiber.Ctx, err error) error {
+	var bad *turn.BadRequest
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &bad):
+		return c.Status(fiber.StatusBadRequest).SendString(bad.Reason)
+	case errors.As(err, &fe):
+		return c.Status(fe.Code).SendString(fe.Message)
+	default:
+		s.log.Error("callback failed", "route", c.Route().Path, "err", err)
+		return c.Status(fiber.StatusInternalServerError).SendString("internal error")
+	}
+}

@@ -1,0 +1,136 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/menus"
+)
+
+// ussdSessionTTL outlives the operators' ~180 s session so that a late
+// retry of the last hop still finds its reply.
+const ussdSessionTTL = 10 * time.Minute
+
+// ussdSession is what the gateway remembers between hops. It holds no
+// number: the caller key is a keyed hash.
+type ussdSession struct {
+	Text      string      `json:"text"`
+	State     menus.State `json:"state"`
+	Reply     turn.Reply  `json:"reply"`
+	CallerKey string      `json:"caller_key"`
+}
+
+func (s *Server) handleUSSD(c fiber.Ctx) error {
+	ch, err := s.channel(c)
+	if err != nil {
+		return err
+	}
+	p, ok := ussdProviders[ch.Provider]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	hop, err := p.Parse(c.Get(fiber.HeaderContentType), c.Body())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
+	defer cancel()
+	reply, err := s.ussdHop(ctx, ch, p, hop)
+	if err != nil {
+		return err
+	}
+	ct, body := p.Render(reply)
+	c.Set(fiber.HeaderContentType, ct)
+	return c.Send(body)
+}
+
+// ussdHop runs one hop: a retry gets the reply it had before; a new input
+// moves the menu on; a hop whose session was lost (restart, expiry) is
+// replayed from the provider's cumulative text.
+func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider, hop turn.USSD) (turn.Reply, error) {
+	key := "ussd/" + ch.ID + "/" + hop.SessionID
+	var sess ussdSession
+	raw, found, err := s.sessions.Load(ctx, key)
+	if err != nil {
+		return turn.Reply{}, fmt.Errorf("load session: %w", err)
+	}
+	if found {
+		if err := json.Unmarshal(raw, &sess); err != nil {
+			return turn.Reply{}, fmt.Errorf("decode session: %w", err)
+		}
+		if hop.Text == sess.Text {
+			return sess.Reply, nil
+		}
+	}
+
+	var t menus.Turn
+	if found {
+		t, err = s.ussdStep(ctx, ch, hop.SessionID, sess, sess.State, p.NewInput(sess.Text, hop.Text))
+	} else {
+		sess.CallerKey = s.keyring.Key(hop.Phone, ch.Country)
+		t = s.ussd.Begin("")
+		for _, input := range p.Inputs(hop.Text) {
+			if t.Screen.End {
+				break
+			}
+			if t, err = s.ussdStep(ctx, ch, hop.SessionID, sess, t.State, input); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		// Nothing was saved: the caller sees the engine's apology in their
+		// language, and the session is left as it was, so a retry of this
+		// hop tries the submission again.
+		s.log.Error("ussd submission failed", "channel", ch.Name, "err", err)
+		return turn.Reply{Text: menus.USSDText(t.Screen), End: true}, nil
+	}
+
+	sess.Text = hop.Text
+	sess.State = t.State
+	sess.Reply = turn.Reply{Text: menus.USSDText(t.Screen), End: t.Screen.End}
+	b, err := json.Marshal(sess)
+	if err != nil {
+		return turn.Reply{}, fmt.Errorf("encode session: %w", err)
+	}
+	if err := s.sessions.Save(ctx, key, b, ussdSessionTTL); err != nil {
+		return turn.Reply{}, fmt.Errorf("save session: %w", err)
+	}
+	return sess.Reply, nil
+}
+
+// ussdStep feeds one input to the engine and, when the caller confirms,
+// stores the complaint durably before the reference is shown. The
+// idempotency key is the provider's session, so a replayed or retried
+// confirmation never makes a second case. When storing fails, the turn
+// returned is the engine's "could not save" screen.
+func (s *Server) ussdStep(ctx context.Context, ch config.Channel, sessionID string, sess ussdSession, st menus.State, input string) (menus.Turn, error) {
+	t := s.ussd.Step(st, input)
+	if t.Submit == nil {
+		return t, nil
+	}
+	a := t.Submit.Answers
+	c, err := s.cases.Submit(ctx, casework.Intake{
+		IdempotencyKey: ch.ID + "/" + sessionID,
+		CallerKey:      sess.CallerKey,
+		Channel:        ch.ID,
+		Medium:         "ussd",
+		Language:       t.Submit.Lang,
+		Category:       a["category"],
+		Region:         a["region"],
+		Cercle:         a["cercle"],
+		Assistance:     a["assistance"],
+		Detail:         a["detail"],
+	})
+	if err != nil {
+		return t, fmt.Errorf("submit case: %w", err)
+	}
+	return s.ussd.Submitted(t.State, c.Reference), nil
+}
