@@ -1,0 +1,99 @@
+// Command hotline is the Numéro Vert binary: the gateway server, the
+// aggregator simulator, the menu linter and operator tools.
+//
+// It must never print a phone number; operator tools print caller keys
+// (keyed hashes) at most.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `hotline: anonymous complaints hotline
+
+usage:
+  hotline serve [--addr 127.0.0.1:8080] [--data ./data] [--keys ./keys] [--config FILE] [--locales DIR]
+  hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
+  hotline menus lint [DIR]
+  hotline cases list [--data ./data]
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks a command line that could not be understood.
+var errUsage = errors.New("usage")
+
+// exitError carries a chosen exit status without an extra message.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdin, stdout, stderr)
+	var code exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &code):
+		return int(code)
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stderr, usage)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "hotline:", err)
+		return 1
+	}
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	sub := func(want string) ([]string, bool) {
+		if len(args) >= 2 && args[1] == want {
+			return args[2:], true
+		}
+		return nil, false
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stderr)
+	case "simulate":
+		if rest, ok := sub("ussd"); ok {
+			return simulateUSSD(ctx, rest, stdin, stdout, stderr)
+		}
+	case "menus":
+		if rest, ok := sub("lint"); ok {
+			return lintMenus(rest, stdout, stderr)
+		}
+	case "cases":
+		if rest, ok := sub("list"); ok {
+			return listCases(ctx, rest, stdout, stderr)
+		}
+	}
+	return errUsage
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/numerovert/hotline/casework/boltstore"
+	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/sessions"
+	"github.com/numerovert/hotline/keystore"
+	"github.com/numerovert/hotline/locales"
+	"github.com/numerovert/hotline/menus"
+)
+
+// dbFile is the bbolt file inside the data directory.
+const dbFile = "hotline.db"
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	fl := newFlags("serve", stderr)
+	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
+	dataDir := fl.String("data", "./data", "data directory (bbolt file)")
+	keysDir := fl.String("keys", "./keys", "secret keys directory; keep it out of backups of --data")
+	cfgPath := fl.String("config", "", "deployment config (YAML); the embedded demo when empty")
+	localesDir := fl.String("locales", "", "locales directory; the embedded copy when empty")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+
+	kd, created, err := keystore.Open(*keysDir)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created keys directory (mode 0700)", "path", *keysDir)
+	}
+	keyring, created, err := callerid.Load(kd)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created caller-key secret callerid-k1.key (mode 0600); keep it out of backups of the data directory", "path", *keysDir)
+	}
+
+	var cfg *config.Config
+	if *cfgPath == "" {
+		cfg, err = config.Demo()
+		log.Warn("no --config given: using the embedded DEMO configuration (channel demo-at); do not use it in production")
+	} else {
+		cfg, err = config.Load(*cfgPath)
+	}
+	if err != nil {
+		return err
+	}
+
+	catalog, err := loadCatalog(*localesDir)
+	if err != nil {
+		return err
+	}
+
+	store, err := boltstore.Open(filepath.Join(*dataDir, dbFile))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	mem := sessions.NewMemory()
+	go mem.Run(ctx, time.Minute)
+
+	srv := gateway.New(gateway.Options{
+		Config:   cfg,
+		Catalog:  catalog,
+		Cases:    store,
+		Sessions: mem,
+		Keyring:  keyring,
+		Logger:   log,
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("hotline listening", "addr", ln.Addr().String(), "config", cfg.Source, "data", *dataDir, "languages", catalog.Languages())
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	log.Info("hotline stopped")
+	return nil
+}
+
+func localesFS(dir string) fs.FS {
+	if dir == "" {
+		return locales.FS
+	}
+	return os.DirFS(dir)
+}
+
+func loadCatalog(dir string) (*menus.Catalog, error) {
+	c, err := menus.Load(localesFS(dir))
+	if err != nil {
+		return nil, fmt.Errorf("locales: %w", err)
+	}
+	return c, nil
+}
