@@ -262,3 +262,8 @@ func Interactive(ctx context.Context, u USSD, in io.Reader, out io.Writer) error
 		input = strings.TrimSpace(lines.Text())
 	}
 }
+
+// Reroute sends the rest of the session to url, as when the aggregator's
+// callback URL points at a gateway that restarted elsewhere. The session
+// id and the inputs so far are kept.
+func (s *Session) Reroute(url string) { s.u.URL = url }

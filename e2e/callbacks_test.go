@@ -1,0 +1,216 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/numerovert/hotline/simulator"
+)
+
+// A retried callback gets the same screen and never a second case; a
+// wrong key re-prompts in the caller's language; the cercle list pages.
+func TestRetriesWrongKeysAndPaging(t *testing.T) {
+	srv := startServer(t, "", "")
+	c := dial(t, srv, "+22376000003")
+	c.next = "Suivant"
+	c.choose("Français")
+
+	// A retried hop returns the same screen and does not move the menu.
+	before := c.screen
+	again, err := c.s.Resend(context.Background())
+	if err != nil || again != before {
+		t.Fatalf("retry gave %+v, %v; want %+v", again, err, before)
+	}
+
+	c.choose("Insécurité")
+	c.choose("Mopti")
+
+	// Mopti has 8 cercles: Youwarou is on the second page, and 8 pages back.
+	if _, ok := c.screen.Key("Youwarou"); ok {
+		t.Fatalf("all 8 cercles on one page:\n%s", c.screen.Text)
+	}
+	c.choose("Youwarou") // pages forward with "Suivant"
+	c.send("0")          // back to the cercle question, on the page it was left
+	if _, ok := c.screen.Key("Youwarou"); !ok {
+		t.Fatalf("back did not return to the cercle page:\n%s", c.screen.Text)
+	}
+	c.choose("Précédent")
+	if _, ok := c.screen.Key("Bandiagara"); !ok {
+		t.Fatalf("previous page did not return to the first cercles:\n%s", c.screen.Text)
+	}
+	c.choose("Suivant")
+	c.choose("Youwarou")
+
+	// A wrong key shows the same screen again with a notice, in French.
+	prompt := c.screen.Text
+	c.send("7")
+	if !strings.HasPrefix(c.screen.Text, "Choix invalide.\n") || !strings.HasSuffix(c.screen.Text, prompt) {
+		t.Fatalf("wrong key gave:\n%s\nwant the notice then:\n%s", c.screen.Text, prompt)
+	}
+	c.choose("Santé")
+	c.choose("Passer")
+	c.choose("Envoyer")
+	ref := c.reference()
+	end := c.screen
+
+	// AT retries the final hop: same end screen, same reference.
+	again, err = c.s.Resend(context.Background())
+	if err != nil || again != end {
+		t.Fatalf("retried confirmation gave %+v, %v; want %+v", again, err, end)
+	}
+
+	srv.stop(t)
+	list := cases(t, srv.DataDir)
+	if len(list) != 1 || list[0].Reference != ref || list[0].Cercle != "ML0508" || list[0].Category != "safety" {
+		t.Fatalf("stored %+v, want one safety case in Youwarou with reference %s", list, ref)
+	}
+}
+
+// A restart forgets live sessions; the next hop is replayed from AT's
+// cumulative text, and a confirmation retried across the restart still
+// makes one case.
+func TestSessionSurvivesRestart(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	keysDir := filepath.Join(t.TempDir(), "keys")
+	srv := startServer(t, dataDir, keysDir)
+	u := simulator.USSD{URL: srv.url("/c/demo-at/ussd"), Phone: "+22376000004"}
+	s := u.NewSession()
+	c := &caller{t: t, s: s, next: "Next"}
+	c.send("")
+	c.choose("English")
+	c.choose("Left out of aid")
+	c.choose("Kayes")
+	srv.stop(t)
+
+	srv = startServer(t, dataDir, keysDir)
+	s.Reroute(srv.url("/c/demo-at/ussd"))
+	c.choose("Kita")
+	c.choose("Food")
+	c.choose("Skip")
+	c.choose("Send")
+	ref := c.reference()
+
+	srv.stop(t)
+	srv = startServer(t, dataDir, keysDir)
+	s.Reroute(srv.url("/c/demo-at/ussd"))
+	again, err := s.Resend(context.Background())
+	if err != nil || !strings.Contains(again.Text, ref[:4]+" "+ref[4:]) {
+		t.Fatalf("confirmation replayed after restart gave %+v, %v; want reference %s", again, err, ref)
+	}
+	srv.stop(t)
+	list := cases(t, dataDir)
+	if len(list) != 1 || list[0].Reference != ref || list[0].Cercle != "ML0105" {
+		t.Fatalf("stored %+v, want exactly one case in Kita with reference %s", list, ref)
+	}
+}
+
+// Malformed callbacks get a 400 with a short reason, unknown channels a
+// 404, and neither changes any state: the session carries on as if they
+// had never arrived and nothing is stored.
+func TestBadCallbacksChangeNothing(t *testing.T) {
+	srv := startServer(t, "", "")
+	c := dial(t, srv, "+22376000005")
+	c.next = "Next"
+	c.choose("English")
+	before := c.screen
+
+	fixtures, err := filepath.Glob("../gateway/africastalking/testdata/ussd/*.http")
+	if err != nil || len(fixtures) == 0 {
+		t.Fatal("no fixtures")
+	}
+	refused := 0
+	for _, f := range fixtures {
+		want, err := os.ReadFile(strings.TrimSuffix(f, ".http") + ".want")
+		if err != nil {
+			t.Fatal(err)
+		}
+		reason, isBad := strings.CutPrefix(strings.TrimSpace(string(want)), "error: ")
+		if !isBad {
+			continue
+		}
+		refused++
+		resp := replay(t, srv.url("/c/demo-at/ussd"), f)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || string(body) != reason {
+			t.Errorf("%s: got %d %q, want 400 %q", filepath.Base(f), resp.StatusCode, body, reason)
+		}
+	}
+	if refused < 5 {
+		t.Fatalf("only %d malformed fixtures", refused)
+	}
+
+	// Unknown channel: 404, even with a perfect body.
+	resp := replay(t, srv.url("/c/not-a-channel/ussd"), "../gateway/africastalking/testdata/ussd/first-hop.http")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown channel: %d, want 404", resp.StatusCode)
+	}
+
+	// A malformed hop for the live session (text over 1 KB) changes nothing.
+	form := "sessionId=" + c.s.ID() + "&phoneNumber=%2B22376000005&text=1*" + strings.Repeat("9", 1100)
+	resp, err = http.Post(srv.url("/c/demo-at/ussd"), "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("oversized text: %d, want 400", resp.StatusCode)
+	}
+	again, err := c.s.Resend(context.Background())
+	if err != nil || again != before {
+		t.Errorf("session moved after refused callbacks: %+v, %v", again, err)
+	}
+
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/c/demo-at/nothing": 404} {
+		resp, err := http.Get(srv.url(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+
+	srv.stop(t)
+	if list := cases(t, srv.DataDir); len(list) != 0 {
+		t.Errorf("refused callbacks stored %d cases", len(list))
+	}
+	if strings.Contains(srv.logs.String(), "99999999") {
+		t.Error("a refused body reached the logs")
+	}
+}
+
+// replay posts a raw fixture request to url.
+func replay(t *testing.T, url, fixture string) *http.Response {
+	t.Helper()
+	raw, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(req.Body)
+	out, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := req.Header.Get("Content-Type"); ct != "" {
+		out.Header.Set("Content-Type", ct)
+	}
+	resp, err := http.DefaultClient.Do(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
