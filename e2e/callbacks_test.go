@@ -1,16 +1,14 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/numerovert/hotline/internal/fixture"
 	"github.com/numerovert/hotline/simulator"
 )
 
@@ -121,26 +119,18 @@ func TestBadCallbacksChangeNothing(t *testing.T) {
 	c.choose("English")
 	before := c.screen
 
-	fixtures, err := filepath.Glob("../gateway/africastalking/testdata/ussd/*.http")
-	if err != nil || len(fixtures) == 0 {
-		t.Fatal("no fixtures")
-	}
 	refused := 0
-	for _, f := range fixtures {
-		want, err := os.ReadFile(strings.TrimSuffix(f, ".http") + ".want")
-		if err != nil {
-			t.Fatal(err)
-		}
-		reason, isBad := strings.CutPrefix(strings.TrimSpace(string(want)), "error: ")
+	for _, f := range fixture.Load(t, "../gateway/africastalking/testdata/ussd/*.http") {
+		reason, isBad := f.WantError()
 		if !isBad {
 			continue
 		}
 		refused++
-		resp := replay(t, srv.url("/c/demo-at/ussd"), f)
+		resp := f.Post(t, srv.url("/c/demo-at/ussd"))
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusBadRequest || string(body) != reason {
-			t.Errorf("%s: got %d %q, want 400 %q", filepath.Base(f), resp.StatusCode, body, reason)
+			t.Errorf("%s: got %d %q, want 400 %q", f.Name, resp.StatusCode, body, reason)
 		}
 	}
 	if refused < 5 {
@@ -148,15 +138,16 @@ func TestBadCallbacksChangeNothing(t *testing.T) {
 	}
 
 	// Unknown channel: 404, even with a perfect body.
-	resp := replay(t, srv.url("/c/not-a-channel/ussd"), "../gateway/africastalking/testdata/ussd/first-hop.http")
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("unknown channel: %d, want 404", resp.StatusCode)
+	good := fixture.Load(t, "../gateway/africastalking/testdata/ussd/first-hop.http")[0]
+	notFound := good.Post(t, srv.url("/c/not-a-channel/ussd"))
+	notFound.Body.Close()
+	if notFound.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown channel: %d, want 404", notFound.StatusCode)
 	}
 
 	// A malformed hop for the live session (text over 1 KB) changes nothing.
 	form := "sessionId=" + c.s.ID() + "&phoneNumber=%2B22376000005&text=1*" + strings.Repeat("9", 1100)
-	resp, err = http.Post(srv.url("/c/demo-at/ussd"), "application/x-www-form-urlencoded", strings.NewReader(form))
+	resp, err := http.Post(srv.url("/c/demo-at/ussd"), "application/x-www-form-urlencoded", strings.NewReader(form))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,30 +178,4 @@ func TestBadCallbacksChangeNothing(t *testing.T) {
 	if strings.Contains(srv.logs.String(), "99999999") {
 		t.Error("a refused body reached the logs")
 	}
-}
-
-// replay posts a raw fixture request to url.
-func replay(t *testing.T, url, fixture string) *http.Response {
-	t.Helper()
-	raw, err := os.ReadFile(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(req.Body)
-	out, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct := req.Header.Get("Content-Type"); ct != "" {
-		out.Header.Set("Content-Type", ct)
-	}
-	resp, err := http.DefaultClient.Do(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp
 }

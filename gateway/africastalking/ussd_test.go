@@ -1,39 +1,23 @@
 package africastalking_test
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/internal/fixture"
 )
 
 // Each testdata/ussd/NAME.http is a raw callback as AT sends it; NAME.want
-// holds either the parsed turn as JSON or "error: <reason>". A new quirk is
-// a new pair of files.
+// holds either the parsed turn as JSON or "error: <reason>".
 func TestParseFixtures(t *testing.T) {
-	files, err := filepath.Glob("testdata/ussd/*.http")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".http")
-		t.Run(name, func(t *testing.T) {
-			ct, body := readRequest(t, f)
-			want, err := os.ReadFile(strings.TrimSuffix(f, ".http") + ".want")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := africastalking.USSD{}.Parse(ct, body)
-			if reason, isErr := strings.CutPrefix(strings.TrimSpace(string(want)), "error: "); isErr {
+	for _, f := range fixture.Load(t, "testdata/ussd/*.http") {
+		t.Run(f.Name, func(t *testing.T) {
+			got, err := africastalking.USSD{}.Parse(f.ContentType(), f.Body)
+			if reason, refused := f.WantError(); refused {
 				var bad *turn.BadRequest
 				if !errors.As(err, &bad) || bad.Reason != reason {
 					t.Fatalf("err = %v, want bad request %q", err, reason)
@@ -47,7 +31,7 @@ func TestParseFixtures(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			var w turn.USSD
-			if err := json.Unmarshal(want, &w); err != nil {
+			if err := json.Unmarshal(f.Want, &w); err != nil {
 				t.Fatal(err)
 			}
 			if got != w {
@@ -55,23 +39,6 @@ func TestParseFixtures(t *testing.T) {
 			}
 		})
 	}
-}
-
-func readRequest(t *testing.T, path string) (contentType string, body []byte) {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		t.Fatalf("fixture %s is not an HTTP request: %v", path, err)
-	}
-	body, err = io.ReadAll(req.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req.Header.Get("Content-Type"), body
 }
 
 func TestNewInput(t *testing.T) {
