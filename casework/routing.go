@@ -27,8 +27,9 @@ type Routing struct {
 // assistance in region/cercle ("unknown" or "" when the caller did not
 // say). Among teams whose kind may receive the category, that handle it
 // and that have no conflict of interest with any programme the case may be
-// about, it takes the first (in config order) covering the cercle, else
-// the region, else a national team. A category missing from the codebook
+// about, it takes one covering the cercle, else the region, else a
+// national team; at each level the category's recipient kinds are tried
+// in the order listed, and teams in config order. A category missing from the codebook
 // goes to a national MEAL team with no exclusions. cfg must be validated.
 func Route(cfg *config.Config, category, region, cercle, assistance string) (Routing, error) {
 	region, cercle = normalisePlace(region, cercle)
@@ -64,21 +65,23 @@ func Route(cfg *config.Config, category, region, cercle, assistance string) (Rou
 			{"national", func(t config.Team) bool { return t.National }},
 		}
 		for _, lv := range levels {
-			for _, t := range cfg.Teams {
-				if !lv.match(t) || !t.Handles(cat) {
-					continue
-				}
-				if conflicted(t) {
-					if !slices.Contains(passedOver, t.ID) {
-						passedOver = append(passedOver, t.ID)
+			for _, kind := range cat.Recipients {
+				for _, t := range cfg.Teams {
+					if t.Kind != kind || !lv.match(t) || !t.Handles(cat) {
+						continue
 					}
-					continue
+					if conflicted(t) {
+						if !slices.Contains(passedOver, t.ID) {
+							passedOver = append(passedOver, t.ID)
+						}
+						continue
+					}
+					return Routing{
+						Team:       t.ID,
+						Rule:       fmt.Sprintf("category %s to kinds %s; %s covered by %s team %s%s", cat.ID, strings.Join(cat.Recipients, "/"), lv.name, kind, t.ID, note()),
+						Programmes: ids,
+					}, nil
 				}
-				return Routing{
-					Team:       t.ID,
-					Rule:       fmt.Sprintf("category %s to kinds %s; %s covered by team %s%s", cat.ID, strings.Join(cat.Recipients, "/"), lv.name, t.ID, note()),
-					Programmes: ids,
-				}, nil
 			}
 		}
 		return Routing{}, fmt.Errorf("%w: category %s", ErrNoRoute, cat.ID)
