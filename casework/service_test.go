@@ -665,3 +665,39 @@ func TestNothingIdentifyingInLogsOrErrors(t *testing.T) {
 		t.Errorf("the escalation was not logged at all:\n%s", f.logs.String())
 	}
 }
+
+// BenchmarkServiceSubmitParallel is the whole intake (validate, route,
+// PIN, seal-free) over bbolt with many callers at once; compare with
+// boltstore's BenchmarkSubmitParallel to see what the domain adds.
+func BenchmarkServiceSubmitParallel(b *testing.B) {
+	s, err := boltstore.Open(filepath.Join(b.TempDir(), "hotline.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	cfg, _ := config.Demo()
+	svc, err := casework.NewService(casework.Options{Store: s, Config: cfg, PINKeys: []keystore.Key{key(1)}, SealKeys: []keystore.Key{key(2)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var mu sync.Mutex
+	n := 0
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			mu.Lock()
+			n++
+			i := n
+			mu.Unlock()
+			_, err := svc.Submit(context.Background(), casework.Intake{
+				IdempotencyKey: fmt.Sprintf("b/%d", i), CallerKey: "k1:bench", Channel: "demo-at", Medium: "ussd",
+				Language: "fr", Category: "exclusion", Region: "ML05", Cercle: "ML0501", Assistance: "cash",
+			})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
