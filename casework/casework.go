@@ -22,11 +22,23 @@ import (
 	"unicode/utf8"
 )
 
-// Status is where a case stands in its lifecycle.
+// Status is where a case stands in its lifecycle:
+//
+//	new → assigned → in_progress → resolved → closed
+//	                      ↑______________|________|   (reopen)
+//
+// A case is routed to a team on intake and stays "new" until an officer of
+// that team takes it (which acknowledges it).
 type Status string
 
-// StatusNew is the status of a case that nobody has looked at yet.
-const StatusNew Status = "new"
+// The lifecycle's statuses.
+const (
+	StatusNew        Status = "new"
+	StatusAssigned   Status = "assigned"
+	StatusInProgress Status = "in_progress"
+	StatusResolved   Status = "resolved"
+	StatusClosed     Status = "closed"
+)
 
 // Unknown is what Region and Cercle hold when the caller did not say.
 const Unknown = "unknown"
@@ -39,13 +51,98 @@ type Case struct {
 	Channel    string    `json:"channel"`
 	Medium     string    `json:"medium"` // "ussd", later "sms", "voice", "staff"
 	Language   string    `json:"language"`
-	Category   string    `json:"category"`
-	Region     string    `json:"region"` // P-code or "unknown"
-	Cercle     string    `json:"cercle"` // P-code or "unknown"
+	Category   string    `json:"category"` // current coding; see CallerCategory
+	Region     string    `json:"region"`   // P-code or "unknown"
+	Cercle     string    `json:"cercle"`   // P-code or "unknown"
 	Assistance string    `json:"assistance"`
 	Detail     string    `json:"detail,omitempty"`
 	Status     Status    `json:"status"`
 	CreatedAt  time.Time `json:"created_at"`
+
+	// Coding: CallerCategory is what the caller chose and never changes;
+	// Type, Category and Code are the officers' coding.
+	CallerCategory string `json:"caller_category,omitempty"`
+	Type           string `json:"type,omitempty"`
+	Code           string `json:"code,omitempty"`
+
+	// Routing: the team that owns the case and the rule that chose it.
+	Team       string   `json:"team,omitempty"`
+	Rule       string   `json:"rule,omitempty"`
+	Programmes []string `json:"programmes,omitempty"` // programmes the case may be about
+	Officer    string   `json:"officer,omitempty"`
+
+	Sensitive        bool      `json:"sensitive,omitempty"`
+	Priority         string    `json:"priority,omitempty"`
+	AcknowledgeBy    time.Time `json:"acknowledge_by,omitzero"`
+	ResolveBy        time.Time `json:"resolve_by,omitzero"`
+	AcknowledgedAt   time.Time `json:"acknowledged_at,omitzero"`
+	AckEscalated     bool      `json:"ack_escalated,omitempty"`
+	ResolveEscalated bool      `json:"resolve_escalated,omitempty"`
+
+	// Response is what the caller hears on follow-up, by language.
+	Response   map[string]string `json:"response,omitempty"`
+	Notes      []Note            `json:"notes,omitempty"`
+	UpdatedAt  time.Time         `json:"updated_at,omitzero"`
+	ResolvedAt time.Time         `json:"resolved_at,omitzero"`
+	ClosedAt   time.Time         `json:"closed_at,omitzero"`
+
+	// PINHash is a keyed hash ("k1:…") of the follow-up PIN; the PIN
+	// itself is never kept.
+	PINHash string `json:"pin_hash,omitempty"`
+	// Contact is the sealed opt-in name and village ("k1:…"), readable
+	// only with the seal key and only by the assigned team.
+	Contact string `json:"contact,omitempty"`
+	// PurgedAt is when retention removed the free text, contact and
+	// caller key; what remains is anonymous aggregate fields.
+	PurgedAt time.Time `json:"purged_at,omitzero"`
+}
+
+// Open reports whether the case still awaits an answer or closing.
+func (c Case) Open() bool { return c.Status != StatusClosed }
+
+// Note is an internal note by an officer; never shown to callers.
+type Note struct {
+	At     time.Time `json:"at"`
+	Author string    `json:"author"`
+	Text   string    `json:"text"`
+}
+
+// Event is one line of a case's append-only audit trail: who did what,
+// when. Detail never holds free text from or about the caller.
+type Event struct {
+	CaseID string    `json:"case_id"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"` // officer id, or "system"
+	Action string    `json:"action"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Audit actions.
+const (
+	ActionCreated     = "created"
+	ActionRouted      = "routed"
+	ActionAssigned    = "assigned"
+	ActionStarted     = "started"
+	ActionResolved    = "resolved"
+	ActionClosed      = "closed"
+	ActionReopened    = "reopened"
+	ActionRecoded     = "recoded"
+	ActionNoted       = "noted"
+	ActionViewed      = "viewed"
+	ActionContactRead = "contact_viewed"
+	ActionOverdue     = "overdue"
+	ActionEscalated   = "escalated"
+	ActionPurged      = "purged"
+)
+
+// System is the actor of what the hotline does by itself.
+const System = "system"
+
+// Contact is what a caller chose to leave so that a team can visit them
+// (exclusion complaints only). It is sealed before storage.
+type Contact struct {
+	Name    string `json:"name"`
+	Village string `json:"village"`
 }
 
 // Intake is what a channel hands over to open a case.
@@ -56,6 +153,9 @@ type Intake struct {
 	IdempotencyKey string
 
 	CallerKey, Channel, Medium, Language, Category, Region, Cercle, Assistance, Detail string
+
+	// Contact is the optional opt-in contact for exclusion complaints.
+	Contact *Contact
 }
 
 var (
@@ -66,6 +166,12 @@ var (
 	ErrInvalidIntake = errors.New("casework: invalid intake")
 	// ErrClosed is returned (wrapped) by a Store used after Close.
 	ErrClosed = errors.New("casework: store is closed")
+	// ErrInvalidTransition is returned (wrapped) for a lifecycle move the
+	// case's status does not allow.
+	ErrInvalidTransition = errors.New("casework: invalid transition")
+	// ErrForbidden is returned (wrapped) when an officer acts on a case
+	// that is not their team's.
+	ErrForbidden = errors.New("casework: not this team's case")
 )
 
 // Limits on Intake fields, in bytes. They bound what one request can make a
@@ -114,6 +220,14 @@ func (in Intake) Validate() error {
 		{"assistance", in.Assistance, MaxFieldBytes, true},
 		{"detail", in.Detail, MaxDetailBytes, false},
 	}
+	if in.Contact != nil {
+		fields = append(fields,
+			field{"contact name", in.Contact.Name, MaxFieldBytes, true},
+			field{"contact village", in.Contact.Village, MaxFieldBytes, true})
+		if strings.TrimSpace(in.Contact.Name) == "" && strings.TrimSpace(in.Contact.Village) == "" {
+			problems = append(problems, "contact is empty")
+		}
+	}
 	for _, f := range fields {
 		switch {
 		case len(f.v) > f.max:
@@ -140,18 +254,20 @@ func NewCase(in Intake, id, reference string, now time.Time) Case {
 		return s
 	}
 	return Case{
-		ID:         id,
-		Reference:  reference,
-		CallerKey:  in.CallerKey,
-		Channel:    in.Channel,
-		Medium:     in.Medium,
-		Language:   in.Language,
-		Category:   in.Category,
-		Region:     orUnknown(in.Region),
-		Cercle:     orUnknown(in.Cercle),
-		Assistance: in.Assistance,
-		Detail:     in.Detail,
-		Status:     StatusNew,
+		ID:        id,
+		Reference: reference,
+		CallerKey: in.CallerKey,
+		Channel:   in.Channel,
+		Medium:    in.Medium,
+		Language:  in.Language,
+		Category:  in.Category,
+		// The caller's own choice survives any recoding.
+		CallerCategory: in.Category,
+		Region:         orUnknown(in.Region),
+		Cercle:         orUnknown(in.Cercle),
+		Assistance:     in.Assistance,
+		Detail:         in.Detail,
+		Status:         StatusNew,
 		// UTC strips the monotonic reading, so a case compares equal to
 		// itself after a round trip through storage.
 		CreatedAt: now.UTC(),
@@ -218,14 +334,28 @@ func ParseReference(input string) (string, bool) {
 	return ref, true
 }
 
-// Store keeps cases. Implementations must be safe for concurrent use.
+// Store keeps cases and their audit trails. Stores persist; they decide
+// nothing (routing, lifecycle and PIN checks live in Service). They must be
+// safe for concurrent use.
 type Store interface {
-	// Submit validates in and stores a new case, durably (an fsynced commit
-	// or equivalent) before it returns. It is idempotent on
-	// in.IdempotencyKey: a repeat returns the first case, unchanged.
-	// Invalid input returns an error wrapping ErrInvalidIntake and writes
-	// nothing.
-	Submit(ctx context.Context, in Intake) (Case, error)
+	// Create stores c under a fresh reference that the store draws (any
+	// Reference in c is replaced), with events as the start of its audit
+	// trail, durably (an fsynced commit or equivalent) before it returns.
+	// It is idempotent on idempotencyKey: if a case was created with it,
+	// that case is returned unchanged with created false and nothing is
+	// written. c.ID must be set and unused.
+	Create(ctx context.Context, idempotencyKey string, c Case, events []Event) (stored Case, created bool, err error)
+	// Update runs fn on the current case and, when fn succeeds, stores the
+	// changed case and appends the events fn returns to the audit trail,
+	// atomically and durably. fn may run more than once and must depend
+	// only on its argument. An error from fn is returned wrapped and
+	// nothing is written. fn must not change ID or Reference. A changed
+	// CallerKey (emptied by retention) updates ByCallerKey.
+	Update(ctx context.Context, id string, fn func(*Case) ([]Event, error)) (Case, error)
+	// Record appends events to audit trails (views, which change no case).
+	Record(ctx context.Context, events ...Event) error
+	// Audit returns a case's trail in the order it was written.
+	Audit(ctx context.Context, caseID string) ([]Event, error)
 	// ByID returns the case with this ID, or an error wrapping ErrNotFound.
 	ByID(ctx context.Context, id string) (Case, error)
 	// ByReference returns the case with this reference, or an error
@@ -237,7 +367,7 @@ type Store interface {
 	ByCallerKey(ctx context.Context, callerKey string) ([]Case, error)
 	// Each calls fn for every case that existed when Each was called, in
 	// creation order, stopping at and returning fn's first error. fn may
-	// use the store, including Submit.
+	// use the store, including Create and Update.
 	Each(ctx context.Context, fn func(Case) error) error
 	// Check reports whether the store is open and writable (for /readyz).
 	Check(ctx context.Context) error

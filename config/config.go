@@ -12,11 +12,16 @@ package config
 import (
 	"bytes"
 	_ "embed"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -29,9 +34,11 @@ const DemoName = "demo.yaml (embedded demo)"
 
 // Config is a validated deployment.
 type Config struct {
-	Source   string
-	Channels []Channel `yaml:"channels"`
-	Teams    []Team    `yaml:"teams"`
+	Source     string
+	Channels   []Channel      `yaml:"channels"`
+	Teams      []Team         `yaml:"teams"`
+	Programmes []Programme    `yaml:"programmes"`
+	Codebook   []FeedbackType `yaml:"codebook"`
 }
 
 // Channel is one endpoint an aggregator calls: /c/{ID}/ussd.
@@ -52,7 +59,168 @@ type Team struct {
 	Name         string `yaml:"name"`
 	Kind         string `yaml:"kind"`
 	Organisation string `yaml:"organisation"`
+	// National teams cover all of Mali. A national team with no
+	// exclusions is the fallback that makes every case land somewhere.
+	National bool `yaml:"national"`
+	// Places are the region or cercle P-codes the team covers.
+	Places []string `yaml:"places"`
+	// Categories the team handles. Empty means every category its kind
+	// may receive, except sensitive ones, which a team must name.
+	Categories []string `yaml:"categories"`
+	// Exclude lists what the team implements or is tied to, whose cases
+	// it must never receive (conflict of interest).
+	Exclude Exclusions `yaml:"exclude"`
+	// Supervisor receives the team's overdue cases (an officer id).
+	Supervisor string `yaml:"supervisor"`
+	line       int
+}
+
+// Exclusions are a team's conflicts of interest.
+type Exclusions struct {
+	Programmes    []string `yaml:"programmes"`
+	Organisations []string `yaml:"organisations"`
+}
+
+// Empty reports whether the team has no conflict of interest declared.
+func (e Exclusions) Empty() bool { return len(e.Programmes) == 0 && len(e.Organisations) == 0 }
+
+// Line is the line of the team in its file, 0 when built in code.
+func (t Team) Line() int { return t.line }
+
+// Handles reports whether the team takes cases of category cat, given the
+// kinds cat may reach. Sensitive categories must be named by the team.
+func (t Team) Handles(cat Category) bool {
+	if !contains(cat.Recipients, t.Kind) {
+		return false
+	}
+	if len(t.Categories) == 0 {
+		return !cat.Sensitive
+	}
+	return contains(t.Categories, cat.ID)
+}
+
+// Programme is a piece of assistance delivered by an organisation. A case
+// is tied to every programme whose assistance and places it could be
+// about; teams excluded from any of them never receive it.
+type Programme struct {
+	ID           string   `yaml:"id"`
+	Name         string   `yaml:"name"`
+	Organisation string   `yaml:"organisation"`
+	Assistance   []string `yaml:"assistance"` // empty: any
+	Places       []string `yaml:"places"`     // region or cercle P-codes; empty: all of Mali
 	line         int
+}
+
+// FeedbackType is the top of the IFRC-style coding hierarchy:
+// type → category → code.
+type FeedbackType struct {
+	ID         string     `yaml:"id"`
+	Name       string     `yaml:"name"`
+	Categories []Category `yaml:"categories"`
+}
+
+// Category is what a caller chooses in the menu (or an officer recodes
+// to), with its handling rules.
+type Category struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Type is filled from the enclosing FeedbackType.
+	Type  string `yaml:"-"`
+	Codes []Code `yaml:"codes"`
+	// Sensitive cases (abuse, staff misconduct) get short deadlines and
+	// go only to teams that name the category.
+	Sensitive bool `yaml:"sensitive"`
+	// Recipients are the team kinds that may receive the category.
+	// Default: meal and protection; always exactly psea for "sea".
+	Recipients []string `yaml:"recipients"`
+	// Priority is high, normal or low; default high when sensitive.
+	Priority    string   `yaml:"priority"`
+	Acknowledge Duration `yaml:"acknowledge"`
+	Resolve     Duration `yaml:"resolve"`
+	// Retention is how long after closing the free text, contact details
+	// and caller key are kept.
+	Retention Duration `yaml:"retention"`
+	line      int
+}
+
+// Code is the finest level of coding.
+type Code struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+}
+
+// SEA is the category of sexual exploitation and abuse: only PSEA focal
+// points may receive it, whatever the file says.
+const SEA = "sea"
+
+// Defaults for categories that do not set their own.
+const (
+	DefaultSensitiveAcknowledge = 24 * time.Hour
+	DefaultSensitiveResolve     = 72 * time.Hour
+	DefaultAcknowledge          = 72 * time.Hour
+	DefaultResolve              = 30 * 24 * time.Hour
+	DefaultRetention            = 365 * 24 * time.Hour
+)
+
+// Priorities lists the valid category priorities.
+var Priorities = []string{"high", "normal", "low"}
+
+// Duration is a time.Duration written in YAML as Go durations ("72h") or
+// whole days ("30d").
+type Duration time.Duration
+
+// UnmarshalYAML reads "30d" or any time.ParseDuration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ParseDuration reads "30d" or a time.ParseDuration string; it must be
+// positive.
+func ParseDuration(s string) (time.Duration, error) {
+	var v time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, fmt.Errorf("duration %q: want hours (72h) or days (30d)", s)
+		}
+		v = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if v, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("duration %q: want hours (72h) or days (30d)", s)
+		}
+	}
+	if v <= 0 {
+		return 0, fmt.Errorf("duration %q must be positive", s)
+	}
+	return v, nil
+}
+
+// Category returns the category with id from the codebook.
+func (c *Config) Category(id string) (Category, bool) {
+	for _, t := range c.Codebook {
+		for _, cat := range t.Categories {
+			if cat.ID == id {
+				return cat, true
+			}
+		}
+	}
+	return Category{}, false
+}
+
+// Team returns the team with id.
+func (c *Config) Team(id string) (Team, bool) {
+	for _, t := range c.Teams {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return Team{}, false
 }
 
 // Providers lists the aggregator wire formats the gateway speaks.
@@ -86,6 +254,20 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	recordLines(&root, cfg)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Validate fills defaults and checks the configuration, reporting every
+// problem with Source and line. Parse calls it; code that builds a Config
+// by hand (tests) calls it too. It guarantees that routing always finds a
+// team: every category has a national team without conflicts of interest
+// that may receive it, and a national MEAL team without conflicts exists
+// for categories nobody configured.
+func (cfg *Config) Validate() error {
+	name := cfg.Source
 	var errs []error
 	fail := func(line int, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...)))
@@ -109,6 +291,83 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(cfg.Channels) == 0 {
 		fail(1, "no channels: add at least one under 'channels:'")
 	}
+
+	programmes := map[string]bool{}
+	for _, p := range cfg.Programmes {
+		if !ident.MatchString(p.ID) || programmes[p.ID] {
+			fail(p.line, "programme id %q is empty, malformed or used twice", p.ID)
+		}
+		programmes[p.ID] = true
+		if strings.TrimSpace(p.Organisation) == "" {
+			fail(p.line, "programme %q has no organisation: conflicts of interest are declared against it", p.ID)
+		}
+		for _, pc := range p.Places {
+			if !pcode.MatchString(pc) {
+				fail(p.line, "programme %q: %q is not a Mali region or cercle P-code (ML01, ML0101)", p.ID, pc)
+			}
+		}
+	}
+
+	categories := map[string]*Category{}
+	for i := range cfg.Codebook {
+		ft := &cfg.Codebook[i]
+		for j := range ft.Categories {
+			cat := &ft.Categories[j]
+			cat.Type = ft.ID
+			if !ident.MatchString(cat.ID) || categories[cat.ID] != nil {
+				fail(cat.line, "category id %q is empty, malformed or used twice", cat.ID)
+			}
+			categories[cat.ID] = cat
+			if cat.ID == SEA {
+				cat.Sensitive = true
+				if len(cat.Recipients) > 0 && !slices.Equal(cat.Recipients, []string{"psea"}) {
+					fail(cat.line, "category %q (sexual exploitation and abuse) may only reach PSEA focal points: set recipients to [psea] or leave it out", cat.ID)
+				}
+				cat.Recipients = []string{"psea"}
+			}
+			if len(cat.Recipients) == 0 {
+				cat.Recipients = []string{"meal", "protection"}
+			}
+			for _, k := range cat.Recipients {
+				if !contains(ValidKinds, k) {
+					fail(cat.line, "category %q: recipient kind %q is not an independent function (%s); community leaders, distribution committees and implementing teams never receive cases", cat.ID, k, strings.Join(ValidKinds, ", "))
+				}
+			}
+			if cat.Priority == "" {
+				cat.Priority = "normal"
+				if cat.Sensitive {
+					cat.Priority = "high"
+				}
+			}
+			if !contains(Priorities, cat.Priority) {
+				fail(cat.line, "category %q: priority %q (want %s)", cat.ID, cat.Priority, strings.Join(Priorities, ", "))
+			}
+			def := func(d *Duration, v time.Duration) {
+				if *d == 0 {
+					*d = Duration(v)
+				}
+			}
+			if cat.Sensitive {
+				def(&cat.Acknowledge, DefaultSensitiveAcknowledge)
+				def(&cat.Resolve, DefaultSensitiveResolve)
+			} else {
+				def(&cat.Acknowledge, DefaultAcknowledge)
+				def(&cat.Resolve, DefaultResolve)
+			}
+			def(&cat.Retention, DefaultRetention)
+			if cat.Acknowledge > cat.Resolve {
+				fail(cat.line, "category %q: acknowledge deadline is later than resolve deadline", cat.ID)
+			}
+			codes := map[string]bool{}
+			for _, c := range cat.Codes {
+				if !ident.MatchString(c.ID) || codes[c.ID] {
+					fail(cat.line, "category %q: code id %q is empty, malformed or used twice", cat.ID, c.ID)
+				}
+				codes[c.ID] = true
+			}
+		}
+	}
+
 	teams := map[string]bool{}
 	for _, t := range cfg.Teams {
 		if t.ID == "" || teams[t.ID] {
@@ -118,11 +377,94 @@ func Parse(name string, data []byte) (*Config, error) {
 		if !contains(ValidKinds, t.Kind) {
 			fail(t.line, "team %q has kind %q: only independent functions (%s) may receive cases, never community leaders, distribution committees or implementing teams", t.ID, t.Kind, strings.Join(ValidKinds, ", "))
 		}
+		if strings.TrimSpace(t.Supervisor) == "" {
+			fail(t.line, "team %q has no supervisor: overdue cases are escalated to them", t.ID)
+		}
+		if !t.National && len(t.Places) == 0 {
+			fail(t.line, "team %q covers no place: list region or cercle P-codes under places, or set national: true", t.ID)
+		}
+		for _, pc := range t.Places {
+			if !pcode.MatchString(pc) {
+				fail(t.line, "team %q: %q is not a Mali region or cercle P-code (ML01, ML0101)", t.ID, pc)
+			}
+		}
+		for _, c := range t.Categories {
+			if categories[c] == nil {
+				fail(t.line, "team %q handles unknown category %q", t.ID, c)
+			}
+		}
+		for _, p := range t.Exclude.Programmes {
+			if !programmes[p] {
+				fail(t.line, "team %q excludes unknown programme %q", t.ID, p)
+			}
+		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+
+	// The fallback: routing must always find a team, and a conflicted
+	// fallback could be excluded from a case.
+	hasFallback := func(ok func(Team) bool) bool {
+		for _, t := range cfg.Teams {
+			if t.National && t.Exclude.Empty() && ok(t) {
+				return true
+			}
+		}
+		return false
 	}
-	return cfg, nil
+	if !hasFallback(func(t Team) bool { return t.Kind == "meal" }) {
+		fail(1, "no national MEAL team without conflict exclusions: one is needed as the fallback for every case (add a team with kind: meal, national: true and no exclude)")
+	}
+	for _, ft := range cfg.Codebook {
+		for _, cat := range ft.Categories {
+			if !hasFallback(func(t Team) bool { return t.Handles(cat) }) {
+				how := "list it under its categories"
+				if !cat.Sensitive {
+					how = "leave its categories empty or list it"
+				}
+				fail(cat.line, "category %q has no fallback: add a national team of kind %s with no exclude, and %s", cat.ID, strings.Join(cat.Recipients, " or "), how)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckPlaces reports every P-code in teams and programmes that is not in
+// known (for example the codes of locales/places.csv), with file:line.
+func (cfg *Config) CheckPlaces(known map[string]bool) error {
+	var errs []error
+	check := func(what, id string, line int, places []string) {
+		for _, pc := range places {
+			if !known[pc] {
+				errs = append(errs, fmt.Errorf("%s:%d: %s %q: unknown P-code %q", cfg.Source, line, what, id, pc))
+			}
+		}
+	}
+	for _, t := range cfg.Teams {
+		check("team", t.ID, t.line, t.Places)
+	}
+	for _, p := range cfg.Programmes {
+		check("programme", p.ID, p.line, p.Places)
+	}
+	return errors.Join(errs...)
+}
+
+// ReadPlaces reads the P-codes of a places.csv (admin_level,pcode,…;
+// lines starting with # are comments).
+func ReadPlaces(r io.Reader) (map[string]bool, error) {
+	cr := csv.NewReader(r)
+	cr.Comment = '#'
+	cr.FieldsPerRecord = -1
+	rows, err := cr.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("places: %w", err)
+	}
+	out := map[string]bool{}
+	for i, row := range rows {
+		if i == 0 || len(row) < 2 {
+			continue // header
+		}
+		out[row[1]] = true
+	}
+	return out, nil
 }
 
 // Channel returns the channel with id.
@@ -136,18 +478,13 @@ func (c *Config) Channel(id string) (Channel, bool) {
 }
 
 var (
+	ident       = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	pcode       = regexp.MustCompile(`^ML[0-9]{2}([0-9]{2})?$`)
 	channelID   = regexp.MustCompile(`^[A-Za-z0-9_-]{6,64}$`)
 	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 )
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 // recordLines copies each list item's line number from the YAML tree, so
 // validation errors can point at it.
@@ -167,6 +504,19 @@ func recordLines(root *yaml.Node, cfg *Config) {
 				cfg.Channels[j].line = item.Line
 			case key == "teams" && j < len(cfg.Teams):
 				cfg.Teams[j].line = item.Line
+			case key == "programmes" && j < len(cfg.Programmes):
+				cfg.Programmes[j].line = item.Line
+			case key == "codebook" && j < len(cfg.Codebook) && item.Kind == yaml.MappingNode:
+				for k := 0; k+1 < len(item.Content); k += 2 {
+					if item.Content[k].Value != "categories" {
+						continue
+					}
+					for n, c := range item.Content[k+1].Content {
+						if n < len(cfg.Codebook[j].Categories) {
+							cfg.Codebook[j].Categories[n].line = c.Line
+						}
+					}
+				}
 			}
 		}
 	}

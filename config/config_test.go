@@ -1,10 +1,13 @@
 package config_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/locales"
 )
 
 func TestDemoIsValid(t *testing.T) {
@@ -38,5 +41,104 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 				t.Errorf("error = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+const base = "channels:\n  - {id: abcdef, provider: africastalking, country: ML}\n"
+
+const fallback = "  - {id: meal, kind: meal, national: true, supervisor: s}\n"
+
+func TestTeamsAndCodebookErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"no fallback", base + "teams:\n  - {id: m, kind: meal, places: [ML01], supervisor: s}\n", "x.yaml:1: no national MEAL team without conflict exclusions"},
+		{"conflicted fallback is no fallback", base + "programmes:\n  - {id: p, organisation: O}\nteams:\n  - {id: m, kind: meal, national: true, supervisor: s, exclude: {programmes: [p]}}\n", "no national MEAL team without conflict"},
+		{"SEA to MEAL", base + "teams:\n" + fallback + "codebook:\n  - id: s\n    categories:\n      - {id: sea, recipients: [meal]}\n", "x.yaml:8: category \"sea\" (sexual exploitation and abuse) may only reach PSEA focal points"},
+		{"SEA with no PSEA team", base + "teams:\n" + fallback + "codebook:\n  - id: s\n    categories:\n      - {id: sea}\n", "x.yaml:8: category \"sea\" has no fallback"},
+		{"committee as recipient kind", base + "teams:\n" + fallback + "codebook:\n  - id: s\n    categories:\n      - {id: x, recipients: [committee]}\n", "recipient kind \"committee\" is not an independent function"},
+		{"implementing team", base + "teams:\n" + fallback + "  - {id: ops, kind: implementing, national: true, supervisor: s}\n", "x.yaml:5: team \"ops\" has kind \"implementing\""},
+		{"no supervisor", base + "teams:\n  - {id: meal, kind: meal, national: true}\n", "x.yaml:4: team \"meal\" has no supervisor"},
+		{"bad P-code", base + "teams:\n" + fallback + "  - {id: m2, kind: meal, places: [Mopti], supervisor: s}\n", "x.yaml:5: team \"m2\": \"Mopti\" is not a Mali region or cercle P-code"},
+		{"no places", base + "teams:\n" + fallback + "  - {id: m2, kind: meal, supervisor: s}\n", "team \"m2\" covers no place"},
+		{"unknown category", base + "teams:\n" + fallback + "  - {id: m2, kind: meal, national: true, supervisor: s, categories: [nope]}\n", "team \"m2\" handles unknown category \"nope\""},
+		{"unknown programme", base + "teams:\n" + fallback + "  - {id: m2, kind: meal, national: true, supervisor: s, exclude: {programmes: [nope]}}\n", "excludes unknown programme \"nope\""},
+		{"sensitive must be named", base + "teams:\n" + fallback + "codebook:\n  - id: s\n    categories:\n      - {id: fraud, sensitive: true}\n", "category \"fraud\" has no fallback"},
+		{"bad duration", base + "teams:\n" + fallback + "codebook:\n  - id: s\n    categories:\n      - {id: x, resolve: 3 weeks}\n", "want hours (72h) or days (30d)"},
+		{"ack after resolve", base + "teams:\n" + fallback + "codebook:\n  - id: s\n    categories:\n      - {id: x, acknowledge: 10d, resolve: 2d}\n", "x.yaml:8: category \"x\": acknowledge deadline is later"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Parse("x.yaml", []byte(tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCategoryDefaults(t *testing.T) {
+	cfg, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id                      string
+		ack, resolve, retention time.Duration
+		priority                string
+		recipients              []string
+		typ                     string
+	}{
+		{"sea", 24 * time.Hour, 72 * time.Hour, 730 * 24 * time.Hour, "high", []string{"psea"}, "sensitive"},
+		{"fraud", 24 * time.Hour, 72 * time.Hour, 365 * 24 * time.Hour, "high", []string{"meal"}, "sensitive"},
+		{"exclusion", 72 * time.Hour, 30 * 24 * time.Hour, 365 * 24 * time.Hour, "normal", []string{"meal", "protection"}, "complaint"},
+		{"feedback", 72 * time.Hour, 30 * 24 * time.Hour, 180 * 24 * time.Hour, "low", []string{"meal", "protection"}, "feedback"},
+	}
+	for _, tc := range tests {
+		c, ok := cfg.Category(tc.id)
+		if !ok {
+			t.Fatalf("demo lacks category %s", tc.id)
+		}
+		if time.Duration(c.Acknowledge) != tc.ack || time.Duration(c.Resolve) != tc.resolve || time.Duration(c.Retention) != tc.retention ||
+			c.Priority != tc.priority || !slices.Equal(c.Recipients, tc.recipients) || c.Type != tc.typ {
+			t.Errorf("%s = %+v", tc.id, c)
+		}
+	}
+}
+
+func TestCheckPlaces(t *testing.T) {
+	cfg, err := config.Parse("x.yaml", []byte(base+"teams:\n"+fallback+"  - {id: m2, kind: meal, places: [ML01, ML0199], supervisor: s}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, err := config.ReadPlaces(strings.NewReader("# comment\nadmin_level,pcode,name,parent_pcode\n1,ML01,Kayes,MLI\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.CheckPlaces(known)
+	if err == nil || !strings.Contains(err.Error(), "x.yaml:5: team \"m2\": unknown P-code \"ML0199\"") || strings.Contains(err.Error(), "\"ML01\"") {
+		t.Errorf("CheckPlaces = %v", err)
+	}
+}
+
+func TestDemoPlacesExist(t *testing.T) {
+	cfg, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := locales.FS.Open("places.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	known, err := config.ReadPlaces(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(known) < 60 {
+		t.Fatalf("read %d P-codes from places.csv", len(known))
+	}
+	if err := cfg.CheckPlaces(known); err != nil {
+		t.Error(err)
 	}
 }

@@ -187,7 +187,7 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o700 {
 		t.Errorf("keys dir mode = %v, %v", info.Mode(), err)
 	}
-	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 1 {
+	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 3 { // callerid, pin, seal
 		t.Errorf("key files = %v", b)
 	}
 }

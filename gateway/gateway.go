@@ -49,7 +49,7 @@ var ussdProviders = map[string]ussdProvider{
 type Options struct {
 	Config   *config.Config
 	Catalog  *menus.Catalog
-	Cases    casework.Store
+	Cases    *casework.Service
 	Sessions SessionStore
 	Keyring  *callerid.Keyring
 	Logger   *slog.Logger
@@ -63,7 +63,7 @@ type Server struct {
 	app      *fiber.App
 	cfg      *config.Config
 	ussd     *menus.Engine
-	cases    casework.Store
+	cases    *casework.Service
 	sessions SessionStore
 	keyring  *callerid.Keyring
 	log      *slog.Logger

@@ -117,7 +117,7 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, sessionID stri
 		return t, nil
 	}
 	a := t.Submit.Answers
-	c, err := s.cases.Submit(ctx, casework.Intake{
+	r, err := s.cases.Submit(ctx, casework.Intake{
 		IdempotencyKey: ch.ID + "/" + sessionID,
 		CallerKey:      sess.CallerKey,
 		Channel:        ch.ID,
@@ -132,5 +132,5 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, sessionID stri
 	if err != nil {
 		return t, fmt.Errorf("submit case: %w", err)
 	}
-	return s.ussd.Submitted(t.State, c.Reference), nil
+	return s.ussd.Submitted(t.State, r.Case.Reference), nil
 }

@@ -151,3 +151,35 @@ func (d Dir) create(purpose, version string) error {
 	}
 	return nil
 }
+
+// Key is one version of a secret. Its String and LogValue never show the
+// bytes, so a Key that reaches a log line or an error by mistake leaks nothing.
+type Key struct {
+	Version string
+	Secret  []byte
+}
+
+// String names the version only.
+func (k Key) String() string { return "key " + k.Version }
+
+// GoString names the version only, so %#v does not print the secret either.
+func (k Key) GoString() string { return k.String() }
+
+// Keys ensures purpose has a key (creating "k1" when it has none) and
+// returns every version held, oldest first: the last one is current, the
+// older ones still open what was made with them. created reports whether a
+// key was made now.
+func (d Dir) Keys(purpose string) (keys []Key, created bool, err error) {
+	versions, created, err := d.Ensure(purpose)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, v := range versions {
+		secret, err := d.Read(purpose, v)
+		if err != nil {
+			return nil, false, err
+		}
+		keys = append(keys, Key{Version: v, Secret: secret})
+	}
+	return keys, created, nil
+}

@@ -33,9 +33,10 @@ var (
 	bucketIdem   = []byte("by_idem")   // idempotency key → id
 	bucketCaller = []byte("by_caller") // caller key + 0x00 + seq (8 bytes, big-endian) → id
 	bucketSeq    = []byte("by_seq")    // seq (8 bytes, big-endian) → id
+	bucketAudit  = []byte("audit")     // case id + 0x00 + seq (8 bytes) → JSON casework.Event; append-only
 	bucketProbe  = []byte("probe")     // scratch space for Check
 
-	allBuckets = [][]byte{bucketCases, bucketRef, bucketIdem, bucketCaller, bucketSeq, bucketProbe}
+	allBuckets = [][]byte{bucketCases, bucketRef, bucketIdem, bucketCaller, bucketSeq, bucketAudit, bucketProbe}
 	probeKey   = []byte("readyz")
 )
 
@@ -59,9 +60,6 @@ const eachPage = 256
 // Store is a casework.Store backed by a bbolt file.
 type Store struct {
 	db *bolt.DB
-
-	// Now is the clock used for CreatedAt; tests may replace it before use.
-	Now func() time.Time
 }
 
 var _ casework.Store = (*Store)(nil)
@@ -92,7 +90,7 @@ func Open(path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	return &Store{db: db, Now: time.Now}, nil
+	return &Store{db: db}, nil
 }
 
 // Path returns the file the store is kept in.
@@ -116,23 +114,24 @@ func callerPrefix(callerKey string) []byte {
 	return append(p, 0)
 }
 
-// Submit implements casework.Store. Concurrent calls are committed together
-// in one fsynced transaction by DB.Batch.
-func (s *Store) Submit(ctx context.Context, in casework.Intake) (casework.Case, error) {
-	if err := in.Validate(); err != nil {
-		return casework.Case{}, fmt.Errorf("boltstore: submit: %w", err)
-	}
+// Create implements casework.Store. Concurrent calls are committed
+// together in one fsynced transaction by DB.Batch.
+func (s *Store) Create(ctx context.Context, idem string, c casework.Case, events []casework.Event) (casework.Case, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return casework.Case{}, fmt.Errorf("boltstore: submit: %w", err)
+		return casework.Case{}, false, fmt.Errorf("boltstore: create: %w", err)
+	}
+	if c.ID == "" {
+		return casework.Case{}, false, errors.New("boltstore: create: case has no ID")
 	}
 	var out casework.Case
+	var created bool
 	// Batch may run this function more than once (if another function in
-	// the same batch fails, each is retried alone), so it assigns out
-	// afresh on every run and draws its ID and reference inside.
+	// the same batch fails, each is retried alone), so it assigns its
+	// results afresh on every run and draws the reference inside.
 	err := s.db.Batch(func(tx *bolt.Tx) error {
-		out = casework.Case{}
+		out, created = casework.Case{}, false
 		cases := tx.Bucket(bucketCases)
-		if id := tx.Bucket(bucketIdem).Get([]byte(in.IdempotencyKey)); id != nil {
+		if id := tx.Bucket(bucketIdem).Get([]byte(idem)); id != nil {
 			c, err := decode(cases.Get(id))
 			if err != nil {
 				return fmt.Errorf("idempotent case %s: %w", id, err)
@@ -140,7 +139,9 @@ func (s *Store) Submit(ctx context.Context, in casework.Intake) (casework.Case, 
 			out = c
 			return nil
 		}
-
+		if cases.Get([]byte(c.ID)) != nil {
+			return errors.New("case ID already used")
+		}
 		refs := tx.Bucket(bucketRef)
 		ref := casework.NewReference()
 		for draws := 1; refs.Get([]byte(ref)) != nil; draws++ {
@@ -149,12 +150,8 @@ func (s *Store) Submit(ctx context.Context, in casework.Intake) (casework.Case, 
 			}
 			ref = casework.NewReference()
 		}
-		// The clock is read inside the transaction so that CreatedAt
-		// follows creation (sequence) order.
-		c := casework.NewCase(in, casework.NewID(), ref, s.Now())
-		for cases.Get([]byte(c.ID)) != nil { // 128 random bits: never, but cheap to rule out
-			c.ID = casework.NewID()
-		}
+		c := c
+		c.Reference = ref
 		seq, err := cases.NextSequence()
 		if err != nil {
 			return fmt.Errorf("next sequence: %w", err)
@@ -170,20 +167,166 @@ func (s *Store) Submit(ctx context.Context, in casework.Intake) (casework.Case, 
 		}{
 			{bucketCases, id, data},
 			{bucketRef, []byte(c.Reference), id},
-			{bucketIdem, []byte(in.IdempotencyKey), id},
-			{bucketCaller, append(callerPrefix(c.CallerKey), seqKey(seq)...), id},
+			{bucketIdem, []byte(idem), id},
 			{bucketSeq, seqKey(seq), id},
+		}
+		if c.CallerKey != "" {
+			puts = append(puts, struct {
+				bucket []byte
+				k, v   []byte
+			}{bucketCaller, append(callerPrefix(c.CallerKey), seqKey(seq)...), id})
 		}
 		for _, p := range puts {
 			if err := tx.Bucket(p.bucket).Put(p.k, p.v); err != nil {
 				return fmt.Errorf("put %s: %w", p.bucket, err)
 			}
 		}
+		if err := appendEvents(tx, events); err != nil {
+			return err
+		}
+		out, created = c, true
+		return nil
+	})
+	if err != nil {
+		return casework.Case{}, false, wrap("create", err)
+	}
+	return out, created, nil
+}
+
+// Update implements casework.Store, in one fsynced transaction shared with
+// concurrent writers through DB.Batch.
+func (s *Store) Update(ctx context.Context, id string, fn func(*casework.Case) ([]casework.Event, error)) (casework.Case, error) {
+	if err := ctx.Err(); err != nil {
+		return casework.Case{}, fmt.Errorf("boltstore: update: %w", err)
+	}
+	var out casework.Case
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		out = casework.Case{}
+		old, err := getByID(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		c, err := decode(tx.Bucket(bucketCases).Get([]byte(id))) // a private copy for fn
+		if err != nil {
+			return err
+		}
+		events, err := fn(&c)
+		if err != nil {
+			return err
+		}
+		if c.ID != old.ID || c.Reference != old.Reference {
+			return errors.New("ID and reference cannot change")
+		}
+		if c.CallerKey != old.CallerKey {
+			if err := moveCaller(tx, id, old.CallerKey, c.CallerKey); err != nil {
+				return err
+			}
+		}
+		data, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("encode case: %w", err)
+		}
+		if err := tx.Bucket(bucketCases).Put([]byte(id), data); err != nil {
+			return fmt.Errorf("put case: %w", err)
+		}
+		if err := appendEvents(tx, events); err != nil {
+			return err
+		}
 		out = c
 		return nil
 	})
 	if err != nil {
-		return casework.Case{}, wrap("submit", err)
+		return casework.Case{}, wrap("update", err)
+	}
+	return out, nil
+}
+
+// moveCaller re-files case id from one caller key to another ("" for none)
+// in the caller index, keeping its creation sequence.
+func moveCaller(tx *bolt.Tx, id, from, to string) error {
+	b := tx.Bucket(bucketCaller)
+	var seq []byte
+	if from != "" {
+		prefix := callerPrefix(from)
+		cur := b.Cursor()
+		for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+			if string(v) == id {
+				seq = bytes.Clone(k[len(prefix):])
+				if err := cur.Delete(); err != nil {
+					return fmt.Errorf("delete caller index: %w", err)
+				}
+				break
+			}
+		}
+	}
+	if to == "" {
+		return nil
+	}
+	if seq == nil {
+		cur := tx.Bucket(bucketSeq).Cursor()
+		for k, v := cur.First(); k != nil; k, v = cur.Next() {
+			if string(v) == id {
+				seq = bytes.Clone(k)
+				break
+			}
+		}
+	}
+	if seq == nil {
+		return errors.New("case missing from the sequence index")
+	}
+	if err := b.Put(append(callerPrefix(to), seq...), []byte(id)); err != nil {
+		return fmt.Errorf("put caller index: %w", err)
+	}
+	return nil
+}
+
+func appendEvents(tx *bolt.Tx, events []casework.Event) error {
+	b := tx.Bucket(bucketAudit)
+	for _, e := range events {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return fmt.Errorf("audit sequence: %w", err)
+		}
+		data, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode event: %w", err)
+		}
+		if err := b.Put(append(callerPrefix(e.CaseID), seqKey(seq)...), data); err != nil {
+			return fmt.Errorf("put event: %w", err)
+		}
+	}
+	return nil
+}
+
+// Record implements casework.Store.
+func (s *Store) Record(ctx context.Context, events ...casework.Event) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("boltstore: record: %w", err)
+	}
+	if err := s.db.Batch(func(tx *bolt.Tx) error { return appendEvents(tx, events) }); err != nil {
+		return wrap("record", err)
+	}
+	return nil
+}
+
+// Audit implements casework.Store.
+func (s *Store) Audit(ctx context.Context, caseID string) ([]casework.Event, error) {
+	out := []casework.Event{}
+	err := s.view(ctx, "audit", func(tx *bolt.Tx) error {
+		out = out[:0]
+		prefix := callerPrefix(caseID)
+		cur := tx.Bucket(bucketAudit).Cursor()
+		for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+			var e casework.Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode event: %w", err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -7,9 +7,9 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/numerovert/hotline/casework"
 )
@@ -23,9 +23,7 @@ type Store struct {
 	byIdem   map[string]string
 	byCaller map[string][]string
 	order    []string
-
-	// Now is the clock used for CreatedAt; tests may replace it before use.
-	Now func() time.Time
+	audit    map[string][]casework.Event
 }
 
 var _ casework.Store = (*Store)(nil)
@@ -37,7 +35,7 @@ func New() *Store {
 		byRef:    make(map[string]string),
 		byIdem:   make(map[string]string),
 		byCaller: make(map[string][]string),
-		Now:      time.Now,
+		audit:    make(map[string][]casework.Event),
 	}
 }
 
@@ -51,30 +49,107 @@ func (s *Store) usable(ctx context.Context, op string) error {
 	return nil
 }
 
-// Submit implements casework.Store.
-func (s *Store) Submit(ctx context.Context, in casework.Intake) (casework.Case, error) {
-	if err := in.Validate(); err != nil {
-		return casework.Case{}, fmt.Errorf("memstore: submit: %w", err)
-	}
+// clone copies the parts of a case that share memory, so callers can never
+// change what the store holds.
+func clone(c casework.Case) casework.Case {
+	c.Programmes = slices.Clone(c.Programmes)
+	c.Notes = slices.Clone(c.Notes)
+	c.Response = maps.Clone(c.Response)
+	return c
+}
+
+// Create implements casework.Store.
+func (s *Store) Create(ctx context.Context, idem string, c casework.Case, events []casework.Event) (casework.Case, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.usable(ctx, "submit"); err != nil {
-		return casework.Case{}, err
+	if err := s.usable(ctx, "create"); err != nil {
+		return casework.Case{}, false, err
 	}
-	if id, ok := s.byIdem[in.IdempotencyKey]; ok {
-		return s.byID[id], nil
+	if id, ok := s.byIdem[idem]; ok {
+		return clone(s.byID[id]), false, nil
+	}
+	if c.ID == "" {
+		return casework.Case{}, false, fmt.Errorf("memstore: create: case has no ID")
+	}
+	if _, ok := s.byID[c.ID]; ok {
+		return casework.Case{}, false, fmt.Errorf("memstore: create: case ID already used")
 	}
 	ref := casework.NewReference()
 	for s.byRef[ref] != "" {
 		ref = casework.NewReference()
 	}
-	c := casework.NewCase(in, casework.NewID(), ref, s.Now())
+	c = clone(c)
+	c.Reference = ref
 	s.byID[c.ID] = c
 	s.byRef[c.Reference] = c.ID
-	s.byIdem[in.IdempotencyKey] = c.ID
-	s.byCaller[c.CallerKey] = append(s.byCaller[c.CallerKey], c.ID)
+	s.byIdem[idem] = c.ID
+	if c.CallerKey != "" {
+		s.byCaller[c.CallerKey] = append(s.byCaller[c.CallerKey], c.ID)
+	}
 	s.order = append(s.order, c.ID)
+	s.audit[c.ID] = append(s.audit[c.ID], events...)
+	return clone(c), true, nil
+}
+
+// Update implements casework.Store.
+func (s *Store) Update(ctx context.Context, id string, fn func(*casework.Case) ([]casework.Event, error)) (casework.Case, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx, "update"); err != nil {
+		return casework.Case{}, err
+	}
+	old, ok := s.byID[id]
+	if !ok {
+		return casework.Case{}, fmt.Errorf("memstore: update: %w", casework.ErrNotFound)
+	}
+	c := clone(old)
+	events, err := fn(&c)
+	if err != nil {
+		return casework.Case{}, fmt.Errorf("memstore: update: %w", err)
+	}
+	if c.ID != old.ID || c.Reference != old.Reference {
+		return casework.Case{}, fmt.Errorf("memstore: update: ID and reference cannot change")
+	}
+	if c.CallerKey != old.CallerKey {
+		ids := slices.DeleteFunc(slices.Clone(s.byCaller[old.CallerKey]), func(v string) bool { return v == id })
+		if len(ids) == 0 {
+			delete(s.byCaller, old.CallerKey)
+		} else {
+			s.byCaller[old.CallerKey] = ids
+		}
+		if c.CallerKey != "" {
+			// Keep creation order within the new key's list.
+			ids := append(s.byCaller[c.CallerKey], id)
+			slices.SortFunc(ids, func(a, b string) int { return slices.Index(s.order, a) - slices.Index(s.order, b) })
+			s.byCaller[c.CallerKey] = ids
+		}
+	}
+	s.byID[id] = clone(c)
+	s.audit[id] = append(s.audit[id], events...)
 	return c, nil
+}
+
+// Record implements casework.Store.
+func (s *Store) Record(ctx context.Context, events ...casework.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx, "record"); err != nil {
+		return err
+	}
+	for _, e := range events {
+		s.audit[e.CaseID] = append(s.audit[e.CaseID], e)
+	}
+	return nil
+}
+
+// Audit implements casework.Store.
+func (s *Store) Audit(ctx context.Context, caseID string) ([]casework.Event, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "audit"); err != nil {
+		return nil, err
+	}
+	return append([]casework.Event{}, s.audit[caseID]...), nil
 }
 
 // ByID implements casework.Store.
@@ -88,7 +163,7 @@ func (s *Store) ByID(ctx context.Context, id string) (casework.Case, error) {
 	if !ok {
 		return casework.Case{}, fmt.Errorf("memstore: by id: %w", casework.ErrNotFound)
 	}
-	return c, nil
+	return clone(c), nil
 }
 
 // ByReference implements casework.Store.
@@ -106,7 +181,7 @@ func (s *Store) ByReference(ctx context.Context, ref string) (casework.Case, err
 	if !ok {
 		return casework.Case{}, fmt.Errorf("memstore: by reference: %w", casework.ErrNotFound)
 	}
-	return s.byID[id], nil
+	return clone(s.byID[id]), nil
 }
 
 // ByCallerKey implements casework.Store.
@@ -119,7 +194,7 @@ func (s *Store) ByCallerKey(ctx context.Context, callerKey string) ([]casework.C
 	ids := s.byCaller[callerKey]
 	out := make([]casework.Case, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, s.byID[id])
+		out = append(out, clone(s.byID[id]))
 	}
 	return out, nil
 }
@@ -148,7 +223,7 @@ func (s *Store) Each(ctx context.Context, fn func(casework.Case) error) error {
 		if !ok {
 			continue
 		}
-		if err := fn(c); err != nil {
+		if err := fn(clone(c)); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -34,7 +35,14 @@ func Run(t *testing.T, open func(t *testing.T) casework.Store) {
 		{"Idempotent", testIdempotent},
 		{"IdempotentConcurrent", testIdempotentConcurrent},
 		{"ConcurrentSubmits", testConcurrentSubmits},
-		{"ValidationWritesNothing", testValidationWritesNothing},
+		{"CreateRecordsEvents", testCreateRecordsEvents},
+		{"Update", testUpdate},
+		{"UpdateErrorWritesNothing", testUpdateErrorWritesNothing},
+		{"UpdateConcurrent", testUpdateConcurrent},
+		{"UpdateCallerKeyReindexes", testUpdateCallerKeyReindexes},
+		{"UpdateCannotChangeIdentity", testUpdateCannotChangeIdentity},
+		{"RecordAppends", testRecordAppends},
+		{"Isolation", testIsolation},
 		{"NotFound", testNotFound},
 		{"ByCallerKeyOldestFirst", testByCallerKeyOldestFirst},
 		{"EachOrderAndStop", testEachOrderAndStop},
@@ -73,17 +81,24 @@ func SameCase(got, want casework.Case) string {
 		return fmt.Sprintf("CreatedAt = %v, want %v", got.CreatedAt, want.CreatedAt)
 	}
 	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		return fmt.Sprintf("got %+v, want %+v", got, want)
 	}
 	return ""
 }
 
+// Create stores the case NewCase makes of in, as the Service would (minus
+// routing), and returns it.
+func Create(ctx context.Context, s casework.Store, in casework.Intake) (casework.Case, bool, error) {
+	c := casework.NewCase(in, casework.NewID(), "", time.Now())
+	return s.Create(ctx, in.IdempotencyKey, c, []casework.Event{{CaseID: c.ID, At: c.CreatedAt, Actor: casework.System, Action: casework.ActionCreated}})
+}
+
 func submit(t *testing.T, s casework.Store, in casework.Intake) casework.Case {
 	t.Helper()
-	c, err := s.Submit(context.Background(), in)
+	c, _, err := Create(context.Background(), s, in)
 	if err != nil {
-		t.Fatalf("Submit: %v", err)
+		t.Fatalf("Create: %v", err)
 	}
 	return c
 }
@@ -104,7 +119,10 @@ func testSubmitThenFetch(t *testing.T, s casework.Store) {
 	ctx := context.Background()
 	in := Intake("key-a", 1)
 	before := time.Now()
-	c := submit(t, s, in)
+	c, created, err := Create(ctx, s, in)
+	if err != nil || !created {
+		t.Fatalf("Create: created %v, err %v", created, err)
+	}
 	after := time.Now()
 
 	if len(c.ID) < 16 {
@@ -116,7 +134,7 @@ func testSubmitThenFetch(t *testing.T, s casework.Store) {
 	want := casework.Case{
 		ID: c.ID, Reference: c.Reference, CallerKey: in.CallerKey, Channel: in.Channel,
 		Medium: in.Medium, Language: in.Language, Category: in.Category, Region: in.Region,
-		Cercle: in.Cercle, Assistance: in.Assistance, Detail: in.Detail,
+		Cercle: in.Cercle, Assistance: in.Assistance, Detail: in.Detail, CallerCategory: in.Category,
 		Status: casework.StatusNew, CreatedAt: c.CreatedAt,
 	}
 	if d := SameCase(c, want); d != "" {
@@ -180,9 +198,15 @@ func testIdempotent(t *testing.T, s casework.Store) {
 	again := in
 	again.Detail = "a retried callback must not change the case"
 	again.Category = "other"
-	second := submit(t, s, again)
+	second, created, err := Create(context.Background(), s, again)
+	if err != nil || created {
+		t.Fatalf("resubmission: created %v, err %v; want the first case back", created, err)
+	}
 	if d := SameCase(second, first); d != "" {
 		t.Errorf("resubmission: %s", d)
+	}
+	if ev, err := s.Audit(context.Background(), first.ID); err != nil || len(ev) != 1 {
+		t.Errorf("Audit after resubmission: %d events, err %v; want the 1 from the first Create", len(ev), err)
 	}
 	if n := len(all(t, s)); n != 1 {
 		t.Errorf("Each: %d cases, want 1", n)
@@ -207,7 +231,7 @@ func testIdempotentConcurrent(t *testing.T, s casework.Store) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			c, err := s.Submit(context.Background(), in)
+			c, _, err := Create(context.Background(), s, in)
 			ids[i], errs[i] = c.ID, err
 		})
 	}
@@ -232,7 +256,7 @@ func testConcurrentSubmits(t *testing.T, s casework.Store) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			cases[i], errs[i] = s.Submit(context.Background(), Intake(fmt.Sprintf("key-%d", i%7), i))
+			cases[i], _, errs[i] = Create(context.Background(), s, Intake(fmt.Sprintf("key-%d", i%7), i))
 		})
 	}
 	wg.Wait()
@@ -273,41 +297,6 @@ func testConcurrentSubmits(t *testing.T, s casework.Store) {
 	}
 	if total != n {
 		t.Errorf("ByCallerKey over all keys: %d cases, want %d", total, n)
-	}
-}
-
-func testValidationWritesNothing(t *testing.T, s casework.Store) {
-	valid := Intake("key-a", 1)
-	tests := []struct {
-		name   string
-		mutate func(*casework.Intake)
-	}{
-		{"no idempotency key", func(in *casework.Intake) { in.IdempotencyKey = "" }},
-		{"no caller key", func(in *casework.Intake) { in.CallerKey = "" }},
-		{"blank caller key", func(in *casework.Intake) { in.CallerKey = "   " }},
-		{"no channel", func(in *casework.Intake) { in.Channel = "" }},
-		{"no medium", func(in *casework.Intake) { in.Medium = "" }},
-		{"no language", func(in *casework.Intake) { in.Language = "" }},
-		{"no category", func(in *casework.Intake) { in.Category = "" }},
-		{"NUL in caller key", func(in *casework.Intake) { in.CallerKey = "a\x00b" }},
-		{"invalid UTF-8", func(in *casework.Intake) { in.Detail = "\xff" }},
-		{"detail too long", func(in *casework.Intake) { in.Detail = string(make([]byte, casework.MaxDetailBytes+1)) }},
-	}
-	for _, tc := range tests {
-		in := valid
-		tc.mutate(&in)
-		_, err := s.Submit(context.Background(), in)
-		if !errors.Is(err, casework.ErrInvalidIntake) {
-			t.Errorf("%s: err = %v, want ErrInvalidIntake", tc.name, err)
-		}
-	}
-	if n := len(all(t, s)); n != 0 {
-		t.Errorf("Each after invalid submits: %d cases, want 0", n)
-	}
-	// The rejected idempotency keys must not have been reserved either.
-	c := submit(t, s, valid)
-	if c.Detail != valid.Detail {
-		t.Errorf("valid submit after rejects: Detail %q, want %q", c.Detail, valid.Detail)
 	}
 }
 
@@ -399,7 +388,7 @@ func testEachOrderAndStop(t *testing.T, s casework.Store) {
 		if _, err := s.ByID(context.Background(), c.ID); err != nil {
 			return err
 		}
-		_, err := s.Submit(context.Background(), Intake("key-c", 1000+visited))
+		_, _, err := Create(context.Background(), s, Intake("key-c", 1000+visited))
 		return err
 	})
 	if err != nil {
@@ -416,8 +405,8 @@ func testEachOrderAndStop(t *testing.T, s casework.Store) {
 func testCanceledContext(t *testing.T, s casework.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.Submit(ctx, Intake("key-a", 1)); !errors.Is(err, context.Canceled) {
-		t.Errorf("Submit with canceled context: err = %v, want context.Canceled", err)
+	if _, _, err := Create(ctx, s, Intake("key-a", 1)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Create with canceled context: err = %v, want context.Canceled", err)
 	}
 	if n := len(all(t, s)); n != 0 {
 		t.Errorf("Each: %d cases after canceled submit, want 0", n)
@@ -436,10 +425,222 @@ func testCheckAndClose(t *testing.T, s casework.Store) {
 	if err := s.Check(ctx); !errors.Is(err, casework.ErrClosed) {
 		t.Errorf("Check after Close: err = %v, want ErrClosed", err)
 	}
-	if _, err := s.Submit(ctx, Intake("key-a", 2)); !errors.Is(err, casework.ErrClosed) {
-		t.Errorf("Submit after Close: err = %v, want ErrClosed", err)
+	if _, _, err := Create(ctx, s, Intake("key-a", 2)); !errors.Is(err, casework.ErrClosed) {
+		t.Errorf("Create after Close: err = %v, want ErrClosed", err)
+	}
+	if _, err := s.Update(ctx, c.ID, func(*casework.Case) ([]casework.Event, error) { return nil, nil }); !errors.Is(err, casework.ErrClosed) {
+		t.Errorf("Update after Close: err = %v, want ErrClosed", err)
 	}
 	if _, err := s.ByID(ctx, c.ID); !errors.Is(err, casework.ErrClosed) {
 		t.Errorf("ByID after Close: err = %v, want ErrClosed", err)
+	}
+}
+
+func ev(c casework.Case, action string) casework.Event {
+	return casework.Event{CaseID: c.ID, At: time.Now().UTC(), Actor: "officer-1", Action: action}
+}
+
+func actions(t *testing.T, s casework.Store, id string) []string {
+	t.Helper()
+	list, err := s.Audit(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Audit: %v", err)
+	}
+	var out []string
+	for _, e := range list {
+		if e.CaseID != id {
+			t.Errorf("Audit(%s) returned an event of case %s", id, e.CaseID)
+		}
+		out = append(out, e.Action)
+	}
+	return out
+}
+
+func testCreateRecordsEvents(t *testing.T, s casework.Store) {
+	c := submit(t, s, Intake("key-a", 1))
+	other := submit(t, s, Intake("key-a", 2))
+	if got := actions(t, s, c.ID); !reflect.DeepEqual(got, []string{casework.ActionCreated}) {
+		t.Errorf("Audit after Create = %v, want [created]", got)
+	}
+	if got := actions(t, s, other.ID); len(got) != 1 {
+		t.Errorf("Audit of a second case = %v, want its own 1 event", got)
+	}
+	if got := actions(t, s, casework.NewID()); len(got) != 0 {
+		t.Errorf("Audit of an unknown case = %v, want none", got)
+	}
+}
+
+func testUpdate(t *testing.T, s casework.Store) {
+	ctx := context.Background()
+	c := submit(t, s, Intake("key-a", 1))
+	got, err := s.Update(ctx, c.ID, func(c *casework.Case) ([]casework.Event, error) {
+		c.Status = casework.StatusAssigned
+		c.Officer = "officer-1"
+		c.Response = map[string]string{"fr": "réponse"}
+		c.Notes = append(c.Notes, casework.Note{At: time.Now().UTC(), Author: "officer-1", Text: "note"})
+		return []casework.Event{ev(*c, casework.ActionAssigned), ev(*c, casework.ActionNoted)}, nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if got.Status != casework.StatusAssigned || got.Officer != "officer-1" || got.Reference != c.Reference {
+		t.Errorf("Update returned %+v", got)
+	}
+	back, err := s.ByID(ctx, c.ID)
+	if err != nil {
+		t.Fatalf("ByID: %v", err)
+	}
+	if d := SameCase(back, got); d != "" {
+		t.Errorf("ByID after Update: %s", d)
+	}
+	want := []string{casework.ActionCreated, casework.ActionAssigned, casework.ActionNoted}
+	if a := actions(t, s, c.ID); !reflect.DeepEqual(a, want) {
+		t.Errorf("Audit = %v, want %v", a, want)
+	}
+	if _, err := s.Update(ctx, casework.NewID(), func(*casework.Case) ([]casework.Event, error) { return nil, nil }); !errors.Is(err, casework.ErrNotFound) {
+		t.Errorf("Update(unknown): err = %v, want ErrNotFound", err)
+	}
+}
+
+func testUpdateErrorWritesNothing(t *testing.T, s casework.Store) {
+	ctx := context.Background()
+	c := submit(t, s, Intake("key-a", 1))
+	boom := errors.New("boom")
+	_, err := s.Update(ctx, c.ID, func(c *casework.Case) ([]casework.Event, error) {
+		c.Status = casework.StatusClosed
+		c.CallerKey = ""
+		return []casework.Event{ev(*c, casework.ActionClosed)}, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update: err = %v, want fn's error wrapped", err)
+	}
+	back, err := s.ByID(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := SameCase(back, c); d != "" {
+		t.Errorf("case changed by a failed Update: %s", d)
+	}
+	if a := actions(t, s, c.ID); len(a) != 1 {
+		t.Errorf("Audit after a failed Update = %v, want only [created]", a)
+	}
+	if list, _ := s.ByCallerKey(ctx, "key-a"); len(list) != 1 {
+		t.Errorf("caller index changed by a failed Update")
+	}
+}
+
+func testUpdateConcurrent(t *testing.T, s casework.Store) {
+	ctx := context.Background()
+	c := submit(t, s, Intake("key-a", 1))
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, err := s.Update(ctx, c.ID, func(c *casework.Case) ([]casework.Event, error) {
+				c.Notes = append(c.Notes, casework.Note{Author: fmt.Sprint(i)})
+				return []casework.Event{ev(*c, casework.ActionNoted)}, nil
+			})
+			if err != nil {
+				t.Errorf("Update: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	back, err := s.ByID(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Notes) != n {
+		t.Errorf("%d notes after %d concurrent Updates: updates were lost", len(back.Notes), n)
+	}
+	if a := actions(t, s, c.ID); len(a) != n+1 {
+		t.Errorf("%d events, want %d", len(a), n+1)
+	}
+}
+
+func testUpdateCallerKeyReindexes(t *testing.T, s casework.Store) {
+	ctx := context.Background()
+	first := submit(t, s, Intake("key-a", 1))
+	second := submit(t, s, Intake("key-a", 2))
+	if _, err := s.Update(ctx, first.ID, func(c *casework.Case) ([]casework.Event, error) {
+		c.CallerKey = ""
+		return nil, nil
+	}); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	list, err := s.ByCallerKey(ctx, "key-a")
+	if err != nil || len(list) != 1 || list[0].ID != second.ID {
+		t.Errorf("ByCallerKey after emptying one key: %d cases, err %v; want only the second", len(list), err)
+	}
+	if _, err := s.Update(ctx, second.ID, func(c *casework.Case) ([]casework.Event, error) {
+		c.CallerKey = "key-b"
+		return nil, nil
+	}); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if list, _ := s.ByCallerKey(ctx, "key-a"); len(list) != 0 {
+		t.Errorf("ByCallerKey(old key): %d cases, want 0", len(list))
+	}
+	if list, _ := s.ByCallerKey(ctx, "key-b"); len(list) != 1 || list[0].ID != second.ID {
+		t.Errorf("ByCallerKey(new key): %d cases, want the moved one", len(list))
+	}
+	if n := len(all(t, s)); n != 2 {
+		t.Errorf("Each: %d cases, want 2", n)
+	}
+}
+
+func testUpdateCannotChangeIdentity(t *testing.T, s casework.Store) {
+	ctx := context.Background()
+	c := submit(t, s, Intake("key-a", 1))
+	for name, mutate := range map[string]func(*casework.Case){
+		"id":        func(c *casework.Case) { c.ID = casework.NewID() },
+		"reference": func(c *casework.Case) { c.Reference = "12345678" },
+	} {
+		if _, err := s.Update(ctx, c.ID, func(c *casework.Case) ([]casework.Event, error) { mutate(c); return nil, nil }); err == nil {
+			t.Errorf("Update changing the %s succeeded", name)
+		}
+	}
+	if _, err := s.ByReference(ctx, c.Reference); err != nil {
+		t.Errorf("ByReference after refused Updates: %v", err)
+	}
+}
+
+func testRecordAppends(t *testing.T, s casework.Store) {
+	ctx := context.Background()
+	a := submit(t, s, Intake("key-a", 1))
+	b := submit(t, s, Intake("key-a", 2))
+	if err := s.Record(ctx, ev(a, casework.ActionViewed), ev(b, casework.ActionViewed), ev(a, casework.ActionContactRead)); err != nil {
+		t.Fatalf("Record: %v", err)
+	}
+	want := []string{casework.ActionCreated, casework.ActionViewed, casework.ActionContactRead}
+	if got := actions(t, s, a.ID); !reflect.DeepEqual(got, want) {
+		t.Errorf("Audit(a) = %v, want %v", got, want)
+	}
+	if got := actions(t, s, b.ID); len(got) != 2 {
+		t.Errorf("Audit(b) = %v, want created, viewed", got)
+	}
+}
+
+// testIsolation: what a caller holds is a copy; changing it, or changing
+// the case inside a failed Update, never changes the stored case.
+func testIsolation(t *testing.T, s casework.Store) {
+	ctx := context.Background()
+	c := submit(t, s, Intake("key-a", 1))
+	c, err := s.Update(ctx, c.ID, func(c *casework.Case) ([]casework.Event, error) {
+		c.Response = map[string]string{"fr": "oui"}
+		c.Programmes = []string{"p1"}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Response["fr"] = "changed"
+	c.Programmes[0] = "changed"
+	back, err := s.ByID(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Response["fr"] != "oui" || back.Programmes[0] != "p1" {
+		t.Errorf("stored case shares memory with a returned one: %+v", back)
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
@@ -22,6 +24,10 @@ import (
 
 // dbFile is the bbolt file inside the data directory.
 const dbFile = "hotline.db"
+
+// jobInterval is how often deadlines and retention are checked; deadlines
+// are hours long, so a few minutes late is fine.
+const jobInterval = 5 * time.Minute
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fl := newFlags("serve", stderr)
@@ -65,6 +71,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkPlaces(cfg, *localesDir); err != nil {
+		return err
+	}
+	pinKeys, sealKeys, err := caseKeys(kd, log)
+	if err != nil {
+		return err
+	}
 
 	store, err := boltstore.Open(filepath.Join(*dataDir, dbFile))
 	if err != nil {
@@ -72,13 +85,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer store.Close()
 
+	cases, err := casework.NewService(casework.Options{
+		Store: store, Config: cfg, PINKeys: pinKeys, SealKeys: sealKeys, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	go cases.Run(ctx, jobInterval)
+
 	mem := sessions.NewMemory()
 	go mem.Run(ctx, time.Minute)
 
 	srv := gateway.New(gateway.Options{
 		Config:   cfg,
 		Catalog:  catalog,
-		Cases:    store,
+		Cases:    cases,
 		Sessions: mem,
 		Keyring:  keyring,
 		Logger:   log,
@@ -108,4 +129,37 @@ func loadCatalog(dir string) (*menus.Catalog, error) {
 		return nil, fmt.Errorf("locales: %w", err)
 	}
 	return c, nil
+}
+
+// checkPlaces rejects a config whose P-codes are not in places.csv.
+func checkPlaces(cfg *config.Config, localesDir string) error {
+	f, err := localesFS(localesDir).Open("places.csv")
+	if err != nil {
+		return fmt.Errorf("locales: %w", err)
+	}
+	defer f.Close()
+	known, err := config.ReadPlaces(f)
+	if err != nil {
+		return fmt.Errorf("locales: %w", err)
+	}
+	return cfg.CheckPlaces(known)
+}
+
+// caseKeys loads (creating on first run) the PIN-hash and contact-seal
+// secrets from the keys directory.
+func caseKeys(kd keystore.Dir, log *slog.Logger) (pins, seals []keystore.Key, err error) {
+	for _, k := range []struct {
+		purpose string
+		dst     *[]keystore.Key
+	}{{casework.PINKeyPurpose, &pins}, {casework.SealKeyPurpose, &seals}} {
+		keys, created, err := kd.Keys(k.purpose)
+		if err != nil {
+			return nil, nil, err
+		}
+		if created {
+			log.Info("created secret " + k.purpose + "-k1.key (mode 0600); keep it out of backups of the data directory")
+		}
+		*k.dst = keys
+	}
+	return pins, seals, nil
 }

@@ -1,0 +1,143 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// PublicStatus is what a caller is told about their case: coarser than
+// Status, and never who handles it.
+type PublicStatus string
+
+// Public statuses.
+const (
+	PublicReceived   PublicStatus = "received"    // new or assigned
+	PublicInProgress PublicStatus = "in_progress" // being looked into
+	PublicAnswered   PublicStatus = "answered"    // resolved: Response holds the answer
+	PublicClosed     PublicStatus = "closed"
+)
+
+// Answer is what "follow my complaint" tells a caller.
+type Answer struct {
+	Reference string
+	Status    PublicStatus
+	// Response is the team's answer in Language: the case's language when
+	// the team wrote one in it, else another it wrote. Empty until the
+	// case is resolved.
+	Response string
+	Language string
+	// AnswerBy is when an answer is due, while none is given.
+	AnswerBy time.Time
+}
+
+// Follow-up outcomes other than an answer. None of them says whether a
+// reference exists.
+var (
+	// ErrNoMatch is the one neutral answer for an unknown reference, a
+	// wrong PIN and a purged case alike.
+	ErrNoMatch = errors.New("casework: no case matches this reference and PIN")
+	// ErrPINRequired: the reference is not one of this phone's cases
+	// (whether or not it exists); ask for the PIN.
+	ErrPINRequired = errors.New("casework: PIN required")
+	// ErrReferenceRequired: this phone has no open case or more than one;
+	// ask for the reference.
+	ErrReferenceRequired = errors.New("casework: reference required")
+	// ErrTooManyAttempts: too many wrong PINs from this phone or for this
+	// reference; try again later. Unknown references are counted too.
+	ErrTooManyAttempts = errors.New("casework: too many attempts")
+)
+
+// FollowUp answers a caller asking what happened to their complaint.
+// callerKeys are the caller's keys under every key version still held
+// (rotation). From the same phone the reference alone suffices, or
+// nothing at all when the caller has exactly one open case. From another
+// phone the reference and the 4-digit PIN are needed; wrong attempts are
+// limited per caller key and per reference, and every failure is
+// ErrNoMatch whether or not the reference exists.
+func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, pin string) (Answer, error) {
+	keys := slices.DeleteFunc(slices.Clone(callerKeys), func(k string) bool { return k == "" })
+	if reference == "" {
+		var open []Case
+		for _, k := range keys {
+			list, err := s.store.ByCallerKey(ctx, k)
+			if err != nil {
+				return Answer{}, fmt.Errorf("casework: follow-up: %w", err)
+			}
+			for _, c := range list {
+				if c.Open() {
+					open = append(open, c)
+				}
+			}
+		}
+		if len(open) != 1 {
+			return Answer{}, ErrReferenceRequired
+		}
+		return answer(open[0]), nil
+	}
+
+	ref, valid := ParseReference(reference)
+	var c Case
+	found := false
+	if valid {
+		var err error
+		c, err = s.store.ByReference(ctx, ref)
+		switch {
+		case err == nil:
+			found = c.PurgedAt.IsZero()
+		case !errors.Is(err, ErrNotFound):
+			return Answer{}, fmt.Errorf("casework: follow-up: %w", err)
+		}
+	} else {
+		ref = "invalid"
+	}
+	if found && slices.Contains(keys, c.CallerKey) {
+		return answer(c), nil
+	}
+	if pin == "" {
+		return Answer{}, ErrPINRequired
+	}
+	now := s.time()
+	subjects := []string{"ref:" + ref}
+	for _, k := range keys {
+		subjects = append(subjects, "caller:"+k)
+	}
+	if s.limiter.blocked(now, subjects...) {
+		return Answer{}, ErrTooManyAttempts
+	}
+	id := c.ID
+	if !found {
+		id = "" // still hash, so timing does not tell
+	}
+	if !s.pins.checkPIN(id, pin, c.PINHash) || !found {
+		s.limiter.fail(now, subjects...)
+		return Answer{}, ErrNoMatch
+	}
+	return answer(c), nil
+}
+
+func answer(c Case) Answer {
+	a := Answer{Reference: c.Reference}
+	switch c.Status {
+	case StatusNew, StatusAssigned:
+		a.Status = PublicReceived
+	case StatusInProgress:
+		a.Status = PublicInProgress
+	case StatusResolved:
+		a.Status = PublicAnswered
+	default:
+		a.Status = PublicClosed
+	}
+	if text, ok := c.Response[c.Language]; ok {
+		a.Response, a.Language = text, c.Language
+	} else if langs := slices.Sorted(maps.Keys(c.Response)); len(langs) > 0 {
+		a.Response, a.Language = c.Response[langs[0]], langs[0]
+	}
+	if a.Response == "" && c.Open() {
+		a.AnswerBy = c.ResolveBy
+	}
+	return a
+}

@@ -1,0 +1,145 @@
+package casework
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/numerovert/hotline/config"
+)
+
+// ErrNoRoute is returned (wrapped) by Route when no team may receive a
+// case. A configuration that passed config.Validate never produces it.
+var ErrNoRoute = errors.New("casework: no team may receive this case")
+
+// Routing is the decision that gave a case to a team.
+type Routing struct {
+	Team string
+	// Rule says why, in words an auditor can check against the config.
+	Rule string
+	// Programmes are the programmes the case may be about (by assistance
+	// and place); teams excluded from any of them were passed over.
+	Programmes []string
+}
+
+// Route picks the one team that receives a case of category about
+// assistance in region/cercle ("unknown" or "" when the caller did not
+// say). Among teams whose kind may receive the category, that handle it
+// and that have no conflict of interest with any programme the case may be
+// about, it takes one covering the cercle, else the region, else a
+// national team; at each level the category's recipient kinds are tried
+// in the order listed, and teams in config order. A category missing from the codebook
+// goes to a national MEAL team with no exclusions. cfg must be validated.
+func Route(cfg *config.Config, category, region, cercle, assistance string) (Routing, error) {
+	region, cercle = normalisePlace(region, cercle)
+	progs := programmesFor(cfg, region, cercle, assistance)
+	var ids []string
+	for _, p := range progs {
+		ids = append(ids, p.ID)
+	}
+	conflicted := func(t config.Team) bool {
+		for _, p := range progs {
+			if slices.Contains(t.Exclude.Programmes, p.ID) || slices.Contains(t.Exclude.Organisations, p.Organisation) {
+				return true
+			}
+		}
+		return false
+	}
+	var passedOver []string
+	note := func() string {
+		if len(passedOver) == 0 {
+			return ""
+		}
+		return "; passed over for conflict of interest: " + strings.Join(passedOver, ", ")
+	}
+
+	cat, known := cfg.Category(category)
+	if known {
+		levels := []struct {
+			name  string
+			match func(config.Team) bool
+		}{
+			{"cercle " + cercle, func(t config.Team) bool { return cercle != Unknown && slices.Contains(t.Places, cercle) }},
+			{"region " + region, func(t config.Team) bool { return region != Unknown && slices.Contains(t.Places, region) }},
+			{"national", func(t config.Team) bool { return t.National }},
+		}
+		for _, lv := range levels {
+			for _, kind := range cat.Recipients {
+				for _, t := range cfg.Teams {
+					if t.Kind != kind || !lv.match(t) || !t.Handles(cat) {
+						continue
+					}
+					if conflicted(t) {
+						if !slices.Contains(passedOver, t.ID) {
+							passedOver = append(passedOver, t.ID)
+						}
+						continue
+					}
+					return Routing{
+						Team:       t.ID,
+						Rule:       fmt.Sprintf("category %s to kinds %s; %s covered by %s team %s%s", cat.ID, strings.Join(cat.Recipients, "/"), lv.name, kind, t.ID, note()),
+						Programmes: ids,
+					}, nil
+				}
+			}
+		}
+		return Routing{}, fmt.Errorf("%w: category %s", ErrNoRoute, cat.ID)
+	}
+	for _, t := range cfg.Teams {
+		if t.Kind == "meal" && t.National && t.Exclude.Empty() {
+			return Routing{
+				Team:       t.ID,
+				Rule:       fmt.Sprintf("category %s is not in the codebook; national MEAL fallback team %s", category, t.ID),
+				Programmes: ids,
+			}, nil
+		}
+	}
+	return Routing{}, fmt.Errorf("%w: category not in the codebook and no national MEAL fallback", ErrNoRoute)
+}
+
+// normalisePlace maps "" to Unknown and fills the region from a known
+// cercle (a cercle P-code starts with its region's).
+func normalisePlace(region, cercle string) (string, string) {
+	if strings.TrimSpace(region) == "" {
+		region = Unknown
+	}
+	if strings.TrimSpace(cercle) == "" {
+		cercle = Unknown
+	}
+	if region == Unknown && len(cercle) == 6 {
+		region = cercle[:4]
+	}
+	return region, cercle
+}
+
+// programmesFor lists the programmes a case may be about. When the caller
+// did not say where, every programme of that assistance counts: a team
+// must not judge a programme it may be tied to.
+func programmesFor(cfg *config.Config, region, cercle, assistance string) []config.Programme {
+	var out []config.Programme
+	for _, p := range cfg.Programmes {
+		if len(p.Assistance) > 0 && !slices.Contains(p.Assistance, assistance) {
+			continue
+		}
+		if placeMatches(p.Places, region, cercle) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func placeMatches(places []string, region, cercle string) bool {
+	if len(places) == 0 || region == Unknown {
+		return true
+	}
+	for _, p := range places {
+		switch {
+		case p == region, p == cercle:
+			return true
+		case len(p) == 6 && cercle == Unknown && p[:4] == region:
+			return true // a cercle of the caller's region, and we do not know which
+		}
+	}
+	return false
+}
