@@ -18,21 +18,22 @@ import (
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/gateway/sessions"
+	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
 )
 
-// flakyStore fails Submit while down is set, like a full disk.
+// flakyStore fails to create cases while down is set, like a full disk.
 type flakyStore struct {
 	casework.Store
 	down atomic.Bool
 }
 
-func (f *flakyStore) Submit(ctx context.Context, in casework.Intake) (casework.Case, error) {
+func (f *flakyStore) Create(ctx context.Context, key string, c casework.Case, events []casework.Event) (casework.Case, bool, error) {
 	if f.down.Load() {
-		return casework.Case{}, errors.New("disk full")
+		return casework.Case{}, false, errors.New("disk full")
 	}
-	return f.Store.Submit(ctx, in)
+	return f.Store.Create(ctx, key, c, events)
 }
 
 func newServer(t *testing.T, store casework.Store, logs io.Writer) *gateway.Server {
@@ -45,10 +46,19 @@ func newServer(t *testing.T, store casework.Store, logs io.Writer) *gateway.Serv
 	if err != nil {
 		t.Fatal(err)
 	}
+	secret := keystore.Key{Version: "k1", Secret: bytes.Repeat([]byte{9}, 32)}
+	svc, err := casework.NewService(casework.Options{
+		Store: store, Config: cfg,
+		PINKeys: []keystore.Key{secret}, SealKeys: []keystore.Key{secret},
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return gateway.New(gateway.Options{
 		Config:   cfg,
 		Catalog:  cat,
-		Cases:    store,
+		Cases:    svc,
 		Sessions: sessions.NewMemory(),
 		Keyring:  callerid.New(bytes.Repeat([]byte{7}, 32)),
 		Logger:   slog.New(slog.NewTextHandler(logs, nil)),
