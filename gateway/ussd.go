@@ -40,6 +40,9 @@ func (s *Server) handleUSSD(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.admitUSSD(ch, hop); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
 	defer cancel()
 	reply, err := s.ussdHop(ctx, ch, p, hop)

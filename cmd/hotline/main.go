@@ -21,6 +21,7 @@ const usage = `hotline: anonymous complaints hotline
 
 usage:
   hotline serve [--addr 127.0.0.1:8080] [--data ./data] [--keys ./keys] [--config FILE] [--locales DIR]
+                [--rate-channel 2000] [--burst-channel 4000] [--rate-caller 0.5] [--burst-caller 30]
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
   hotline menus lint [DIR]
   hotline cases list [--data ./data]
