@@ -57,7 +57,7 @@ func TestParseFixtures(t *testing.T) {
 	}
 }
 
-func readRequest(t *testing.T, path string) (contentType string, body []byte) {
+func readRequest(t testing.TB, path string) (contentType string, body []byte) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
