@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test lint vet bench clean
+.PHONY: run build test lint vet bench bench-go bench-load fuzz fuzz-smoke clean
 
 ## run: start the hotline on embedded defaults (127.0.0.1:8080, ./data, ./keys, demo config)
 run:
@@ -12,9 +12,34 @@ run:
 build:
 	$(GO) build -o bin/hotline ./cmd/hotline
 
-## test: vet, gofmt, lint the shipped menus, and run every test with the race detector
+## test: vet, gofmt, lint the shipped menus, run every test with the race detector
+## (committed fuzz corpora run as plain tests), then each fuzz target briefly
 test: vet lint
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz-smoke
+
+# Fuzz targets, as package:Target. `go test -fuzz` takes one target in one package at a time.
+FUZZ_TARGETS = \
+	./gateway/africastalking:FuzzParse \
+	./gateway/africastalking:FuzzNewInput \
+	./menus:FuzzEngine \
+	./menus:FuzzEngineState \
+	./menus/gsm7:FuzzMeasure \
+	./menus/gsm7:FuzzFold
+
+## fuzz-smoke: each fuzz target for FUZZ_SMOKE (3s) of new inputs; part of `make test`
+FUZZ_SMOKE ?= 3s
+fuzz-smoke:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($(FUZZ_SMOKE))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZ_SMOKE) $$pkg >/tmp/hotline-fuzz.log 2>&1 || { cat /tmp/hotline-fuzz.log; exit 1; }; \
+	done
+
+## fuzz: each fuzz target for FUZZTIME (2m); new failing inputs land in testdata/fuzz/ to commit
+FUZZTIME ?= 2m
+fuzz:
+	$(MAKE) --no-print-directory fuzz-smoke FUZZ_SMOKE=$(FUZZTIME)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
@@ -24,9 +49,18 @@ vet:
 lint:
 	$(GO) run ./cmd/hotline menus lint
 
-## bench: hot-path benchmarks
-bench:
+## bench: hot-path Go benchmarks, then the load run (real server vs bare Fiber, 100k open sessions)
+bench: bench-go bench-load
+
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Loopback only: the load run starts its own servers on free 127.0.0.1 ports.
+LOAD_CALLERS ?= 50
+LOAD_SESSIONS ?= 3000
+LOAD_OPEN ?= 100000
+bench-load: build
+	bin/hotline simulate load --callers $(LOAD_CALLERS) --sessions $(LOAD_SESSIONS) --open $(LOAD_OPEN)
 
 clean:
 	rm -rf bin

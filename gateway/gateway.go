@@ -56,6 +56,8 @@ type Options struct {
 	// Timeout bounds each callback's work; aggregators give up after
 	// about 10 s, so the default is well under it.
 	Timeout time.Duration
+	// Limits on callback rates; nil means DefaultLimits.
+	Limits *Limits
 }
 
 // Server is the gateway.
@@ -68,6 +70,9 @@ type Server struct {
 	keyring  *callerid.Keyring
 	log      *slog.Logger
 	timeout  time.Duration
+
+	channelLimit, callerLimit *limiter
+	metrics                   *metrics
 }
 
 // New builds the gateway's routes.
@@ -78,6 +83,11 @@ func New(o Options) *Server {
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Second
 	}
+	limits := DefaultLimits
+	if o.Limits != nil {
+		limits = *o.Limits
+	}
+	m := newMetrics(o.Sessions)
 	s := &Server{
 		cfg:      o.Config,
 		ussd:     menus.NewEngine(o.Catalog, menus.FitsUSSD),
@@ -86,6 +96,10 @@ func New(o Options) *Server {
 		keyring:  o.Keyring,
 		log:      o.Logger,
 		timeout:  o.Timeout,
+
+		channelLimit: newLimiter(limits.Channel, 2*len(o.Config.Channels), nil),
+		callerLimit:  newLimiter(limits.Caller, limits.MaxCallers, nil),
+		metrics:      m,
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:      "numero-vert",
@@ -98,7 +112,8 @@ func New(o Options) *Server {
 	s.app.Use(s.accessLog)
 	s.app.Get("/healthz", func(c fiber.Ctx) error { return c.SendString("ok") })
 	s.app.Get("/readyz", s.ready)
-	s.app.Post("/c/:channel/ussd", s.handleUSSD)
+	s.app.Get("/metrics", s.metrics.handler())
+	s.app.Post("/c/:channel/ussd", s.observe, s.handleUSSD)
 	return s
 }
 

@@ -40,6 +40,9 @@ func (s *Server) handleUSSD(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.admitUSSD(ch, hop); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
 	defer cancel()
 	reply, err := s.ussdHop(ctx, ch, p, hop)
@@ -129,6 +132,7 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, sessionID stri
 		Assistance:     a["assistance"],
 		Detail:         a["detail"],
 	})
+	s.metrics.submission(ch, err)
 	if err != nil {
 		return t, fmt.Errorf("submit case: %w", err)
 	}

@@ -21,7 +21,10 @@ const usage = `hotline: anonymous complaints hotline
 
 usage:
   hotline serve [--addr 127.0.0.1:8080] [--data ./data] [--keys ./keys] [--config FILE] [--locales DIR]
+                [--rate-channel 2000] [--burst-channel 4000] [--rate-caller 0.5] [--burst-caller 30]
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
+  hotline simulate load [--url URL] [--callers 50] [--sessions 2000] [--open 100000]
+  hotline bench-bare [--addr 127.0.0.1:0]
   hotline menus lint [DIR]
   hotline cases list [--data ./data]
 `
@@ -76,6 +79,11 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if rest, ok := sub("ussd"); ok {
 			return simulateUSSD(ctx, rest, stdin, stdout, stderr)
 		}
+		if rest, ok := sub("load"); ok {
+			return simulateLoad(ctx, rest, stdout, stderr)
+		}
+	case "bench-bare":
+		return benchBare(ctx, args[1:], stderr)
 	case "menus":
 		if rest, ok := sub("lint"); ok {
 			return lintMenus(rest, stdout, stderr)

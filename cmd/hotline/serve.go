@@ -36,6 +36,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	keysDir := fl.String("keys", "./keys", "secret keys directory; keep it out of backups of --data")
 	cfgPath := fl.String("config", "", "deployment config (YAML); the embedded demo when empty")
 	localesDir := fl.String("locales", "", "locales directory; the embedded copy when empty")
+	limits := gateway.DefaultLimits
+	fl.Float64Var(&limits.Channel.PerSecond, "rate-channel", limits.Channel.PerSecond, "callbacks per second per channel (0: no limit)")
+	fl.IntVar(&limits.Channel.Burst, "burst-channel", limits.Channel.Burst, "callbacks at once per channel")
+	fl.Float64Var(&limits.Caller.PerSecond, "rate-caller", limits.Caller.PerSecond, "callbacks per second per caller key (0: no limit)")
+	fl.IntVar(&limits.Caller.Burst, "burst-caller", limits.Caller.Burst, "callbacks at once per caller key")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -103,6 +108,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Sessions: mem,
 		Keyring:  keyring,
 		Logger:   log,
+		Limits:   &limits,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
