@@ -22,7 +22,7 @@ const usage = `hotline: anonymous complaints hotline
 usage:
   hotline serve [--addr 127.0.0.1:8080] [--data ./data] [--keys ./keys] [--config FILE] [--locales DIR]
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
-  hotline menus lint [DIR]
+  hotline menus lint [--coverage] [DIR]
   hotline cases list [--data ./data]
 `
 

@@ -141,9 +141,26 @@ var fold = map[rune]string{
 // original: this is lossy.
 func Fold(s string) string {
 	s = nfc(s)
-	if _, ok := Septets(s); ok {
+	if septetsNFC(s) >= 0 {
 		return s
 	}
+	return foldNFC(s)
+}
+
+// septetsNFC is Septets of an NFC string, -1 when it is not GSM-7.
+func septetsNFC(s string) int {
+	n := 0
+	for _, r := range s {
+		c := runeCost(r)
+		if c == 0 {
+			return -1
+		}
+		n += c
+	}
+	return n
+}
+
+func foldNFC(s string) string {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
 		if runeCost(r) > 0 {
@@ -245,11 +262,16 @@ func capitalise(s string) string {
 // result is always GSM-7.
 func (sp *Spelling) Apply(s string) string {
 	s = nfc(s)
-	if _, ok := Septets(s); ok {
+	if septetsNFC(s) >= 0 {
 		return s
 	}
 	if sp != nil && sp.r != nil {
 		s = sp.r.Replace(s)
+		if septetsNFC(s) >= 0 {
+			return s
+		}
 	}
-	return Fold(s)
+	// The replacements are GSM-7, so what is left is NFC still, bar a
+	// combining mark that no longer composes: fold drops those.
+	return foldNFC(s)
 }
