@@ -23,12 +23,41 @@ type Store struct {
 	byIdem   map[string]string
 	byCaller map[string][]string
 	order    []string
+	langs    map[string]string // caller key → language
 
 	// Now is the clock used for CreatedAt; tests may replace it before use.
 	Now func() time.Time
 }
 
-var _ casework.Store = (*Store)(nil)
+var (
+	_ casework.Store       = (*Store)(nil)
+	_ casework.Preferences = (*Store)(nil)
+)
+
+// SetLanguage implements casework.Preferences.
+func (s *Store) SetLanguage(ctx context.Context, callerKey, lang string) error {
+	if err := casework.ValidatePreference(callerKey, lang); err != nil {
+		return fmt.Errorf("memstore: set language: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx, "set language"); err != nil {
+		return err
+	}
+	s.langs[callerKey] = lang
+	return nil
+}
+
+// Language implements casework.Preferences.
+func (s *Store) Language(ctx context.Context, callerKey string) (string, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "language"); err != nil {
+		return "", false, err
+	}
+	lang, ok := s.langs[callerKey]
+	return lang, ok, nil
+}
 
 // New returns an empty store.
 func New() *Store {
@@ -37,6 +66,7 @@ func New() *Store {
 		byRef:    make(map[string]string),
 		byIdem:   make(map[string]string),
 		byCaller: make(map[string][]string),
+		langs:    make(map[string]string),
 		Now:      time.Now,
 	}
 }
