@@ -76,12 +76,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	go mem.Run(ctx, time.Minute)
 
 	srv := gateway.New(gateway.Options{
-		Config:   cfg,
-		Catalog:  catalog,
-		Cases:    store,
-		Sessions: mem,
-		Keyring:  keyring,
-		Logger:   log,
+		Config:      cfg,
+		Catalog:     catalog,
+		Cases:       store,
+		Preferences: store,
+		Sessions:    mem,
+		Keyring:     keyring,
+		Logger:      log,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -112,3 +112,39 @@ func TestRender(t *testing.T) {
 		t.Errorf("Render END = %q", body)
 	}
 }
+
+// Each testdata/ussd-events/NAME.http is an end-of-session notification;
+// NAME.want holds the parsed turn.USSDEnd or "error: <reason>".
+func TestParseEndFixtures(t *testing.T) {
+	files, err := filepath.Glob("testdata/ussd-events/*.http")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".http"), func(t *testing.T) {
+			ct, body := readRequest(t, f)
+			want, err := os.ReadFile(strings.TrimSuffix(f, ".http") + ".want")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := africastalking.USSD{}.ParseEnd(ct, body)
+			if reason, isErr := strings.CutPrefix(strings.TrimSpace(string(want)), "error: "); isErr {
+				var bad *turn.BadRequest
+				if !errors.As(err, &bad) || bad.Reason != reason {
+					t.Fatalf("err = %v, want bad request %q", err, reason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseEnd: %v", err)
+			}
+			var w turn.USSDEnd
+			if err := json.Unmarshal(want, &w); err != nil {
+				t.Fatal(err)
+			}
+			if got != w {
+				t.Errorf("got %+v\nwant %+v", got, w)
+			}
+		})
+	}
+}
