@@ -373,3 +373,37 @@ type Store interface {
 	Check(ctx context.Context) error
 	Close() error
 }
+
+// Preferences remembers what a caller chose, by caller key only, so that a
+// returning caller is served in their language. Implementations store it
+// durably and must be safe for concurrent use.
+type Preferences interface {
+	// SetLanguage records lang as the caller's language, replacing any
+	// earlier one. Invalid input returns an error wrapping
+	// ErrInvalidPreference and writes nothing.
+	SetLanguage(ctx context.Context, callerKey, lang string) error
+	// Language returns the caller's language; ok is false when none is
+	// recorded (which is not an error).
+	Language(ctx context.Context, callerKey string) (lang string, ok bool, err error)
+}
+
+// ErrInvalidPreference is returned (wrapped) by SetLanguage for an empty or
+// malformed caller key or language.
+var ErrInvalidPreference = errors.New("casework: invalid preference")
+
+// ValidatePreference checks a caller key and a language the way stores
+// need them: non-empty, valid UTF-8, no control characters, within
+// MaxFieldBytes. The error names the field, never its value.
+func ValidatePreference(callerKey, lang string) error {
+	for _, f := range []struct{ name, v string }{{"caller key", callerKey}, {"language", lang}} {
+		switch {
+		case strings.TrimSpace(f.v) == "":
+			return fmt.Errorf("%w: %s is required", ErrInvalidPreference, f.name)
+		case len(f.v) > MaxFieldBytes:
+			return fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalidPreference, f.name, MaxFieldBytes)
+		case !utf8.ValidString(f.v) || strings.IndexFunc(f.v, unicode.IsControl) >= 0:
+			return fmt.Errorf("%w: %s is not printable UTF-8", ErrInvalidPreference, f.name)
+		}
+	}
+	return nil
+}

@@ -39,6 +39,7 @@ type ussdProvider interface {
 	NewInput(prev, text string) string
 	Inputs(text string) []string
 	Render(r turn.Reply) (contentType string, body []byte)
+	ParseEnd(contentType string, body []byte) (turn.USSDEnd, error)
 }
 
 var ussdProviders = map[string]ussdProvider{
@@ -47,12 +48,15 @@ var ussdProviders = map[string]ussdProvider{
 
 // Options wires a Server.
 type Options struct {
-	Config   *config.Config
-	Catalog  *menus.Catalog
-	Cases    *casework.Service
-	Sessions SessionStore
-	Keyring  *callerid.Keyring
-	Logger   *slog.Logger
+	Config  *config.Config
+	Catalog *menus.Catalog
+	Cases   *casework.Service
+	// Preferences remembers each caller's language; nil forgets it (every
+	// call starts at the language screen).
+	Preferences casework.Preferences
+	Sessions    SessionStore
+	Keyring     *callerid.Keyring
+	Logger      *slog.Logger
 	// Timeout bounds each callback's work; aggregators give up after
 	// about 10 s, so the default is well under it.
 	Timeout time.Duration
@@ -66,6 +70,7 @@ type Server struct {
 	cfg      *config.Config
 	ussd     *menus.Engine
 	cases    *casework.Service
+	prefs    casework.Preferences
 	sessions SessionStore
 	keyring  *callerid.Keyring
 	log      *slog.Logger
@@ -92,6 +97,7 @@ func New(o Options) *Server {
 		cfg:      o.Config,
 		ussd:     menus.NewEngine(o.Catalog, menus.FitsUSSD),
 		cases:    o.Cases,
+		prefs:    o.Preferences,
 		sessions: o.Sessions,
 		keyring:  o.Keyring,
 		log:      o.Logger,
@@ -114,6 +120,7 @@ func New(o Options) *Server {
 	s.app.Get("/readyz", s.ready)
 	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Post("/c/:channel/ussd", s.observe, s.handleUSSD)
+	s.app.Post("/c/:channel/ussd/events", s.observe, s.handleUSSDEnd)
 	return s
 }
 

@@ -18,6 +18,15 @@ import (
 // retry of the last hop still finds its reply.
 const ussdSessionTTL = 10 * time.Minute
 
+// resumeTTL is how long the answers of a session that ended before the
+// caller confirmed are kept, by caller key, for them to continue on redial.
+// Every hop renews it, so it counts from the caller's last screen.
+const resumeTTL = 30 * time.Minute
+
+// resumeKey is where the session store keeps a caller's unfinished USSD
+// report. The caller key is a keyed hash, never a number.
+func resumeKey(callerKey string) string { return "resume/ussd/" + callerKey }
+
 // ussdSession is what the gateway remembers between hops. It holds no
 // number: the caller key is a keyed hash.
 type ussdSession struct {
@@ -78,7 +87,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		t, err = s.ussdStep(ctx, ch, hop.SessionID, sess, sess.State, p.NewInput(sess.Text, hop.Text))
 	} else {
 		sess.CallerKey = s.keyring.Key(hop.Phone, ch.Country)
-		t = s.ussd.Begin("")
+		t = s.ussdBegin(ctx, sess.CallerKey)
 		for _, input := range p.Inputs(hop.Text) {
 			if t.Screen.End {
 				break
@@ -106,7 +115,118 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 	if err := s.sessions.Save(ctx, key, b, ussdSessionTTL); err != nil {
 		return turn.Reply{}, fmt.Errorf("save session: %w", err)
 	}
+	s.keepForResume(ctx, sess.CallerKey, t.State)
 	return sess.Reply, nil
+}
+
+// ussdBegin is the first screen of a new session: the offer to continue an
+// unfinished report if the caller has one, else the first question in the
+// language they chose last time, else the language screen. A store that
+// fails here costs the caller only that convenience, never the call.
+func (s *Server) ussdBegin(ctx context.Context, callerKey string) menus.Turn {
+	lang := ""
+	if s.prefs != nil {
+		l, ok, err := s.prefs.Language(ctx, callerKey)
+		if err != nil {
+			s.log.Warn("caller language unavailable", "err", err)
+		} else if ok {
+			lang = l
+		}
+	}
+	raw, found, err := s.sessions.Load(ctx, resumeKey(callerKey))
+	if err != nil {
+		s.log.Warn("unfinished report unavailable", "err", err)
+	}
+	if found {
+		var saved menus.State
+		if err := json.Unmarshal(raw, &saved); err != nil {
+			s.log.Warn("unfinished report unreadable", "err", err)
+		} else {
+			return s.ussd.BeginResume(lang, saved)
+		}
+	}
+	return s.ussd.Begin(lang)
+}
+
+// keepForResume keeps what a session in st would lose if it dropped now,
+// for resumeTTL, or deletes it once there is nothing to keep (submitted,
+// or started again).
+func (s *Server) keepForResume(ctx context.Context, callerKey string, st menus.State) {
+	if callerKey == "" {
+		return
+	}
+	rs, ok := s.ussd.Resumable(st)
+	if !ok {
+		if err := s.sessions.Delete(ctx, resumeKey(callerKey)); err != nil {
+			s.log.Warn("delete unfinished report", "err", err)
+		}
+		return
+	}
+	b, err := json.Marshal(rs)
+	if err == nil {
+		err = s.sessions.Save(ctx, resumeKey(callerKey), b, resumeTTL)
+	}
+	if err != nil {
+		s.log.Warn("keep unfinished report", "err", err)
+	}
+}
+
+// rememberLanguage records the language a caller used, for their next call.
+func (s *Server) rememberLanguage(ctx context.Context, callerKey, lang string) {
+	if s.prefs == nil || callerKey == "" || lang == "" {
+		return
+	}
+	if err := s.prefs.SetLanguage(ctx, callerKey, lang); err != nil {
+		s.log.Warn("remember caller language", "err", err)
+	}
+}
+
+// handleUSSDEnd takes Africa's Talking's end-of-session notification: the
+// session's answers are kept for the caller to continue (renewing the
+// 30 minutes from now), their language is remembered, and the session
+// itself is forgotten. An unknown or expired session is acknowledged and
+// changes nothing; when no notification comes, the TTLs do the same work.
+func (s *Server) handleUSSDEnd(c fiber.Ctx) error {
+	ch, err := s.channel(c)
+	if err != nil {
+		return err
+	}
+	p, ok := ussdProviders[ch.Provider]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	ev, err := p.ParseEnd(c.Get(fiber.HeaderContentType), c.Body())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
+	defer cancel()
+	if err := s.ussdEnded(ctx, ch, ev); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.SendString("OK")
+}
+
+func (s *Server) ussdEnded(ctx context.Context, ch config.Channel, ev turn.USSDEnd) error {
+	key := "ussd/" + ch.ID + "/" + ev.SessionID
+	raw, found, err := s.sessions.Load(ctx, key)
+	if err != nil {
+		return fmt.Errorf("load session: %w", err)
+	}
+	if !found {
+		return nil
+	}
+	var sess ussdSession
+	if err := json.Unmarshal(raw, &sess); err != nil {
+		return fmt.Errorf("decode session: %w", err)
+	}
+	s.rememberLanguage(ctx, sess.CallerKey, sess.State.Lang)
+	s.keepForResume(ctx, sess.CallerKey, sess.State)
+	if err := s.sessions.Delete(ctx, key); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
 }
 
 // ussdStep feeds one input to the engine and, when the caller confirms,
@@ -136,5 +256,6 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, sessionID stri
 	if err != nil {
 		return t, fmt.Errorf("submit case: %w", err)
 	}
+	s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
 	return s.ussd.Submitted(t.State, r.Case.Reference), nil
 }

@@ -9,10 +9,11 @@ import (
 // Catalog is a loaded locales directory: the menu tree, the places and the
 // strings of every language. It is immutable once loaded.
 type Catalog struct {
-	tree    *tree
-	places  *places
-	locales []*locale // menu order; the first is the default language
-	byCode  map[string]*locale
+	tree     *tree
+	places   *places
+	locales  []*locale // menu order
+	byCode   map[string]*locale
+	fallback *locale // fills every gap; the language screen is shown in it
 }
 
 // Load parses tree.yaml, places.csv and every <lang>.yaml in fsys (root of
@@ -43,10 +44,14 @@ func newCatalog(s *source, locales []*locale) *Catalog {
 	for _, l := range locales {
 		c.byCode[l.code] = l
 	}
+	c.fallback = c.byCode[s.tree.fallback]
+	if c.fallback == nil && len(locales) > 0 {
+		c.fallback = locales[0]
+	}
 	return c
 }
 
-// Languages returns the locale codes in menu order (the first is the default).
+// Languages returns the locale codes in menu order (by callers' demand).
 func (c *Catalog) Languages() []string {
 	out := make([]string, len(c.locales))
 	for i, l := range c.locales {
@@ -69,16 +74,16 @@ func (c *Catalog) LanguageName(lang string) string {
 	return ""
 }
 
-// Text returns the string key in lang, falling back to the default
-// language, then to the key itself.
+// Text returns the string key in lang, falling back to the fallback
+// language (tree.yaml `fallback:`), then to the key itself.
 func (c *Catalog) Text(lang, key string) string {
 	if l := c.byCode[lang]; l != nil {
 		if s, ok := l.strings[key]; ok {
 			return s
 		}
 	}
-	if len(c.locales) > 0 {
-		if s, ok := c.locales[0].strings[key]; ok {
+	if c.fallback != nil {
+		if s, ok := c.fallback.strings[key]; ok {
 			return s
 		}
 	}
@@ -91,5 +96,9 @@ func (c *Catalog) PlaceName(pcode string) (string, bool) {
 	return p.name, ok
 }
 
-// defaultLocale is the first language in menu order.
-func (c *Catalog) defaultLocale() *locale { return c.locales[0] }
+// Fallback returns the code of the language that fills the gaps of the
+// others and in which a caller with no known language first sees the menu.
+func (c *Catalog) Fallback() string { return c.fallback.code }
+
+// defaultLocale is the fallback language.
+func (c *Catalog) defaultLocale() *locale { return c.fallback }

@@ -19,6 +19,9 @@ const (
 	KeyNext = "9" // next page of a long list
 	KeySkip = "1" // on a free-text screen: give no detail (the detail is optional)
 
+	KeyContinue = "1" // on the resume screen: continue the dropped report
+	KeyRestart  = "2" // on the resume screen: start again
+
 	// MaxPageItems bounds the items of one page, so that a voice menu can
 	// reuse the paging with keys 1-9.
 	MaxPageItems = 7
@@ -33,7 +36,15 @@ type Screen struct {
 	Options  []Option // in display order
 	FreeText bool     // the screen expects free text rather than a key
 	End      bool     // final screen: the session closes
+	// GSM7 says the texts are in the locale's GSM-7 spelling (ɛ → è, ɲ → ny),
+	// because in its proper spelling the screen does not fit the medium.
+	GSM7 bool
 }
+
+// NodeResume is the node of the screen that offers a caller whose session
+// dropped to continue their report or start again. It is the engine's own:
+// tree.yaml ids never start with "@".
+const NodeResume = "@resume"
 
 // Option is one key the caller can press and what it means.
 type Option struct{ Key, Label string }
@@ -47,6 +58,8 @@ type State struct {
 	Back      []Frame           `json:"back,omitempty"` // how "0" goes back a step
 	Answers   map[string]string `json:"answers,omitempty"`
 	Reference string            `json:"reference,omitempty"` // set by Submitted, shown on the end screen
+	// Resume is the dropped session offered on the NodeResume screen.
+	Resume *State `json:"resume,omitempty"`
 }
 
 // Frame is one step the caller can go back to: the node and the page of its
@@ -85,6 +98,7 @@ type Engine struct {
 	langs      map[string]*elang
 	def        *elang
 	start      string
+	langStart  bool            // the start node is the language screen
 	first      string          // first question, after the language
 	end        string          // end node shown after a submit
 	textFields map[string]bool // fields holding free text (cut to fit summaries)
@@ -104,7 +118,11 @@ type elang struct {
 	invalid, cancelled        string
 	noDetail, saveFailed      string
 	backLbl, prevLbl, nextLbl string
-	skipLbl                   string
+	skipLbl, langLbl          string
+	resumePrompt              string
+	continueLbl, restartLbl   string
+	spelling                  *gsm7.Spelling    // nil folds generically
+	gsm                       map[string]string // every string of the locale → its GSM-7 spelling
 	prompts                   map[string]string
 	labels                    map[string]map[string]string // field → value → label
 	menus                     map[string]*menu             // menuKey → menu
@@ -113,7 +131,8 @@ type elang struct {
 
 type item struct {
 	value, label string
-	opt          *optionDef // nil for languages and places
+	opt          *optionDef     // nil for languages and places
+	spelling     *gsm7.Spelling // for a language's name: its own spelling
 }
 
 type menu struct {
@@ -124,6 +143,7 @@ type menu struct {
 type page struct {
 	start, end int      // items[start:end]
 	options    []Option // numbered items, then previous/next/back
+	gsm7       []Option // the same in the GSM-7 spelling
 	prev, next bool
 }
 
@@ -149,6 +169,7 @@ func NewEngine(c *Catalog, fits Fits) *Engine {
 		cat: c, fits: fits, nodes: map[string]*enode{}, langs: map[string]*elang{},
 		start: t.start, first: t.firstQuestion(), textFields: map[string]bool{},
 	}
+	e.langStart = t.byID[t.start] != nil && t.byID[t.start].Kind == kindLanguage
 	for _, n := range t.nodes {
 		en := &enode{def: n, back: n.ID != t.start}
 		if n.Field != "" {
@@ -190,24 +211,42 @@ func NewEngine(c *Catalog, fits Fits) *Engine {
 	return e
 }
 
+// sp writes s in el's GSM-7 spelling, from the cache of the locale's own
+// strings when it is one of them.
+func (el *elang) sp(s string) string {
+	if g, ok := el.gsm[s]; ok {
+		return g
+	}
+	return el.spelling.Apply(s)
+}
+
 func (e *Engine) prepare(l *locale) *elang {
 	t, c := e.cat.tree, e.cat
 	str := func(key string) string { return l.strings[key] }
 	el := &elang{
-		code:       l.code,
-		invalid:    str(t.messages[msgInvalid]),
-		cancelled:  str(t.messages[msgCancelled]),
-		noDetail:   str(t.messages[msgNoDetail]),
-		saveFailed: str(t.messages[msgSaveFailed]),
-		backLbl:    str(t.messages[msgBack]),
-		prevLbl:    str(t.messages[msgPrev]),
-		nextLbl:    str(t.messages[msgNext]),
-		skipLbl:    str(t.messages[msgSkip]),
-		prompts:    map[string]string{},
-		labels:     map[string]map[string]string{},
-		menus:      map[string]*menu{},
+		code:         l.code,
+		invalid:      str(t.messages[msgInvalid]),
+		cancelled:    str(t.messages[msgCancelled]),
+		noDetail:     str(t.messages[msgNoDetail]),
+		saveFailed:   str(t.messages[msgSaveFailed]),
+		backLbl:      str(t.messages[msgBack]),
+		prevLbl:      str(t.messages[msgPrev]),
+		nextLbl:      str(t.messages[msgNext]),
+		skipLbl:      str(t.messages[msgSkip]),
+		langLbl:      str(t.messages[msgLanguage]),
+		continueLbl:  str(t.messages[msgContinue]),
+		restartLbl:   str(t.messages[msgRestart]),
+		resumePrompt: str(t.messages[msgResume]),
+		spelling:     l.spelling,
+		prompts:      map[string]string{},
+		labels:       map[string]map[string]string{},
+		menus:        map[string]*menu{},
 	}
 	el.notices = []string{"", el.invalid, el.cancelled}
+	el.gsm = make(map[string]string, len(l.strings))
+	for _, text := range l.strings {
+		el.gsm[text] = l.spelling.Apply(text)
+	}
 	for _, n := range t.nodes {
 		el.prompts[n.ID] = str(n.Prompt)
 		en := e.nodes[n.ID]
@@ -216,7 +255,8 @@ func (e *Engine) prepare(l *locale) *elang {
 		case kindLanguage:
 			var items []item
 			for _, loc := range c.locales {
-				items = append(items, item{value: loc.code, label: loc.name})
+				// Each name is spelled in its own locale's GSM-7 spelling.
+				items = append(items, item{value: loc.code, label: loc.name, spelling: loc.spelling})
 			}
 			lists = map[string][]item{"": items}
 		case kindChoice:
@@ -286,24 +326,49 @@ func (e *Engine) paginate(el *elang, en *enode, items []item) []page {
 
 func (e *Engine) buildPage(el *elang, en *enode, items []item, start, end int, prev bool) page {
 	pg := page{start: start, end: end, prev: prev, next: end < len(items)}
+	add := func(key, label string, sp *gsm7.Spelling) {
+		pg.options = append(pg.options, Option{Key: key, Label: label})
+		pg.gsm7 = append(pg.gsm7, Option{Key: key, Label: sp.Apply(label)})
+	}
 	for i := start; i < end; i++ {
-		pg.options = append(pg.options, Option{Key: string(rune('1' + i - start)), Label: items[i].label})
+		sp := el.spelling
+		if items[i].spelling != nil {
+			sp = items[i].spelling
+		}
+		add(string(rune('1'+i-start)), items[i].label, sp)
 	}
 	if pg.prev {
-		pg.options = append(pg.options, Option{Key: KeyPrev, Label: el.prevLbl})
+		add(KeyPrev, el.prevLbl, el.spelling)
 	}
 	if pg.next {
-		pg.options = append(pg.options, Option{Key: KeyNext, Label: el.nextLbl})
+		add(KeyNext, el.nextLbl, el.spelling)
 	}
 	if en.back {
-		pg.options = append(pg.options, Option{Key: KeyBack, Label: el.backLbl})
+		add(KeyBack, e.backLabel(el, en), el.spelling)
 	}
 	return pg
 }
 
+// backLabel names KeyBack on en: on the first question it leads to the
+// language screen, so it says so; that is the one-key way for a caller
+// who starts in a remembered language to change it.
+func (e *Engine) backLabel(el *elang, en *enode) string {
+	if e.langStart && en.def.ID == e.first {
+		return el.langLbl
+	}
+	return el.backLbl
+}
+
+// pageFits reports whether the page fits with every notice, in the proper
+// spelling or else in the GSM-7 one: a page holds as many items as either
+// spelling allows, since fewer pages save the caller time.
 func (e *Engine) pageFits(el *elang, en *enode, pg page) bool {
 	for _, notice := range el.notices {
 		s := Screen{Lang: el.code, Node: en.def.ID, Notice: notice, Prompt: el.prompts[en.def.ID], Options: pg.options}
+		if e.fits(s) {
+			continue
+		}
+		s.Notice, s.Prompt, s.Options, s.GSM7 = el.spelling.Apply(notice), el.spelling.Apply(s.Prompt), pg.gsm7, true
 		if !e.fits(s) {
 			return false
 		}
@@ -327,12 +392,68 @@ func (e *Engine) Begin(lang string) Turn {
 	return Turn{State: st, Screen: e.mustRender(st, "")}
 }
 
+// BeginResume starts a session for a caller whose earlier session dropped
+// before they confirmed; saved is the state it was left in (see
+// Resumable). The first screen, in saved's language, offers to continue
+// where they were (KeyContinue) or to start again (KeyRestart). When saved
+// holds nothing the engine can resume, it is Begin(lang).
+func (e *Engine) BeginResume(lang string, saved State) Turn {
+	if !e.resumable(saved) {
+		return e.Begin(lang)
+	}
+	saved.Resume = nil
+	st := State{Lang: saved.Lang, Node: NodeResume, Resume: &saved}
+	return Turn{State: st, Screen: e.mustRender(st, "")}
+}
+
+// Resumable returns what a session in st would offer to resume if it
+// dropped now: where the caller was and the answers given so far. ok is
+// false when there is nothing worth keeping: no answer yet, or the
+// complaint is already submitted.
+func (e *Engine) Resumable(st State) (State, bool) {
+	if st.Node == NodeResume && st.Resume != nil {
+		st = *st.Resume
+	}
+	if !e.resumable(st) {
+		return State{}, false
+	}
+	st.Resume = nil
+	return st, true
+}
+
+func (e *Engine) resumable(st State) bool {
+	if len(st.Answers) == 0 || st.Node == NodeResume || e.langs[st.Lang] == nil {
+		return false
+	}
+	en := e.nodes[st.Node]
+	return en != nil && en.def.Kind != kindEnd
+}
+
+func (e *Engine) stepResume(st State, in string) Turn {
+	el := e.langs[st.Lang]
+	if el == nil || st.Resume == nil || !e.resumable(*st.Resume) {
+		return e.Begin(st.Lang)
+	}
+	switch in {
+	case KeyContinue:
+		rs := *st.Resume
+		rs.Resume = nil
+		return Turn{State: rs, Screen: e.mustRender(rs, "")}
+	case KeyRestart:
+		return e.Begin(st.Lang)
+	}
+	return e.invalid(st, el)
+}
+
 // Step applies one caller input (already split out of the aggregator's
 // cumulative text) to st. A wrong key returns st unchanged with the same
 // screen and an "invalid choice" notice. A state the engine cannot place
 // (corrupt, or left over from an older tree) starts the session again.
 func (e *Engine) Step(st State, input string) Turn {
 	in := strings.TrimSpace(input)
+	if st.Node == NodeResume {
+		return e.stepResume(st, in)
+	}
 	el, en, ok := e.lookup(st)
 	if !ok {
 		return e.Begin(st.Lang)
@@ -492,7 +613,7 @@ func (e *Engine) choose(st State, el *elang, en *enode, it item) Turn {
 			return Turn{State: ns, Screen: e.mustRender(ns, ""), Submit: sub}
 		case actionRestart:
 			t := e.Begin(st.Lang)
-			t.Screen.Notice = el.cancelled
+			t.Screen = e.mustRender(t.State, el.cancelled)
 			return t
 		}
 	}
@@ -553,63 +674,111 @@ func (e *Engine) mustRender(st State, notice string) Screen {
 	return e.Begin(st.Lang).Screen
 }
 
-// render builds the screen of st, with an optional notice line.
+// render builds the screen of st, with an optional notice line, in the
+// proper spelling when it fits and in the GSM-7 spelling otherwise.
 func (e *Engine) render(st State, notice string) (Screen, bool) {
+	if st.Node == NodeResume {
+		el := e.langs[st.Lang]
+		if el == nil || st.Resume == nil || !e.resumable(*st.Resume) {
+			return Screen{}, false
+		}
+		s := Screen{Lang: el.code, Node: NodeResume, Notice: notice, Prompt: el.resumePrompt,
+			Options: []Option{{Key: KeyContinue, Label: el.continueLbl}, {Key: KeyRestart, Label: el.restartLbl}}}
+		return e.toFit(el, s, nil), true
+	}
 	el, en, ok := e.lookup(st)
 	if !ok {
 		return Screen{}, false
 	}
 	n := en.def
 	s := Screen{Lang: el.code, Node: n.ID, Notice: notice, Prompt: el.prompts[n.ID]}
+	var spelled []Option // options in the GSM-7 spelling, when precomputed
 	switch n.Kind {
 	case kindEnd:
 		s.End = true
 		if st.Reference == "" {
 			s.Prompt = el.saveFailed
 		} else if en.tmpl {
-			s.Prompt = e.fill(s.Prompt, st, el, nil)
+			s.Prompt = e.fill(s.Prompt, st, el, nil, false)
 		}
-		return s, true
+		return e.toFit(el, s, nil), true
 	case kindText:
 		s.FreeText = true
 		if n.Optional {
 			s.Options = append(s.Options, Option{Key: KeySkip, Label: el.skipLbl})
 		}
 		if en.back {
-			s.Options = append(s.Options, Option{Key: KeyBack, Label: el.backLbl})
+			s.Options = append(s.Options, Option{Key: KeyBack, Label: e.backLabel(el, en)})
 		}
 	default:
 		m := el.menus[e.menuKeyFor(en, st)]
-		s.Options = slices.Clone(m.pages[clampPage(st.Page, m)].options)
+		pg := m.pages[clampPage(st.Page, m)]
+		s.Options, spelled = slices.Clone(pg.options), pg.gsm7
 	}
 	if en.tmpl {
-		e.fillToFit(&s, st, el)
+		e.fillToFit(&s, st, el, spelled)
+		return s, true
 	}
-	return s, true
+	return e.toFit(el, s, spelled), true
+}
+
+// toFit returns s if it fits, else s in the GSM-7 spelling (which is also
+// returned when neither fits: it is the shorter, and Lint reports it).
+func (e *Engine) toFit(el *elang, s Screen, spelled []Option) Screen {
+	if e.fits(s) {
+		return s
+	}
+	return e.spell(el, s, spelled)
+}
+
+// spell writes s in el's GSM-7 spelling. spelled, when not nil, holds the
+// options already spelled (a language's name in its own spelling).
+func (e *Engine) spell(el *elang, s Screen, spelled []Option) Screen {
+	return e.spellWith(el, s, el.sp(s.Prompt), spelled)
+}
+
+// spellWith is spell with the prompt already spelled.
+func (e *Engine) spellWith(el *elang, s Screen, prompt string, spelled []Option) Screen {
+	g := s
+	g.Notice = el.sp(s.Notice)
+	g.Prompt = prompt
+	if spelled == nil {
+		spelled = make([]Option, len(s.Options))
+		for i, o := range s.Options {
+			spelled[i] = Option{Key: o.Key, Label: el.sp(o.Label)}
+		}
+	}
+	g.Options = slices.Clone(spelled)
+	g.GSM7 = g.Notice != s.Notice || g.Prompt != s.Prompt || !slices.Equal(g.Options, s.Options)
+	return g
 }
 
 // fillToFit fills the prompt's placeholders. Free text is the only
-// unbounded part: when the screen does not fit, it is first shown folded to
-// GSM-7 (one "ç" would halve a USSD screen), then cut until the screen fits.
-// The stored answer is never changed.
-func (e *Engine) fillToFit(s *Screen, st State, el *elang) {
+// unbounded part: when the screen does not fit, it is first shown in the
+// GSM-7 spelling (one "ç" or "ɛ" halves a USSD screen), then with the free
+// text cut until the screen fits. The stored answer is never changed.
+func (e *Engine) fillToFit(s *Screen, st State, el *elang, spelled []Option) {
 	tmpl := s.Prompt
-	s.Prompt = e.fill(tmpl, st, el, nil)
+	s.Prompt = e.fill(tmpl, st, el, nil, false)
 	if e.fits(*s) {
 		return
 	}
-	folded := make(map[string]string, len(e.textFields))
+	proper := *s
+	// The spelled screens below are filled from the spelled template and
+	// values (spelling is letter by letter), so nothing long is spelled
+	// again at each cut.
+	full := make(map[string]string, len(e.textFields))
 	runes := make(map[string][]rune, len(e.textFields))
 	longest := 0
 	for f := range e.textFields {
 		if v := st.Answers[f]; v != "" {
-			folded[f] = gsm7.Fold(v)
-			runes[f] = []rune(folded[f])
+			full[f] = el.spelling.Apply(v)
+			runes[f] = []rune(full[f])
 			longest = max(longest, len(runes[f]))
 		}
 	}
-	s.Prompt = e.fill(tmpl, st, el, folded)
-	if e.fits(*s) {
+	if g := e.spellWith(el, proper, e.fill(tmpl, st, el, full, true), spelled); e.fits(g) {
+		*s = g
 		return
 	}
 	cut := func(n int) map[string]string {
@@ -623,25 +792,31 @@ func (e *Engine) fillToFit(s *Screen, st State, el *elang) {
 		}
 		return m
 	}
+	cutTo := func(n int) Screen {
+		return e.spellWith(el, proper, e.fill(tmpl, st, el, cut(n), true), spelled)
+	}
 	// Largest cut that fits; fitting only shrinks as the cut grows.
 	lo, hi := 0, longest
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		s.Prompt = e.fill(tmpl, st, el, cut(mid))
-		if e.fits(*s) {
+		if e.fits(cutTo(mid)) {
 			lo = mid
 		} else {
 			hi = mid - 1
 		}
 	}
-	s.Prompt = e.fill(tmpl, st, el, cut(lo))
+	*s = cutTo(lo)
 }
 
 const ellipsis = "..." // "…" is not GSM-7
 
 // fill replaces {field}, {place} and {reference} in tmpl. text, when not
-// nil, replaces the free-text answers (folded or cut for display).
-func (e *Engine) fill(tmpl string, st State, el *elang, text map[string]string) string {
+// nil, replaces the free-text answers (spelled or cut for display). With
+// spelled, the template and the other values are in el's GSM-7 spelling.
+func (e *Engine) fill(tmpl string, st State, el *elang, text map[string]string, spelled bool) string {
+	if spelled {
+		tmpl = el.sp(tmpl)
+	}
 	var b strings.Builder
 	b.Grow(len(tmpl) + 64)
 	for {
@@ -652,32 +827,39 @@ func (e *Engine) fill(tmpl string, st State, el *elang, text map[string]string) 
 			return b.String()
 		}
 		b.WriteString(tmpl[:i])
-		b.WriteString(e.value(tmpl[i+1:i+1+j], st, el, text))
+		name := tmpl[i+1 : i+1+j]
+		v, isText := e.value(name, st, el, text)
+		if spelled && !isText {
+			v = el.sp(v)
+		}
+		b.WriteString(v)
 		tmpl = tmpl[i+j+2:]
 	}
 }
 
-func (e *Engine) value(name string, st State, el *elang, text map[string]string) string {
+// value is what placeholder name stands for; fromText says it came from
+// text (already prepared for display).
+func (e *Engine) value(name string, st State, el *elang, text map[string]string) (v string, fromText bool) {
 	switch {
 	case name == phReference:
-		return FormatReference(st.Reference)
+		return FormatReference(st.Reference), false
 	case name == phPlace:
-		return e.placeText(st, el)
+		return e.placeText(st, el), false
 	case e.textFields[name]:
 		v := st.Answers[name]
 		if v == "" {
-			return el.noDetail
+			return el.noDetail, false
 		}
 		if t, ok := text[name]; ok {
-			return t
+			return t, true
 		}
-		return v
+		return v, false
 	}
-	v := st.Answers[name]
+	v = st.Answers[name]
 	if l, ok := el.labels[name][v]; ok {
-		return l
+		return l, false
 	}
-	return v
+	return v, false
 }
 
 // placeText names the most precise place answered: "Douentza (Mopti)",

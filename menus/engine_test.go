@@ -5,12 +5,14 @@ import (
 	"maps"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/gsm7"
 )
 
 var shipped = sync.OnceValues(func() (*menus.Catalog, error) {
@@ -44,13 +46,31 @@ func walk(t *testing.T, e *menus.Engine, lang string, inputs ...string) menus.Tu
 
 func TestLanguages(t *testing.T) {
 	e, c := engine(t)
-	if got := c.Languages(); !reflect.DeepEqual(got[:2], []string{"fr", "en"}) {
-		t.Fatalf("Languages() = %v; want fr, en first", got)
+	// By callers' demand (docs/translators.md): Bambara, then French, the
+	// language most USSD readers read, then Fulfulde, Tamasheq, Songhay;
+	// English is for staff and tests.
+	want := []string{"bm", "fr", "ff", "taq", "ses", "en"}
+	if got := c.Languages(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Languages() = %v; want %v", got, want)
+	}
+	if c.Fallback() != "fr" {
+		t.Errorf("Fallback() = %q; want fr", c.Fallback())
 	}
 	s := e.Begin("").Screen
-	if s.Node != "language" || len(s.Options) < 2 ||
-		s.Options[0] != (menus.Option{Key: "1", Label: "Français"}) || s.Options[1] != (menus.Option{Key: "2", Label: "English"}) {
+	names := []string{"Bamanankan", "Français", "Fulfulde", "Tămašăq", "Koyraboro senni", "English"}
+	if s.Node != "language" || len(s.Options) != len(names) || s.Lang != "fr" {
 		t.Fatalf("language screen = %+v", s)
+	}
+	for i, o := range s.Options {
+		// Six names and a prompt do not fit in 80 UCS-2 characters: the
+		// screen is in the GSM-7 spelling, each name in its own.
+		want := gsm7.Fold(strings.NewReplacer("ă", "a", "š", "sh").Replace(names[i]))
+		if o.Key != strconv.Itoa(i+1) || o.Label != want || !s.GSM7 {
+			t.Errorf("option %d = %+v; want %s (GSM-7 spelling of %s)", i, o, want, names[i])
+		}
+		if c.LanguageName(want) == "" && c.LanguageName(c.Languages()[i]) != names[i] {
+			t.Errorf("%s names itself %q; want %q", c.Languages()[i], c.LanguageName(c.Languages()[i]), names[i])
+		}
 	}
 	for _, o := range s.Options {
 		if o.Key == menus.KeyBack {
@@ -71,7 +91,7 @@ func TestWalkComplaint(t *testing.T) {
 			name: "french, Youwarou on the second page, detail with star",
 			lang: "",
 			// fr, exclusion, Mopti, next page, Youwarou, food, detail, send
-			inputs: []string{"1", "1", "5", "9", "1", "2", "Le chef * a pris 5000 F", "1"},
+			inputs: []string{"2", "1", "5", "9", "1", "2", "Le chef * a pris 5000 F", "1"},
 			want: menus.Submission{Lang: "fr", Answers: map[string]string{
 				"category": "exclusion", "region": "ML05", "cercle": "ML0508", "assistance": "food", "detail": "Le chef * a pris 5000 F",
 			}},
@@ -80,7 +100,7 @@ func TestWalkComplaint(t *testing.T) {
 			name: "english chosen on the language screen, unknown cercle, detail skipped",
 			lang: "",
 			// en, sea, next page, Menaka, other cercle, school meals, skip, send
-			inputs: []string{"2", "4", "9", "3", "5", "4", "1", "1"},
+			inputs: []string{"6", "4", "9", "3", "5", "4", "1", "1"},
 			want: menus.Submission{Lang: "en", Answers: map[string]string{
 				"category": "sea", "region": "ML10", "cercle": "unknown", "assistance": "school_meals", "detail": "",
 			}},

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/numerovert/hotline/menus/gsm7"
 )
@@ -34,7 +35,29 @@ func (p Problem) String() string {
 // screen of every locale fits USSD: every node, every page of every list,
 // with and without the notices. Problems come sorted by file and line.
 func Lint(fsys fs.FS) []Problem {
+	problems, _ := Report(fsys)
+	return problems
+}
+
+// Coverage is how far one locale is translated, and which of its USSD
+// screens are shown in its GSM-7 spelling because the proper spelling
+// does not fit in 80 UCS-2 characters.
+type Coverage struct {
+	Lang, Name string
+	Fallback   bool     // this locale fills the others' gaps
+	Strings    int      // strings the menu uses
+	Translated int      // of those, present in the locale's own file
+	Reviewed   int      // of those, marked `reviewed: true` (by a native speaker)
+	Missing    []string // keys shown in the fallback language instead
+	Screens    []string // every USSD screen checked, e.g. "category", "cercle (ML05 page 2)"
+	GSM7       []string // the screens shown in the GSM-7 spelling
+}
+
+// Report is Lint plus the coverage of every locale, in menu order. A locale
+// too broken to render has no screens.
+func Report(fsys fs.FS) ([]Problem, []Coverage) {
 	s := read(fsys)
+	screens := map[string]map[string]bool{} // lang → screen → shown in GSM-7
 	if !s.treeBad && s.places != nil {
 		var good []*locale
 		for _, l := range s.locales {
@@ -43,40 +66,105 @@ func Lint(fsys fs.FS) []Problem {
 			}
 		}
 		if len(good) > 0 {
-			s.checkScreens(newCatalog(s, good))
+			screens = s.checkScreens(newCatalog(s, good))
 		}
 	}
 	slices.SortStableFunc(s.problems, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
 	})
-	return s.problems
+	return s.problems, s.coverage(screens)
+}
+
+func (s *source) coverage(screens map[string]map[string]bool) []Coverage {
+	var used map[string][]string
+	if s.tree != nil {
+		used = s.tree.usedKeys()
+	}
+	var fb *locale
+	if s.tree != nil {
+		fb = s.fallbackLocale()
+	}
+	out := make([]Coverage, 0, len(s.locales))
+	for _, l := range s.locales {
+		c := Coverage{Lang: l.code, Name: l.name, Fallback: l == fb, Strings: len(used)}
+		for k := range used {
+			_, has := l.strings[k]
+			switch {
+			case !has || l.borrowed[k]:
+				c.Missing = append(c.Missing, k)
+			default:
+				c.Translated++
+				if l.reviewed[k] {
+					c.Reviewed++
+				}
+			}
+		}
+		slices.Sort(c.Missing)
+		for name, g := range screens[l.code] {
+			c.Screens = append(c.Screens, name)
+			if g {
+				c.GSM7 = append(c.GSM7, name)
+			}
+		}
+		slices.Sort(c.Screens)
+		slices.Sort(c.GSM7)
+		out = append(out, c)
+	}
+	return out
 }
 
 // checkScreens renders every screen of every locale of c and reports those
-// over the USSD limit, once per language and node.
-func (s *source) checkScreens(c *Catalog) {
+// over the USSD limit, once per language and node. It returns, per
+// language, every screen checked and whether it is shown in the GSM-7
+// spelling.
+func (s *source) checkScreens(c *Catalog) map[string]map[string]bool {
 	e := NewEngine(c, FitsUSSD)
 	t := c.tree
+	all := map[string]map[string]bool{}
 	for _, l := range c.locales {
 		el := e.langs[l.code]
-		for _, n := range t.nodes {
+		seen := map[string]bool{}
+		all[l.code] = seen
+		resume := State{Lang: l.code, Node: t.firstQuestion(), Answers: map[string]string{"category": "x"}}
+		nodes := append(slices.Clone(t.nodes), &nodeDef{ID: NodeResume, Kind: kindChoice, Prompt: t.messages[msgResume]})
+		for _, n := range nodes {
 			en := e.nodes[n.ID]
 			line := l.lines[n.Prompt]
+			if l.borrowed[n.Prompt] {
+				line = l.stringsLine
+			}
 			reported := false
 			check := func(st State, notice, what string) {
 				scr, ok := e.render(st, notice)
-				if reported || !ok || FitsUSSD(scr) {
+				if !ok {
+					return
+				}
+				name := strings.TrimPrefix(n.ID, "@")
+				if what != "" {
+					name += " (" + strings.TrimSpace(what) + ")"
+				}
+				seen[name] = seen[name] || scr.GSM7
+				if reported || FitsUSSD(scr) {
 					return
 				}
 				reported = true
-				where := fmt.Sprintf("screen %q", n.ID)
+				where := fmt.Sprintf("screen %q", strings.TrimPrefix(n.ID, "@"))
 				if what != "" {
-					where += " (" + what + ")"
+					where += " (" + strings.TrimSpace(what) + ")"
 				}
 				if notice != "" {
 					where += fmt.Sprintf(" with notice %q", notice)
 				}
+				if scr.GSM7 {
+					where += " in the GSM-7 spelling"
+				}
 				s.errorf(l.file, line, "%s is %s", where, ussdSize(USSDText(scr)))
+			}
+			if n.ID == NodeResume {
+				for _, notice := range []string{"", el.invalid} {
+					check(State{Lang: l.code, Node: NodeResume, Resume: &resume}, notice, "")
+				}
+				continue
 			}
 			notices := []string{"", el.invalid}
 			if n.ID == e.first {
@@ -119,6 +207,7 @@ func (s *source) checkScreens(c *Catalog) {
 			}
 		}
 	}
+	return all
 }
 
 // sampleAnswers are the answer sets a node is rendered with: one per parent

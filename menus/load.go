@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/numerovert/hotline/menus/gsm7"
 )
 
 // Files in the locales directory.
@@ -46,9 +48,14 @@ const (
 	msgSkip       = "skip"
 	msgNoDetail   = "no_detail"
 	msgSaveFailed = "save_failed"
+	msgLanguage   = "language"        // the back key on the first question, which leads to the language screen
+	msgResume     = "resume"          // prompt of the screen offering to continue a dropped report
+	msgContinue   = "resume_continue" // its option to continue
+	msgRestart    = "resume_restart"  // its option to start again
 )
 
-var messageRoles = []string{msgInvalid, msgCancelled, msgBack, msgPrev, msgNext, msgSkip, msgNoDetail, msgSaveFailed}
+var messageRoles = []string{msgInvalid, msgCancelled, msgBack, msgPrev, msgNext, msgSkip, msgNoDetail, msgSaveFailed,
+	msgLanguage, msgResume, msgContinue, msgRestart}
 
 // Placeholders filled by the engine besides answer fields.
 const (
@@ -65,10 +72,14 @@ const defaultTextMax = 160
 type tree struct {
 	start     string
 	startLine int
-	messages  map[string]string // role → string key
-	msgLines  map[string]int
-	nodes     []*nodeDef
-	byID      map[string]*nodeDef
+	// fallback is the locale whose strings fill the gaps of the others; it
+	// must be complete. "" means the first locale in menu order.
+	fallback     string
+	fallbackLine int
+	messages     map[string]string // role → string key
+	msgLines     map[string]int
+	nodes        []*nodeDef
+	byID         map[string]*nodeDef
 }
 
 type nodeDef struct {
@@ -110,8 +121,10 @@ type locale struct {
 	order       int
 	strings     map[string]string
 	reviewed    map[string]bool
-	lines       map[string]int // string key → line of the key
-	textLines   map[string]int // string key → line of its text
+	borrowed    map[string]bool // keys missing from the file, filled from the fallback locale
+	spelling    *gsm7.Spelling  // from `gsm7:`; nil folds generically
+	lines       map[string]int  // string key → line of the key
+	textLines   map[string]int  // string key → line of its text
 	stringsLine int
 	broken      bool // errors that make it unusable
 }
@@ -284,7 +297,7 @@ func (s *source) readTree(fsys fs.FS) {
 		return
 	}
 	f := treeFile
-	s.checkFields(f, root, "tree", "start", "messages", "nodes")
+	s.checkFields(f, root, "tree", "start", "fallback", "messages", "nodes")
 	t := &tree{messages: map[string]string{}, msgLines: map[string]int{}, byID: map[string]*nodeDef{}}
 	s.tree = t
 	errs := s.errCount()
@@ -293,6 +306,13 @@ func (s *source) readTree(fsys fs.FS) {
 		t.start, t.startLine = v.Value, v.Line
 	} else {
 		s.errorf(f, root.Line, "missing `start` node")
+	}
+
+	if v := valueOf(root, "fallback"); v != nil {
+		if v.Kind != yaml.ScalarNode || v.Value == "" {
+			s.errorf(f, v.Line, "`fallback` must be a locale code")
+		}
+		t.fallback, t.fallbackLine = v.Value, v.Line
 	}
 
 	msgs := valueOf(root, "messages")
@@ -342,6 +362,9 @@ func (s *source) readTree(fsys fs.FS) {
 		switch {
 		case n.ID == "":
 			s.errorf(f, item.Line, "node without `id`")
+			continue
+		case strings.HasPrefix(n.ID, "@"):
+			s.errorf(f, lineOf(item, "id"), "node id %q: ids starting with @ are the engine's own", n.ID)
 			continue
 		case t.byID[n.ID] != nil:
 			s.errorf(f, lineOf(item, "id"), "duplicate node id %q (first at line %d)", n.ID, lineOf(t.byID[n.ID].raw, "id"))
@@ -652,13 +675,14 @@ func (s *source) readLocales(fsys fs.FS) {
 }
 
 func (s *source) readLocale(fsys fs.FS, file string) *locale {
-	l := &locale{file: file, order: defaultOrder, strings: map[string]string{}, reviewed: map[string]bool{}, lines: map[string]int{}, textLines: map[string]int{}}
+	l := &locale{file: file, order: defaultOrder, strings: map[string]string{}, reviewed: map[string]bool{},
+		borrowed: map[string]bool{}, lines: map[string]int{}, textLines: map[string]int{}}
 	root := s.parseYAML(fsys, file)
 	if root == nil {
 		return nil
 	}
 	errs := s.errCount()
-	s.checkFields(file, root, "locale", "language", "name", "order", "strings")
+	s.checkFields(file, root, "locale", "language", "name", "order", "gsm7", "strings")
 	code := strings.TrimSuffix(path.Base(file), ".yaml")
 	if v := valueOf(root, "language"); v == nil || v.Value == "" {
 		s.errorf(file, root.Line, "missing `language:`")
@@ -673,6 +697,9 @@ func (s *source) readLocale(fsys fs.FS, file string) *locale {
 	}
 	if v := valueOf(root, "order"); v != nil {
 		s.decode(file, v, &l.order)
+	}
+	if v := valueOf(root, "gsm7"); v != nil {
+		s.readSpelling(file, v, l)
 	}
 	strs := valueOf(root, "strings")
 	if strs == nil || strs.Kind != yaml.MappingNode {
@@ -723,6 +750,49 @@ func (s *source) readLocale(fsys fs.FS, file string) *locale {
 	return l
 }
 
+// readSpelling reads `gsm7: {ɛ: è, ɔ: ò}`, the letters of the locale
+// written in GSM-7 when a screen does not fit in UCS-2.
+func (s *source) readSpelling(file string, v *yaml.Node, l *locale) {
+	if v.Kind != yaml.MappingNode {
+		s.errorf(file, v.Line, "`gsm7` must map letters to their GSM-7 spelling, e.g. {ɛ: è, ɲ: ny}")
+		l.broken = true
+		return
+	}
+	table := map[string]string{}
+	ok := true
+	for _, kv := range pairs(v) {
+		k, val := kv[0].Value, kv[1]
+		if val.Kind != yaml.ScalarNode {
+			s.errorf(file, val.Line, "gsm7: %q must map to text", k)
+			ok = false
+			continue
+		}
+		// Check each letter alone, to report the line it is on.
+		if _, err := gsm7.NewSpelling(map[string]string{k: val.Value}); err != nil {
+			s.errorf(file, kv[0].Line, "%s", strings.TrimPrefix(err.Error(), "gsm7: spelling: "))
+			ok = false
+			continue
+		}
+		if _, dup := table[k]; dup {
+			s.errorf(file, kv[0].Line, "gsm7: letter %q given twice", k)
+			ok = false
+			continue
+		}
+		table[k] = val.Value
+	}
+	if !ok {
+		l.broken = true
+		return
+	}
+	sp, err := gsm7.NewSpelling(table)
+	if err != nil {
+		s.errorf(file, v.Line, "%v", err)
+		l.broken = true
+		return
+	}
+	l.spelling = sp
+}
+
 func keyNode(m *yaml.Node, key string) *yaml.Node {
 	for _, kv := range pairs(m) {
 		if kv[0].Value == key {
@@ -761,7 +831,20 @@ func (t *tree) usedKeys() map[string][]string {
 	return used
 }
 
-// checkStrings reports, per locale, missing and unknown keys and unknown placeholders.
+// fallbackLocale is the locale that fills the gaps of the others.
+func (s *source) fallbackLocale() *locale {
+	for _, l := range s.locales {
+		if l.code == s.tree.fallback || s.tree.fallback == "" {
+			return l
+		}
+	}
+	return nil
+}
+
+// checkStrings reports, per locale, missing and unknown keys and unknown
+// placeholders. A string missing from the fallback locale is an error; one
+// missing elsewhere is a warning, and the fallback's text fills the gap so
+// that no screen is ever empty.
 func (s *source) checkStrings() {
 	used := s.tree.usedKeys()
 	keys := make([]string, 0, len(used))
@@ -769,10 +852,25 @@ func (s *source) checkStrings() {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	for _, l := range s.locales {
+	fb := s.fallbackLocale()
+	if fb == nil {
+		if len(s.locales) > 0 {
+			s.errorf(treeFile, s.tree.fallbackLine, "fallback locale %q has no file %s.yaml", s.tree.fallback, s.tree.fallback)
+			s.treeBad = true
+		}
+		return
+	}
+	// The fallback first: the others borrow from it.
+	order := append([]*locale{fb}, slices.DeleteFunc(slices.Clone(s.locales), func(l *locale) bool { return l == fb })...)
+	for _, l := range order {
 		for _, k := range keys {
 			text, ok := l.strings[k]
 			if !ok {
+				if fbText, has := fb.strings[k]; l != fb && has {
+					s.warnf(l.file, l.stringsLine, "missing string %q (callers see the %s text)", k, fb.code)
+					l.strings[k], l.borrowed[k] = fbText, true
+					continue
+				}
 				s.errorf(l.file, l.stringsLine, "missing string %q", k)
 				l.broken = true
 				continue

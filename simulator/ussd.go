@@ -48,7 +48,17 @@ type USSD struct {
 	ServiceCode string       // default "*384*1234#"
 	NetworkCode string       // default "99999" (AT sandbox)
 	Client      *http.Client // default: 10 s timeout
+	// EventsURL receives end-of-session notifications (AT configures it
+	// apart from the callback URL); default URL + "/events".
+	EventsURL string
 }
+
+// End-of-session statuses Africa's Talking sends.
+const (
+	StatusIncomplete = "Incomplete" // the session ended on a screen waiting for input (timeout, network loss, cancel)
+	StatusSuccess    = "Success"    // the session reached an END screen
+	StatusFailed     = "Failed"     // the application failed
+)
 
 // Screen is one reply of the application.
 type Screen struct {
@@ -201,6 +211,46 @@ func (s *Session) quote(reply string) string {
 		reply = string(r[:max]) + "…"
 	}
 	return fmt.Sprintf("%q", reply)
+}
+
+// Hangup sends the end-of-session notification Africa's Talking posts when
+// a session is over, with the given status (StatusIncomplete for a caller
+// whose network dropped), and marks the session ended. It returns the HTTP
+// status and an error if it is not 200.
+func (s *Session) Hangup(ctx context.Context, status string) (int, error) {
+	u := s.u.EventsURL
+	if u == "" {
+		u = s.u.URL + "/events"
+	}
+	form := s.form()
+	form.Del("text")
+	form.Set("input", s.Text())
+	form.Set("status", status)
+	form.Set("date", time.Now().UTC().Format("2006-01-02 15:04:05"))
+	form.Set("cost", "XOF 0.00")
+	form.Set("hopsCount", fmt.Sprint(len(s.inputs)+1))
+	form.Set("durationInMillis", "60000")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, fmt.Errorf("simulator: session %s: %w", s.id, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", userAgent)
+	client := s.u.Client
+	if client == nil {
+		client = defaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("simulator: session %s: end notification: %w", s.id, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	s.ended = true
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, fmt.Errorf("simulator: session %s: end notification: HTTP %d: %s", s.id, resp.StatusCode, s.quote(string(body)))
+	}
+	return resp.StatusCode, nil
 }
 
 // Play dials a new session, then sends each input in turn, calling onScreen

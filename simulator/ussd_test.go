@@ -319,3 +319,38 @@ func TestInteractiveEOF(t *testing.T) {
 		t.Errorf("output %q does not end at the prompt after EOF", out.String())
 	}
 }
+
+func TestHangup(t *testing.T) {
+	var got url.Values
+	var path string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		got, path = r.PostForm, r.URL.Path
+		if r.URL.Path == "/ussd/events" {
+			io.WriteString(w, "OK")
+			return
+		}
+		io.WriteString(w, "CON Menu\n1 Un")
+	}))
+	defer srv.Close()
+	s := simulator.USSD{URL: srv.URL + "/ussd", Phone: "+22376000001"}.NewSession()
+	for _, in := range []string{"", "1"} {
+		if _, err := s.Send(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, err := s.Hangup(context.Background(), simulator.StatusIncomplete)
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("Hangup = %d, %v", code, err)
+	}
+	if path != "/ussd/events" || got.Get("sessionId") != s.ID() || got.Get("status") != "Incomplete" ||
+		got.Get("input") != "1" || got.Get("phoneNumber") != "+22376000001" || got.Get("hopsCount") != "2" {
+		t.Errorf("notification %s %v", path, got)
+	}
+	if !s.Ended() {
+		t.Errorf("session not ended after Hangup")
+	}
+	if _, err := s.Send(context.Background(), "2"); !errors.Is(err, simulator.ErrSessionEnded) {
+		t.Errorf("Send after Hangup = %v", err)
+	}
+}

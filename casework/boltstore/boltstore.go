@@ -35,8 +35,9 @@ var (
 	bucketSeq    = []byte("by_seq")    // seq (8 bytes, big-endian) → id
 	bucketAudit  = []byte("audit")     // case id + 0x00 + seq (8 bytes) → JSON casework.Event; append-only
 	bucketProbe  = []byte("probe")     // scratch space for Check
+	bucketPrefs  = []byte("prefs")     // caller key → JSON preferences
 
-	allBuckets = [][]byte{bucketCases, bucketRef, bucketIdem, bucketCaller, bucketSeq, bucketAudit, bucketProbe}
+	allBuckets = [][]byte{bucketCases, bucketRef, bucketIdem, bucketCaller, bucketSeq, bucketAudit, bucketProbe, bucketPrefs}
 	probeKey   = []byte("readyz")
 )
 
@@ -62,7 +63,65 @@ type Store struct {
 	db *bolt.DB
 }
 
-var _ casework.Store = (*Store)(nil)
+var (
+	_ casework.Store       = (*Store)(nil)
+	_ casework.Preferences = (*Store)(nil)
+)
+
+// prefs is what the prefs bucket holds per caller key; JSON so that a
+// later preference is a new field, not a new bucket.
+type prefs struct {
+	Language string `json:"language,omitempty"`
+}
+
+// SetLanguage implements casework.Preferences. The write is fsynced, like a
+// case, through DB.Batch.
+func (s *Store) SetLanguage(ctx context.Context, callerKey, lang string) error {
+	if err := casework.ValidatePreference(callerKey, lang); err != nil {
+		return fmt.Errorf("boltstore: set language: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("boltstore: set language: %w", err)
+	}
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPrefs)
+		var p prefs
+		if data := b.Get([]byte(callerKey)); data != nil {
+			if err := json.Unmarshal(data, &p); err != nil {
+				return fmt.Errorf("decode preferences: %w", err)
+			}
+		}
+		p.Language = lang
+		data, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("encode preferences: %w", err)
+		}
+		return b.Put([]byte(callerKey), data)
+	})
+	if err != nil {
+		return wrap("set language", err)
+	}
+	return nil
+}
+
+// Language implements casework.Preferences.
+func (s *Store) Language(ctx context.Context, callerKey string) (string, bool, error) {
+	var p prefs
+	err := s.view(ctx, "language", func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketPrefs).Get([]byte(callerKey))
+		if data == nil {
+			return nil
+		}
+		if err := json.Unmarshal(data, &p); err != nil {
+			return fmt.Errorf("decode preferences: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", false, err
+	}
+	return p.Language, p.Language != "", nil
+}
 
 // Open opens or creates the store at path, creating its parent directory
 // (0700) and the file (0600) if needed. If another process has the store

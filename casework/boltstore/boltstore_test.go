@@ -195,3 +195,25 @@ func BenchmarkSubmitParallel(b *testing.B) {
 		}
 	})
 }
+
+func TestPreferencesContract(t *testing.T) {
+	storetest.RunPreferences(t, func(t *testing.T) storetest.PreferencesStore {
+		return open(t, filepath.Join(t.TempDir(), "hotline.db"))
+	})
+}
+
+// TestLanguageSurvivesReopen: a returning caller is remembered across restarts.
+func TestLanguageSurvivesReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hotline.db")
+	s := open(t, path)
+	if err := s.SetLanguage(context.Background(), "k1:abcd", "taq"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	if lang, ok, err := s.Language(context.Background(), "k1:abcd"); err != nil || !ok || lang != "taq" {
+		t.Errorf("after reopen: %q, %v, %v", lang, ok, err)
+	}
+}

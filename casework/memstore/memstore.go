@@ -24,9 +24,38 @@ type Store struct {
 	byCaller map[string][]string
 	order    []string
 	audit    map[string][]casework.Event
+	langs    map[string]string // caller key → language
 }
 
-var _ casework.Store = (*Store)(nil)
+var (
+	_ casework.Store       = (*Store)(nil)
+	_ casework.Preferences = (*Store)(nil)
+)
+
+// SetLanguage implements casework.Preferences.
+func (s *Store) SetLanguage(ctx context.Context, callerKey, lang string) error {
+	if err := casework.ValidatePreference(callerKey, lang); err != nil {
+		return fmt.Errorf("memstore: set language: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx, "set language"); err != nil {
+		return err
+	}
+	s.langs[callerKey] = lang
+	return nil
+}
+
+// Language implements casework.Preferences.
+func (s *Store) Language(ctx context.Context, callerKey string) (string, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "language"); err != nil {
+		return "", false, err
+	}
+	lang, ok := s.langs[callerKey]
+	return lang, ok, nil
+}
 
 // New returns an empty store.
 func New() *Store {
@@ -36,6 +65,7 @@ func New() *Store {
 		byIdem:   make(map[string]string),
 		byCaller: make(map[string][]string),
 		audit:    make(map[string][]casework.Event),
+		langs:    make(map[string]string),
 	}
 }
 

@@ -15,3 +15,9 @@ func TestContract(t *testing.T) {
 		return s
 	})
 }
+
+func TestPreferencesContract(t *testing.T) {
+	storetest.RunPreferences(t, func(t *testing.T) storetest.PreferencesStore {
+		return memstore.New()
+	})
+}

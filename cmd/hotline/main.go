@@ -25,7 +25,7 @@ usage:
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
   hotline simulate load [--url URL] [--callers 50] [--sessions 2000] [--open 100000]
   hotline bench-bare [--addr 127.0.0.1:0]
-  hotline menus lint [DIR]
+  hotline menus lint [--coverage] [DIR]
   hotline cases list [--data ./data]
 `
 

@@ -102,13 +102,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	go mem.Run(ctx, time.Minute)
 
 	srv := gateway.New(gateway.Options{
-		Config:   cfg,
-		Catalog:  catalog,
-		Cases:    cases,
-		Sessions: mem,
-		Keyring:  keyring,
-		Logger:   log,
-		Limits:   &limits,
+		Config:      cfg,
+		Catalog:     catalog,
+		Cases:       cases,
+		Preferences: store,
+		Sessions:    mem,
+		Keyring:     keyring,
+		Logger:      log,
+		Limits:      &limits,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
@@ -44,11 +45,15 @@ func simulateUSSD(ctx context.Context, args []string, stdin io.Reader, stdout, s
 
 func lintMenus(args []string, stdout, stderr io.Writer) error {
 	fl := newFlags("menus lint", stderr)
+	coverage := fl.Bool("coverage", false, "print per locale how many strings are translated and reviewed, and which USSD screens use the GSM-7 spelling")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	dir := fl.Arg(0)
-	problems := menus.Lint(localesFS(dir))
+	problems, cov := menus.Report(localesFS(dir))
+	if *coverage {
+		printCoverage(stdout, cov)
+	}
 	errs := 0
 	for _, p := range problems {
 		if dir != "" {
@@ -65,6 +70,31 @@ func lintMenus(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, "menus: ok")
 	return nil
+}
+
+// printCoverage writes one line per locale, then the screens each shows in
+// its GSM-7 spelling (because the proper spelling does not fit in 80 UCS-2
+// characters).
+func printCoverage(w io.Writer, cov []menus.Coverage) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "locale\tname\ttranslated\treviewed\tGSM-7 screens\t")
+	for _, c := range cov {
+		name := c.Name
+		if c.Fallback {
+			name += " (fallback)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d/%d\t%d/%d\t\n", c.Lang, name, c.Translated, c.Strings, c.Reviewed, c.Strings, len(c.GSM7), len(c.Screens))
+	}
+	tw.Flush()
+	for _, c := range cov {
+		if len(c.GSM7) > 0 {
+			fmt.Fprintf(w, "%s: GSM-7 spelling on %s\n", c.Lang, strings.Join(c.GSM7, ", "))
+		}
+		if len(c.Missing) > 0 {
+			fmt.Fprintf(w, "%s: shown in the fallback language: %s\n", c.Lang, strings.Join(c.Missing, ", "))
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 func listCases(ctx context.Context, args []string, stdout, stderr io.Writer) error {

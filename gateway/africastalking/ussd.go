@@ -63,6 +63,37 @@ func (USSD) Parse(contentType string, body []byte) (turn.USSD, error) {
 	return hop, nil
 }
 
+// ParseEnd reads an end-of-session notification: a form-encoded POST with
+// sessionId and status (Incomplete, Success or Failed) among date,
+// serviceCode, networkCode, phoneNumber, cost, durationInMillis, hopsCount,
+// input, lastAppResponse and errorMessage. Only sessionId and status are
+// kept: the number and what the caller typed are not needed, so they are
+// not read.
+func (USSD) ParseEnd(contentType string, body []byte) (turn.USSDEnd, error) {
+	if len(body) > MaxUSSDBody {
+		return turn.USSDEnd{}, &turn.BadRequest{Reason: "body over 8 KB"}
+	}
+	if err := requireForm(contentType); err != nil {
+		return turn.USSDEnd{}, err
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return turn.USSDEnd{}, &turn.BadRequest{Reason: "body is not form-encoded"}
+	}
+	ev := turn.USSDEnd{SessionID: form.Get("sessionId"), Status: form.Get("status")}
+	switch {
+	case strings.TrimSpace(ev.SessionID) == "":
+		return turn.USSDEnd{}, &turn.BadRequest{Reason: "missing sessionId"}
+	case strings.TrimSpace(ev.Status) == "":
+		return turn.USSDEnd{}, &turn.BadRequest{Reason: "missing status"}
+	case len(ev.SessionID) > maxField || len(ev.Status) > maxField:
+		return turn.USSDEnd{}, &turn.BadRequest{Reason: "field too long"}
+	case !utf8.ValidString(ev.SessionID) || !utf8.ValidString(ev.Status):
+		return turn.USSDEnd{}, &turn.BadRequest{Reason: "field is not UTF-8"}
+	}
+	return ev, nil
+}
+
 // NewInput returns what the caller typed on this hop. AT sends every input
 // of the session joined with "*", so the newest one is what follows the
 // text of the previous hop. When the text does not extend the previous one

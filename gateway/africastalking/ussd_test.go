@@ -11,12 +11,21 @@ import (
 	"github.com/numerovert/hotline/internal/fixture"
 )
 
-// Each testdata/ussd/NAME.http is a raw callback as AT sends it; NAME.want
-// holds either the parsed turn as JSON or "error: <reason>".
+// Each testdata/<kind>/NAME.http is a raw callback as AT sends it; NAME.want
+// holds either the parsed value as JSON or "error: <reason>".
 func TestParseFixtures(t *testing.T) {
-	for _, f := range fixture.Load(t, "testdata/ussd/*.http") {
+	checkFixtures(t, "testdata/ussd/*.http", africastalking.USSD{}.Parse)
+}
+
+func TestParseEndFixtures(t *testing.T) {
+	checkFixtures(t, "testdata/ussd-events/*.http", africastalking.USSD{}.ParseEnd)
+}
+
+func checkFixtures[T comparable](t *testing.T, pattern string, parse func(contentType string, body []byte) (T, error)) {
+	t.Helper()
+	for _, f := range fixture.Load(t, pattern) {
 		t.Run(f.Name, func(t *testing.T) {
-			got, err := africastalking.USSD{}.Parse(f.ContentType(), f.Body)
+			got, err := parse(f.ContentType(), f.Body)
 			if reason, refused := f.WantError(); refused {
 				var bad *turn.BadRequest
 				if !errors.As(err, &bad) || bad.Reason != reason {
@@ -28,14 +37,14 @@ func TestParseFixtures(t *testing.T) {
 				return
 			}
 			if err != nil {
-				t.Fatalf("Parse: %v", err)
+				t.Fatalf("parse: %v", err)
 			}
-			var w turn.USSD
-			if err := json.Unmarshal(f.Want, &w); err != nil {
+			var want T
+			if err := json.Unmarshal(f.Want, &want); err != nil {
 				t.Fatal(err)
 			}
-			if got != w {
-				t.Errorf("got %+v\nwant %+v", got, w)
+			if got != want {
+				t.Errorf("got %+v\nwant %+v", got, want)
 			}
 		})
 	}

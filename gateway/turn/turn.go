@@ -15,6 +15,13 @@ type USSD struct {
 	NetworkCode string
 }
 
+// USSDEnd is a provider's notice that a USSD session is over, whether the
+// caller reached an end screen or the network dropped them.
+type USSDEnd struct {
+	SessionID string
+	Status    string // as the provider words it, e.g. "Incomplete", "Success", "Failed"
+}
+
 // Reply is what the caller sees next.
 type Reply struct {
 	Text string `json:"text"`

@@ -8,6 +8,10 @@
 package gsm7
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -137,9 +141,26 @@ var fold = map[rune]string{
 // original: this is lossy.
 func Fold(s string) string {
 	s = nfc(s)
-	if _, ok := Septets(s); ok {
+	if septetsNFC(s) >= 0 {
 		return s
 	}
+	return foldNFC(s)
+}
+
+// septetsNFC is Septets of an NFC string, -1 when it is not GSM-7.
+func septetsNFC(s string) int {
+	n := 0
+	for _, r := range s {
+		c := runeCost(r)
+		if c == 0 {
+			return -1
+		}
+		n += c
+	}
+	return n
+}
+
+func foldNFC(s string) string {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
 		if runeCost(r) > 0 {
@@ -166,4 +187,91 @@ func Fold(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// Spelling is a locale's GSM-7 spelling: how each of its letters outside
+// the alphabet is written when a screen must be coded in GSM-7 (for
+// Bambara the pre-1982 Malian spelling ɛ → è, ɔ → ò, ɲ → ny, ŋ → ng).
+// Letters it does not name are folded as Fold does. The zero value (or
+// nil) spells every letter as Fold does.
+type Spelling struct {
+	r *strings.Replacer
+}
+
+// NewSpelling builds a spelling from letter → GSM-7 replacement. Keys and
+// values are NFC-normalised; a key must not already be GSM-7 and a value
+// must be GSM-7 (it may be empty: the letter is dropped). A lower-case
+// key whose capital is not given also spells the capital, as the value
+// with its first letter capitalised (folded if that capital is not GSM-7:
+// ɛ → è gives Ɛ → E, since È is not in the alphabet).
+func NewSpelling(table map[string]string) (*Spelling, error) {
+	pairs := map[string]string{}
+	var problems []string
+	for k, v := range table {
+		k, v = nfc(k), nfc(v)
+		switch {
+		case k == "":
+			problems = append(problems, "empty letter")
+			continue
+		case IsGSM7(k):
+			problems = append(problems, fmt.Sprintf("%q is already GSM-7", k))
+			continue
+		case !IsGSM7(v):
+			problems = append(problems, fmt.Sprintf("%q → %q: the spelling is not GSM-7", k, v))
+			continue
+		}
+		pairs[k] = v
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return nil, fmt.Errorf("gsm7: spelling: %s", strings.Join(problems, "; "))
+	}
+	for k, v := range maps.Clone(pairs) {
+		up := strings.ToUpper(k)
+		if _, given := pairs[up]; given || up == k {
+			continue
+		}
+		pairs[up] = Fold(capitalise(v))
+	}
+	keys := slices.Collect(maps.Keys(pairs))
+	// Longer letters first, so that a base with a combining mark (J̌) wins
+	// over its base alone; then by code point, for a stable order.
+	slices.SortFunc(keys, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	args := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		args = append(args, k, pairs[k])
+	}
+	return &Spelling{r: strings.NewReplacer(args...)}, nil
+}
+
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// Apply writes s in the GSM-7 spelling: NFC, the spelling's letters
+// replaced, anything else outside the alphabet folded (see Fold). The
+// result is always GSM-7.
+func (sp *Spelling) Apply(s string) string {
+	s = nfc(s)
+	if septetsNFC(s) >= 0 {
+		return s
+	}
+	if sp != nil && sp.r != nil {
+		s = sp.r.Replace(s)
+		if septetsNFC(s) >= 0 {
+			return s
+		}
+	}
+	// The replacements are GSM-7, so what is left is NFC still, bar a
+	// combining mark that no longer composes: fold drops those.
+	return foldNFC(s)
 }

@@ -201,3 +201,87 @@ func TestFold(t *testing.T) {
 		}
 	}
 }
+
+func TestSpelling(t *testing.T) {
+	bm, err := gsm7.NewSpelling(map[string]string{"ɛ": "è", "ɔ": "ò", "ɲ": "ny", "ŋ": "ng"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taq, err := gsm7.NewSpelling(map[string]string{"J\u030C": "J", "ǰ": "j", "š": "sh", "ǝ": "e", "ɣ": "gh", "Ɣ": "Gh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var none *gsm7.Spelling
+	tests := []struct {
+		name string
+		sp   *gsm7.Spelling
+		in   string
+		want string
+	}{
+		{"GSM-7 text is unchanged", bm, "I ni ce", "I ni ce"},
+		{"bambara letters", bm, "Aw ni sɔgɔma, ɲɛ, baŋa", "Aw ni sògòma, nyè, banga"},
+		{"capitals derived, folded when not GSM-7", bm, "Ɛ Ɔ Ɲɛ Ŋ", "E O Nyè Ng"},
+		{"letters outside the spelling are folded", bm, "reçu, fenêtre, ’", "recu, fenetre, '"},
+		{"decomposed input is composed first", bm, "s\u025Bbe\u0301", "sèbé"},
+		{"combining letter wins over its base", taq, "J\u030Cǰ", "Jj"},
+		{"given capital is used", taq, "Ɣɣ Šš ǝ", "Ghgh Shsh e"},
+		{"nil spelling folds", none, "sɔgɔma ç", "sogoma c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.sp.Apply(tt.in)
+			if got != tt.want {
+				t.Errorf("Apply(%q) = %q; want %q", tt.in, got, tt.want)
+			}
+			if !gsm7.IsGSM7(got) {
+				t.Errorf("Apply(%q) = %q is not GSM-7", tt.in, got)
+			}
+		})
+	}
+}
+
+func TestSpellingRejects(t *testing.T) {
+	tests := []struct {
+		name  string
+		table map[string]string
+		msg   string
+	}{
+		{"letter already GSM-7", map[string]string{"é": "e"}, `"é" is already GSM-7`},
+		{"value not GSM-7", map[string]string{"ɛ": "ê"}, "not GSM-7"},
+		{"empty letter", map[string]string{"": "x"}, "empty letter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gsm7.NewSpelling(tt.table)
+			if err == nil || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("NewSpelling(%v) error = %v; want %q", tt.table, err, tt.msg)
+			}
+		})
+	}
+}
+
+// TestUSSDLimitsBySpelling shows why a spelling exists: the same Bambara
+// screen does not fit in UCS-2 but fits in GSM-7 once spelled.
+func TestUSSDLimitsBySpelling(t *testing.T) {
+	bm, err := gsm7.NewSpelling(map[string]string{"ɛ": "è", "ɔ": "ò", "ɲ": "ny", "ŋ": "ng"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proper := strings.Repeat("sɔgɔma ", 12) // 84 UTF-16 units
+	if gsm7.FitsUSSD(proper) {
+		t.Fatalf("%d UCS-2 characters fit; want over %d", gsm7.UTF16Len(proper), gsm7.MaxUSSDUCS2)
+	}
+	spelled := bm.Apply(proper)
+	if n, ok := gsm7.Septets(spelled); !ok || n != 84 || !gsm7.FitsUSSD(spelled) {
+		t.Errorf("spelled: %d septets, GSM-7 %v, fits %v", n, ok, gsm7.FitsUSSD(spelled))
+	}
+	if got := gsm7.UTF16Len(strings.Repeat("ɛ", 80)); got != 80 || !gsm7.FitsUSSD(strings.Repeat("ɛ", 80)) {
+		t.Errorf("80 ɛ: %d units", got)
+	}
+	if gsm7.FitsUSSD(strings.Repeat("ɛ", 81)) {
+		t.Errorf("81 ɛ fit")
+	}
+	if !gsm7.FitsUSSD(bm.Apply(strings.Repeat("ɛ", 182))) || gsm7.FitsUSSD(bm.Apply(strings.Repeat("ɲ", 92))) {
+		t.Errorf("spelled limits: 182 è should fit, 92 ny (184 septets) should not")
+	}
+}
