@@ -56,6 +56,8 @@ type Options struct {
 	// Timeout bounds each callback's work; aggregators give up after
 	// about 10 s, so the default is well under it.
 	Timeout time.Duration
+	// SMS wires /c/{channel}/sms and its delivery reports (sms.go).
+	SMS SMSOptions
 }
 
 // Server is the gateway.
@@ -68,6 +70,7 @@ type Server struct {
 	keyring  *callerid.Keyring
 	log      *slog.Logger
 	timeout  time.Duration
+	sms      SMSOptions
 }
 
 // New builds the gateway's routes.
@@ -99,6 +102,7 @@ func New(o Options) *Server {
 	s.app.Get("/healthz", func(c fiber.Ctx) error { return c.SendString("ok") })
 	s.app.Get("/readyz", s.ready)
 	s.app.Post("/c/:channel/ussd", s.handleUSSD)
+	s.routeSMS(o.SMS)
 	return s
 }
 

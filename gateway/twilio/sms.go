@@ -49,14 +49,17 @@ func (s SMS) SignedURL(requestURL string) string {
 	return strings.TrimRight(s.PublicURL, "/") + u.RequestURI()
 }
 
-// Authenticate checks the request's X-Twilio-Signature. Nothing may be
-// parsed, stored or answered before it passes.
-func (s SMS) Authenticate(requestURL, signature, contentType string, body []byte) error {
+// SignatureHeader carries Twilio's webhook signature.
+const SignatureHeader = "X-Twilio-Signature"
+
+// Authenticate checks the request's X-Twilio-Signature (read through
+// header). Nothing may be parsed, stored or answered before it passes.
+func (s SMS) Authenticate(requestURL string, header func(string) string, contentType string, body []byte) error {
 	form, err := parseForm(contentType, body)
 	if err != nil {
 		return err
 	}
-	return Verify(s.AuthToken, s.SignedURL(requestURL), form, signature)
+	return Verify(s.AuthToken, s.SignedURL(requestURL), form, header(SignatureHeader))
 }
 
 // ParseSMS reads an inbound message webhook: MessageSid (or the older
