@@ -47,7 +47,10 @@ func (b Backoff) Delay(attempts int) time.Duration {
 type Worker struct {
 	Store   *Store
 	Senders map[string]Sender // by channel id
-	Backoff Backoff           // default 5 s … 10 min
+	// Names gives each channel id the name logs use: the id is a URL
+	// token and stays out of logs.
+	Names   map[string]string
+	Backoff Backoff // default 5 s … 10 min
 	// Parallel bounds concurrent sends (default 4).
 	Parallel int
 	// Poll is the longest the worker sleeps between looks at the queue
@@ -152,7 +155,7 @@ func (w *Worker) release(id string) {
 // send makes one attempt. Logs name the outbox id and channel, never the
 // number or the body.
 func (w *Worker) send(ctx context.Context, r Record) {
-	log := w.Logger.With("outbox_id", r.ID, "channel", r.Channel, "attempt", r.Attempts+1)
+	log := w.Logger.With("outbox_id", r.ID, "channel", w.Names[r.Channel], "attempt", r.Attempts+1)
 	sender, ok := w.Senders[r.Channel]
 	if !ok {
 		// A channel removed from the config: keep trying until the window

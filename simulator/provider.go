@@ -34,7 +34,8 @@ type Delivery struct {
 // back. Safe for concurrent use.
 type FakeProvider struct {
 	// ReportURL, by provider, is where delivery reports go (the channel's
-	// /sms/status); none are sent for a provider without one.
+	// /sms/status); none are sent for a provider without one. Change it
+	// with SetReportURL once requests may arrive.
 	ReportURL map[string]string
 	// TwilioToken signs Twilio status callbacks.
 	TwilioToken string
@@ -53,6 +54,22 @@ type FakeProvider struct {
 
 // SetFailing makes every send answer 503 (true) or succeed (false).
 func (f *FakeProvider) SetFailing(v bool) { f.mu.Lock(); f.failing = v; f.mu.Unlock() }
+
+// SetReportURL sets where delivery reports for provider go ("" for none).
+func (f *FakeProvider) SetReportURL(provider, target string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ReportURL == nil {
+		f.ReportURL = map[string]string{}
+	}
+	f.ReportURL[provider] = target
+}
+
+func (f *FakeProvider) reportURL(provider string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ReportURL[provider]
+}
 
 // SetDelay makes every send wait d before answering (a slow provider).
 func (f *FakeProvider) SetDelay(d time.Duration) { f.mu.Lock(); f.delay = d; f.mu.Unlock() }
@@ -108,13 +125,9 @@ func (f *FakeProvider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.attempts++
 	delay, failing := f.delay, f.failing
 	f.mu.Unlock()
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
-			return
-		}
-	}
+	// A slow provider still accepts a message whose sender gave up or
+	// died waiting: the reply is lost, the message is not.
+	time.Sleep(delay)
 	if failing {
 		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
 		return
@@ -162,7 +175,7 @@ func (f *FakeProvider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusCreated)
 		json.NewEncoder(w).Encode(map[string]any{"sid": d.ProviderID, "status": "queued", "to": d.To, "from": d.From, "body": d.Body})
 	}
-	if target := f.ReportURL[provider]; target != "" {
+	if target := f.reportURL(provider); target != "" {
 		f.reports.Add(1)
 		go func() {
 			defer f.reports.Done()
@@ -192,6 +205,6 @@ func (f *FakeProvider) Report(ctx context.Context, provider, providerID string, 
 			form.Set("ErrorCode", "30003")
 		}
 	}
-	r, err := postForm(ctx, f.Client, provider, f.ReportURL[provider], f.TwilioToken, form)
+	r, err := postForm(ctx, f.Client, provider, f.reportURL(provider), f.TwilioToken, form)
 	return r.Status, err
 }
