@@ -22,8 +22,11 @@ const usage = `hotline: anonymous complaints hotline
 usage:
   hotline serve [--addr 127.0.0.1:8080] [--data ./data] [--keys ./keys] [--config FILE] [--locales DIR]
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
+  hotline simulate sms --provider africastalking|twilio [--url URL] --phone +22376000001 --text TEXT
+  hotline simulate provider [--addr 127.0.0.1:8090] [--fail] [--delay 2s]
   hotline menus lint [DIR]
   hotline cases list [--data ./data]
+  hotline outbox list [--data ./data] [--keys ./keys]
 `
 
 func main() {
@@ -76,6 +79,12 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if rest, ok := sub("ussd"); ok {
 			return simulateUSSD(ctx, rest, stdin, stdout, stderr)
 		}
+		if rest, ok := sub("sms"); ok {
+			return simulateSMS(ctx, rest, stdout, stderr)
+		}
+		if rest, ok := sub("provider"); ok {
+			return simulateProvider(ctx, rest, stdout, stderr)
+		}
 	case "menus":
 		if rest, ok := sub("lint"); ok {
 			return lintMenus(rest, stdout, stderr)
@@ -83,6 +92,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "cases":
 		if rest, ok := sub("list"); ok {
 			return listCases(ctx, rest, stdout, stderr)
+		}
+	case "outbox":
+		if rest, ok := sub("list"); ok {
+			return listOutbox(ctx, rest, stdout, stderr)
 		}
 	}
 	return errUsage

@@ -30,6 +30,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	keysDir := fl.String("keys", "./keys", "secret keys directory; keep it out of backups of --data")
 	cfgPath := fl.String("config", "", "deployment config (YAML); the embedded demo when empty")
 	localesDir := fl.String("locales", "", "locales directory; the embedded copy when empty")
+	smsf := smsFlags(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -72,6 +73,20 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer store.Close()
 
+	sms, err := setupSMS(cfg, kd, *keysDir, *dataDir, *localesDir, smsf, log)
+	if err != nil {
+		return err
+	}
+	if sms.box != nil {
+		defer sms.box.Close()
+		workerCtx, stopWorker := context.WithCancel(ctx)
+		workerDone := make(chan struct{})
+		go func() { sms.worker.Run(workerCtx); close(workerDone) }()
+		// Deferred after box.Close, so it runs first: the worker stops
+		// before the outbox closes.
+		defer func() { stopWorker(); <-workerDone }()
+	}
+
 	mem := sessions.NewMemory()
 	go mem.Run(ctx, time.Minute)
 
@@ -82,6 +97,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Sessions: mem,
 		Keyring:  keyring,
 		Logger:   log,
+		SMS:      sms.opts,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
