@@ -92,6 +92,9 @@ type Case struct {
 	// Contact is the sealed opt-in name and village ("k1:…"), readable
 	// only with the seal key and only by the assigned team.
 	Contact string `json:"contact,omitempty"`
+	// Appended holds the idempotency keys of later messages added to
+	// Detail (AppendToOpenCase), so a retried message is added once.
+	Appended []string `json:"appended,omitempty"`
 	// PurgedAt is when retention removed the free text, contact and
 	// caller key; what remains is anonymous aggregate fields.
 	PurgedAt time.Time `json:"purged_at,omitzero"`

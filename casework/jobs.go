@@ -106,7 +106,7 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 				return nil, errUnchanged
 			}
 			c.Detail, c.Contact, c.CallerKey, c.PINHash = "", "", "", ""
-			c.Notes, c.Response = nil, nil
+			c.Notes, c.Response, c.Appended = nil, nil, nil
 			c.PurgedAt, c.UpdatedAt = now, now
 			return []Event{{CaseID: c.ID, At: now, Actor: System, Action: ActionPurged,
 				Detail: "retention " + s.retention(c.Category).String() + " after closing"}}, nil

@@ -6,7 +6,10 @@
 // and is used when no file is given.
 //
 // This package must never hold secrets other than channel ids (which act as
-// unguessable URL tokens in production) and must never log them.
+// unguessable URL tokens in production) and must never log them. Provider
+// credentials are only named here (an environment variable or a file in the
+// keys directory) and read by Secret.Resolve at startup; the one exception
+// is the demo's published "demo-…" values.
 package config
 
 import (
@@ -49,7 +52,9 @@ type Channel struct {
 	// Country is the ISO 3166 region used to read numbers sent without a
 	// country code.
 	Country string `yaml:"country"`
-	line    int
+	// SMS, when present, enables /c/{ID}/sms (see sms.go).
+	SMS  *SMS `yaml:"sms"`
+	line int
 }
 
 // Team is a group that receives cases. Only independent functions may
@@ -224,7 +229,7 @@ func (c *Config) Team(id string) (Team, bool) {
 }
 
 // Providers lists the aggregator wire formats the gateway speaks.
-var Providers = []string{"africastalking"}
+var Providers = []string{"africastalking", "twilio"}
 
 // ValidKinds lists the team kinds allowed to receive cases: functions
 // independent of the people a complaint may be about.
@@ -286,6 +291,9 @@ func (cfg *Config) Validate() error {
 		}
 		if !countryCode.MatchString(ch.Country) {
 			fail(ch.line, "channel %q: country must be an ISO 3166 code such as ML, got %q", ch.ID, ch.Country)
+		}
+		for _, p := range validateSMS(ch) {
+			fail(ch.line, "channel %q: %s", ch.ID, p)
 		}
 	}
 	if len(cfg.Channels) == 0 {

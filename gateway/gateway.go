@@ -62,6 +62,8 @@ type Options struct {
 	Timeout time.Duration
 	// Limits on callback rates; nil means DefaultLimits.
 	Limits *Limits
+	// SMS wires /c/{channel}/sms and its delivery reports (sms.go).
+	SMS SMSOptions
 }
 
 // Server is the gateway.
@@ -78,6 +80,7 @@ type Server struct {
 
 	channelLimit, callerLimit *limiter
 	metrics                   *metrics
+	sms                       SMSOptions
 }
 
 // New builds the gateway's routes.
@@ -121,6 +124,7 @@ func New(o Options) *Server {
 	s.app.Get("/metrics", s.metrics.handler())
 	s.app.Post("/c/:channel/ussd", s.observe, s.handleUSSD)
 	s.app.Post("/c/:channel/ussd/events", s.observe, s.handleUSSDEnd)
+	s.routeSMS(o.SMS)
 	return s
 }
 

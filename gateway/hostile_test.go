@@ -261,13 +261,13 @@ func TestMetricsCarryNoSecrets(t *testing.T) {
 		t.Fatalf("/metrics: %d", code)
 	}
 	for _, want := range []string{
-		`hotline_hops_total{channel="demo_ussd_africa_s_talking",outcome="ok",provider="africastalking"} 9`,
-		`hotline_sessions_started_total{channel="demo_ussd_africa_s_talking",provider="africastalking"} 2`,
-		`hotline_submissions_total{channel="demo_ussd_africa_s_talking",provider="africastalking"} 1`,
-		`hotline_errors_total{channel="demo_ussd_africa_s_talking",kind="rate_limited_caller",provider="africastalking"} 1`,
-		`hotline_errors_total{channel="demo_ussd_africa_s_talking",kind="bad_request",provider="africastalking"} 1`,
+		`hotline_hops_total{channel="demo_ussd_and_sms_africa_s_talking",outcome="ok",provider="africastalking"} 9`,
+		`hotline_sessions_started_total{channel="demo_ussd_and_sms_africa_s_talking",provider="africastalking"} 2`,
+		`hotline_submissions_total{channel="demo_ussd_and_sms_africa_s_talking",provider="africastalking"} 1`,
+		`hotline_errors_total{channel="demo_ussd_and_sms_africa_s_talking",kind="rate_limited_caller",provider="africastalking"} 1`,
+		`hotline_errors_total{channel="demo_ussd_and_sms_africa_s_talking",kind="bad_request",provider="africastalking"} 1`,
 		`hotline_errors_total{channel="unknown",kind="unknown_channel",provider="unknown"} 1`,
-		`hotline_hop_duration_seconds_bucket{channel="demo_ussd_africa_s_talking",provider="africastalking",le="+Inf"} 11`,
+		`hotline_hop_duration_seconds_bucket{channel="demo_ussd_and_sms_africa_s_talking",provider="africastalking",le="+Inf"} 11`,
 		`hotline_open_sessions 2`,
 	} {
 		if !strings.Contains(body, want) {

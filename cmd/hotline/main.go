@@ -25,8 +25,11 @@ usage:
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
   hotline simulate load [--url URL] [--callers 50] [--sessions 2000] [--open 100000]
   hotline bench-bare [--addr 127.0.0.1:0]
+  hotline simulate sms --provider africastalking|twilio [--url URL] --phone +22376000001 --text TEXT
+  hotline simulate provider [--addr 127.0.0.1:8090] [--fail] [--delay 2s]
   hotline menus lint [--coverage] [DIR]
   hotline cases list [--data ./data]
+  hotline outbox list [--data ./data] [--keys ./keys]
 `
 
 func main() {
@@ -79,6 +82,12 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if rest, ok := sub("ussd"); ok {
 			return simulateUSSD(ctx, rest, stdin, stdout, stderr)
 		}
+		if rest, ok := sub("sms"); ok {
+			return simulateSMS(ctx, rest, stdout, stderr)
+		}
+		if rest, ok := sub("provider"); ok {
+			return simulateProvider(ctx, rest, stdout, stderr)
+		}
 		if rest, ok := sub("load"); ok {
 			return simulateLoad(ctx, rest, stdout, stderr)
 		}
@@ -91,6 +100,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "cases":
 		if rest, ok := sub("list"); ok {
 			return listCases(ctx, rest, stdout, stderr)
+		}
+	case "outbox":
+		if rest, ok := sub("list"); ok {
+			return listOutbox(ctx, rest, stdout, stderr)
 		}
 	}
 	return errUsage

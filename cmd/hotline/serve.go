@@ -41,6 +41,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fl.IntVar(&limits.Channel.Burst, "burst-channel", limits.Channel.Burst, "callbacks at once per channel")
 	fl.Float64Var(&limits.Caller.PerSecond, "rate-caller", limits.Caller.PerSecond, "callbacks per second per caller key (0: no limit)")
 	fl.IntVar(&limits.Caller.Burst, "burst-caller", limits.Caller.Burst, "callbacks at once per caller key")
+	smsf := smsFlags(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -97,6 +98,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	go cases.Run(ctx, jobInterval)
+	sms, err := setupSMS(cfg, kd, *keysDir, *dataDir, *localesDir, smsf, log)
+	if err != nil {
+		return err
+	}
+	if sms.box != nil {
+		defer sms.box.Close()
+		workerCtx, stopWorker := context.WithCancel(ctx)
+		workerDone := make(chan struct{})
+		go func() { sms.worker.Run(workerCtx); close(workerDone) }()
+		// Deferred after box.Close, so it runs first: the worker stops
+		// before the outbox closes.
+		defer func() { stopWorker(); <-workerDone }()
+	}
 
 	mem := sessions.NewMemory()
 	go mem.Run(ctx, time.Minute)
@@ -110,6 +124,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Keyring:     keyring,
 		Logger:      log,
 		Limits:      &limits,
+		SMS:         sms.opts,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

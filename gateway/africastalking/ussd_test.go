@@ -1,8 +1,6 @@
 package africastalking_test
 
 import (
-	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
@@ -14,40 +12,16 @@ import (
 // Each testdata/<kind>/NAME.http is a raw callback as AT sends it; NAME.want
 // holds either the parsed value as JSON or "error: <reason>".
 func TestParseFixtures(t *testing.T) {
-	checkFixtures(t, "testdata/ussd/*.http", africastalking.USSD{}.Parse)
+	fixture.Check(t, "testdata/ussd/*.http", parseWith(africastalking.USSD{}.Parse), nil)
 }
 
 func TestParseEndFixtures(t *testing.T) {
-	checkFixtures(t, "testdata/ussd-events/*.http", africastalking.USSD{}.ParseEnd)
+	fixture.Check(t, "testdata/ussd-events/*.http", parseWith(africastalking.USSD{}.ParseEnd), nil)
 }
 
-func checkFixtures[T comparable](t *testing.T, pattern string, parse func(contentType string, body []byte) (T, error)) {
-	t.Helper()
-	for _, f := range fixture.Load(t, pattern) {
-		t.Run(f.Name, func(t *testing.T) {
-			got, err := parse(f.ContentType(), f.Body)
-			if reason, refused := f.WantError(); refused {
-				var bad *turn.BadRequest
-				if !errors.As(err, &bad) || bad.Reason != reason {
-					t.Fatalf("err = %v, want bad request %q", err, reason)
-				}
-				if strings.Contains(bad.Reason, "22376") {
-					t.Errorf("reason quotes the number: %q", bad.Reason)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("parse: %v", err)
-			}
-			var want T
-			if err := json.Unmarshal(f.Want, &want); err != nil {
-				t.Fatal(err)
-			}
-			if got != want {
-				t.Errorf("got %+v\nwant %+v", got, want)
-			}
-		})
-	}
+// parseWith adapts a (content type, body) parser to fixture.Check.
+func parseWith[T any](parse func(contentType string, body []byte) (T, error)) func(fixture.Callback) (T, error) {
+	return func(c fixture.Callback) (T, error) { return parse(c.ContentType(), c.Body) }
 }
 
 func TestNewInput(t *testing.T) {

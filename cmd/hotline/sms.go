@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/gateway/africastalking"
+	"github.com/numerovert/hotline/gateway/twilio"
+	"github.com/numerovert/hotline/keystore"
+	"github.com/numerovert/hotline/locales"
+	"github.com/numerovert/hotline/outbox"
+	"github.com/numerovert/hotline/simulator"
+)
+
+// outboxFile is the outbox's bbolt file inside the data directory.
+const outboxFile = "outbox.db"
+
+// Production API base URLs, used when a channel's sms.base_url is empty.
+const (
+	atBaseURL     = "https://api.africastalking.com"
+	twilioBaseURL = "https://api.twilio.com"
+)
+
+type smsFlagSet struct {
+	retryMin, retryMax, window *time.Duration
+}
+
+func smsFlags(fl *flag.FlagSet) smsFlagSet {
+	return smsFlagSet{
+		retryMin: fl.Duration("sms-retry-min", 5*time.Second, "first SMS send retry delay (doubles, with jitter)"),
+		retryMax: fl.Duration("sms-retry-max", 10*time.Minute, "longest SMS send retry delay"),
+		window:   fl.Duration("sms-window", outbox.DefaultWindow, "how long an SMS reply (and its sealed number) is kept trying"),
+	}
+}
+
+// smsSetup is the SMS side of a running server.
+type smsSetup struct {
+	opts   gateway.SMSOptions
+	box    *outbox.Store
+	worker *outbox.Worker
+}
+
+// setupSMS opens the outbox and builds each SMS channel's adapter and
+// sender from the config, resolving credentials from the environment or
+// the keys directory. With no SMS channel it returns a zero setup.
+func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir string, f smsFlagSet, log *slog.Logger) (smsSetup, error) {
+	channels := map[string]gateway.SMSChannel{}
+	names := map[string]string{}
+	senders := map[string]outbox.Sender{}
+	for _, ch := range cfg.Channels {
+		if ch.SMS == nil {
+			continue
+		}
+		sc := ch.SMS
+		names[ch.ID] = ch.Name
+		timeout := sc.Timeout
+		if timeout == 0 {
+			timeout = 10 * time.Second
+		}
+		client := &http.Client{Timeout: timeout}
+		switch ch.Provider {
+		case "africastalking":
+			key, err := sc.APIKey.Resolve(keysDir)
+			if err != nil {
+				return smsSetup{}, fmt.Errorf("channel %s: api_key: %w", ch.ID, err)
+			}
+			warnDemo(log, ch, sc.APIKey)
+			channels[ch.ID] = gateway.SMSChannel{Adapter: africastalking.SMS{}, From: sc.From}
+			senders[ch.ID] = africastalking.Sender{BaseURL: orDefault(sc.BaseURL, atBaseURL), Username: sc.Username, APIKey: key, Client: client}
+		case "twilio":
+			token, err := sc.AuthToken.Resolve(keysDir)
+			if err != nil {
+				return smsSetup{}, fmt.Errorf("channel %s: auth_token: %w", ch.ID, err)
+			}
+			warnDemo(log, ch, sc.AuthToken)
+			channels[ch.ID] = gateway.SMSChannel{Adapter: twilio.SMS{AuthToken: token, PublicURL: sc.PublicURL}, From: sc.From}
+			s := twilio.Sender{BaseURL: orDefault(sc.BaseURL, twilioBaseURL), AccountSID: sc.AccountSID, AuthToken: token, Client: client}
+			if sc.PublicURL != "" {
+				s.StatusCallback = strings.TrimRight(sc.PublicURL, "/") + "/c/" + ch.ID + "/sms/status"
+			}
+			senders[ch.ID] = s
+		}
+	}
+	if len(channels) == 0 {
+		return smsSetup{}, nil
+	}
+	sealer, created, err := outbox.LoadSealer(kd)
+	if err != nil {
+		return smsSetup{}, err
+	}
+	if created {
+		log.Info("created outbox sealing key outbox-k1.key (mode 0600); deleting it makes queued SMS unreadable", "path", keysDir)
+	}
+	texts, err := gateway.LoadSMSTexts(smsFS(localesDir))
+	if err != nil {
+		return smsSetup{}, err
+	}
+	box, err := outbox.Open(filepath.Join(dataDir, outboxFile), sealer, outbox.Options{Window: *f.window})
+	if err != nil {
+		return smsSetup{}, err
+	}
+	return smsSetup{
+		opts: gateway.SMSOptions{Outbox: box, Texts: texts, Channels: channels},
+		box:  box,
+		worker: &outbox.Worker{Store: box, Senders: senders, Names: names, Logger: log,
+			Backoff: outbox.Backoff{Min: *f.retryMin, Max: *f.retryMax}},
+	}, nil
+}
+
+func warnDemo(log *slog.Logger, ch config.Channel, s config.Secret) {
+	if s.IsDemo() {
+		log.Warn("channel uses a published DEMO credential; do not use it in production", "channel", ch.Name)
+	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func smsFS(dir string) fs.FS {
+	if dir == "" {
+		sub, _ := fs.Sub(locales.SMS, "sms") // the embedded tree always has sms/
+		return sub
+	}
+	return os.DirFS(filepath.Join(dir, "sms"))
+}
+
+func simulateSMS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := newFlags("simulate sms", stderr)
+	provider := fl.String("provider", simulator.ProviderAT, "africastalking or twilio")
+	target := fl.String("url", "", "the channel's SMS URL (default: the demo channel of --provider on 127.0.0.1:8080)")
+	phone := fl.String("phone", "+22376000001", "sender number (use the +223 7600xxxx example range)")
+	text := fl.String("text", "", "the message")
+	token := fl.String("auth-token", "demo-twilio-auth-token-NOT-A-SECRET", "Twilio auth token that signs the webhook (default: the demo's)")
+	repeat := fl.Int("repeat", 1, "send the same message (same provider id) this many times, as a provider retrying")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if *provider != simulator.ProviderAT && *provider != simulator.ProviderTwilio {
+		return fmt.Errorf("simulate sms: unknown provider %q: %w", *provider, errUsage)
+	}
+	if *target == "" {
+		*target = "http://127.0.0.1:8080/c/demo-at/sms"
+		if *provider == simulator.ProviderTwilio {
+			*target = "http://127.0.0.1:8080/c/demo-twilio/sms"
+		}
+	}
+	s := simulator.SMS{Provider: *provider, URL: *target, Phone: *phone, AuthToken: *token}
+	m := s.Message(*text)
+	for range max(*repeat, 1) {
+		r, err := s.Post(ctx, m)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "--- %d (message id %s)\n%s\n", r.Status, m.ID, r.Body)
+	}
+	return nil
+}
+
+func simulateProvider(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := newFlags("simulate provider", stderr)
+	addr := fl.String("addr", "127.0.0.1:8090", "address of the fake send API")
+	reportAT := fl.String("report-at", "http://127.0.0.1:8080/c/demo-at/sms/status", "where to post AT delivery reports (empty: none)")
+	reportTwilio := fl.String("report-twilio", "http://127.0.0.1:8080/c/demo-twilio/sms/status", "where to post Twilio status callbacks (empty: none)")
+	token := fl.String("auth-token", "demo-twilio-auth-token-NOT-A-SECRET", "Twilio auth token that signs status callbacks")
+	failing := fl.Bool("fail", false, "answer every send with 503, as in an outage")
+	delay := fl.Duration("delay", 0, "wait this long before answering each send")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	f := &simulator.FakeProvider{ReportURL: map[string]string{simulator.ProviderAT: *reportAT, simulator.ProviderTwilio: *reportTwilio}, TwilioToken: *token}
+	f.SetFailing(*failing)
+	f.SetDelay(*delay)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	fmt.Fprintf(stderr, "fake provider send API on http://%s (Ctrl-C to stop)\n", ln.Addr())
+	srv := &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		// Print each delivery as it comes: the body, and the number with
+		// all but its last two digits hidden.
+		seen := 0
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			d := f.Delivered()
+			for _, m := range d[seen:] {
+				fmt.Fprintf(stdout, "--- %s to %s (id %s)\n%s\n", m.Provider, maskNumber(m.To), m.ProviderID, m.Body)
+			}
+			seen = len(d)
+		}
+	}()
+	go func() { <-ctx.Done(); srv.Close() }()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("fake provider: %w", err)
+	}
+	return nil
+}
+
+func maskNumber(n string) string {
+	if len(n) <= 2 {
+		return "**"
+	}
+	return strings.Repeat("*", len(n)-2) + n[len(n)-2:]
+}
+
+func listOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := newFlags("outbox list", stderr)
+	dataDir := fl.String("data", "./data", "data directory (stop the server first: bbolt locks its file)")
+	keysDir := fl.String("keys", "./keys", "keys directory (the sealing key; nothing is unsealed)")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	kd, _, err := keystore.Open(*keysDir)
+	if err != nil {
+		return err
+	}
+	sealer, _, err := outbox.LoadSealer(kd)
+	if err != nil {
+		return err
+	}
+	box, err := outbox.Open(filepath.Join(*dataDir, outboxFile), sealer, outbox.Options{})
+	if err != nil {
+		return err
+	}
+	defer box.Close()
+	list, err := box.List(ctx)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	for _, r := range list {
+		if err := enc.Encode(r); err != nil {
+			return fmt.Errorf("outbox list: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,262 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/outbox"
+)
+
+// SMSAdapter is what a provider adapter offers for SMS
+// (africastalking.SMS, twilio.SMS).
+type SMSAdapter interface {
+	// Authenticate refuses a request the provider did not send
+	// (twilio.ErrBadSignature → 403) or cannot read (turn.BadRequest).
+	Authenticate(requestURL string, header func(string) string, contentType string, body []byte) error
+	ParseSMS(contentType string, body []byte) (turn.SMS, error)
+	ParseReport(contentType string, body []byte) (turn.DeliveryReport, error)
+	Ack() (contentType string, body []byte)
+}
+
+// SMSChannel is one channel's SMS side.
+type SMSChannel struct {
+	Adapter SMSAdapter
+	From    string // our short code or number; empty: the number the caller texted
+}
+
+// SMSOptions wires the SMS routes. Without an Outbox they are not served.
+type SMSOptions struct {
+	Outbox   *outbox.Store
+	Texts    *SMSTexts
+	Channels map[string]SMSChannel // by channel id; a channel not here has no SMS
+	// AppendWindow: a caller's SMS within this time of their open case is
+	// added to it instead of opening another (default 24 h).
+	AppendWindow time.Duration
+	// RetryAfterFailure is when a message the provider reported
+	// undelivered is tried again (default 1 min).
+	RetryAfterFailure time.Duration
+}
+
+// Medium and category of cases opened by SMS.
+const (
+	MediumSMS       = "sms"
+	CategoryUncoded = "uncoded"
+)
+
+func (s *Server) routeSMS(o SMSOptions) {
+	if o.Outbox == nil {
+		return
+	}
+	if o.AppendWindow == 0 {
+		o.AppendWindow = 24 * time.Hour
+	}
+	if o.RetryAfterFailure == 0 {
+		o.RetryAfterFailure = time.Minute
+	}
+	s.sms = o
+	s.app.Post("/c/:channel/sms", s.handleSMS)
+	s.app.Post("/c/:channel/sms/status", s.handleSMSStatus)
+}
+
+func (s *Server) smsChannel(c fiber.Ctx) (config.Channel, SMSChannel, error) {
+	ch, err := s.channel(c)
+	if err != nil {
+		return config.Channel{}, SMSChannel{}, err
+	}
+	sc, ok := s.sms.Channels[ch.ID]
+	if !ok {
+		return config.Channel{}, SMSChannel{}, fiber.ErrNotFound
+	}
+	// The URL as the provider called it: scheme, host, path and query
+	// (Twilio signs all of it).
+	requestURL := c.BaseURL() + string(c.Request().URI().RequestURI())
+	err = sc.Adapter.Authenticate(requestURL, func(h string) string { return c.Get(h) }, c.Get(fiber.HeaderContentType), c.Body())
+	var bad *turn.BadRequest
+	switch {
+	case errors.As(err, &bad):
+		return config.Channel{}, SMSChannel{}, err
+	case err != nil:
+		return config.Channel{}, SMSChannel{}, fiber.NewError(fiber.StatusForbidden, "forbidden")
+	}
+	return ch, sc, nil
+}
+
+func (s *Server) handleSMS(c fiber.Ctx) error {
+	ch, sc, err := s.smsChannel(c)
+	if err != nil {
+		return err
+	}
+	m, err := sc.Adapter.ParseSMS(c.Get(fiber.HeaderContentType), c.Body())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
+	defer cancel()
+	seen, err := s.sms.Outbox.Seen(ctx, ch.ID, m.ID)
+	if err != nil {
+		return fmt.Errorf("sms dedupe: %w", err)
+	}
+	outcome := "duplicate"
+	if !seen {
+		var reply string
+		if outcome, reply, err = s.smsTurn(ctx, ch, m); err != nil {
+			// Nothing was acknowledged: the provider retries, and the
+			// case store's idempotency keys make the retry safe.
+			return fmt.Errorf("sms %s: %w", outcome, err)
+		}
+		from := sc.From
+		if from == "" {
+			from = m.To
+		}
+		first, err := s.sms.Outbox.Handled(ctx, ch.ID, m.ID, &outbox.Message{
+			ID: outbox.ReplyID(ch.ID, m.ID), Channel: ch.ID, To: m.From, From: from, Body: FitSMS(reply, MaxSMSSegments),
+		})
+		if err != nil {
+			return fmt.Errorf("sms queue reply: %w", err)
+		}
+		if !first {
+			outcome = "duplicate"
+		}
+	}
+	s.log.Info("sms handled", "channel", ch.Name, "outcome", outcome)
+	ct, body := sc.Adapter.Ack()
+	c.Set(fiber.HeaderContentType, ct)
+	return c.Send(body)
+}
+
+// smsTurn does what one message asks and returns the reply to send:
+// a follow-up keyword gets the case's status; free text opens a case, or
+// joins the caller's open case of the last AppendWindow.
+func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (outcome, reply string, err error) {
+	keys := s.keyring.Keys(m.From, ch.Country)
+	callerKey := keys[0]
+	text := strings.TrimSpace(m.Text)
+	t := s.sms.Texts
+
+	if lang, rest, ok := t.FollowUp(text); ok {
+		return "followup", s.smsFollowUp(ctx, t.lang(lang), keys, rest), nil
+	}
+
+	lang, err := s.smsLanguage(ctx, callerKey, text)
+	if err != nil {
+		return "case", "", err
+	}
+	if text == "" {
+		return "empty", t.lang(lang).Empty, nil
+	}
+
+	idem := ch.ID + "/sms/" + m.ID
+	c, appended, err := s.cases.AppendToOpenCase(ctx, callerKey, s.sms.AppendWindow, idem, text)
+	if err != nil {
+		return "appended", "", fmt.Errorf("append to case: %w", err)
+	}
+	if appended {
+		return "appended", fill(t.lang(c.Language).Added, map[string]string{"reference": casework.FormatReference(c.Reference)}), nil
+	}
+	r, err := s.cases.Submit(ctx, casework.Intake{
+		IdempotencyKey: idem,
+		CallerKey:      callerKey,
+		Channel:        ch.ID,
+		Medium:         MediumSMS,
+		Language:       lang,
+		Category:       CategoryUncoded,
+		Detail:         text,
+	})
+	s.metrics.submission(ch, err)
+	if err != nil {
+		return "case", "", fmt.Errorf("submit case: %w", err)
+	}
+	l := t.lang(r.Case.Language)
+	vars := map[string]string{"reference": casework.FormatReference(r.Case.Reference), "pin": r.PIN}
+	if r.PIN == "" {
+		// A retried message: the PIN was given with the first reply and
+		// cannot be recovered, and it still works.
+		return "case", fill(l.Ack, vars), nil
+	}
+	return "case", fill(l.AckPIN, vars), nil
+}
+
+// smsFollowUp answers "SUIVI <reference> [PIN]". Every way of not matching
+// gets the same neutral reply, so a reference cannot be probed by SMS.
+func (s *Server) smsFollowUp(ctx context.Context, l smsLang, keys []string, rest string) string {
+	ref, pin := splitReference(rest)
+	ans, err := s.cases.FollowUp(ctx, keys, ref, pin)
+	if err != nil {
+		if !errors.Is(err, casework.ErrNoMatch) && !errors.Is(err, casework.ErrPINRequired) &&
+			!errors.Is(err, casework.ErrReferenceRequired) && !errors.Is(err, casework.ErrTooManyAttempts) {
+			s.log.Error("sms follow-up failed", "err", err)
+		}
+		return l.NotFound
+	}
+	status, ok := l.Statuses[string(ans.Status)]
+	if !ok {
+		status = l.Statuses["other"]
+	}
+	vars := map[string]string{"reference": casework.FormatReference(ans.Reference), "status": status, "response": ans.Response}
+	if ans.Response != "" {
+		return fill(l.StatusResponse, vars)
+	}
+	return fill(l.Status, vars)
+}
+
+// smsLanguage picks the reply language: the caller's stored preference,
+// else the language the text is written in, else French.
+func (s *Server) smsLanguage(ctx context.Context, callerKey, text string) (string, error) {
+	t := s.sms.Texts
+	if s.prefs != nil {
+		lang, ok, err := s.prefs.Language(ctx, callerKey)
+		if err != nil {
+			return "", fmt.Errorf("language preference: %w", err)
+		}
+		if ok && t.Has(lang) {
+			return lang, nil
+		}
+	}
+	if lang, ok := t.Detect(text); ok {
+		return lang, nil
+	}
+	return DefaultSMSLanguage, nil
+}
+
+// splitReference reads "1234 5678 [PIN]" or "12345678 [PIN]".
+func splitReference(rest string) (ref, pin string) {
+	f := strings.Fields(rest)
+	switch {
+	case len(f) >= 2 && len(f[0]) == 4 && len(f[1]) == 4:
+		return f[0] + f[1], strings.Join(f[2:], " ")
+	case len(f) >= 1:
+		return f[0], strings.Join(f[1:], " ")
+	}
+	return "", ""
+}
+
+func (s *Server) handleSMSStatus(c fiber.Ctx) error {
+	ch, sc, err := s.smsChannel(c)
+	if err != nil {
+		return err
+	}
+	r, err := sc.Adapter.ParseReport(c.Get(fiber.HeaderContentType), c.Body())
+	if err != nil {
+		return err
+	}
+	if r.State != turn.DeliveryPending {
+		ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
+		defer cancel()
+		known, err := s.sms.Outbox.Report(ctx, ch.ID, r.ProviderID, r.State == turn.DeliveryDelivered, s.sms.RetryAfterFailure)
+		if err != nil {
+			return fmt.Errorf("delivery report: %w", err)
+		}
+		s.log.Info("sms delivery report", "channel", ch.Name, "state", r.State, "matched", known)
+	}
+	ct, body := sc.Adapter.Ack()
+	c.Set(fiber.HeaderContentType, ct)
+	return c.Send(body)
+}

@@ -1,0 +1,195 @@
+package gateway
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/numerovert/hotline/menus/gsm7"
+)
+
+// DefaultSMSLanguage answers when nothing tells the caller's language.
+const DefaultSMSLanguage = "fr"
+
+// SMSTexts are the SMS replies and keywords of every language, read from
+// locales/sms/<lang>.yaml.
+type SMSTexts struct {
+	langs map[string]smsLang
+	order []string // sorted codes, for deterministic detection
+}
+
+type smsLang struct {
+	Detect         []string          `yaml:"detect"`
+	FollowUp       []string          `yaml:"followup"`
+	Ack            string            `yaml:"ack"`
+	AckPIN         string            `yaml:"ack_pin"`
+	Added          string            `yaml:"added"`
+	Status         string            `yaml:"status"`
+	StatusResponse string            `yaml:"status_response"`
+	NotFound       string            `yaml:"not_found"`
+	Empty          string            `yaml:"empty"`
+	Statuses       map[string]string `yaml:"statuses"`
+}
+
+// LoadSMSTexts reads every *.yaml of fsys. Each must have all replies,
+// a status name "other" and at least one follow-up keyword; the default
+// language must be present.
+func LoadSMSTexts(fsys fs.FS) (*SMSTexts, error) {
+	files, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("sms texts: %w", err)
+	}
+	t := &SMSTexts{langs: map[string]smsLang{}}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("sms texts: %w", err)
+		}
+		var l smsLang
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&l); err != nil {
+			return nil, fmt.Errorf("sms texts: %s: %w", f, err)
+		}
+		for name, v := range map[string]string{"ack": l.Ack, "ack_pin": l.AckPIN, "added": l.Added, "status": l.Status,
+			"status_response": l.StatusResponse, "not_found": l.NotFound, "empty": l.Empty, "statuses.other": l.Statuses["other"]} {
+			if strings.TrimSpace(v) == "" {
+				return nil, fmt.Errorf("sms texts: %s: %s is missing", f, name)
+			}
+		}
+		if len(l.FollowUp) == 0 {
+			return nil, fmt.Errorf("sms texts: %s: no followup keyword", f)
+		}
+		if !strings.Contains(l.AckPIN, "{pin}") {
+			return nil, fmt.Errorf("sms texts: %s: ack_pin lacks {pin}", f)
+		}
+		for i, w := range l.Detect {
+			l.Detect[i] = foldWord(w)
+		}
+		for i, w := range l.FollowUp {
+			l.FollowUp[i] = foldWord(w)
+		}
+		code := strings.TrimSuffix(path.Base(f), ".yaml")
+		t.langs[code] = l
+		t.order = append(t.order, code)
+	}
+	if _, ok := t.langs[DefaultSMSLanguage]; !ok {
+		return nil, fmt.Errorf("sms texts: no %s.yaml", DefaultSMSLanguage)
+	}
+	slices.Sort(t.order)
+	return t, nil
+}
+
+func (t *SMSTexts) lang(code string) smsLang {
+	if l, ok := t.langs[code]; ok {
+		return l
+	}
+	return t.langs[DefaultSMSLanguage]
+}
+
+// Has reports whether the language has SMS texts.
+func (t *SMSTexts) Has(code string) bool { _, ok := t.langs[code]; return ok }
+
+// foldWord lower-cases w and strips its accents, so keywords match however
+// a phone typed them (SUIVI, suivi, Suívi).
+func foldWord(w string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(strings.TrimSpace(w))) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func words(text string) []string {
+	return strings.FieldsFunc(foldWord(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// FollowUp reports whether text asks for a case's status: a follow-up
+// keyword of some language first, then the reference (and, later, the
+// PIN). lang is the keyword's language; rest is what follows it.
+func (t *SMSTexts) FollowUp(text string) (lang, rest string, ok bool) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	if first == "" {
+		return "", "", false
+	}
+	// "SUIVI:1234…" and "suivi-1234…" are common on phones.
+	if i := strings.IndexAny(first, ":-#"); i > 0 {
+		rest = first[i+1:] + " " + rest
+		first = first[:i]
+	}
+	kw := foldWord(first)
+	for _, code := range t.order {
+		if slices.Contains(t.langs[code].FollowUp, kw) {
+			return code, strings.TrimSpace(rest), true
+		}
+	}
+	return "", "", false
+}
+
+// Detect guesses the language of free text from each language's detect
+// words; ok is false when no language scores, or two tie.
+func (t *SMSTexts) Detect(text string) (lang string, ok bool) {
+	score := map[string]int{}
+	for _, w := range words(text) {
+		for _, code := range t.order {
+			if slices.Contains(t.langs[code].Detect, w) {
+				score[code]++
+			}
+		}
+	}
+	best, bestN, tie := "", 0, false
+	for _, code := range t.order {
+		switch n := score[code]; {
+		case n > bestN:
+			best, bestN, tie = code, n, false
+		case n == bestN && n > 0:
+			tie = true
+		}
+	}
+	return best, bestN > 0 && !tie
+}
+
+func fill(tmpl string, vars map[string]string) string {
+	for k, v := range vars {
+		tmpl = strings.ReplaceAll(tmpl, "{"+k+"}", v)
+	}
+	return tmpl
+}
+
+// MaxSMSSegments is the most a reply may cost: two parts.
+const MaxSMSSegments = 2
+
+// FitSMS returns s ready to send within maxSegments: in its own spelling
+// when that fits as well as the GSM-7 spelling (gsm7.Fold), otherwise
+// folded to GSM-7, which carries more than twice as many characters per
+// segment; if it still does not fit, cut at a word and marked "...".
+func FitSMS(s string, maxSegments int) string {
+	orig := gsm7.MeasureSMS(s)
+	folded := gsm7.Fold(s)
+	best := s
+	if f := gsm7.MeasureSMS(folded); f.Segments < orig.Segments {
+		best = folded
+	}
+	if gsm7.MeasureSMS(best).Segments <= maxSegments {
+		return best
+	}
+	runes := []rune(folded)
+	for n := len(runes); n > 0; n-- {
+		cut := strings.TrimRightFunc(string(runes[:n]), unicode.IsSpace)
+		if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 && n < len(runes) {
+			cut = cut[:i]
+		}
+		if out := cut + "..."; gsm7.MeasureSMS(out).Segments <= maxSegments {
+			return out
+		}
+	}
+	return ""
+}

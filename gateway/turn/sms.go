@@ -1,0 +1,55 @@
+package turn
+
+import "time"
+
+// SMS is one inbound text message as a provider delivered it.
+type SMS struct {
+	ID       string    // the provider's message id (AT id, Twilio MessageSid): the dedupe key
+	From     string    // raw sender number; never leaves the gateway
+	To       string    // our short code or number, where the reply comes from
+	Text     string    // the body, reassembled by the provider
+	LinkID   string    `json:",omitempty"` // AT premium on-demand reply link
+	Received time.Time `json:",omitzero"`  // the provider's receive time, when it sent one
+}
+
+// DeliveryState is the channel-neutral outcome of an outbound SMS.
+type DeliveryState string
+
+// Delivery states. Pending means the provider is still trying: nothing to do.
+const (
+	DeliveryPending   DeliveryState = "pending"
+	DeliveryDelivered DeliveryState = "delivered"
+	DeliveryFailed    DeliveryState = "failed"
+)
+
+// DeliveryReport is a provider's news about a message it accepted.
+type DeliveryReport struct {
+	ProviderID string // the id the provider returned when it accepted the message
+	State      DeliveryState
+	Reason     string `json:",omitempty"` // the provider's short failure code, never a number
+}
+
+// Outbound is one SMS to send through a provider's API.
+type Outbound struct {
+	ID   string // the outbox id: sent as an idempotency key where a provider takes one
+	To   string // raw destination number; only in memory for the length of the send
+	From string // our short code or number; empty means the account's default
+	Body string
+}
+
+// SendError is a provider refusing or failing a send. Code is short and
+// safe to log and store (an HTTP status or the provider's status name); it
+// never quotes the request or the provider's reply, which hold the number.
+type SendError struct {
+	Code string
+	// Permanent means retrying cannot help (invalid or blacklisted number):
+	// the outbox drops the message instead of trying again.
+	Permanent bool
+}
+
+func (e *SendError) Error() string {
+	if e.Permanent {
+		return "send refused permanently: " + e.Code
+	}
+	return "send failed: " + e.Code
+}
