@@ -142,7 +142,13 @@ func (s *Store) Submit(ctx context.Context, in casework.Intake) (casework.Case, 
 		}
 
 		refs := tx.Bucket(bucketRef)
-		ref := casework.NewReference()
+		if in.Reference != "" && refs.Get([]byte(in.Reference)) != nil {
+			return casework.ErrReferenceTaken
+		}
+		ref := in.Reference
+		if ref == "" {
+			ref = casework.NewReference()
+		}
 		for draws := 1; refs.Get([]byte(ref)) != nil; draws++ {
 			if draws == maxReferenceDraws {
 				return fmt.Errorf("no free reference after %d draws", draws)

@@ -64,7 +64,13 @@ func (s *Store) Submit(ctx context.Context, in casework.Intake) (casework.Case, 
 	if id, ok := s.byIdem[in.IdempotencyKey]; ok {
 		return s.byID[id], nil
 	}
-	ref := casework.NewReference()
+	if in.Reference != "" && s.byRef[in.Reference] != "" {
+		return casework.Case{}, fmt.Errorf("memstore: submit: %w", casework.ErrReferenceTaken)
+	}
+	ref := in.Reference
+	if ref == "" {
+		ref = casework.NewReference()
+	}
 	for s.byRef[ref] != "" {
 		ref = casework.NewReference()
 	}

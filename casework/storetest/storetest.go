@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) casework.Store) {
 		{"SubmitThenFetch", testSubmitThenFetch},
 		{"Defaults", testDefaults},
 		{"Idempotent", testIdempotent},
+		{"GivenReference", testGivenReference},
 		{"IdempotentConcurrent", testIdempotentConcurrent},
 		{"ConcurrentSubmits", testConcurrentSubmits},
 		{"ValidationWritesNothing", testValidationWritesNothing},
@@ -196,6 +197,45 @@ func testIdempotent(t *testing.T, s casework.Store) {
 	third := submit(t, s, Intake("key-a", 2))
 	if third.ID == first.ID || third.Reference == first.Reference {
 		t.Errorf("new idempotency key reused case %s", first.ID)
+	}
+}
+
+// An intake may carry the reference a gateway already showed the caller:
+// the case gets exactly that reference, a repeat is still idempotent, and a
+// reference held by another case is refused without writing anything.
+func testGivenReference(t *testing.T, s casework.Store) {
+	ctx := context.Background()
+	in := Intake("key-a", 1)
+	in.Reference = "12345678"
+	c := submit(t, s, in)
+	if c.Reference != in.Reference {
+		t.Fatalf("Reference = %q, want the given %q", c.Reference, in.Reference)
+	}
+	if got, err := s.ByReference(ctx, "1234 5678"); err != nil || got.ID != c.ID {
+		t.Errorf("ByReference(given) = %+v, %v; want case %s", got, err, c.ID)
+	}
+	if again := submit(t, s, in); again.ID != c.ID {
+		t.Errorf("repeat with the same key made case %s, want %s", again.ID, c.ID)
+	}
+
+	other := Intake("key-b", 2)
+	other.Reference = in.Reference
+	if _, err := s.Submit(ctx, other); !errors.Is(err, casework.ErrReferenceTaken) {
+		t.Errorf("Submit with a taken reference: err = %v, want ErrReferenceTaken", err)
+	}
+	for _, bad := range []string{"01234567", "1234 5678", "1234567", "abcdefgh"} {
+		other.Reference = bad
+		if _, err := s.Submit(ctx, other); !errors.Is(err, casework.ErrInvalidIntake) {
+			t.Errorf("Submit with reference %q: err = %v, want ErrInvalidIntake", bad, err)
+		}
+	}
+	if n := len(all(t, s)); n != 1 {
+		t.Errorf("Each: %d cases, want 1 (refused intakes write nothing)", n)
+	}
+	// The refused idempotency key was not reserved: it may still make a case.
+	other.Reference = ""
+	if c2 := submit(t, s, other); c2.ID == c.ID || c2.Reference == c.Reference {
+		t.Errorf("fresh submit reused case %s", c.ID)
 	}
 }
 
