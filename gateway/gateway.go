@@ -33,6 +33,15 @@ type SessionStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// Submitter stores a confirmed complaint durably and returns its case, of
+// which the gateway uses the Reference. A casework.Store is one (embedded
+// mode); scaleout.Producer is another (queued in Redis for the casework
+// node). Check tells /readyz whether submissions can succeed now.
+type Submitter interface {
+	Submit(ctx context.Context, in casework.Intake) (casework.Case, error)
+	Check(ctx context.Context) error
+}
+
 // ussdProvider is what a provider adapter offers for USSD.
 type ussdProvider interface {
 	Parse(contentType string, body []byte) (turn.USSD, error)
@@ -47,12 +56,14 @@ var ussdProviders = map[string]ussdProvider{
 
 // Options wires a Server.
 type Options struct {
-	Config   *config.Config
-	Catalog  *menus.Catalog
-	Cases    casework.Store
-	Sessions SessionStore
-	Keyring  *callerid.Keyring
-	Logger   *slog.Logger
+	Config  *config.Config
+	Catalog *menus.Catalog
+	Cases   casework.Store
+	// Submitter takes complaints; Cases when nil.
+	Submitter Submitter
+	Sessions  SessionStore
+	Keyring   *callerid.Keyring
+	Logger    *slog.Logger
 	// Timeout bounds each callback's work; aggregators give up after
 	// about 10 s, so the default is well under it.
 	Timeout time.Duration
@@ -64,6 +75,7 @@ type Server struct {
 	cfg      *config.Config
 	ussd     *menus.Engine
 	cases    casework.Store
+	submit   Submitter
 	sessions SessionStore
 	keyring  *callerid.Keyring
 	log      *slog.Logger
@@ -82,10 +94,14 @@ func New(o Options) *Server {
 		cfg:      o.Config,
 		ussd:     menus.NewEngine(o.Catalog, menus.FitsUSSD),
 		cases:    o.Cases,
+		submit:   o.Submitter,
 		sessions: o.Sessions,
 		keyring:  o.Keyring,
 		log:      o.Logger,
 		timeout:  o.Timeout,
+	}
+	if s.submit == nil {
+		s.submit = o.Cases
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:      "numero-vert",
@@ -127,7 +143,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func (s *Server) ready(c fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.cases.Check(ctx); err != nil {
+	if err := s.submit.Check(ctx); err != nil {
 		s.log.Warn("not ready", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).SendString("store not writable")
 	}
