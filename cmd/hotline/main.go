@@ -21,6 +21,7 @@ const usage = `hotline: anonymous complaints hotline
 
 usage:
   hotline serve [--addr 127.0.0.1:8080] [--data ./data] [--keys ./keys] [--config FILE] [--locales DIR]
+                [--role all|gateway|casework] [--redis redis://HOST:6379/0] [--redis-prefix nv:] [--consumer NAME]
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
   hotline menus lint [DIR]
   hotline cases list [--data ./data]

@@ -18,6 +18,7 @@ import (
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/scaleout"
 )
 
 // dbFile is the bbolt file inside the data directory.
@@ -30,10 +31,24 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	keysDir := fl.String("keys", "./keys", "secret keys directory; keep it out of backups of --data")
 	cfgPath := fl.String("config", "", "deployment config (YAML); the embedded demo when empty")
 	localesDir := fl.String("locales", "", "locales directory; the embedded copy when empty")
+	role := fl.String("role", roleAll, "all (one process), gateway (stateless, needs --redis) or casework (consumes from --redis into --data)")
+	redisURL := fl.String("redis", "", "Redis URL (redis://host:6379/0) for sessions and intake; none: embedded, no Redis")
+	redisPrefix := fl.String("redis-prefix", scaleout.DefaultPrefix, "prefix of every Redis key, to share one Redis between deployments")
+	consumer := fl.String("consumer", "casework", "consumer name of the casework node in the intake group; keep it stable across restarts")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	log := newLogger(stderr)
+	so, err := newScaleOut(*role, *redisURL, *redisPrefix, *consumer, log)
+	if err != nil {
+		return err
+	}
+	if so.rdb != nil {
+		defer so.rdb.Close()
+	}
+	if so.role == roleCasework {
+		return serveCasework(ctx, so, *addr, *dataDir, log)
+	}
 
 	kd, created, err := keystore.Open(*keysDir)
 	if err != nil {
@@ -66,28 +81,35 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 
-	store, err := boltstore.Open(filepath.Join(*dataDir, dbFile))
-	if err != nil {
-		return err
+	opts := gateway.Options{Config: cfg, Catalog: catalog, Keyring: keyring, Logger: log}
+	switch {
+	case so.rdb == nil: // embedded: bbolt and in-memory sessions
+		store, err := boltstore.Open(filepath.Join(*dataDir, dbFile))
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		mem := sessions.NewMemory()
+		go mem.Run(ctx, time.Minute)
+		opts.Cases, opts.Sessions = store, mem
+	default: // scale-out: sessions and intake in Redis
+		opts.Sessions = sessions.NewRedis(so.rdb, so.prefix)
+		opts.Submitter = scaleout.NewProducer(so.rdb, so.prefix)
+		if so.role == roleAll {
+			store, stop, err := runConsumer(ctx, so, *dataDir, log)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			opts.Cases = store
+		}
 	}
-	defer store.Close()
-
-	mem := sessions.NewMemory()
-	go mem.Run(ctx, time.Minute)
-
-	srv := gateway.New(gateway.Options{
-		Config:   cfg,
-		Catalog:  catalog,
-		Cases:    store,
-		Sessions: mem,
-		Keyring:  keyring,
-		Logger:   log,
-	})
+	srv := gateway.New(opts)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	log.Info("hotline listening", "addr", ln.Addr().String(), "config", cfg.Source, "data", *dataDir, "languages", catalog.Languages())
+	log.Info("hotline listening", "addr", ln.Addr().String(), "role", so.role, "redis", so.rdb != nil, "config", cfg.Source, "data", *dataDir, "languages", catalog.Languages())
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
