@@ -155,6 +155,12 @@ type Intake struct {
 	// second Submit with the same key returns the first case, unchanged.
 	IdempotencyKey string
 
+	// Reference, when set, is the reference the case must get: a gateway
+	// in front of a queue (see scaleout) shows it to the caller before the
+	// case reaches the store. It must be a reference as NewReference makes
+	// it (8 digits, first non-zero). Empty: the store draws one.
+	Reference string
+
 	CallerKey, Channel, Medium, Language, Category, Region, Cercle, Assistance, Detail string
 
 	// Contact is the optional opt-in contact for exclusion complaints.
@@ -175,6 +181,10 @@ var (
 	// ErrForbidden is returned (wrapped) when an officer acts on a case
 	// that is not their team's.
 	ErrForbidden = errors.New("casework: not this team's case")
+	// ErrReferenceTaken is returned (wrapped) by Service.Submit when
+	// Intake.Reference already belongs to a case with another idempotency
+	// key; nothing has been written.
+	ErrReferenceTaken = errors.New("casework: reference already taken")
 )
 
 // Limits on Intake fields, in bytes. They bound what one request can make a
@@ -239,6 +249,11 @@ func (in Intake) Validate() error {
 			problems = append(problems, f.name+" is not valid UTF-8")
 		case f.keyField && strings.IndexFunc(f.v, unicode.IsControl) >= 0:
 			problems = append(problems, f.name+" contains control characters")
+		}
+	}
+	if in.Reference != "" {
+		if ref, ok := ParseReference(in.Reference); !ok || ref != in.Reference {
+			problems = append(problems, "reference is not 8 digits with a non-zero first digit")
 		}
 	}
 	if len(problems) > 0 {

@@ -91,3 +91,15 @@ func TestValidateNamesFieldsNotValues(t *testing.T) {
 		}
 	}
 }
+
+// A reference given with the intake (a gateway in front of a queue showed
+// it already) must be one NewReference could have made.
+func TestValidateGivenReference(t *testing.T) {
+	in := casework.Intake{IdempotencyKey: "k", CallerKey: "c", Channel: "demo-at", Medium: "ussd", Language: "fr", Category: "question"}
+	for ref, ok := range map[string]bool{"": true, "12345678": true, "01234567": false, "1234 5678": false, "1234567": false, "abcdefgh": false} {
+		in.Reference = ref
+		if err := in.Validate(); (err == nil) != ok {
+			t.Errorf("Validate with reference %q: %v", ref, err)
+		}
+	}
+}

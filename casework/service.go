@@ -124,7 +124,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 		return Receipt{}, fmt.Errorf("casework: submit: %w: contact details are only taken for %s complaints", ErrInvalidIntake, strings.Join(ContactCategories, ", "))
 	}
 	now := s.time()
-	c := NewCase(in, NewID(), "", now)
+	c := NewCase(in, NewID(), in.Reference, now) // "": the store draws one
 	r, err := Route(s.cfg, c.Category, c.Region, c.Cercle, c.Assistance)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("casework: submit: %w", err)

@@ -33,6 +33,15 @@ type SessionStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// Submitter stores a confirmed complaint durably and returns its receipt:
+// the reference, and the PIN when one was made. casework.Service is one
+// (embedded mode); scaleout.Producer is another (queued in Redis for the
+// casework node). Check tells /readyz whether submissions can succeed now.
+type Submitter interface {
+	Submit(ctx context.Context, in casework.Intake) (casework.Receipt, error)
+	Check(ctx context.Context) error
+}
+
 // ussdProvider is what a provider adapter offers for USSD.
 type ussdProvider interface {
 	Parse(contentType string, body []byte) (turn.USSD, error)
@@ -51,6 +60,9 @@ type Options struct {
 	Config  *config.Config
 	Catalog *menus.Catalog
 	Cases   *casework.Service
+	// Submitter takes complaints; Cases when nil (the gateway role gives a
+	// queue in Redis instead, and no Cases).
+	Submitter Submitter
 	// Preferences remembers each caller's language; nil forgets it (every
 	// call starts at the language screen).
 	Preferences casework.Preferences
@@ -73,6 +85,7 @@ type Server struct {
 	ussd     *menus.Engine
 	cases    *casework.Service
 	prefs    casework.Preferences
+	submit   Submitter
 	sessions SessionStore
 	keyring  *callerid.Keyring
 	log      *slog.Logger
@@ -101,6 +114,7 @@ func New(o Options) *Server {
 		ussd:     menus.NewEngine(o.Catalog, menus.FitsUSSD),
 		cases:    o.Cases,
 		prefs:    o.Preferences,
+		submit:   o.Submitter,
 		sessions: o.Sessions,
 		keyring:  o.Keyring,
 		log:      o.Logger,
@@ -109,6 +123,9 @@ func New(o Options) *Server {
 		channelLimit: newLimiter(limits.Channel, 2*len(o.Config.Channels), nil),
 		callerLimit:  newLimiter(limits.Caller, limits.MaxCallers, nil),
 		metrics:      m,
+	}
+	if s.submit == nil && o.Cases != nil {
+		s.submit = o.Cases
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:      "numero-vert",
@@ -153,7 +170,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func (s *Server) ready(c fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.cases.Check(ctx); err != nil {
+	if err := s.submit.Check(ctx); err != nil {
 		s.log.Warn("not ready", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).SendString("store not writable")
 	}

@@ -15,11 +15,11 @@ import (
 	"github.com/gofiber/fiber/v3"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/casework/caseworktest"
 	"github.com/numerovert/hotline/casework/memstore"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/gateway/sessions"
-	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
 )
@@ -42,8 +42,9 @@ func newTestServer(t testing.TB, limits *Limits) *testServer {
 	return newTestServerWith(t, limits, memstore.New())
 }
 
-// newTestServerWith is the gateway over store, in process.
-func newTestServerWith(t testing.TB, limits *Limits, store casework.Store) *testServer {
+// newTestServerWith is the gateway over store, in process; each change
+// may adjust the options (another submitter, session store) before New.
+func newTestServerWith(t testing.TB, limits *Limits, store casework.Store, changes ...func(*Options)) *testServer {
 	t.Helper()
 	cfg, err := config.Demo()
 	if err != nil {
@@ -54,24 +55,19 @@ func newTestServerWith(t testing.TB, limits *Limits, store casework.Store) *test
 		t.Fatal(err)
 	}
 	ts := &testServer{cases: store, sessions: sessions.NewMemory(), logs: &bytes.Buffer{}}
-	secret := keystore.Key{Version: "k1", Secret: bytes.Repeat([]byte{9}, 32)}
-	svc, err := casework.NewService(casework.Options{
-		Store: store, Config: cfg,
-		PINKeys: []keystore.Key{secret}, SealKeys: []keystore.Key{secret},
-		Logger: slog.New(slog.NewTextHandler(ts.logs, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Server = New(Options{
+	o := Options{
 		Config:   cfg,
 		Catalog:  cat,
-		Cases:    svc,
+		Cases:    caseworktest.Service(t, store, ts.logs),
 		Sessions: ts.sessions,
 		Keyring:  callerid.New(bytes.Repeat([]byte{7}, 32)),
 		Logger:   slog.New(slog.NewTextHandler(ts.logs, nil)),
 		Limits:   limits,
-	})
+	}
+	for _, change := range changes {
+		change(&o)
+	}
+	ts.Server = New(o)
 	return ts
 }
 

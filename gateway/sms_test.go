@@ -15,13 +15,13 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
+	"github.com/numerovert/hotline/casework/caseworktest"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/gateway/twilio"
-	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/menus/gsm7"
@@ -68,15 +68,7 @@ func newSMSRig(t *testing.T) *smsRig {
 	cfg, _ := config.Demo()
 	cat, _ := menus.Load(locales.FS)
 	logs := &bytes.Buffer{}
-	secret := keystore.Key{Version: "k1", Secret: bytes.Repeat([]byte{9}, 32)}
-	svc, err := casework.NewService(casework.Options{
-		Store: cases, Config: cfg,
-		PINKeys: []keystore.Key{secret}, SealKeys: []keystore.Key{secret},
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := caseworktest.Service(t, cases, logs)
 	srv := gateway.New(gateway.Options{
 		Config: cfg, Catalog: cat, Cases: svc, Preferences: cases, Sessions: sessions.NewMemory(),
 		Keyring: callerid.New(bytes.Repeat([]byte{7}, 32)),

@@ -71,7 +71,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 	var sess ussdSession
 	raw, found, err := s.sessions.Load(ctx, key)
 	if err != nil {
-		return turn.Reply{}, fmt.Errorf("load session: %w", err)
+		return s.sessionsDown(ch, p, hop, fmt.Errorf("load session: %w", err)), nil
 	}
 	if found {
 		if err := json.Unmarshal(raw, &sess); err != nil {
@@ -113,7 +113,13 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		return turn.Reply{}, fmt.Errorf("encode session: %w", err)
 	}
 	if err := s.sessions.Save(ctx, key, b, ussdSessionTTL); err != nil {
-		return turn.Reply{}, fmt.Errorf("save session: %w", err)
+		if sess.Reply.End {
+			// The complaint (if any) is stored: show its reference. A
+			// retry replays the text and gets the same reference.
+			s.log.Warn("ussd session not saved after its last screen", "channel", ch.Name, "err", err)
+			return sess.Reply, nil
+		}
+		return s.sessionsDown(ch, p, hop, fmt.Errorf("save session: %w", err)), nil
 	}
 	s.keepForResume(ctx, sess.CallerKey, t.State)
 	return sess.Reply, nil
@@ -229,6 +235,21 @@ func (s *Server) ussdEnded(ctx context.Context, ch config.Channel, ev turn.USSDE
 	return nil
 }
 
+// sessionsDown is the reply when the session store fails (Redis
+// unreachable): the "nothing was saved, call back later" screen, in the
+// language the caller chose if the text shows it. Nothing is written.
+func (s *Server) sessionsDown(ch config.Channel, p ussdProvider, hop turn.USSD, err error) turn.Reply {
+	s.log.Error("ussd session store unavailable", "channel", ch.Name, "err", err)
+	t := s.ussd.Begin("")
+	for _, input := range p.Inputs(hop.Text) {
+		if t.Screen.End || t.State.Lang != "" {
+			break
+		}
+		t = s.ussd.Step(t.State, input)
+	}
+	return turn.Reply{Text: menus.USSDText(s.ussd.Submitted(menus.State{Lang: t.State.Lang}, "").Screen), End: true}
+}
+
 // ussdStep feeds one input to the engine and, when the caller confirms,
 // stores the complaint durably before the reference is shown. The
 // idempotency key is the provider's session, so a replayed or retried
@@ -240,7 +261,7 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, sessionID stri
 		return t, nil
 	}
 	a := t.Submit.Answers
-	r, err := s.cases.Submit(ctx, casework.Intake{
+	r, err := s.submit.Submit(ctx, casework.Intake{
 		IdempotencyKey: ch.ID + "/" + sessionID,
 		CallerKey:      sess.CallerKey,
 		Channel:        ch.ID,

@@ -202,7 +202,15 @@ func (s *Store) Create(ctx context.Context, idem string, c casework.Case, events
 			return errors.New("case ID already used")
 		}
 		refs := tx.Bucket(bucketRef)
-		ref := casework.NewReference()
+		// A given reference (a gateway already showed it) must be free; an
+		// empty one is drawn here.
+		if c.Reference != "" && refs.Get([]byte(c.Reference)) != nil {
+			return casework.ErrReferenceTaken
+		}
+		ref := c.Reference
+		if ref == "" {
+			ref = casework.NewReference()
+		}
 		for draws := 1; refs.Get([]byte(ref)) != nil; draws++ {
 			if draws == maxReferenceDraws {
 				return fmt.Errorf("no free reference after %d draws", draws)

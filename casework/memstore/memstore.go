@@ -104,7 +104,13 @@ func (s *Store) Create(ctx context.Context, idem string, c casework.Case, events
 	if _, ok := s.byID[c.ID]; ok {
 		return casework.Case{}, false, fmt.Errorf("memstore: create: case ID already used")
 	}
-	ref := casework.NewReference()
+	if c.Reference != "" && s.byRef[c.Reference] != "" {
+		return casework.Case{}, false, fmt.Errorf("memstore: create: %w", casework.ErrReferenceTaken)
+	}
+	ref := c.Reference
+	if ref == "" {
+		ref = casework.NewReference()
+	}
 	for s.byRef[ref] != "" {
 		ref = casework.NewReference()
 	}

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) casework.Store) {
 		{"SubmitThenFetch", testSubmitThenFetch},
 		{"Defaults", testDefaults},
 		{"Idempotent", testIdempotent},
+		{"GivenReference", testGivenReference},
 		{"IdempotentConcurrent", testIdempotentConcurrent},
 		{"ConcurrentSubmits", testConcurrentSubmits},
 		{"CreateRecordsEvents", testCreateRecordsEvents},
@@ -91,7 +92,7 @@ func SameCase(got, want casework.Case) string {
 // Create stores the case NewCase makes of in, as the Service would (minus
 // routing), and returns it.
 func Create(ctx context.Context, s casework.Store, in casework.Intake) (casework.Case, bool, error) {
-	c := casework.NewCase(in, casework.NewID(), "", time.Now())
+	c := casework.NewCase(in, casework.NewID(), in.Reference, time.Now())
 	return s.Create(ctx, in.IdempotencyKey, c, []casework.Event{{CaseID: c.ID, At: c.CreatedAt, Actor: casework.System, Action: casework.ActionCreated}})
 }
 
@@ -221,6 +222,39 @@ func testIdempotent(t *testing.T, s casework.Store) {
 	third := submit(t, s, Intake("key-a", 2))
 	if third.ID == first.ID || third.Reference == first.Reference {
 		t.Errorf("new idempotency key reused case %s", first.ID)
+	}
+}
+
+// An intake may carry the reference a gateway already showed the caller:
+// the case gets exactly that reference, a repeat is still idempotent, and a
+// reference held by another case is refused without writing anything.
+func testGivenReference(t *testing.T, s casework.Store) {
+	ctx := context.Background()
+	in := Intake("key-a", 1)
+	in.Reference = "12345678"
+	c := submit(t, s, in)
+	if c.Reference != in.Reference {
+		t.Fatalf("Reference = %q, want the given %q", c.Reference, in.Reference)
+	}
+	if got, err := s.ByReference(ctx, "1234 5678"); err != nil || got.ID != c.ID {
+		t.Errorf("ByReference(given) = %+v, %v; want case %s", got, err, c.ID)
+	}
+	if again := submit(t, s, in); again.ID != c.ID {
+		t.Errorf("repeat with the same key made case %s, want %s", again.ID, c.ID)
+	}
+
+	other := Intake("key-b", 2)
+	other.Reference = in.Reference
+	if _, _, err := Create(ctx, s, other); !errors.Is(err, casework.ErrReferenceTaken) {
+		t.Errorf("Create with a taken reference: err = %v, want ErrReferenceTaken", err)
+	}
+	if n := len(all(t, s)); n != 1 {
+		t.Errorf("Each: %d cases, want 1 (refused intakes write nothing)", n)
+	}
+	// The refused idempotency key was not reserved: it may still make a case.
+	other.Reference = ""
+	if c2 := submit(t, s, other); c2.ID == c.ID || c2.Reference == c.Reference {
+		t.Errorf("fresh submit reused case %s", c.ID)
 	}
 }
 

@@ -22,6 +22,7 @@ const usage = `hotline: anonymous complaints hotline
 usage:
   hotline serve [--addr 127.0.0.1:8080] [--data ./data] [--keys ./keys] [--config FILE] [--locales DIR]
                 [--rate-channel 2000] [--burst-channel 4000] [--rate-caller 0.5] [--burst-caller 30]
+                [--role all|gateway|casework] [--redis redis://HOST:6379/0] [--redis-prefix nv:] [--consumer NAME]
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
   hotline simulate load [--url URL] [--callers 50] [--sessions 2000] [--open 100000]
   hotline bench-bare [--addr 127.0.0.1:0]

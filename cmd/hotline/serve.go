@@ -20,6 +20,7 @@ import (
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/scaleout"
 )
 
 // dbFile is the bbolt file inside the data directory.
@@ -42,10 +43,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fl.Float64Var(&limits.Caller.PerSecond, "rate-caller", limits.Caller.PerSecond, "callbacks per second per caller key (0: no limit)")
 	fl.IntVar(&limits.Caller.Burst, "burst-caller", limits.Caller.Burst, "callbacks at once per caller key")
 	smsf := smsFlags(fl)
+	role := fl.String("role", roleAll, "all (one process), gateway (stateless, needs --redis) or casework (consumes from --redis into --data)")
+	redisURL := fl.String("redis", "", "Redis URL (redis://host:6379/0) for sessions and intake; none: embedded, no Redis")
+	redisPrefix := fl.String("redis-prefix", scaleout.DefaultPrefix, "prefix of every Redis key, to share one Redis between deployments")
+	consumer := fl.String("consumer", "casework", "consumer name of the casework node in the intake group; keep it stable across restarts")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	log := newLogger(stderr)
+	so, err := newScaleOut(*role, *redisURL, *redisPrefix, *consumer, log)
+	if err != nil {
+		return err
+	}
+	if so.rdb != nil {
+		defer so.rdb.Close()
+	}
 
 	kd, created, err := keystore.Open(*keysDir)
 	if err != nil {
@@ -54,14 +66,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if created {
 		log.Info("created keys directory (mode 0700)", "path", *keysDir)
 	}
-	keyring, created, err := callerid.Load(kd)
-	if err != nil {
-		return err
-	}
-	if created {
-		log.Info("created caller-key secret callerid-k1.key (mode 0600); keep it out of backups of the data directory", "path", *keysDir)
-	}
-
 	var cfg *config.Config
 	if *cfgPath == "" {
 		cfg, err = config.Demo()
@@ -72,65 +76,95 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkPlaces(cfg, *localesDir); err != nil {
+		return err
+	}
+	// openCases opens the bbolt store and the casework domain over it, and
+	// starts the deadline and retention jobs. Only the process that holds
+	// the data (roles all and casework) calls it.
+	openCases := func() (*boltstore.Store, *casework.Service, error) {
+		pinKeys, sealKeys, err := caseKeys(kd, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		store, err := boltstore.Open(filepath.Join(*dataDir, dbFile))
+		if err != nil {
+			return nil, nil, err
+		}
+		cases, err := casework.NewService(casework.Options{
+			Store: store, Config: cfg, PINKeys: pinKeys, SealKeys: sealKeys, Logger: log,
+		})
+		if err != nil {
+			store.Close()
+			return nil, nil, err
+		}
+		go cases.Run(ctx, jobInterval)
+		return store, cases, nil
+	}
+	if so.role == roleCasework {
+		return serveCasework(ctx, so, *addr, *dataDir, openCases, log)
+	}
 
+	keyring, created, err := callerid.Load(kd)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created caller-key secret callerid-k1.key (mode 0600); keep it out of backups of the data directory", "path", *keysDir)
+	}
 	catalog, err := loadCatalog(*localesDir)
 	if err != nil {
 		return err
 	}
-	if err := checkPlaces(cfg, *localesDir); err != nil {
-		return err
+
+	opts := gateway.Options{Config: cfg, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &limits}
+	switch {
+	case so.rdb == nil: // embedded: bbolt and in-memory sessions
+		store, cases, err := openCases()
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		mem := sessions.NewMemory()
+		go mem.Run(ctx, time.Minute)
+		opts.Cases, opts.Preferences, opts.Sessions = cases, store, mem
+	default: // scale-out: sessions and intake in Redis
+		opts.Sessions = sessions.NewRedis(so.rdb, so.prefix)
+		opts.Submitter = scaleout.NewProducer(so.rdb, so.prefix)
+		if so.role == roleAll {
+			store, cases, stop, err := runConsumer(ctx, so, openCases, log)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			opts.Cases, opts.Preferences = cases, store
+		}
 	}
-	pinKeys, sealKeys, err := caseKeys(kd, log)
-	if err != nil {
-		return err
+	if opts.Cases != nil {
+		// SMS needs the case store in this process: follow-up, appending
+		// to an open case, the outbox beside the data.
+		sms, err := setupSMS(cfg, kd, *keysDir, *dataDir, *localesDir, smsf, log)
+		if err != nil {
+			return err
+		}
+		if sms.box != nil {
+			defer sms.box.Close()
+			workerCtx, stopWorker := context.WithCancel(ctx)
+			workerDone := make(chan struct{})
+			go func() { sms.worker.Run(workerCtx); close(workerDone) }()
+			// Deferred after box.Close, so it runs first: the worker stops
+			// before the outbox closes.
+			defer func() { stopWorker(); <-workerDone }()
+		}
+		opts.SMS = sms.opts
 	}
 
-	store, err := boltstore.Open(filepath.Join(*dataDir, dbFile))
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-
-	cases, err := casework.NewService(casework.Options{
-		Store: store, Config: cfg, PINKeys: pinKeys, SealKeys: sealKeys, Logger: log,
-	})
-	if err != nil {
-		return err
-	}
-	go cases.Run(ctx, jobInterval)
-	sms, err := setupSMS(cfg, kd, *keysDir, *dataDir, *localesDir, smsf, log)
-	if err != nil {
-		return err
-	}
-	if sms.box != nil {
-		defer sms.box.Close()
-		workerCtx, stopWorker := context.WithCancel(ctx)
-		workerDone := make(chan struct{})
-		go func() { sms.worker.Run(workerCtx); close(workerDone) }()
-		// Deferred after box.Close, so it runs first: the worker stops
-		// before the outbox closes.
-		defer func() { stopWorker(); <-workerDone }()
-	}
-
-	mem := sessions.NewMemory()
-	go mem.Run(ctx, time.Minute)
-
-	srv := gateway.New(gateway.Options{
-		Config:      cfg,
-		Catalog:     catalog,
-		Cases:       cases,
-		Preferences: store,
-		Sessions:    mem,
-		Keyring:     keyring,
-		Logger:      log,
-		Limits:      &limits,
-		SMS:         sms.opts,
-	})
+	srv := gateway.New(opts)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	log.Info("hotline listening", "addr", ln.Addr().String(), "config", cfg.Source, "data", *dataDir, "languages", catalog.Languages())
+	log.Info("hotline listening", "addr", ln.Addr().String(), "role", so.role, "redis", so.rdb != nil, "config", cfg.Source, "data", *dataDir, "languages", catalog.Languages())
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}

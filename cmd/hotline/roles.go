@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/casework/boltstore"
+	"github.com/numerovert/hotline/scaleout"
+)
+
+// Roles of `hotline serve`.
+const (
+	roleAll      = "all"      // gateway and casework in one process
+	roleGateway  = "gateway"  // stateless: sessions and intake in Redis
+	roleCasework = "casework" // consumes the intake stream into bbolt
+)
+
+// scaleOut is what --role, --redis and --redis-prefix ask for.
+type scaleOut struct {
+	role     string
+	rdb      *redis.Client // nil: embedded, no Redis
+	prefix   string
+	consumer string
+}
+
+func newScaleOut(role, url, prefix, consumer string, log *slog.Logger) (scaleOut, error) {
+	so := scaleOut{role: role, prefix: prefix, consumer: consumer}
+	switch role {
+	case roleAll:
+	case roleGateway, roleCasework:
+		if url == "" {
+			return so, fmt.Errorf("--role %s needs --redis URL", role)
+		}
+	default:
+		return so, fmt.Errorf("--role must be all, gateway or casework, not %q", role)
+	}
+	if url == "" {
+		return so, nil
+	}
+	if prefix == "" {
+		return so, fmt.Errorf("--redis-prefix must not be empty")
+	}
+	rdb, err := scaleout.Dial(url)
+	if err != nil {
+		return so, err
+	}
+	redis.SetLogger(redisLogger{log})
+	so.rdb = rdb
+	return so, nil
+}
+
+// redisLogger sends go-redis's own messages (reconnects, pool) to the
+// server log. They name Redis addresses, never caller data.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn("redis client", "msg", fmt.Sprintf(format, v...))
+}
+
+// openCasesFunc opens the bbolt store and the casework service over it.
+type openCasesFunc func() (*boltstore.Store, *casework.Service, error)
+
+// runConsumer opens casework, mirrors every case's public status and
+// consumes the intake stream until ctx ends. It returns the store and the
+// service, and a function that stops and closes everything.
+func runConsumer(ctx context.Context, so scaleOut, open openCasesFunc, log *slog.Logger) (*boltstore.Store, *casework.Service, func(), error) {
+	store, cases, err := open()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// Redis may have lost the mirror (restart without AOF); a failure
+		// here is logged and does not stop intake.
+		n, err := scaleout.NewMirror(so.rdb, so.prefix).Resync(ctx, store)
+		if err != nil {
+			log.Warn("public status mirror not resynced", "err", err)
+		} else {
+			log.Info("public status mirror resynced", "cases", n)
+		}
+		c := scaleout.NewConsumer(so.rdb, so.prefix, cases, so.consumer, log)
+		log.Info("consuming intake stream", "consumer", so.consumer)
+		if err := c.Run(ctx); err != nil {
+			log.Error("intake consumer stopped", "err", err)
+		}
+	}()
+	stop := func() {
+		cancel()
+		<-done
+		if err := store.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}
+	return store, cases, stop, nil
+}
+
+// serveCasework runs the casework node: the consumer, and /healthz and
+// /readyz on addr (ready when the store is writable and Redis answers).
+func serveCasework(ctx context.Context, so scaleOut, addr, dataDir string, open openCasesFunc, log *slog.Logger) error {
+	store, _, stop, err := runConsumer(ctx, so, open, log)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		err := store.Check(ctx)
+		if err == nil {
+			err = so.rdb.Ping(ctx).Err()
+		}
+		if err != nil {
+			log.Warn("not ready", "err", err)
+			http.Error(w, "store or redis unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, "ready")
+	})
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("hotline listening", "addr", ln.Addr().String(), "role", so.role, "data", dataDir)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("hotline stopped")
+	return nil
+}

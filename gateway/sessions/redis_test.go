@@ -1,0 +1,71 @@
+package sessions_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numerovert/hotline/gateway/sessions"
+	"github.com/numerovert/hotline/internal/redistest"
+)
+
+func TestRedisStore(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	ctx := context.Background()
+	a := sessions.NewRedis(rdb, prefix)
+	b := sessions.NewRedis(rdb, prefix) // another replica
+	const key = "ussd/demo-at/ATUid_0123456789abcdef"
+
+	if _, found, err := a.Load(ctx, key); found || err != nil {
+		t.Fatalf("Load(missing) = found %v, %v", found, err)
+	}
+	if err := a.Save(ctx, key, []byte(`{"text":"1*2"}`), time.Minute); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	got, found, err := b.Load(ctx, key)
+	if err != nil || !found || string(got) != `{"text":"1*2"}` {
+		t.Fatalf("Load on another replica = %q, %v, %v", got, found, err)
+	}
+
+	keys, err := redistest.Keys(ctx, rdb, prefix)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("keys under prefix: %v, %v", keys, err)
+	}
+	for _, part := range []string{"demo-at", "ATUid", "0123456789abcdef"} {
+		if strings.Contains(keys[0], part) {
+			t.Errorf("Redis key %q holds %q from the session key", keys[0], part)
+		}
+	}
+	if ttl := rdb.TTL(ctx, keys[0]).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("TTL = %v, want up to a minute", ttl)
+	}
+
+	if err := b.Delete(ctx, key); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, found, _ := a.Load(ctx, key); found {
+		t.Error("Load after Delete found the session")
+	}
+
+	if err := a.Save(ctx, key, []byte("x"), 50*time.Millisecond); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if _, found, _ := a.Load(ctx, key); found {
+		t.Error("Load after the TTL found the session")
+	}
+}
+
+func TestRedisStoreUnreachable(t *testing.T) {
+	rdb := redistest.Unreachable(t)
+	s := sessions.NewRedis(rdb, "nvtest:none:")
+	ctx := context.Background()
+	if _, _, err := s.Load(ctx, "k"); err == nil {
+		t.Error("Load against a closed port: no error")
+	}
+	if err := s.Save(ctx, "k", []byte("v"), time.Minute); err == nil {
+		t.Error("Save against a closed port: no error")
+	}
+}

@@ -1,0 +1,121 @@
+package scaleout
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/numerovert/hotline/casework"
+)
+
+// StatusReceived is the public status of a complaint that a gateway has
+// queued and the casework node has not stored yet.
+const StatusReceived casework.Status = "received"
+
+// idemTTL is how long a gateway remembers which reference it gave for an
+// idempotency key. Providers retry within seconds; the casework store
+// dedupes for ever after that.
+const idemTTL = 24 * time.Hour
+
+// maxDraws bounds reference draws on collision (see boltstore).
+const maxDraws = 100
+
+// queueScript queues one complaint atomically: either everything is
+// written (reference reserved with its public status, stream entry, idempotency
+// key) or nothing is.
+//
+//	KEYS[1] idempotency key, KEYS[2] reference status hash, KEYS[3] stream
+//	ARGV[1] reference, ARGV[2] intake JSON, ARGV[3] now (RFC 3339), ARGV[4] idempotency TTL (s)
+//
+// It returns {"dup", ref} when the key was queued before, {"taken", ""}
+// when the reference belongs to another complaint, {"new", ref} otherwise.
+var queueScript = redis.NewScript(`
+local prev = redis.call('GET', KEYS[1])
+if prev then return {'dup', prev} end
+if redis.call('HSETNX', KEYS[2], 'status', ARGV[5]) == 0 then return {'taken', ''} end
+redis.call('HSET', KEYS[2], 'updated', ARGV[3])
+redis.call('XADD', KEYS[3], '*', 'v', '1', 'ref', ARGV[1], 'intake', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+return {'new', ARGV[1]}
+`)
+
+// Producer is a gateway's way to hand complaints to casework through the
+// Redis stream. It is safe for concurrent use.
+type Producer struct {
+	rdb  redis.Scripter
+	ping func(context.Context) error
+	keys keys
+	// Now is the clock for the "received" status time; tests may replace it.
+	Now func() time.Time
+}
+
+// NewProducer queues on rdb under prefix.
+func NewProducer(rdb *redis.Client, prefix string) *Producer {
+	return &Producer{
+		rdb:  rdb,
+		ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+		keys: keys{prefix},
+		Now:  time.Now,
+	}
+}
+
+// Submit validates in, reserves a fresh reference and appends the
+// complaint to the stream, all in one atomic step, and returns once Redis
+// has acknowledged it. A repeat with the same idempotency key returns the
+// reference given the first time and queues nothing. An intake that
+// already carries a Reference keeps it, or fails with ErrReferenceTaken.
+// The receipt's case carries the reference and the intake's fields with
+// StatusReceived; it has no ID (the casework node assigns it) and no PIN.
+func (p *Producer) Submit(ctx context.Context, in casework.Intake) (casework.Receipt, error) {
+	now := p.Now()
+	given := in.Reference != ""
+	for range maxDraws {
+		if !given {
+			in.Reference = casework.NewReference()
+		}
+		if err := in.Validate(); err != nil {
+			return casework.Receipt{}, fmt.Errorf("scaleout: submit: %w", err)
+		}
+		data, err := json.Marshal(in)
+		if err != nil {
+			return casework.Receipt{}, fmt.Errorf("scaleout: submit: encode intake: %w", err)
+		}
+		res, err := queueScript.Run(ctx, p.rdb,
+			[]string{p.keys.idem(in.IdempotencyKey), p.keys.status(in.Reference), p.keys.stream()},
+			in.Reference, data, now.UTC().Format(time.RFC3339Nano), int(idemTTL/time.Second), string(StatusReceived),
+		).StringSlice()
+		if err != nil {
+			return casework.Receipt{}, fmt.Errorf("scaleout: submit: queue: %w", err)
+		}
+		if len(res) != 2 {
+			return casework.Receipt{}, fmt.Errorf("scaleout: submit: queue script returned %d values", len(res))
+		}
+		switch res[0] {
+		case "new", "dup":
+			c := casework.NewCase(in, "", res[1], now)
+			c.Status = StatusReceived
+			// No PIN: the casework node makes the case, and a PIN made
+			// there could not be shown. Follow-up works from the phone
+			// that called (README, scale-out limits).
+			return casework.Receipt{Case: c}, nil
+		case "taken":
+			if given {
+				return casework.Receipt{}, fmt.Errorf("scaleout: submit: %w", casework.ErrReferenceTaken)
+			}
+		default:
+			return casework.Receipt{}, fmt.Errorf("scaleout: submit: queue script returned %q", res[0])
+		}
+	}
+	return casework.Receipt{}, fmt.Errorf("scaleout: submit: no free reference after %d draws", maxDraws)
+}
+
+// Check reports whether Redis answers (for /readyz).
+func (p *Producer) Check(ctx context.Context) error {
+	if err := p.ping(ctx); err != nil {
+		return fmt.Errorf("scaleout: redis: %w", err)
+	}
+	return nil
+}
