@@ -19,6 +19,7 @@ func TestRetriesWrongKeysAndPaging(t *testing.T) {
 	c := dial(t, srv, "+22376000003")
 	c.next = "Suivant"
 	c.choose("Francais")
+	c.complaint()
 
 	// A retried hop returns the same screen and does not move the menu.
 	before := c.screen
@@ -83,6 +84,7 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	c := &caller{t: t, s: s, next: "Next"}
 	c.send("")
 	c.choose("English")
+	c.complaint()
 	c.choose("Left out of aid")
 	c.choose("Kayes")
 	srv.stop(t)
@@ -117,6 +119,7 @@ func TestBadCallbacksChangeNothing(t *testing.T) {
 	c := dial(t, srv, "+22376000005")
 	c.next = "Next"
 	c.choose("English")
+	c.complaint()
 	before := c.screen
 
 	refused := 0

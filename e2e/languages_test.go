@@ -62,6 +62,7 @@ func TestComplaintInEveryLanguage(t *testing.T) {
 		c := dial(t, srv, tt.phone)
 		c.next = tt.next
 		c.pick(tt.name)
+		c.complaint()
 		c.pick(tt.category)
 		c.pick("Gao")
 		c.pick("Ansongo")
@@ -93,6 +94,7 @@ func TestReturningCallerAndResume(t *testing.T) {
 	first := dial(t, srv, phone)
 	first.next = "Ɲɛfɛta"
 	first.pick("Bamanankan")
+	first.complaint()
 	first.pick("Ɲininkali")
 	first.pick("Wɛrɛ/n t'a dɔn")
 	first.pick("Wari")
@@ -100,12 +102,13 @@ func TestReturningCallerAndResume(t *testing.T) {
 	first.pick("A ci")
 	refFirst := first.reference()
 
-	// Returning: straight to the first question, in Bambara.
+	// Returning: straight to the home screen, in Bambara.
 	back := dial(t, srv, phone)
 	back.next = "Ɲɛfɛta"
-	if !strings.Contains(back.screen.Text, "Mun k") || strings.Contains(back.screen.Text, "Bamanankan") {
+	if !strings.Contains(back.screen.Text, "I b'a f") || strings.Contains(back.screen.Text, "Bamanankan") {
 		t.Fatalf("returning caller's first screen:\n%s", back.screen.Text)
 	}
+	back.complaint()
 	// Drop after region, cercle and assistance; AT tells us.
 	back.pick("Wari delili, sonyali")
 	back.pick("Mopti")
@@ -209,6 +212,7 @@ func TestEndOfSessionEndpoint(t *testing.T) {
 	c := dial(t, srv, "+22376000032")
 	c.next = "Next"
 	c.pick("English")
+	c.complaint()
 	c.pick("Question")
 	if code, _ := post("/c/nope/ussd/events", form, url.Values{"sessionId": {c.s.ID()}, "status": {"Incomplete"}}); code != 404 {
 		t.Fatalf("unknown channel: %d", code)

@@ -123,6 +123,7 @@ func complainFR(c *caller, detail string) string {
 	if _, ok := c.screen.Key("Francais"); ok {
 		c.choose("Francais")
 	}
+	c.complaint()
 	c.choose("Exclu de l'aide")
 	c.choose("Mopti")
 	c.choose("Tenenkou")
@@ -299,6 +300,7 @@ func TestScaleOutRedisOutage(t *testing.T) {
 
 	c := dialVia(t, gw.base, "+22376000041", "Suivant", nil)
 	c.choose("Francais")
+	c.complaint()
 	c.choose("Exclu de l'aide")
 	keysBefore, _ := redistest.Keys(context.Background(), cl.rdb, cl.prefix)
 

@@ -12,6 +12,7 @@ import (
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/outbox"
 )
 
@@ -188,12 +189,8 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 // gets the same neutral reply, so a reference cannot be probed by SMS.
 func (s *Server) smsFollowUp(ctx context.Context, l smsLang, keys []string, rest string) string {
 	ref, pin := splitReference(rest)
-	ans, err := s.cases.FollowUp(ctx, keys, ref, pin)
-	if err != nil {
-		if !errors.Is(err, casework.ErrNoMatch) && !errors.Is(err, casework.ErrPINRequired) &&
-			!errors.Is(err, casework.ErrReferenceRequired) && !errors.Is(err, casework.ErrTooManyAttempts) {
-			s.log.Error("sms follow-up failed", "err", err)
-		}
+	ans, outcome := s.followUp(ctx, keys, ref, pin)
+	if outcome != menus.LookupFound {
 		return l.NotFound
 	}
 	status, ok := l.Statuses[string(ans.Status)]

@@ -3,7 +3,9 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -84,7 +86,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 
 	var t menus.Turn
 	if found {
-		t, err = s.ussdStep(ctx, ch, hop.SessionID, sess, sess.State, p.NewInput(sess.Text, hop.Text))
+		t, err = s.ussdStep(ctx, ch, hop, sess, sess.State, p.NewInput(sess.Text, hop.Text))
 	} else {
 		sess.CallerKey = s.keyring.Key(hop.Phone, ch.Country)
 		t = s.ussdBegin(ctx, sess.CallerKey)
@@ -92,7 +94,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 			if t.Screen.End {
 				break
 			}
-			if t, err = s.ussdStep(ctx, ch, hop.SessionID, sess, t.State, input); err != nil {
+			if t, err = s.ussdStep(ctx, ch, hop, sess, t.State, input); err != nil {
 				break
 			}
 		}
@@ -250,19 +252,27 @@ func (s *Server) sessionsDown(ch config.Channel, p ussdProvider, hop turn.USSD, 
 	return turn.Reply{Text: menus.USSDText(s.ussd.Submitted(menus.State{Lang: t.State.Lang}, "").Screen), End: true}
 }
 
-// ussdStep feeds one input to the engine and, when the caller confirms,
-// stores the complaint durably before the reference is shown. The
+// ussdStep feeds one input to the engine. When the caller confirms, it
+// stores the complaint durably before the reference is shown; the
 // idempotency key is the provider's session, so a replayed or retried
 // confirmation never makes a second case. When storing fails, the turn
-// returned is the engine's "could not save" screen.
-func (s *Server) ussdStep(ctx context.Context, ch config.Channel, sessionID string, sess ussdSession, st menus.State, input string) (menus.Turn, error) {
+// returned is the engine's "could not save" screen. When the caller asks
+// to follow a complaint, it looks the complaint up.
+func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD, sess ussdSession, st menus.State, input string) (menus.Turn, error) {
 	t := s.ussd.Step(st, input)
+	if t.Lookup != nil {
+		a := t.Lookup.Answers
+		ans, outcome := s.followUp(ctx, s.keyring.Keys(hop.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
+		return s.ussd.LookedUp(t.State, menus.LookupResult{
+			Outcome: outcome, Reference: ans.Reference, Status: string(ans.Status), Response: ans.Response,
+		}), nil
+	}
 	if t.Submit == nil {
 		return t, nil
 	}
 	a := t.Submit.Answers
 	r, err := s.submit.Submit(ctx, casework.Intake{
-		IdempotencyKey: ch.ID + "/" + sessionID,
+		IdempotencyKey: ch.ID + "/" + hop.SessionID,
 		CallerKey:      sess.CallerKey,
 		Channel:        ch.ID,
 		Medium:         "ussd",
@@ -278,5 +288,36 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, sessionID stri
 		return t, fmt.Errorf("submit case: %w", err)
 	}
 	s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
-	return s.ussd.Submitted(t.State, r.Case.Reference), nil
+	return s.ussd.Confirmed(t.State, receipt(r, time.Now())), nil
+}
+
+// receipt is what the engine tells the caller of a stored complaint.
+func receipt(r casework.Receipt, now time.Time) menus.Receipt {
+	days := 0
+	if !r.AnswerBy.IsZero() {
+		days = max(1, int(math.Ceil(r.AnswerBy.Sub(now).Hours()/24)))
+	}
+	return menus.Receipt{Reference: r.Case.Reference, PIN: r.PIN, AnswerDays: days}
+}
+
+// followUp asks casework about a complaint for the caller holding keys
+// (every key version). Every way of not matching is one outcome, so no
+// channel can tell an unknown reference from a wrong PIN. A gateway
+// without casework (the Redis gateway role) finds nothing.
+func (s *Server) followUp(ctx context.Context, keys []string, reference, pin string) (casework.Answer, menus.LookupOutcome) {
+	if s.cases == nil {
+		return casework.Answer{}, menus.LookupNoMatch
+	}
+	ans, err := s.cases.FollowUp(ctx, keys, reference, pin)
+	switch {
+	case err == nil:
+		return ans, menus.LookupFound
+	case errors.Is(err, casework.ErrPINRequired):
+		return casework.Answer{}, menus.LookupNeedPIN
+	case errors.Is(err, casework.ErrNoMatch), errors.Is(err, casework.ErrReferenceRequired), errors.Is(err, casework.ErrTooManyAttempts):
+		return casework.Answer{}, menus.LookupNoMatch
+	default:
+		s.log.Error("follow-up failed", "err", err)
+		return casework.Answer{}, menus.LookupNoMatch
+	}
 }

@@ -2,6 +2,7 @@ package menus
 
 import (
 	"maps"
+	"strconv"
 	"slices"
 	"strings"
 	"unicode"
@@ -58,6 +59,10 @@ type State struct {
 	Back      []Frame           `json:"back,omitempty"` // how "0" goes back a step
 	Answers   map[string]string `json:"answers,omitempty"`
 	Reference string            `json:"reference,omitempty"` // set by Submitted, shown on the end screen
+	// PIN and AnswerDays are shown on the end screen after a submission
+	// (Confirmed); the PIN is kept nowhere else in clear.
+	PIN        string `json:"pin,omitempty"`
+	AnswerDays int    `json:"answer_days,omitempty"`
 	// Resume is the dropped session offered on the NodeResume screen.
 	Resume *State `json:"resume,omitempty"`
 }
@@ -84,6 +89,44 @@ type Turn struct {
 	// durably, THEN calls Submitted for the end screen with the reference. If
 	// storing fails, Screen is already the final "could not save" screen.
 	Submit *Submission
+	// Lookup is non-nil when the caller asked to follow a complaint: the
+	// gateway looks it up, then calls LookedUp with what it found.
+	Lookup *Lookup
+}
+
+// Lookup is a follow-up request: the answers so far (the reference, and
+// the PIN once asked for) and the caller's language.
+type Lookup struct {
+	Lang    string
+	Answers map[string]string
+}
+
+// LookupOutcome is what a follow-up lookup found.
+type LookupOutcome int
+
+const (
+	// LookupNoMatch: nothing the caller may see. One neutral screen,
+	// whether or not the reference exists.
+	LookupNoMatch LookupOutcome = iota
+	// LookupFound: Result's fields describe the case.
+	LookupFound
+	// LookupNeedPIN: the reference is not this phone's; ask for the PIN.
+	LookupNeedPIN
+)
+
+// LookupResult is what the gateway found for a Lookup.
+type LookupResult struct {
+	Outcome   LookupOutcome
+	Reference string
+	Status    string // public status: received, in_progress, answered, closed
+	Response  string // the team's answer, in the caller's language if it wrote one
+}
+
+// Receipt is what the caller is told once their complaint is stored.
+type Receipt struct {
+	Reference  string
+	PIN        string // "" when none can be shown (a retried confirmation)
+	AnswerDays int    // when to expect an answer, in days (0: not said)
 }
 
 // Fits reports whether a screen fits its medium; the engine uses it to page long lists.
@@ -117,6 +160,8 @@ type elang struct {
 	code                      string
 	invalid, cancelled        string
 	noDetail, saveFailed      string
+	pinText                   string            // {pin} phrase, with {code}
+	statuses                  map[string]string // public status → words
 	backLbl, prevLbl, nextLbl string
 	skipLbl, langLbl          string
 	resumePrompt              string
@@ -237,6 +282,13 @@ func (e *Engine) prepare(l *locale) *elang {
 		continueLbl:  str(t.messages[msgContinue]),
 		restartLbl:   str(t.messages[msgRestart]),
 		resumePrompt: str(t.messages[msgResume]),
+		pinText:      str(t.messages[msgPIN]),
+		statuses: map[string]string{
+			"received":    str(t.messages[msgReceived]),
+			"in_progress": str(t.messages[msgInProgress]),
+			"answered":    str(t.messages[msgAnswered]),
+			"closed":      str(t.messages[msgClosed]),
+		},
 		spelling:     l.spelling,
 		prompts:      map[string]string{},
 		labels:       map[string]map[string]string{},
@@ -468,10 +520,10 @@ func (e *Engine) Step(st State, input string) Turn {
 			return e.back(st, el)
 		case utf8.RuneCountInString(in) > 1:
 			if text := cleanText(in, n.Max); utf8.RuneCountInString(text) > 1 {
-				return e.answer(st, en, n.Field, text, nil)
+				return e.textAnswer(st, en, text)
 			}
 		case in == KeySkip && n.Optional:
-			return e.answer(st, en, n.Field, "", nil)
+			return e.textAnswer(st, en, "")
 		}
 		return e.invalid(st, el)
 	}
@@ -503,6 +555,14 @@ func (e *Engine) Step(st State, input string) Turn {
 // Submitted shows the end screen with the reference, once the gateway has
 // stored the Submission. The answers are not kept in the state any more.
 func (e *Engine) Submitted(st State, reference string) Turn {
+	return e.Confirmed(st, Receipt{Reference: reference})
+}
+
+// Confirmed is Submitted with everything the caller should hear: the
+// reference, the PIN for following up from another phone, and when an
+// answer is due (WFP's minimum standard: who reviews it, when, how to
+// follow up).
+func (e *Engine) Confirmed(st State, r Receipt) Turn {
 	lang := st.Lang
 	if e.langs[lang] == nil {
 		lang = e.def.code
@@ -511,8 +571,74 @@ func (e *Engine) Submitted(st State, reference string) Turn {
 	if en := e.nodes[st.Node]; en != nil && en.def.Kind == kindEnd {
 		node = st.Node
 	}
-	ns := State{Lang: lang, Node: node, Reference: reference}
+	ns := State{Lang: lang, Node: node, Reference: r.Reference, PIN: r.PIN, AnswerDays: r.AnswerDays}
 	return Turn{State: ns, Screen: e.mustRender(ns, "")}
+}
+
+// textAnswer records a free-text answer; on a lookup node it hands the
+// answers to the gateway instead of moving on.
+func (e *Engine) textAnswer(st State, en *enode, text string) Turn {
+	if en.def.Action != actionLookup {
+		return e.answer(st, en, en.def.Field, text, nil)
+	}
+	ans := make(map[string]string, len(st.Answers)+1)
+	maps.Copy(ans, st.Answers)
+	ans[en.def.Field] = text
+	ns := st
+	ns.Answers = ans
+	// Until LookedUp, the screen is the neutral "nothing found" one, so
+	// that a gateway that cannot look anything up still ends politely.
+	missing := State{Lang: st.Lang, Node: en.def.Missing}
+	return Turn{State: ns, Screen: e.mustRender(missing, ""), Lookup: &Lookup{Lang: st.Lang, Answers: maps.Clone(ans)}}
+}
+
+// LookedUp shows what the gateway found for the Lookup made at st: the
+// case's status and response, the PIN question, or the neutral screen.
+func (e *Engine) LookedUp(st State, r LookupResult) Turn {
+	el, en, ok := e.lookup(st)
+	if !ok || en.def.Action != actionLookup {
+		return e.Begin(st.Lang)
+	}
+	n := en.def
+	switch {
+	case r.Outcome == LookupNeedPIN && n.PIN != "":
+		ns := e.forward(st, n.PIN, st.Answers)
+		return Turn{State: ns, Screen: e.mustRender(ns, "")}
+	case r.Outcome != LookupFound:
+		ns := State{Lang: st.Lang, Node: n.Missing}
+		return Turn{State: ns, Screen: e.mustRender(ns, "")}
+	}
+	status, ok := el.statuses[r.Status]
+	if !ok || status == "" {
+		status = el.statuses["in_progress"]
+	}
+	// The response is the team's own text: cut it, never the status, when
+	// the screen would not fit.
+	resp := []rune(cleanText(r.Response, 4096))
+	show := func(n int) (Turn, bool) {
+		text := string(resp)
+		if n < len(resp) {
+			text = strings.TrimSpace(string(resp[:n])) + ellipsis
+		}
+		ns := State{Lang: st.Lang, Node: en.def.Found, Reference: r.Reference,
+			Answers: map[string]string{phStatus: status, phResponse: text}}
+		scr, ok := e.render(ns, "")
+		return Turn{State: ns, Screen: scr}, ok && e.fits(scr)
+	}
+	if t, ok := show(len(resp)); ok {
+		return t
+	}
+	lo, hi := 0, len(resp)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if _, ok := show(mid); ok {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	t, _ := show(lo)
+	return t
 }
 
 // Screen re-renders the current state (e.g. for a repeated hop).
@@ -843,6 +969,16 @@ func (e *Engine) value(name string, st State, el *elang, text map[string]string)
 	switch {
 	case name == phReference:
 		return FormatReference(st.Reference), false
+	case name == phPIN:
+		if st.PIN == "" {
+			return "", false
+		}
+		return strings.ReplaceAll(el.pinText, "{"+phCode+"}", st.PIN), false
+	case name == phDays:
+		if st.AnswerDays <= 0 {
+			return "30", false
+		}
+		return strconv.Itoa(st.AnswerDays), false
 	case name == phPlace:
 		return e.placeText(st, el), false
 	case e.textFields[name]:

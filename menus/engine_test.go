@@ -29,9 +29,12 @@ func engine(t testing.TB) (*menus.Engine, *menus.Catalog) {
 }
 
 // walk plays inputs from Begin(lang), failing on any invalid-choice notice.
+// walk plays inputs from Begin(lang). It answers the home screen ("make a
+// complaint or follow one?") with "make a complaint" whenever it lands
+// there, so the inputs are the complaint's own; followUp tests the rest.
 func walk(t *testing.T, e *menus.Engine, lang string, inputs ...string) menus.Turn {
 	t.Helper()
-	tr := e.Begin(lang)
+	tr := complain(t, e, e.Begin(lang))
 	for i, in := range inputs {
 		if tr.Screen.End {
 			t.Fatalf("input %d %q: session already ended", i, in)
@@ -40,8 +43,24 @@ func walk(t *testing.T, e *menus.Engine, lang string, inputs ...string) menus.Tu
 		if tr.Screen.Notice != "" {
 			t.Fatalf("input %d %q on %s: unexpected notice %q", i, in, tr.State.Node, tr.Screen.Notice)
 		}
+		if i < len(inputs)-1 {
+			tr = complain(t, e, tr)
+		}
 	}
 	return tr
+}
+
+// complain chooses "make a complaint" when tr is the home screen.
+func complain(t *testing.T, e *menus.Engine, tr menus.Turn) menus.Turn {
+	t.Helper()
+	if tr.State.Node != "home" {
+		return tr
+	}
+	next := e.Step(tr.State, "1")
+	if next.State.Node != "category" {
+		t.Fatalf("home: 1 led to %q, want the first complaint question", next.State.Node)
+	}
+	return next
 }
 
 func TestLanguages(t *testing.T) {
@@ -222,8 +241,8 @@ func TestBack(t *testing.T) {
 		wantPage int
 		wantAns  map[string]string
 	}{
-		{"category back to language", "", []string{"1", "0"}, "language", 0, nil},
-		{"category back to language when the gateway knew it", "en", []string{"0"}, "language", 0, nil},
+		{"category back to home", "", []string{"1", "0"}, "home", 0, nil},
+		{"category back to home when the gateway knew it", "en", []string{"0"}, "home", 0, nil},
 		{"region back to category clears it", "fr", []string{"3", "0"}, "category", 0, nil},
 		{"cercle back to region", "fr", []string{"3", "5", "0"}, "region", 0, map[string]string{"category": "fraud"}},
 		{"assistance back to the cercle page answered", "fr", []string{"3", "5", "9", "1", "0"}, "cercle", 1,
@@ -384,7 +403,7 @@ func TestCancel(t *testing.T) {
 	e, c := engine(t)
 	tr := walk(t, e, "en", "1", "5", "2", "3")
 	tr = e.Step(e.Step(tr.State, "1").State, "2") // skip detail, then cancel
-	if tr.Submit != nil || tr.State.Node != "category" || len(tr.State.Answers) != 0 || tr.State.Lang != "en" {
+	if tr.Submit != nil || tr.State.Node != "home" || len(tr.State.Answers) != 0 || tr.State.Lang != "en" {
 		t.Fatalf("after cancel: %+v", tr.State)
 	}
 	if tr.Screen.Notice != c.Text("en", "notice.cancelled") {
@@ -398,7 +417,7 @@ func TestCancel(t *testing.T) {
 func TestStateJSONRoundTrip(t *testing.T) {
 	e, _ := engine(t)
 	tr := e.Begin("")
-	for _, in := range []string{"1", "3", "5", "9", "1", "2", "texte *", "0", "un détail"} {
+	for _, in := range []string{"2", "1", "3", "5", "9", "1", "2", "texte *", "0", "un détail"} {
 		b, err := json.Marshal(tr.State)
 		if err != nil {
 			t.Fatal(err)
@@ -424,7 +443,7 @@ func TestStaleState(t *testing.T) {
 		st   menus.State
 		want string
 	}{
-		{"unknown node", menus.State{Lang: "fr", Node: "gone"}, "category"},
+		{"unknown node", menus.State{Lang: "fr", Node: "gone"}, "home"},
 		{"unknown language", menus.State{Lang: "xx", Node: "region"}, "language"},
 		{"page out of range is clamped", menus.State{Lang: "en", Node: "region", Page: 7, Back: []menus.Frame{{Node: "language"}, {Node: "category"}}}, "region"},
 		{"cercle without a region offers other only", menus.State{Lang: "fr", Node: "cercle", Back: []menus.Frame{{Node: "language"}}}, "cercle"},

@@ -176,6 +176,18 @@ func (s *source) checkScreens(c *Catalog) map[string]map[string]bool {
 				case kindEnd:
 					base.Reference = "12345678"
 					check(base, "", "")
+					// After a submission: with the PIN and a three-digit
+					// answer delay, the longest the end screen gets.
+					withPIN := base
+					withPIN.PIN, withPIN.AnswerDays = "1234", 365
+					check(withPIN, "", "with PIN")
+					// A follow-up answer, with the longest status and no
+					// response (LookedUp cuts a response to fit).
+					for _, status := range el.statuses {
+						answer := base
+						answer.Answers = map[string]string{phStatus: status, phResponse: ""}
+						check(answer, "", "status "+status)
+					}
 					base.Reference = ""
 					line = l.lines[t.messages[msgSaveFailed]]
 					check(base, "", "could not save")

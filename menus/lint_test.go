@@ -173,7 +173,7 @@ func TestAddingALanguageIsOneFile(t *testing.T) {
 	}
 	e := menus.NewEngine(c, menus.FitsUSSD)
 	tr := e.Step(e.Begin("").State, "7")
-	if tr.State.Lang != "xx" || tr.State.Node != "category" {
+	if tr.State.Lang != "xx" || tr.State.Node != "home" {
 		t.Errorf("choosing the new language: %+v", tr.State)
 	}
 }

@@ -36,6 +36,10 @@ const (
 const (
 	actionSubmit  = "submit"
 	actionRestart = "restart"
+	// actionLookup, on a text node: the answers so far go to the gateway
+	// as a Lookup (follow-up of a complaint), whose result picks the next
+	// node: `found`, `missing`, or `pin` (ask for the PIN).
+	actionLookup = "lookup"
 )
 
 // Message roles: string keys the engine itself uses, named in tree.yaml.
@@ -52,15 +56,26 @@ const (
 	msgResume     = "resume"          // prompt of the screen offering to continue a dropped report
 	msgContinue   = "resume_continue" // its option to continue
 	msgRestart    = "resume_restart"  // its option to start again
+	msgPIN        = "pin"             // {pin} on an end screen, with {code}; empty when no PIN was made
+	// A complaint's public status, as {status} on the follow-up answer.
+	msgReceived   = "status_received"
+	msgInProgress = "status_in_progress"
+	msgAnswered   = "status_answered"
+	msgClosed     = "status_closed"
 )
 
 var messageRoles = []string{msgInvalid, msgCancelled, msgBack, msgPrev, msgNext, msgSkip, msgNoDetail, msgSaveFailed,
-	msgLanguage, msgResume, msgContinue, msgRestart}
+	msgLanguage, msgResume, msgContinue, msgRestart, msgPIN, msgReceived, msgInProgress, msgAnswered, msgClosed}
 
 // Placeholders filled by the engine besides answer fields.
 const (
 	phPlace     = "place"
 	phReference = "reference"
+	phPIN       = "pin"      // end screens: the msgPIN phrase, or nothing
+	phDays      = "days"     // end screens: days until the caller can expect an answer
+	phStatus    = "status"   // follow-up answer: the case's public status
+	phResponse  = "response" // follow-up answer: the team's response
+	phCode      = "code"     // inside the msgPIN phrase: the PIN itself
 )
 
 // defaultOrder places a locale without `order:` after those that have one.
@@ -92,6 +107,10 @@ type nodeDef struct {
 	Parent   string       `yaml:"parent"`
 	Max      int          `yaml:"max"`
 	Optional bool         `yaml:"optional"`
+	Action   string       `yaml:"action"`  // text nodes: "lookup"
+	Found    string       `yaml:"found"`   // lookup: end node showing the answer
+	Missing  string       `yaml:"missing"` // lookup: end node when nothing matches
+	PIN      string       `yaml:"pin"`     // lookup: text node asking for the PIN, when one is needed
 	Options  []*optionDef `yaml:"options"`
 	Other    *optionDef   `yaml:"other"`
 	raw      *yaml.Node   // for line numbers
@@ -346,7 +365,7 @@ func (s *source) readTree(fsys fs.FS) {
 		return
 	}
 	for _, item := range nodes.Content {
-		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "options", "other")
+		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "action", "found", "missing", "pin", "options", "other")
 		n := &nodeDef{raw: item}
 		if !s.decode(f, item, n) {
 			continue
@@ -404,8 +423,27 @@ func (s *source) checkTree() {
 			s.errorf(f, idLine, "node %q has no prompt", n.ID)
 		}
 		ref(n.raw, n.Next)
+		for _, to := range []string{n.Found, n.Missing, n.PIN} {
+			ref(n.raw, to)
+		}
 		for _, o := range n.allOptions() {
 			ref(o.raw, o.Next)
+		}
+		if n.Action != "" && (n.Kind != kindText || n.Action != actionLookup) {
+			s.errorf(f, lineOf(n.raw, "action"), "node %q: only text nodes take an action, and it must be %q", n.ID, actionLookup)
+		}
+		if n.Action == actionLookup {
+			for _, end := range []string{n.Found, n.Missing} {
+				if to := t.byID[end]; to == nil || to.Kind != kindEnd {
+					s.errorf(f, idLine, "lookup node %q needs `found` and `missing`, each an end node", n.ID)
+					break
+				}
+			}
+			if to := t.byID[n.PIN]; n.PIN != "" && (to == nil || to.Action != actionLookup) {
+				s.errorf(f, lineOf(n.raw, "pin"), "lookup node %q: `pin` must be a lookup node", n.ID)
+			}
+		} else if n.Found != "" || n.Missing != "" || n.PIN != "" {
+			s.errorf(f, idLine, "node %q: found, missing and pin belong to lookup nodes", n.ID)
 		}
 		switch n.Kind {
 		case kindLanguage:
@@ -416,7 +454,8 @@ func (s *source) checkTree() {
 			if len(n.Options) == 0 {
 				s.errorf(f, idLine, "choice node %q has no options", n.ID)
 			}
-			if n.Field == "" && slices.ContainsFunc(n.Options, func(o *optionDef) bool { return o.Action == "" }) {
+			// A choice with no field only steers: each option names where it leads.
+			if n.Field == "" && slices.ContainsFunc(n.Options, func(o *optionDef) bool { return o.Action == "" && o.Next == "" }) {
 				s.errorf(f, idLine, "choice node %q sets no field", n.ID)
 			}
 		case kindPlace:
@@ -486,7 +525,7 @@ func (s *source) checkTree() {
 				s.errorf(f, lineOf(o.raw, "action"), "unknown action %q", o.Action)
 			}
 		}
-		if (n.Kind == kindLanguage || n.Kind == kindText || n.Kind == kindPlace) && n.Next == "" &&
+		if (n.Kind == kindLanguage || n.Kind == kindText || n.Kind == kindPlace) && n.Next == "" && n.Action != actionLookup &&
 			(n.Kind != kindPlace || n.Other == nil || n.Other.Next == "") {
 			s.errorf(f, idLine, "dead end: node %q has no next node", n.ID)
 		}
@@ -540,7 +579,7 @@ func (s *source) checkReachable() {
 			continue
 		}
 		seen[id] = true
-		queue = append(queue, n.Next)
+		queue = append(queue, n.Next, n.Found, n.Missing, n.PIN)
 		for _, o := range n.allOptions() {
 			if o.Action == actionRestart {
 				queue = append(queue, t.firstQuestion())
@@ -817,10 +856,13 @@ func (t *tree) usedKeys() map[string][]string {
 	for _, key := range t.messages {
 		used[key] = nil
 	}
+	if key, ok := t.messages[msgPIN]; ok {
+		used[key] = []string{phCode}
+	}
 	for _, n := range t.nodes {
 		switch n.Kind {
 		case kindEnd:
-			used[n.Prompt] = []string{phReference}
+			used[n.Prompt] = []string{phReference, phPIN, phDays, phStatus, phResponse}
 		default:
 			used[n.Prompt] = fields
 		}
