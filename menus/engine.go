@@ -2,8 +2,8 @@ package menus
 
 import (
 	"maps"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -289,10 +289,10 @@ func (e *Engine) prepare(l *locale) *elang {
 			"answered":    str(t.messages[msgAnswered]),
 			"closed":      str(t.messages[msgClosed]),
 		},
-		spelling:     l.spelling,
-		prompts:      map[string]string{},
-		labels:       map[string]map[string]string{},
-		menus:        map[string]*menu{},
+		spelling: l.spelling,
+		prompts:  map[string]string{},
+		labels:   map[string]map[string]string{},
+		menus:    map[string]*menu{},
 	}
 	el.notices = []string{"", el.invalid, el.cancelled}
 	el.gsm = make(map[string]string, len(l.strings))
