@@ -24,6 +24,10 @@ usage:
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
   hotline menus lint [DIR]
   hotline cases list [--data ./data]
+  hotline users add --name NAME --role officer|supervisor|psea|viewer|admin [--team TEAM] [--data ./data] [--config FILE]
+                    (password: one line on stdin, or generated and printed once)
+  hotline users list [--data ./data]
+  hotline users token --name NAME [--data ./data]   (read-only API token, printed once)
 `
 
 func main() {
@@ -80,6 +84,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if rest, ok := sub("lint"); ok {
 			return lintMenus(rest, stdout, stderr)
 		}
+	case "users":
+		return usersCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "cases":
 		if rest, ok := sub("list"); ok {
 			return listCases(ctx, rest, stdout, stderr)

@@ -7,12 +7,17 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/gofiber/fiber/v3"
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
+	"github.com/numerovert/hotline/casework/web"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/callerid"
@@ -36,6 +41,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	keysDir := fl.String("keys", "./keys", "secret keys directory; keep it out of backups of --data")
 	cfgPath := fl.String("config", "", "deployment config (YAML); the embedded demo when empty")
 	localesDir := fl.String("locales", "", "locales directory; the embedded copy when empty")
+	var proxies []netip.Prefix
+	fl.Func("trusted-proxy", "address or CIDR of a TLS-terminating proxy whose X-Forwarded-Proto/-For are believed (repeatable)", func(v string) error {
+		p, err := parsePrefix(v)
+		proxies = append(proxies, p)
+		return err
+	})
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -104,6 +115,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Keyring:  keyring,
 		Logger:   log,
 	})
+	if err := mountWeb(srv.App(), cases, store, cfg, *localesDir, proxies, log); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -162,4 +176,34 @@ func caseKeys(kd keystore.Dir, log *slog.Logger) (pins, seals []keystore.Key, er
 		*k.dst = keys
 	}
 	return pins, seals, nil
+}
+
+// mountWeb adds the MEAL web view under /meal/ on the gateway's app.
+func mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, cfg *config.Config, localesDir string, proxies []netip.Prefix, log *slog.Logger) error {
+	f, err := localesFS(localesDir).Open("places.csv")
+	if err != nil {
+		return fmt.Errorf("locales: %w", err)
+	}
+	defer f.Close()
+	places, err := web.ReadPlaces(f)
+	if err != nil {
+		return err
+	}
+	w, err := web.New(web.Options{Cases: cases, Users: users, Config: cfg, Places: places, Logger: log, TrustedProxies: proxies})
+	if err != nil {
+		return err
+	}
+	w.Mount(app)
+	return nil
+}
+
+func parsePrefix(v string) (netip.Prefix, error) {
+	if !strings.Contains(v, "/") {
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	return netip.ParsePrefix(v)
 }
