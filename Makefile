@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test lint vet bench clean
+.PHONY: run build test lint vet bench clean screenshots
 
 ## run: start the hotline on embedded defaults (127.0.0.1:8080, ./data, ./keys, demo config)
 run:
@@ -27,6 +27,11 @@ lint:
 ## bench: hot-path benchmarks
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## screenshots: PNGs of the queue and the dashboard (headless Chromium) into docs/screenshots
+screenshots:
+	mkdir -p docs/screenshots
+	SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' -v ./casework/web
 
 clean:
 	rm -rf bin
