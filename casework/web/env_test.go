@@ -47,6 +47,12 @@ type env struct {
 
 const password = "correct horse battery"
 
+var (
+	hashOnce     sync.Once
+	passwordHash string
+	hashErr      error
+)
+
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	cfg, err := config.Demo()
@@ -91,10 +97,13 @@ func newEnv(t testing.TB) *env {
 
 func (e *env) addUser(t testing.TB, name string, role casework.Role, team string) {
 	t.Helper()
-	h, err := casework.HashPassword(password)
-	if err != nil {
-		t.Fatal(err)
+	// argon2id is slow by design, more so under the race detector: hash
+	// the shared test password once.
+	hashOnce.Do(func() { passwordHash, hashErr = casework.HashPassword(password) })
+	if hashErr != nil {
+		t.Fatal(hashErr)
 	}
+	h := passwordHash
 	if err := e.users.PutUser(context.Background(), casework.User{Name: name, Role: role, Team: team, PasswordHash: h}); err != nil {
 		t.Fatal(err)
 	}
