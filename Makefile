@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test lint vet bench bench-go bench-load fuzz fuzz-smoke clean
+.PHONY: run build test lint vet bench bench-go bench-load fuzz fuzz-smoke clean screenshots
 
 ## run: start the hotline on embedded defaults (127.0.0.1:8080, ./data, ./keys, demo config)
 run:
@@ -63,6 +63,11 @@ LOAD_SESSIONS ?= 3000
 LOAD_OPEN ?= 100000
 bench-load: build
 	bin/hotline simulate load --callers $(LOAD_CALLERS) --sessions $(LOAD_SESSIONS) --open $(LOAD_OPEN)
+
+## screenshots: PNGs of the queue and the dashboard (headless Chromium) into docs/screenshots
+screenshots:
+	mkdir -p docs/screenshots
+	SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' -v ./casework/web
 
 clean:
 	rm -rf bin

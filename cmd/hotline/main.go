@@ -31,6 +31,10 @@ usage:
   hotline menus lint [--coverage] [DIR]
   hotline cases list [--data ./data]
   hotline outbox list [--data ./data] [--keys ./keys]
+  hotline users add --name NAME --role officer|supervisor|psea|viewer|admin [--team TEAM] [--data ./data] [--config FILE]
+                    (password: one line on stdin, or generated and printed once)
+  hotline users list [--data ./data]
+  hotline users token --name NAME [--data ./data]   (read-only API token, printed once)
 `
 
 func main() {
@@ -98,6 +102,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if rest, ok := sub("lint"); ok {
 			return lintMenus(rest, stdout, stderr)
 		}
+	case "users":
+		return usersCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "cases":
 		if rest, ok := sub("list"); ok {
 			return listCases(ctx, rest, stdout, stderr)

@@ -7,12 +7,17 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/gofiber/fiber/v3"
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
+	"github.com/numerovert/hotline/casework/web"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/callerid"
@@ -47,6 +52,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	redisURL := fl.String("redis", "", "Redis URL (redis://host:6379/0) for sessions and intake; none: embedded, no Redis")
 	redisPrefix := fl.String("redis-prefix", scaleout.DefaultPrefix, "prefix of every Redis key, to share one Redis between deployments")
 	consumer := fl.String("consumer", "casework", "consumer name of the casework node in the intake group; keep it stable across restarts")
+	var proxies []netip.Prefix
+	fl.Func("trusted-proxy", "address or CIDR of a TLS-terminating proxy whose X-Forwarded-Proto/-For are believed (repeatable)", func(v string) error {
+		p, err := parsePrefix(v)
+		proxies = append(proxies, p)
+		return err
+	})
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -118,9 +129,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	opts := gateway.Options{Config: cfg, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &limits}
+	var store *boltstore.Store // nil in the gateway role: no cases here
 	switch {
 	case so.rdb == nil: // embedded: bbolt and in-memory sessions
-		store, cases, err := openCases()
+		var cases *casework.Service
+		store, cases, err = openCases()
 		if err != nil {
 			return err
 		}
@@ -132,7 +145,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		opts.Sessions = sessions.NewRedis(so.rdb, so.prefix)
 		opts.Submitter = scaleout.NewProducer(so.rdb, so.prefix)
 		if so.role == roleAll {
-			store, cases, stop, err := runConsumer(ctx, so, openCases, log)
+			var cases *casework.Service
+			var stop func()
+			store, cases, stop, err = runConsumer(ctx, so, openCases, log)
 			if err != nil {
 				return err
 			}
@@ -160,6 +175,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	srv := gateway.New(opts)
+	if opts.Cases != nil {
+		// The MEAL web view lives where the cases are.
+		if err := mountWeb(srv.App(), opts.Cases, store, cfg, *localesDir, proxies, log); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -218,4 +239,34 @@ func caseKeys(kd keystore.Dir, log *slog.Logger) (pins, seals []keystore.Key, er
 		*k.dst = keys
 	}
 	return pins, seals, nil
+}
+
+// mountWeb adds the MEAL web view under /meal/ on the gateway's app.
+func mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, cfg *config.Config, localesDir string, proxies []netip.Prefix, log *slog.Logger) error {
+	f, err := localesFS(localesDir).Open("places.csv")
+	if err != nil {
+		return fmt.Errorf("locales: %w", err)
+	}
+	defer f.Close()
+	places, err := web.ReadPlaces(f)
+	if err != nil {
+		return err
+	}
+	w, err := web.New(web.Options{Cases: cases, Users: users, Config: cfg, Places: places, Logger: log, TrustedProxies: proxies})
+	if err != nil {
+		return err
+	}
+	w.Mount(app)
+	return nil
+}
+
+func parsePrefix(v string) (netip.Prefix, error) {
+	if !strings.Contains(v, "/") {
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	return netip.ParsePrefix(v)
 }

@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/numerovert/hotline/casework"
+)
+
+// RunUsers is the contract of a casework.UserStore. open is called once per
+// subtest.
+func RunUsers(t *testing.T, open func(t *testing.T) casework.UserStore) {
+	t.Helper()
+	ctx := context.Background()
+	t.Run("PutGetReplaceList", func(t *testing.T) {
+		s := open(t)
+		if _, err := s.User(ctx, "awa"); !errors.Is(err, casework.ErrNoUser) {
+			t.Fatalf("missing user: err = %v, want ErrNoUser", err)
+		}
+		if list, err := s.Users(ctx); err != nil || len(list) != 0 {
+			t.Fatalf("empty store lists %v, %v", list, err)
+		}
+		u := casework.User{Name: "awa", Role: casework.RoleOfficer, Team: "meal-mopti", PasswordHash: "$argon2id$x", CreatedAt: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)}
+		for _, name := range []string{"awa", "moussa"} {
+			u.Name = name
+			if err := s.PutUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u.Name, u.Role = "awa", casework.RoleSupervisor
+		if err := s.PutUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.User(ctx, "awa")
+		if err != nil || got.Role != casework.RoleSupervisor || got.Team != "meal-mopti" || !got.CreatedAt.Equal(u.CreatedAt) {
+			t.Fatalf("User = %+v, %v; want the replaced supervisor", got, err)
+		}
+		list, err := s.Users(ctx)
+		if err != nil || len(list) != 2 || list[0].Name != "awa" || list[1].Name != "moussa" {
+			t.Fatalf("Users = %+v, %v; want awa, moussa", list, err)
+		}
+	})
+	t.Run("Tokens", func(t *testing.T) {
+		s := open(t)
+		if _, err := s.Token(ctx, casework.HashToken("nope")); !errors.Is(err, casework.ErrNoUser) {
+			t.Fatalf("missing token: err = %v, want ErrNoUser", err)
+		}
+		tok := casework.APIToken{Name: "cluster", Hash: casework.HashToken("secret"), CreatedAt: time.Now().UTC()}
+		if err := s.PutToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Token(ctx, casework.HashToken("secret"))
+		if err != nil || got.Name != "cluster" {
+			t.Fatalf("Token = %+v, %v", got, err)
+		}
+	})
+	t.Run("CanceledContext", func(t *testing.T) {
+		s := open(t)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := s.PutUser(cctx, casework.User{Name: "x"}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("PutUser on a canceled context: %v", err)
+		}
+	})
+}

@@ -1,0 +1,247 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/numerovert/hotline/casework"
+)
+
+// chromium finds the browser: $CHROMIUM, /usr/bin/chromium or one on the
+// PATH. Under CI=true a missing browser fails the test instead of
+// skipping it (.ci/run installs one).
+func chromium(t testing.TB) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium"} {
+		if p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium found (set CHROMIUM or install chromium): browser tests are required under CI")
+	}
+	t.Skip("no Chromium found; set CHROMIUM to run the browser tests")
+	return ""
+}
+
+// serve runs the env's app on a free port and returns its base URL.
+func (e *env) serve(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = e.app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
+	t.Cleanup(func() { _ = e.app.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+// browser starts one headless Chromium for a whole test; each subtest
+// opens its own tab in a separate browser context (its own cookies).
+func browser(t testing.TB, width, height int) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	return ctx
+}
+
+func tab(t testing.TB, b context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelT(); cancel() })
+	return ctx
+}
+
+func signIn(base, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/meal/login"),
+		chromedp.WaitVisible(`input[name=name]`),
+		chromedp.SendKeys(`input[name=name]`, name),
+		chromedp.SendKeys(`input[name=password]`, password),
+		chromedp.Click(`#login`),
+		chromedp.WaitVisible(`header nav`),
+	)
+}
+
+func status(ctx context.Context, url string) (int, error) {
+	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(url))
+	if err != nil {
+		return 0, err
+	}
+	if resp == nil {
+		return 0, errors.New("no response")
+	}
+	return int(resp.Status), nil
+}
+
+func must[T any](t testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func TestBrowser(t *testing.T) {
+	e := newEnv(t)
+	base := e.serve(t)
+	b := browser(t, 1366, 768)
+	ctx0 := context.Background()
+
+	caller := "k1:browser-caller"
+	hostile := `<script>window.pwned=1</script><img src=x onerror="window.pwned=2"><b id="injected">bold</b> & "quotes"`
+	mine := e.submit(t, caller, "exclusion", "ML05", "ML0501", hostile)
+	e.submit(t, caller, "distribution", "ML05", "ML0502", "earlier report")
+	north := e.submit(t, "k1:other", "distribution", "ML06", "unknown", "")
+
+	t.Run("OfficerAnswersAndCallerHearsIt", func(t *testing.T) {
+		ctx := tab(t, b)
+		str := must[string](t)
+		ref := casework.FormatReference(mine.Case.Reference)
+		if err := chromedp.Do(ctx, signIn(base, "awa"), chromedp.WaitVisible(`table.queue`)); err != nil {
+			t.Fatal(err)
+		}
+		queue := str(chromedp.Run(ctx, chromedp.Text(`table.queue`)))
+		if !strings.Contains(queue, ref) || strings.Contains(queue, casework.FormatReference(north.Case.Reference)) {
+			t.Fatalf("queue shows %q; want %s and not team B's case", queue, ref)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(`a[href="/meal/cases/`+mine.Case.ID+`"]`), chromedp.WaitVisible(`#detail`)); err != nil {
+			t.Fatal(err)
+		}
+		detail := str(chromedp.Run(ctx, chromedp.Text(`#detail`)))
+		others := str(chromedp.Run(ctx, chromedp.Text(`.others`)))
+		injected := must[[]string](t)(chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#injected, #detail img, #detail script')).map(e => e.tagName)`)))
+		pwned := must[bool](t)(chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned !== undefined`)))
+		if !strings.Contains(detail, "<script>window.pwned=1</script>") || len(injected) != 0 || pwned {
+			t.Errorf("hostile text not inert: text %q, injected elements %v, script ran %v", detail, injected, pwned)
+		}
+		if !strings.Contains(others, "1") {
+			t.Errorf("other reports: %q, want 1", others)
+		}
+		err := chromedp.Do(ctx,
+			chromedp.Click(`#assign`), // to me, preselected
+			chromedp.WaitVisible(`#status`),
+			chromedp.Click(`#status`), // in progress
+			chromedp.WaitVisible(`#respond`),
+			chromedp.SetValue(`select[name=template]`, "resolved"),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The template is a plain GET form: wait for the new page.
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(`#use-template`)); err != nil {
+			t.Fatal(err)
+		}
+		draft := str(chromedp.Run(ctx, chromedp.Value(`#response`)))
+		if !strings.Contains(draft, ref) {
+			t.Fatalf("template draft %q does not name the reference", draft)
+		}
+		answer := draft + " Nous passerons au village jeudi."
+		if err := chromedp.Do(ctx, chromedp.SetValue(`#response`, answer), chromedp.Click(`#respond`), chromedp.WaitVisible(`.flash`)); err != nil {
+			t.Fatal(err)
+		}
+		a, err := e.svc.FollowUp(ctx0, []string{caller}, mine.Case.Reference, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != casework.PublicAnswered || a.Response != answer || a.Language != "fr" {
+			t.Errorf("the caller hears %+v; want the answer written in the browser", a)
+		}
+	})
+
+	t.Run("OtherTeamsCaseIs404", func(t *testing.T) {
+		ctx := tab(t, b)
+		if err := chromedp.Do(ctx, signIn(base, "awa")); err != nil {
+			t.Fatal(err)
+		}
+		code, err := status(ctx, base+"/meal/cases/"+north.Case.ID)
+		if err != nil || code != 404 {
+			t.Errorf("team B's case: status %d, %v; want 404", code, err)
+		}
+	})
+
+	t.Run("PostWithoutCSRFIsRefused", func(t *testing.T) {
+		ctx := tab(t, b)
+		if err := chromedp.Do(ctx, signIn(base, "awa"), chromedp.Navigate(base+"/meal/cases/"+mine.Case.ID), chromedp.WaitVisible(`#note`)); err != nil {
+			t.Fatal(err)
+		}
+		// Strip the token from the real form and send it: the session
+		// cookie goes along, the token does not. (The CSP's default-src
+		// 'none' already stops a script from posting with fetch.)
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('form[action$="/note"] input[name=_csrf]').remove()`)); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := chromedp.RunResponse(ctx, chromedp.SendKeys(`#note`, "forged"), chromedp.Click(`#add-note`))
+		if err != nil || resp == nil || resp.Status != 403 {
+			t.Errorf("POST without the token: %+v, %v; want 403", resp, err)
+		}
+		v, err := e.svc.View(ctx0, casework.Actor{ID: "awa", Team: "meal-mopti"}, mine.Case.ID)
+		if err != nil || len(v.Notes) != 0 {
+			t.Errorf("a forged note was stored: %+v %v", v.Notes, err)
+		}
+	})
+
+	t.Run("ViewerCannotOpenACase", func(t *testing.T) {
+		ctx := tab(t, b)
+		if err := chromedp.Do(ctx, signIn(base, "vera"), chromedp.WaitVisible(`svg.chart`)); err != nil {
+			t.Fatal(err)
+		}
+		code, err := status(ctx, base+"/meal/cases/"+mine.Case.ID)
+		if err != nil || code != 403 {
+			t.Errorf("viewer on a case page: status %d, %v; want 403", code, err)
+		}
+		if text := must[string](t)(chromedp.Run(ctx, chromedp.Text(`main`))); strings.Contains(text, "pwned") {
+			t.Errorf("viewer sees the case text: %q", text)
+		}
+	})
+
+	t.Run("PhoneWidth", func(t *testing.T) {
+		ctx := tab(t, b)
+		err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(375, 740),
+			signIn(base, "awa"),
+			chromedp.Navigate(base+"/meal/cases/"+mine.Case.ID),
+			chromedp.WaitVisible(`#detail`),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if must[bool](t)(chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))) {
+			t.Error("the case page scrolls sideways on a 375 px phone")
+		}
+	})
+}

@@ -1,0 +1,483 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/config"
+)
+
+// option is one choice of a <select>.
+type option struct {
+	Value, Label string
+	Selected     bool
+	Group        string
+}
+
+func (w *Web) categoryOptions(selected string) []option {
+	var out []option
+	for _, t := range w.cfg.Codebook {
+		for _, cat := range t.Categories {
+			out = append(out, option{Value: cat.ID, Label: cat.Name, Selected: cat.ID == selected, Group: t.Name})
+		}
+	}
+	return out
+}
+
+func (w *Web) categoryName(id string) string {
+	if cat, ok := w.cfg.Category(id); ok {
+		return cat.Name
+	}
+	return id
+}
+
+func (w *Web) regionOptions(selected string) []option {
+	out := make([]option, 0, len(w.regions))
+	for _, p := range w.regions {
+		out = append(out, option{Value: p.Code, Label: p.Name, Selected: p.Code == selected})
+	}
+	return out
+}
+
+type queueData struct {
+	Cases      []queueRow
+	Counts     []statusCount
+	Status     string
+	Categories []option
+	Regions    []option
+	Overdue    bool
+	Statuses   []option
+}
+
+type queueRow struct {
+	casework.Summary
+	CategoryName, RegionName string
+}
+
+type statusCount struct {
+	Status casework.Status
+	N      int
+}
+
+func (w *Web) queue(c fiber.Ctx) error {
+	u, _ := current(c)
+	f := casework.Filter{
+		Status:   casework.Status(c.Query("status")),
+		Category: c.Query("category"),
+		Region:   c.Query("region"),
+		Overdue:  c.Query("overdue") == "1",
+	}
+	if f.Status != "" && !slices.Contains(casework.Statuses, f.Status) {
+		return errBadRequest
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	list, err := w.cases.List(rctx, u.Actor(), f)
+	if err != nil {
+		return err
+	}
+	p := w.newPage(c, "queue")
+	d := queueData{Status: string(f.Status), Categories: w.categoryOptions(f.Category), Regions: w.regionOptions(f.Region), Overdue: f.Overdue}
+	for _, s := range casework.Statuses {
+		d.Counts = append(d.Counts, statusCount{s, list.Counts[s]})
+		d.Statuses = append(d.Statuses, option{Value: string(s), Label: p.L["status_"+string(s)], Selected: s == f.Status})
+	}
+	for _, s := range list.Cases {
+		d.Cases = append(d.Cases, queueRow{Summary: s, CategoryName: w.categoryName(s.Category), RegionName: w.placeName(s.Region)})
+	}
+	p.Data = d
+	return w.render(c, "queue", p)
+}
+
+type caseData struct {
+	Case         casework.CaseView
+	CategoryName string
+	CallerChoice string
+	RegionName   string
+	CercleName   string
+	Audit        []casework.Event
+	Officers     []option
+	Next         []option // status moves offered
+	Recode       []option
+	Templates    []option
+	Draft        string
+	Reopenable   bool
+	Resolvable   bool
+	Assignable   bool
+	Recordable   bool // a voice case: show the player
+	LanguageName string
+}
+
+// visible reports whether the user's role may see a case at all: the
+// sexual exploitation and abuse category only reaches the psea role, even
+// if a team were misconfigured.
+func visible(u casework.User, v casework.CaseView) bool {
+	return (v.Category != config.SEA && v.CallerCategory != config.SEA) || u.Role == casework.RolePSEA
+}
+
+func (w *Web) viewCase(c fiber.Ctx) (casework.User, casework.CaseView, error) {
+	u, _ := current(c)
+	rctx, cancel := ctx(c)
+	defer cancel()
+	// View audits every view of a sensitive case before returning it.
+	v, err := w.cases.View(rctx, u.Actor(), c.Params("id"))
+	if errors.Is(err, casework.ErrForbidden) || errors.Is(err, casework.ErrNotFound) {
+		return u, v, errNotFound // another team's case looks like no case
+	}
+	if err != nil {
+		return u, v, err
+	}
+	if !visible(u, v) {
+		w.log.Warn("web: SEA case refused to a non-PSEA role", "user", u.Name, "role", string(u.Role))
+		return u, casework.CaseView{}, errNotFound
+	}
+	return u, v, nil
+}
+
+func (w *Web) casePage(c fiber.Ctx) error {
+	u, v, err := w.viewCase(c)
+	if err != nil {
+		return err
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	audit, err := w.cases.Audit(rctx, u.Actor(), v.ID)
+	if err != nil {
+		return err
+	}
+	p := w.newPage(c, "case")
+	p.Title = p.L["title_case"] + " " + casework.FormatReference(v.Reference)
+	d := caseData{
+		Case: v, CategoryName: w.categoryName(v.Category), CallerChoice: w.categoryName(v.CallerCategory),
+		RegionName: w.placeName(v.Region), CercleName: w.placeName(v.Cercle), Audit: audit,
+		Reopenable:   v.Status == casework.StatusResolved || v.Status == casework.StatusClosed,
+		Resolvable:   v.Status == casework.StatusInProgress,
+		Assignable:   v.Status == casework.StatusNew || v.Status == casework.StatusAssigned,
+		Recordable:   v.Medium == "voice",
+		LanguageName: languageName(v.Language),
+	}
+	users, err := w.users.Users(rctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range users {
+		if o.Team == u.Team && o.Role.Casework() && !o.Disabled {
+			d.Officers = append(d.Officers, option{Value: o.Name, Label: cmpOr(o.FullName, o.Name), Selected: o.Name == cmpOr(v.Officer, u.Name)})
+		}
+	}
+	switch v.Status {
+	case casework.StatusAssigned:
+		d.Next = []option{{Value: string(casework.StatusInProgress), Label: p.L["status_in_progress"]}}
+	case casework.StatusResolved:
+		d.Next = []option{{Value: string(casework.StatusClosed), Label: p.L["status_closed"]}}
+	}
+	for _, t := range w.cfg.Codebook {
+		for _, cat := range t.Categories {
+			d.Recode = append(d.Recode, option{Value: cat.ID + "/", Label: cat.Name, Group: t.Name, Selected: cat.ID == v.Category && v.Code == ""})
+			for _, code := range cat.Codes {
+				d.Recode = append(d.Recode, option{Value: cat.ID + "/" + code.ID, Label: cat.Name + " — " + code.Name, Group: t.Name,
+					Selected: cat.ID == v.Category && code.ID == v.Code})
+			}
+		}
+	}
+	chosen := c.Query("template")
+	for _, t := range responseTemplates[v.Language] {
+		d.Templates = append(d.Templates, option{Value: t.ID, Label: p.L["tpl_"+t.ID], Selected: t.ID == chosen})
+		if t.ID == chosen {
+			d.Draft = strings.ReplaceAll(t.Text, "{ref}", casework.FormatReference(v.Reference))
+		}
+	}
+	if d.Draft == "" {
+		d.Draft = v.Response[v.Language]
+	}
+	p.Data = d
+	return w.render(c, "case", p)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// caseAction runs one action of the case page and goes back to it with a
+// message. The user must be able to see the case (viewCase) first.
+func (w *Web) caseAction(c fiber.Ctx) error {
+	u, v, err := w.viewCase(c)
+	if err != nil {
+		return err
+	}
+	who := u.Actor()
+	rctx, cancel := ctx(c)
+	defer cancel()
+	action := c.Params("action")
+	switch action {
+	case "assign":
+		officer := c.FormValue("officer")
+		target, uerr := w.users.User(rctx, officer)
+		if uerr != nil || target.Team != u.Team || !target.Role.Casework() {
+			return w.back(c, v.ID, "", "officer")
+		}
+		_, err = w.cases.Assign(rctx, who, v.ID, officer)
+	case "status":
+		switch casework.Status(c.FormValue("to")) {
+		case casework.StatusInProgress:
+			_, err = w.cases.Start(rctx, who, v.ID)
+		case casework.StatusClosed:
+			_, err = w.cases.Close(rctx, who, v.ID)
+		default:
+			return errBadRequest
+		}
+	case "respond":
+		text := strings.TrimSpace(c.FormValue("response"))
+		if text == "" {
+			return w.back(c, v.ID, "", "response")
+		}
+		_, err = w.cases.Resolve(rctx, who, v.ID, map[string]string{v.Language: text})
+	case "recode":
+		cat, code, _ := strings.Cut(c.FormValue("coding"), "/")
+		_, err = w.cases.Recode(rctx, who, v.ID, cat, code)
+	case "note":
+		_, err = w.cases.Note(rctx, who, v.ID, strings.TrimSpace(c.FormValue("note")))
+	case "reopen":
+		_, err = w.cases.Reopen(rctx, who, v.ID, strings.TrimSpace(c.FormValue("reason")))
+	default:
+		return errNotFound
+	}
+	switch {
+	case errors.Is(err, casework.ErrInvalidTransition):
+		return w.back(c, v.ID, "", "transition")
+	case err != nil && (errors.Is(err, casework.ErrForbidden) || errors.Is(err, casework.ErrNotFound)):
+		return errNotFound
+	case err != nil:
+		// Validation failures (empty note, unknown code, missing
+		// response language) name fields, never their content.
+		w.log.Info("web: case action refused", "action", action, "user", u.Name, "err", err)
+		return w.back(c, v.ID, "", "invalid")
+	}
+	w.log.Info("web: case action", "action", action, "user", u.Name, "case", v.ID)
+	if action == "recode" {
+		if after, verr := w.cases.View(rctx, who, v.ID); verr != nil || after.Team != v.Team {
+			// Rerouted to another team: it has left this user's queue.
+			return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/queue?ok=rerouted")
+		}
+	}
+	return w.back(c, v.ID, action, "")
+}
+
+func (w *Web) back(c fiber.Ctx, id, ok, bad string) error {
+	q := "?ok=" + ok
+	if bad != "" {
+		q = "?err=" + bad
+	}
+	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/cases/" + id + q)
+}
+
+type intakeData struct {
+	Nonce      string
+	Languages  []option
+	Categories []option
+	Regions    []option
+	Cercles    []option
+	Assistance []option
+	Receipt    *casework.Receipt
+	PIN        string
+	Repeated   bool
+}
+
+var assistance = []string{"cash", "food", "health", "school_meals", "other"}
+
+func (w *Web) intakeForm(p *page) intakeData {
+	d := intakeData{Nonce: casework.NewSecret(16), Categories: w.categoryOptions("")}
+	for _, l := range callerLanguages {
+		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == p.Lang})
+	}
+	d.Regions = append([]option{{Value: casework.Unknown, Label: p.L["unknown"]}}, w.regionOptions("")...)
+	d.Cercles = []option{{Value: casework.Unknown, Label: p.L["unknown"]}}
+	for _, r := range w.regions {
+		for _, ce := range w.cercles[r.Code] {
+			d.Cercles = append(d.Cercles, option{Value: ce.Code, Label: ce.Name, Group: r.Name})
+		}
+	}
+	for _, a := range assistance {
+		d.Assistance = append(d.Assistance, option{Value: a, Label: p.L["assist_"+a]})
+	}
+	return d
+}
+
+func (w *Web) intakePage(c fiber.Ctx) error {
+	p := w.newPage(c, "intake")
+	p.Data = w.intakeForm(p)
+	return w.render(c, "intake", p)
+}
+
+// intake takes in a complaint received in person or by an ordinary call.
+// No number is asked for: the person gets a reference and a PIN, read out
+// now, and follows up with both. The caller key is random, so the case is
+// linked to no other.
+func (w *Web) intake(c fiber.Ctx) error {
+	u, _ := current(c)
+	nonce := c.FormValue("nonce")
+	if len(nonce) < 16 || len(nonce) > 64 {
+		return errBadRequest
+	}
+	region, cercle := c.FormValue("region"), c.FormValue("cercle")
+	if ce, ok := w.places[cercle]; ok && region == casework.Unknown {
+		region = ce.Parent
+	}
+	if ce, ok := w.places[cercle]; ok && ce.Parent != region {
+		cercle = casework.Unknown // a cercle of another region: keep the region only
+	}
+	in := casework.Intake{
+		// The form's nonce makes a double click or a resent form one case.
+		IdempotencyKey: "staff/" + u.Name + "/" + nonce,
+		CallerKey:      "staff:" + casework.NewID(),
+		Channel:        "staff",
+		Medium:         "staff",
+		Language:       c.FormValue("language"),
+		Category:       c.FormValue("category"),
+		Region:         region,
+		Cercle:         cercle,
+		Assistance:     c.FormValue("assistance"),
+		Detail:         strings.TrimSpace(c.FormValue("detail")),
+	}
+	if _, ok := w.cfg.Category(in.Category); !ok || languageName(in.Language) == "" || !slices.Contains(assistance, in.Assistance) {
+		return errBadRequest
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	r, err := w.cases.Submit(rctx, in)
+	if errors.Is(err, casework.ErrInvalidIntake) {
+		w.log.Info("web: intake refused", "user", u.Name, "err", err)
+		return errBadRequest
+	}
+	if err != nil {
+		return err
+	}
+	w.log.Info("web: staff intake", "user", u.Name, "case", r.Case.ID, "team", r.Case.Team)
+	p := w.newPage(c, "intake")
+	d := w.intakeForm(p)
+	d.Receipt, d.PIN, d.Repeated = &r, r.PIN, r.PIN == ""
+	p.Data = d
+	return w.render(c, "intake", p)
+}
+
+type dashboardData struct {
+	Report     casework.Report
+	Weeks      int
+	ByCategory chart
+	ByRegion   chart
+	CatRows    []tableRow
+	RegionRows []tableRow
+	WeekLabels []string
+	Supervisor bool
+}
+
+type tableRow struct {
+	Name   string
+	Counts []casework.Count
+	Total  casework.Count
+}
+
+func (w *Web) weeks(c fiber.Ctx) int {
+	n, err := strconv.Atoi(c.Query("weeks", "12"))
+	if err != nil || n < 1 || n > 104 {
+		return 12
+	}
+	return n
+}
+
+func (w *Web) dashboard(c fiber.Ctx) error {
+	u, _ := current(c)
+	rctx, cancel := ctx(c)
+	defer cancel()
+	n := w.weeks(c)
+	r, err := w.cases.Report(rctx, casework.ReportOptions{Weeks: n})
+	if err != nil {
+		return err
+	}
+	p := w.newPage(c, "dashboard")
+	d := dashboardData{Report: r, Weeks: n, Supervisor: u.Role == casework.RoleSupervisor}
+	for _, wk := range r.Weeks {
+		d.WeekLabels = append(d.WeekLabels, wk.Format("02/01"))
+	}
+	region := func(code string) string {
+		if code == casework.Unknown {
+			return p.L["unknown"]
+		}
+		return w.placeName(code)
+	}
+	d.ByCategory = newChart(d.WeekLabels, r.ByCategory, w.categoryName)
+	d.ByRegion = newChart(d.WeekLabels, r.ByRegion, region)
+	for _, s := range r.ByCategory {
+		d.CatRows = append(d.CatRows, tableRow{w.categoryName(s.Key), s.Counts, s.Total})
+	}
+	for _, s := range r.ByRegion {
+		d.RegionRows = append(d.RegionRows, tableRow{region(s.Key), s.Counts, s.Total})
+	}
+	p.Data = d
+	return w.render(c, "dashboard", p)
+}
+
+func (w *Web) exportAggregate(hxl bool) fiber.Handler {
+	return func(c fiber.Ctx) error {
+		u, _ := current(c)
+		rctx, cancel := ctx(c)
+		defer cancel()
+		r, err := w.cases.Report(rctx, casework.ReportOptions{Weeks: w.weeks(c)})
+		if err != nil {
+			return err
+		}
+		name := "numero-vert-aggregate.csv"
+		if hxl {
+			name = "numero-vert-hxl.csv"
+		}
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+		w.log.Info("web: aggregate export", "user", u.Name, "hxl", hxl)
+		return r.WriteCSV(c.Response().BodyWriter(), hxl)
+	}
+}
+
+func (w *Web) exportCases(c fiber.Ctx) error {
+	u, _ := current(c)
+	rctx, cancel := ctx(c)
+	defer cancel()
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="numero-vert-cases-`+u.Team+`.csv"`)
+	w.log.Info("web: case-level export", slog.String("user", u.Name), slog.String("team", u.Team))
+	return w.cases.ExportCases(rctx, u.Actor(), c.Response().BodyWriter())
+}
+
+// apiReport serves the aggregates as JSON to other tools, with a bearer
+// token made by `hotline users token`.
+func (w *Web) apiReport(c fiber.Ctx) error {
+	token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	rctx, cancel := ctx(c)
+	defer cancel()
+	var t casework.APIToken
+	var err error
+	if ok && token != "" {
+		t, err = w.users.Token(rctx, casework.HashToken(strings.TrimSpace(token)))
+	}
+	if !ok || token == "" || errors.Is(err, casework.ErrNoUser) {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="numero-vert"`)
+		return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{"error": "a valid bearer token is required"})
+	}
+	if err != nil {
+		return err
+	}
+	r, err := w.cases.Report(rctx, casework.ReportOptions{Weeks: w.weeks(c)})
+	if err != nil {
+		return err
+	}
+	w.log.Info("web: api report", "token", t.Name)
+	return c.JSON(r)
+}

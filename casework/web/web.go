@@ -1,0 +1,179 @@
+// Package web is the MEAL web view: the pages where MEAL officers and PSEA
+// focal points triage, investigate and answer cases, where staff take in a
+// complaint received in person, and where coordination bodies read
+// aggregates with small counts suppressed.
+//
+// Pages are rendered on the server with html/template; the stylesheet is
+// embedded in the binary (field offices have poor links: no CDN, no font,
+// no script at all). Every decision about cases (who may see or change
+// what, audit, aggregates and their suppression) is casework.Service's;
+// this package adds staff accounts, sessions, CSRF protection and the
+// role gates (viewers see aggregates only, SEA only the psea role).
+//
+// It knows nothing of providers, never shows or asks for a phone number,
+// and must never log a caller key, free text, a password or a session
+// token.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/config"
+)
+
+// Prefix is where the web view is mounted.
+const Prefix = "/meal"
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Defaults.
+const (
+	// IdleTimeout ends a session nobody used for this long.
+	IdleTimeout = 30 * time.Minute
+	// MaxSession ends any session after a working day.
+	MaxSession = 12 * time.Hour
+	// LoginAttempts failed logins per user name or client address are
+	// allowed in each LoginWindow.
+	LoginAttempts = 5
+	LoginWindow   = 15 * time.Minute
+)
+
+// Options wires the web view.
+type Options struct {
+	Cases  *casework.Service
+	Users  casework.UserStore
+	Config *config.Config
+	// Places names the P-codes (locales/places.csv, see ReadPlaces).
+	Places []Place
+	Logger *slog.Logger
+	// TrustedProxies are the addresses of TLS-terminating proxies whose
+	// X-Forwarded-Proto and X-Forwarded-For headers are believed. Session
+	// cookies are Secure when the request came over TLS, directly or
+	// through one of them.
+	TrustedProxies []netip.Prefix
+	// Now is the clock (tests pass a fake one); default time.Now.
+	Now func() time.Time
+}
+
+// Web is the MEAL web view.
+type Web struct {
+	cases    *casework.Service
+	users    casework.UserStore
+	cfg      *config.Config
+	places   map[string]Place
+	regions  []Place
+	cercles  map[string][]Place // by region
+	log      *slog.Logger
+	proxies  []netip.Prefix
+	now      func() time.Time
+	pages    map[string]*template.Template
+	sessions *sessions
+	logins   *limiter
+	dummy    string // a password hash to verify against for unknown users
+}
+
+// New builds the web view; Mount adds its routes to an app.
+func New(o Options) (*Web, error) {
+	if o.Cases == nil || o.Users == nil || o.Config == nil {
+		return nil, errors.New("web: needs the case service, a user store and the config")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	w := &Web{
+		cases: o.Cases, users: o.Users, cfg: o.Config, log: o.Logger, proxies: o.TrustedProxies, now: o.Now,
+		places: map[string]Place{}, cercles: map[string][]Place{},
+		sessions: newSessions(), logins: newLimiter(LoginAttempts, LoginWindow),
+	}
+	for _, p := range o.Places {
+		w.places[p.Code] = p
+		switch p.Level {
+		case 1:
+			w.regions = append(w.regions, p)
+		case 2:
+			w.cercles[p.Parent] = append(w.cercles[p.Parent], p)
+		}
+	}
+	var err error
+	if w.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if w.dummy, err = casework.HashPassword("not a password, only for timing"); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// Mount adds the web view's routes under Prefix.
+func (w *Web) Mount(app *fiber.App) {
+	g := app.Group(Prefix, w.headers, w.errors)
+	g.Get("/static/*", w.static)
+	g.Get("/login", w.loginPage)
+	g.Post("/login", w.login)
+	g.Get("/lang", w.setLang)
+	g.Get("/api/v1/report", w.apiReport)
+
+	// Everything else needs a signed-in user of the right role, and a
+	// CSRF token on every POST (need checks both).
+	g.Get("/", w.need(anyone, w.home))
+	g.Post("/logout", w.need(anyone, w.logout))
+	g.Get("/queue", w.need(caseworker, w.queue))
+	g.Get("/cases/:id", w.need(caseworker, w.casePage))
+	g.Post("/cases/:id/:action", w.need(caseworker, w.caseAction))
+	g.Get("/intake", w.need(caseworker, w.intakePage))
+	g.Post("/intake", w.need(caseworker, w.intake))
+	g.Get("/dashboard", w.need(anyone, w.dashboard))
+	g.Get("/export/aggregate.csv", w.need(anyone, w.exportAggregate(false)))
+	g.Get("/export/hxl.csv", w.need(anyone, w.exportAggregate(true)))
+	g.Get("/export/cases.csv", w.need(supervisor, w.exportCases))
+}
+
+func (w *Web) time() time.Time { return w.now().UTC() }
+
+// ctx gives each request's I/O a deadline well inside the server's write
+// timeout.
+func ctx(c fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Context(), 8*time.Second)
+}

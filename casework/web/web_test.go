@@ -1,0 +1,335 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numerovert/hotline/casework"
+)
+
+var caseLink = regexp.MustCompile(`href="/meal/cases/([0-9a-f]{32})"`)
+
+func TestOfficerSeesOnlyTheTeamsCases(t *testing.T) {
+	e := newEnv(t)
+	mine := e.submit(t, "k1:a", "exclusion", "ML05", "ML0501", "")
+	theirs := e.submit(t, "k1:b", "distribution", "ML06", "unknown", "")
+	if mine.Case.Team != "meal-mopti" || theirs.Case.Team != "meal-north" {
+		t.Fatalf("routing changed: %s, %s", mine.Case.Team, theirs.Case.Team)
+	}
+	c := e.login(t, "awa")
+	_, body := c.get("/meal/queue")
+	ids := caseLink.FindAllStringSubmatch(body, -1)
+	if len(ids) != 1 || ids[0][1] != mine.Case.ID {
+		t.Fatalf("queue links %v, want only %s", ids, mine.Case.ID)
+	}
+	if !strings.Contains(body, casework.FormatReference(mine.Case.Reference)) || strings.Contains(body, casework.FormatReference(theirs.Case.Reference)) {
+		t.Error("queue shows the wrong references")
+	}
+	resp, body := c.get("/meal/cases/" + theirs.Case.ID)
+	if resp.StatusCode != http.StatusNotFound || strings.Contains(body, theirs.Case.Reference[:4]) {
+		t.Errorf("another team's case: status %d, want 404 without the case", resp.StatusCode)
+	}
+	resp, _ = c.post("/meal/cases/"+theirs.Case.ID+"/note", url.Values{"note": {"x"}})
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("note on another team's case: status %d, want 404", resp.StatusCode)
+	}
+	resp, _ = c.get("/meal/cases/0123456789abcdef0123456789abcdef")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown case: status %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestQueueFiltersAndCounts(t *testing.T) {
+	e := newEnv(t)
+	a := e.submit(t, "k1:a", "exclusion", "ML05", "ML0501", "")
+	b := e.submit(t, "k1:b", "distribution", "ML05", "ML0502", "")
+	e.clock.Add(4 * 24 * time.Hour) // both past the 72 h acknowledge deadline
+	c := e.submit(t, "k1:c", "question", "ML05", "unknown", "")
+	if _, err := e.svc.Assign(context.Background(), casework.Actor{ID: "awa", Team: "meal-mopti"}, b.Case.ID, "awa"); err != nil {
+		t.Fatal(err)
+	}
+	cl := e.login(t, "awa")
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		// a is due first (acknowledge), then c (acknowledge, 3 days
+		// on), then b (assigned: resolve, in 30 days).
+		{"", []string{a.Case.ID, c.Case.ID, b.Case.ID}},
+		{"?status=new", []string{a.Case.ID, c.Case.ID}},
+		{"?category=distribution", []string{b.Case.ID}},
+		{"?overdue=1", []string{a.Case.ID}}, // b was acknowledged; its resolve deadline is 30 days
+		{"?region=ML06", nil},
+	} {
+		_, body := cl.get("/meal/queue" + tc.query)
+		var got []string
+		for _, m := range caseLink.FindAllStringSubmatch(body, -1) {
+			got = append(got, m[1])
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("queue%s = %v, want %v (sorted by deadline)", tc.query, got, tc.want)
+		}
+	}
+	_, body := cl.get("/meal/queue")
+	if !regexp.MustCompile(`s-new">[^<]+</span> <b>2</b>`).MatchString(body) || !regexp.MustCompile(`s-assigned">[^<]+</span> <b>1</b>`).MatchString(body) {
+		t.Error("queue does not count 2 new and 1 assigned")
+	}
+}
+
+func TestPostWithoutCSRFIsRefused(t *testing.T) {
+	e := newEnv(t)
+	r := e.submit(t, "k1:a", "exclusion", "ML05", "ML0501", "")
+	c := e.login(t, "awa")
+	for _, token := range []string{"", "forged"} {
+		resp, _ := c.post("/meal/cases/"+r.Case.ID+"/note", url.Values{"note": {"sneaky"}, "_csrf": {token}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("CSRF %q: status %d, want 403", token, resp.StatusCode)
+		}
+	}
+	resp, _ := c.post("/meal/cases/"+r.Case.ID+"/note", url.Values{"note": {"real"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("with the token: status %d", resp.StatusCode)
+	}
+	v, err := e.svc.View(context.Background(), casework.Actor{ID: "awa", Team: "meal-mopti"}, r.Case.ID)
+	if err != nil || len(v.Notes) != 1 || v.Notes[0].Text != "real" {
+		t.Fatalf("notes = %+v, %v; want only the one with a token", v.Notes, err)
+	}
+	// The login form has its own token too.
+	anon := e.client(t)
+	anon.get("/meal/login")
+	resp, _ = anon.post("/meal/login", url.Values{"name": {"awa"}, "password": {password}, "_csrf": {""}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("login without token: status %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestRoles(t *testing.T) {
+	e := newEnv(t)
+	sea := e.submit(t, "k1:a", "sea", "ML05", "ML0501", "")
+	ordinary := e.submit(t, "k1:a", "exclusion", "ML05", "ML0501", "")
+	viewer := e.login(t, "vera")
+	for _, path := range []string{"/meal/cases/" + ordinary.Case.ID, "/meal/queue", "/meal/intake", "/meal/export/cases.csv"} {
+		if resp, _ := viewer.get(path); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("viewer GET %s: status %d, want 403", path, resp.StatusCode)
+		}
+	}
+	if resp, body := viewer.get("/meal/dashboard"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "<svg") {
+		t.Errorf("viewer dashboard: status %d", resp.StatusCode)
+	}
+	officer := e.login(t, "awa")
+	if resp, _ := officer.get("/meal/cases/" + sea.Case.ID); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("officer on an SEA case: %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := officer.get("/meal/export/cases.csv"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("officer case export: %d, want 403", resp.StatusCode)
+	}
+	psea := e.login(t, "mariam")
+	if resp, _ := psea.get("/meal/cases/" + sea.Case.ID); resp.StatusCode != http.StatusOK {
+		t.Fatalf("PSEA on an SEA case: %d", resp.StatusCode)
+	}
+	audit, err := e.svc.Audit(context.Background(), casework.Actor{ID: "mariam", Team: "psea-focal"}, sea.Case.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := audit[len(audit)-1]; last.Action != casework.ActionViewed || last.Actor != "mariam" {
+		t.Errorf("the view of a sensitive case was not audited: %+v", last)
+	}
+	sup := e.login(t, "fanta")
+	resp, body := sup.get("/meal/export/cases.csv")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, ordinary.Case.Reference) || strings.Contains(body, "k1:a") || strings.Contains(body, sea.Case.Reference) {
+		t.Errorf("supervisor export: status %d, body %q", resp.StatusCode, body)
+	}
+}
+
+func TestHostileTextIsInert(t *testing.T) {
+	e := newEnv(t)
+	r := e.submit(t, "k1:a", "exclusion", "ML05", "ML0501", `<script>alert(1)</script><img src=x onerror=alert(2)> "quoted" & <b>bold</b>`)
+	c := e.login(t, "awa")
+	_, body := c.get("/meal/cases/" + r.Case.ID)
+	for _, bad := range []string{"<script>alert", "<img src=x", "<b>bold"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("page holds raw %q", bad)
+		}
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the text is not shown escaped")
+	}
+}
+
+func TestSecurityHeadersAndPageSizes(t *testing.T) {
+	e := newEnv(t)
+	for i := range 40 {
+		region := []string{"ML05", "ML06", "ML01"}[i%3]
+		e.submit(t, "k1:a", []string{"exclusion", "distribution", "question"}[i%3], region, "unknown", strings.Repeat("long text ", 100))
+	}
+	c := e.login(t, "awa")
+	_, q := c.get("/meal/queue")
+	id := caseLink.FindStringSubmatch(q)[1]
+	for _, path := range []string{"/meal/login", "/meal/queue", "/meal/cases/" + id, "/meal/intake", "/meal/dashboard", "/meal/static/app.css"} {
+		resp, body := c.get(path)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: status %d", path, resp.StatusCode)
+		}
+		if len(body) > 150<<10 {
+			t.Errorf("%s: %d bytes, over 150 KB", path, len(body))
+		}
+		t.Logf("%s: %d bytes", path, len(body))
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "script-src") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if strings.HasSuffix(path, ".css") {
+			continue
+		}
+		for _, inline := range []string{"<script", " style=", "<style", "http://", "https://"} {
+			if strings.Contains(body, inline) {
+				t.Errorf("%s holds %q (inline code or an external resource)", path, inline)
+			}
+		}
+	}
+	resp, _ := e.client(t).get("/meal/login")
+	for _, ck := range resp.Cookies() {
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure {
+			t.Errorf("cookie %s: HttpOnly %v SameSite %v Secure %v (plain HTTP, no trusted proxy)", ck.Name, ck.HttpOnly, ck.SameSite, ck.Secure)
+		}
+	}
+}
+
+func TestLoginRateLimitAndIdleTimeout(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	c.get("/meal/login")
+	token := c.csrf
+	for i := range 5 {
+		resp, _ := c.post("/meal/login", url.Values{"name": {"awa"}, "password": {"wrong password"}, "_csrf": {token}})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: status %d, want 401", i+1, resp.StatusCode)
+		}
+	}
+	resp, _ := c.post("/meal/login", url.Values{"name": {"awa"}, "password": {password}, "_csrf": {token}})
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("6th attempt with the right password: status %d, want 429", resp.StatusCode)
+	}
+	e.clock.Add(16 * time.Minute)
+	resp, _ = c.post("/meal/login", url.Values{"name": {"awa"}, "password": {password}, "_csrf": {token}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the window: status %d, want 303", resp.StatusCode)
+	}
+	if resp, _ := c.get("/meal/queue"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed in: %d", resp.StatusCode)
+	}
+	e.clock.Add(29 * time.Minute)
+	if resp, _ := c.get("/meal/queue"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after 29 idle minutes: %d", resp.StatusCode)
+	}
+	e.clock.Add(31 * time.Minute)
+	if resp, _ := c.get("/meal/queue"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/meal/login" {
+		t.Fatalf("after 31 idle minutes: %d %s, want a redirect to login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Logout ends the session server-side: the old cookie is useless.
+	c = e.login(t, "awa")
+	old := c.cookies["nv_session"]
+	c.post("/meal/logout", url.Values{})
+	c.cookies["nv_session"] = old
+	if resp, _ := c.get("/meal/queue"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("old cookie after logout: %d", resp.StatusCode)
+	}
+}
+
+func TestStaffIntakeGivesReferenceAndPIN(t *testing.T) {
+	e := newEnv(t)
+	c := e.login(t, "awa")
+	_, form := c.get("/meal/intake")
+	if strings.Contains(strings.ToLower(form), `name="phone"`) || strings.Contains(strings.ToLower(form), "tel") {
+		t.Error("the intake form asks for a number")
+	}
+	nonce := regexp.MustCompile(`name="nonce" value="([^"]+)"`).FindStringSubmatch(form)[1]
+	values := url.Values{"nonce": {nonce}, "language": {"fr"}, "category": {"exclusion"}, "region": {"unknown"}, "cercle": {"ML0501"}, "assistance": {"food"}, "detail": {"left off the list"}}
+	_, body := c.post("/meal/intake", values)
+	m := regexp.MustCompile(`id="reference">(\d{4} \d{4})</b>.*id="pin">(\d{4})</b>`).FindStringSubmatch(strings.ReplaceAll(body, "\n", " "))
+	if m == nil {
+		t.Fatalf("no reference and PIN on the page:\n%s", body)
+	}
+	a, err := e.svc.FollowUp(context.Background(), []string{"k1:another-phone"}, m[1], m[2])
+	if err != nil || a.Status != casework.PublicReceived {
+		t.Fatalf("follow-up with the read-out reference and PIN: %+v, %v", a, err)
+	}
+	_, again := c.post("/meal/intake", values)
+	if !strings.Contains(again, m[1]) || strings.Contains(again, `id="pin"`) {
+		t.Error("a resent form should show the same reference and no PIN")
+	}
+}
+
+func TestExportsAndAPIShareOneSuppression(t *testing.T) {
+	e := newEnv(t)
+	for range 6 {
+		e.submit(t, "k1:a", "exclusion", "ML05", "ML0501", "")
+	}
+	for range 2 {
+		e.submit(t, "k1:a", "distribution", "ML05", "ML0501", "")
+	}
+	v := e.login(t, "vera")
+	_, hxl := v.get("/meal/export/hxl.csv")
+	lines := strings.Split(strings.TrimSpace(hxl), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[1], "#date+start,#adm1+code,#adm2+code,#sector,") {
+		t.Fatalf("hxl csv:\n%s", hxl)
+	}
+	if !strings.HasSuffix(lines[2], ",new,<5") && !strings.HasSuffix(lines[3], ",new,<5") {
+		t.Errorf("2 distribution cases not suppressed:\n%s", hxl)
+	}
+	if !strings.Contains(hxl, ",exclusion,new,6") {
+		t.Errorf("6 exclusion cases not shown:\n%s", hxl)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/meal/api/v1/report", nil)
+	if resp, _ := e.client(t).do(req); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("API without token: %d", resp.StatusCode)
+	}
+	token := "nv_test-token"
+	if err := e.users.PutToken(context.Background(), casework.APIToken{Name: "cluster", Hash: casework.HashToken(token)}); err != nil {
+		t.Fatal(err)
+	}
+	req = httptest.NewRequest(http.MethodGet, "/meal/api/v1/report", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, body := e.client(t).do(req)
+	var r struct {
+		Total      any `json:"total"`
+		ByCategory []struct {
+			Key   string `json:"key"`
+			Total any    `json:"total"`
+		} `json:"by_category"`
+	}
+	if err := json.Unmarshal([]byte(body), &r); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("API: %d %v %s", resp.StatusCode, err, body)
+	}
+	if r.Total != 8.0 || len(r.ByCategory) != 2 || r.ByCategory[0].Total != "<5" || r.ByCategory[1].Total != 6.0 {
+		t.Errorf("API report = %+v, want total 8, distribution <5, exclusion 6", r)
+	}
+	if strings.Contains(body, "k1:a") {
+		t.Error("API leaks a caller key")
+	}
+}
+
+func TestLanguages(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	_, fr := c.get("/meal/login")
+	if !strings.Contains(fr, "Mot de passe") {
+		t.Error("French is not the default")
+	}
+	c.get("/meal/lang?l=en&next=/meal/login")
+	_, en := c.get("/meal/login")
+	if !strings.Contains(en, "Password") || !strings.Contains(en, `lang="en"`) {
+		t.Error("no English after switching")
+	}
+	resp, _ := c.get("/meal/lang?l=en&next=//evil.example/")
+	if resp.Header.Get("Location") != "/meal/" {
+		t.Errorf("open redirect: %s", resp.Header.Get("Location"))
+	}
+}
