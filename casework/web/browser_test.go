@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v3"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/simulator"
 )
 
 // chromium finds the browser: $CHROMIUM, /usr/bin/chromium or one on the
@@ -122,7 +123,9 @@ func TestBrowser(t *testing.T) {
 	b := browser(t, 1366, 768)
 	ctx0 := context.Background()
 
-	caller := "k1:browser-caller"
+	// Example-range number: the caller who will dial back over USSD.
+	const phone = "+22376000061"
+	caller := e.keyring.Key(phone, "ML")
 	hostile := `<script>window.pwned=1</script><img src=x onerror="window.pwned=2"><b id="injected">bold</b> & "quotes"`
 	mine := e.submit(t, caller, "exclusion", "ML05", "ML0501", hostile)
 	e.submit(t, caller, "distribution", "ML05", "ML0502", "earlier report")
@@ -180,6 +183,22 @@ func TestBrowser(t *testing.T) {
 		}
 		if a.Status != casework.PublicAnswered || a.Response != answer || a.Language != "fr" {
 			t.Errorf("the caller hears %+v; want the answer written in the browser", a)
+		}
+
+		// The caller dials back over USSD: French, follow my complaint,
+		// the reference. The screen shows the status and the answer (its
+		// start, when the answer is longer than a USSD screen).
+		s := simulator.USSD{URL: base + "/c/demo-at/ussd", Phone: phone}.NewSession()
+		var scr simulator.Screen
+		for _, in := range []string{"", "2", "2", mine.Case.Reference} {
+			if scr, err = s.Send(ctx0, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start := []rune(answer)[:20]
+		if !scr.End || !strings.Contains(scr.Text, ref) || !strings.Contains(scr.Text, "réponse donnée") ||
+			!strings.Contains(scr.Text, string(start)) {
+			t.Errorf("USSD follow-up shows %q; want the status and the answer %q", scr.Text, answer)
 		}
 	})
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,8 +20,12 @@ import (
 	"github.com/numerovert/hotline/casework/memstore"
 	"github.com/numerovert/hotline/casework/web"
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
+	"github.com/numerovert/hotline/menus"
 )
 
 // clock is a settable clock shared by the service and the web view.
@@ -37,12 +42,13 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type env struct {
-	svc   *casework.Service
-	users *memstore.Users
-	web   *web.Web
-	app   *fiber.App
-	clock *clock
-	n     int
+	svc     *casework.Service
+	keyring *callerid.Keyring // the gateway's: a phone's caller key, for USSD follow-up
+	users   *memstore.Users
+	web     *web.Web
+	app     *fiber.App
+	clock   *clock
+	n       int
 }
 
 const password = "correct horse battery"
@@ -83,9 +89,20 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := fiber.New()
+	// The web view is mounted on the gateway's app, as `hotline serve`
+	// does, so a test can also call the hotline over USSD.
+	cat, err := menus.Load(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring := callerid.New([]byte(strings.Repeat("c", keystore.Size)))
+	gw := gateway.New(gateway.Options{
+		Config: cfg, Catalog: cat, Cases: svc, Sessions: sessions.NewMemory(), Keyring: keyring,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	app := gw.App()
 	w.Mount(app)
-	e := &env{svc: svc, users: users, web: w, app: app, clock: clk}
+	e := &env{svc: svc, keyring: keyring, users: users, web: w, app: app, clock: clk}
 	e.addUser(t, "awa", casework.RoleOfficer, "meal-mopti")
 	e.addUser(t, "moussa", casework.RoleOfficer, "meal-mopti")
 	e.addUser(t, "fanta", casework.RoleSupervisor, "meal-mopti")
