@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
+	"github.com/gofiber/fiber/v3"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/numerovert/hotline/casework"
@@ -104,19 +103,20 @@ func runConsumer(ctx context.Context, so scaleOut, open openCasesFunc, log *slog
 	return store, cases, stop, nil
 }
 
-// serveCasework runs the casework node: the consumer, and /healthz and
-// /readyz on addr (ready when the store is writable and Redis answers).
-func serveCasework(ctx context.Context, so scaleOut, addr, dataDir string, open openCasesFunc, log *slog.Logger) error {
-	store, _, stop, err := runConsumer(ctx, so, open, log)
+// serveCasework runs the casework node: the consumer, the MEAL web view,
+// and /healthz and /readyz on addr (ready when the store is writable and
+// Redis answers).
+func serveCasework(ctx context.Context, so scaleOut, addr, dataDir string, open openCasesFunc, mount webMounter, log *slog.Logger) error {
+	store, cases, stop, err := runConsumer(ctx, so, open, log)
 	if err != nil {
 		return err
 	}
 	defer stop()
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	app := fiber.New(fiber.Config{AppName: "numero-vert-casework", ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second})
+	app.Get("/healthz", func(c fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/readyz", func(c fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.Context(), 2*time.Second)
 		defer cancel()
 		err := store.Check(ctx)
 		if err == nil {
@@ -124,19 +124,20 @@ func serveCasework(ctx context.Context, so scaleOut, addr, dataDir string, open 
 		}
 		if err != nil {
 			log.Warn("not ready", "err", err)
-			http.Error(w, "store or redis unavailable", http.StatusServiceUnavailable)
-			return
+			return c.Status(fiber.StatusServiceUnavailable).SendString("store or redis unavailable")
 		}
-		fmt.Fprint(w, "ready")
+		return c.SendString("ready")
 	})
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if err := mount(app, cases, store); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	log.Info("hotline listening", "addr", ln.Addr().String(), "role", so.role, "data", dataDir)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -144,9 +145,12 @@ func serveCasework(ctx context.Context, so scaleOut, addr, dataDir string, open 
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := app.ShutdownWithContext(shutdown); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("hotline stopped")
 	return nil
 }
+
+// webMounter mounts the MEAL web view over the cases on app.
+type webMounter func(app *fiber.App, cases *casework.Service, store *boltstore.Store) error

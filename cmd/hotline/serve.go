@@ -113,7 +113,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return store, cases, nil
 	}
 	if so.role == roleCasework {
-		return serveCasework(ctx, so, *addr, *dataDir, openCases, log)
+		mount := func(app *fiber.App, cases *casework.Service, store *boltstore.Store) error {
+			return mountWeb(app, cases, store, cfg, *localesDir, proxies, log)
+		}
+		return serveCasework(ctx, so, *addr, *dataDir, openCases, mount, log)
 	}
 
 	keyring, created, err := callerid.Load(kd)
