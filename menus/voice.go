@@ -331,14 +331,15 @@ func (c *Catalog) Script() []ScriptLine {
 func AudioFile(lang, key string) string { return "audio/" + lang + "/" + key + ".wav" }
 
 // MissingAudio reports, per language, the recordings of Script absent from
-// fsys (the locales directory): one warning per language naming them.
+// audio (the locales' audio directory, holding <lang>/<key>.wav): one
+// warning per language naming them.
 // Calls still work: a missing recording is read by French text-to-speech.
-func MissingAudio(fsys fs.FS, c *Catalog) []Problem {
+func MissingAudio(audio fs.FS, c *Catalog) []Problem {
 	missing := map[string][]string{}
 	total := map[string]int{}
 	for _, l := range c.Script() {
 		total[l.Lang]++
-		if _, err := fs.Stat(fsys, l.File); err != nil {
+		if _, err := fs.Stat(audio, strings.TrimPrefix(l.File, "audio/")); err != nil {
 			missing[l.Lang] = append(missing[l.Lang], l.Key)
 		}
 	}
@@ -358,4 +359,11 @@ func MissingAudio(fsys fs.FS, c *Catalog) []Problem {
 				len(keys), total[lang], strings.Join(list, ", "), more)})
 	}
 	return out
+}
+
+// Invalid reports whether s is a screen repeated after a key that means
+// nothing on it (it carries the "invalid choice" notice).
+func (e *Engine) Invalid(s Screen) bool {
+	el := e.langs[s.Lang]
+	return el != nil && s.Notice != "" && s.Notice == el.invalid
 }
