@@ -275,7 +275,7 @@ func (t *tree) voiceKeys() []string {
 	}
 	add(LanguageNameKey)
 	for _, n := range t.nodes {
-		if n.Kind != kindText && n.Kind != kindEnd && !strings.Contains(n.Prompt, "{") {
+		if n.Kind != kindText && n.Kind != kindEnd {
 			add(n.Prompt)
 		}
 		for _, o := range n.allOptions() {
@@ -312,6 +312,9 @@ func (c *Catalog) Script() []ScriptLine {
 	var out []ScriptLine
 	for _, l := range c.locales {
 		for _, key := range c.tree.voiceKeys() {
+			if placeholderRE.MatchString(c.Text(c.fallback.code, key)) {
+				continue // templated (the summary): assembled from other recordings
+			}
 			text, own := l.strings[key]
 			if key == LanguageNameKey {
 				text, own = l.name, true

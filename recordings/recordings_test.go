@@ -12,7 +12,9 @@ import (
 	"github.com/numerovert/hotline/recordings"
 )
 
-func key(v string, b byte) keystore.Key { return keystore.Key{Version: v, Secret: bytes.Repeat([]byte{b}, 32)} }
+func key(v string, b byte) keystore.Key {
+	return keystore.Key{Version: v, Secret: bytes.Repeat([]byte{b}, 32)}
+}
 
 func TestSealedAtRestAndRotation(t *testing.T) {
 	ctx := context.Background()
