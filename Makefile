@@ -2,19 +2,24 @@
 GO ?= go
 export CGO_ENABLED ?= 1
 
-.PHONY: run build test lint vet bench bench-go bench-load fuzz fuzz-smoke clean screenshots
+.PHONY: run build test lint vet prompts bench bench-go bench-load fuzz fuzz-smoke clean screenshots
 
 ## run: start the hotline on embedded defaults (127.0.0.1:8080, ./data, ./keys, demo config)
-run:
+run: prompts
 	$(GO) run ./cmd/hotline serve
 
-## build: put the binary at bin/hotline
-build:
+## build: put the binary at bin/hotline (with the prompt recordings present in locales/audio/)
+build: prompts
 	$(GO) build -o bin/hotline ./cmd/hotline
+
+## prompts: placeholder voice prompts for French and English (espeak-ng + sox, 8 kHz mono PCM)
+## in locales/audio/<lang>/; existing files (real recordings) are kept. Not committed: see docs/prompts.md.
+prompts:
+	$(GO) run ./cmd/hotline prompts generate --locales locales --langs fr,en
 
 ## test: vet, gofmt, lint the shipped menus, run every test with the race detector
 ## (committed fuzz corpora run as plain tests), then each fuzz target briefly
-test: vet lint
+test: vet prompts lint
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-smoke
 

@@ -95,6 +95,9 @@ type Case struct {
 	// Appended holds the idempotency keys of later messages added to
 	// Detail (AppendToOpenCase), so a retried message is added once.
 	Appended []string `json:"appended,omitempty"`
+	// Recording is the id of the caller's voice message (voice calls),
+	// kept encrypted in the recordings store; Service.Recording plays it.
+	Recording string `json:"recording,omitempty"`
 	// PurgedAt is when retention removed the free text, contact and
 	// caller key; what remains is anonymous aggregate fields.
 	PurgedAt time.Time `json:"purged_at,omitzero"`
@@ -136,6 +139,7 @@ const (
 	ActionOverdue     = "overdue"
 	ActionEscalated   = "escalated"
 	ActionPurged      = "purged"
+	ActionListened    = "recording_played"
 )
 
 // System is the actor of what the hotline does by itself.
@@ -165,6 +169,10 @@ type Intake struct {
 
 	// Contact is the optional opt-in contact for exclusion complaints.
 	Contact *Contact
+
+	// Recording is the id of the caller's voice message in the recordings
+	// store (encrypted there), for complaints made by phone call.
+	Recording string
 }
 
 var (
@@ -232,6 +240,7 @@ func (in Intake) Validate() error {
 		{"cercle", in.Cercle, MaxFieldBytes, true},
 		{"assistance", in.Assistance, MaxFieldBytes, true},
 		{"detail", in.Detail, MaxDetailBytes, false},
+		{"recording", in.Recording, MaxFieldBytes, true},
 	}
 	if in.Contact != nil {
 		fields = append(fields,
@@ -285,6 +294,7 @@ func NewCase(in Intake, id, reference string, now time.Time) Case {
 		Cercle:         orUnknown(in.Cercle),
 		Assistance:     in.Assistance,
 		Detail:         in.Detail,
+		Recording:      in.Recording,
 		Status:         StatusNew,
 		// UTC strips the monotonic reading, so a case compares equal to
 		// itself after a round trip through storage.

@@ -29,6 +29,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	limiter *attempts
+	records Recordings
 }
 
 // Options wires a Service.
@@ -45,6 +46,15 @@ type Options struct {
 	// per reference in each AttemptWindow. Defaults: 5 per hour.
 	MaxAttempts   int
 	AttemptWindow time.Duration
+	// Recordings holds voice messages (encrypted); nil when this process
+	// keeps none, and Recording then answers ErrNotFound.
+	Recordings Recordings
+}
+
+// Recordings is where callers' voice messages are kept (the recordings
+// package); casework only reads them back for the case's team.
+type Recordings interface {
+	Get(ctx context.Context, id string) ([]byte, error)
 }
 
 // Defaults for Options.
@@ -88,6 +98,7 @@ func NewService(o Options) (*Service, error) {
 	return &Service{
 		store: o.Store, cfg: o.Config, pins: pins, seals: seals, now: o.Now, log: o.Logger,
 		limiter: newAttempts(o.MaxAttempts, o.AttemptWindow),
+		records: o.Recordings,
 	}, nil
 }
 
@@ -489,6 +500,27 @@ func (s *Service) Contact(ctx context.Context, who Actor, id string) (Contact, e
 		return Contact{}, fmt.Errorf("casework: contact: %w", err)
 	}
 	return ct, nil
+}
+
+// Recording returns the caller's voice message of a case (a WAV file) for
+// an officer of its team, and audits that it was played. The web view
+// serves it to the browser; nothing else may keep a copy.
+func (s *Service) Recording(ctx context.Context, who Actor, id string) ([]byte, error) {
+	c, err := s.own(ctx, who, id)
+	if err != nil {
+		return nil, fmt.Errorf("casework: recording: %w", err)
+	}
+	if c.Recording == "" || s.records == nil {
+		return nil, fmt.Errorf("casework: recording: %w", ErrNotFound)
+	}
+	if err := s.store.Record(ctx, Event{CaseID: c.ID, At: s.time(), Actor: who.ID, Action: ActionListened}); err != nil {
+		return nil, fmt.Errorf("casework: recording: audit: %w", err)
+	}
+	b, err := s.records.Get(ctx, c.Recording)
+	if err != nil {
+		return nil, fmt.Errorf("casework: recording: %w", err)
+	}
+	return b, nil
 }
 
 // Audit returns a case's trail for an officer of its team.

@@ -53,8 +53,10 @@ type Channel struct {
 	// country code.
 	Country string `yaml:"country"`
 	// SMS, when present, enables /c/{ID}/sms (see sms.go).
-	SMS  *SMS `yaml:"sms"`
-	line int
+	SMS *SMS `yaml:"sms"`
+	// Voice, when present, enables /c/{ID}/voice (see voice.go).
+	Voice *Voice `yaml:"voice"`
+	line  int
 }
 
 // Team is a group that receives cases. Only independent functions may
@@ -291,6 +293,9 @@ func (cfg *Config) Validate() error {
 		}
 		if !countryCode.MatchString(ch.Country) {
 			fail(ch.line, "channel %q: country must be an ISO 3166 code such as ML, got %q", ch.ID, ch.Country)
+		}
+		for _, p := range validateVoice(ch) {
+			fail(ch.line, "channel %q: %s", ch.ID, p)
 		}
 		for _, p := range validateSMS(ch) {
 			fail(ch.line, "channel %q: %s", ch.ID, p)

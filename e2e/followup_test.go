@@ -68,7 +68,7 @@ func TestFollowUpOverUSSD(t *testing.T) {
 	}
 	wrong := follow("+22376000053", ref, wrongPIN)
 	unknown := follow("+22376000054", "19999999", "1234")
-	if wrong != unknown || strings.Contains(wrong, spaced) {
+	if wrong != unknown || strings.Contains(wrong, spaced) || !strings.Contains(wrong, "Nous ne trouvons rien") {
 		t.Errorf("a wrong PIN (%q) and an unknown reference (%q) must read the same and reveal nothing", wrong, unknown)
 	}
 

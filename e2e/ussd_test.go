@@ -211,9 +211,9 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o700 {
 		t.Errorf("keys dir mode = %v, %v", info.Mode(), err)
 	}
-	// The caller-key secret, PIN and seal keys for casework, and the outbox
-	// sealing key (the demo has SMS channels).
-	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 4 {
+	// The caller-key secret, PIN and seal keys for casework, the outbox
+	// sealing key (the demo has SMS channels) and the voice message key.
+	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 5 {
 		t.Errorf("key files = %v", b)
 	}
 }

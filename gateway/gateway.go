@@ -76,6 +76,8 @@ type Options struct {
 	Limits *Limits
 	// SMS wires /c/{channel}/sms and its delivery reports (sms.go).
 	SMS SMSOptions
+	// Voice wires /c/{channel}/voice and /audio/ (voice.go).
+	Voice VoiceOptions
 }
 
 // Server is the gateway.
@@ -94,6 +96,11 @@ type Server struct {
 	channelLimit, callerLimit *limiter
 	metrics                   *metrics
 	sms                       SMSOptions
+
+	catalog  *menus.Catalog
+	voice    VoiceOptions
+	voiceEng *menus.Engine
+	audio    map[string]bool // "<lang>/<key>.wav" present in voice.Audio
 }
 
 // New builds the gateway's routes.
@@ -123,6 +130,7 @@ func New(o Options) *Server {
 		channelLimit: newLimiter(limits.Channel, 2*len(o.Config.Channels), nil),
 		callerLimit:  newLimiter(limits.Caller, limits.MaxCallers, nil),
 		metrics:      m,
+		catalog:      o.Catalog,
 	}
 	if s.submit == nil && o.Cases != nil {
 		s.submit = o.Cases
@@ -142,6 +150,7 @@ func New(o Options) *Server {
 	s.app.Post("/c/:channel/ussd", s.observe, s.handleUSSD)
 	s.app.Post("/c/:channel/ussd/events", s.observe, s.handleUSSDEnd)
 	s.routeSMS(o.SMS)
+	s.routeVoice(o.Voice)
 	return s
 }
 

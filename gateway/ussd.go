@@ -25,9 +25,16 @@ const ussdSessionTTL = 10 * time.Minute
 // Every hop renews it, so it counts from the caller's last screen.
 const resumeTTL = 30 * time.Minute
 
-// resumeKey is where the session store keeps a caller's unfinished USSD
-// report. The caller key is a keyed hash, never a number.
-func resumeKey(callerKey string) string { return "resume/ussd/" + callerKey }
+// resumeKey is where the session store keeps a caller's unfinished report
+// made on medium ("ussd", "voice"). The caller key is a keyed hash, never a
+// number. Each medium keeps its own: their engines page lists differently.
+func resumeKey(medium, callerKey string) string { return "resume/" + medium + "/" + callerKey }
+
+// Media whose unfinished reports are kept for resume.
+const (
+	mediumUSSD  = "ussd"
+	mediumVoice = "voice"
+)
 
 // ussdSession is what the gateway remembers between hops. It holds no
 // number: the caller key is a keyed hash.
@@ -89,7 +96,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		t, err = s.ussdStep(ctx, ch, hop, sess, sess.State, p.NewInput(sess.Text, hop.Text))
 	} else {
 		sess.CallerKey = s.keyring.Key(hop.Phone, ch.Country)
-		t = s.ussdBegin(ctx, sess.CallerKey)
+		t = s.begin(ctx, s.ussd, mediumUSSD, sess.CallerKey)
 		for _, input := range p.Inputs(hop.Text) {
 			if t.Screen.End {
 				break
@@ -123,15 +130,16 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		}
 		return s.sessionsDown(ch, p, hop, fmt.Errorf("save session: %w", err)), nil
 	}
-	s.keepForResume(ctx, sess.CallerKey, t.State)
+	s.keepForResume(ctx, s.ussd, mediumUSSD, sess.CallerKey, t.State)
 	return sess.Reply, nil
 }
 
-// ussdBegin is the first screen of a new session: the offer to continue an
-// unfinished report if the caller has one, else the first question in the
-// language they chose last time, else the language screen. A store that
-// fails here costs the caller only that convenience, never the call.
-func (s *Server) ussdBegin(ctx context.Context, callerKey string) menus.Turn {
+// begin is the first screen of a new USSD session or call: the offer to
+// continue an unfinished report made on the same medium if the caller has
+// one, else the first question in the language they chose last time, else
+// the language screen. A store that fails here costs the caller only that
+// convenience, never the call.
+func (s *Server) begin(ctx context.Context, eng *menus.Engine, medium, callerKey string) menus.Turn {
 	lang := ""
 	if s.prefs != nil {
 		l, ok, err := s.prefs.Language(ctx, callerKey)
@@ -141,7 +149,7 @@ func (s *Server) ussdBegin(ctx context.Context, callerKey string) menus.Turn {
 			lang = l
 		}
 	}
-	raw, found, err := s.sessions.Load(ctx, resumeKey(callerKey))
+	raw, found, err := s.sessions.Load(ctx, resumeKey(medium, callerKey))
 	if err != nil {
 		s.log.Warn("unfinished report unavailable", "err", err)
 	}
@@ -150,29 +158,29 @@ func (s *Server) ussdBegin(ctx context.Context, callerKey string) menus.Turn {
 		if err := json.Unmarshal(raw, &saved); err != nil {
 			s.log.Warn("unfinished report unreadable", "err", err)
 		} else {
-			return s.ussd.BeginResume(lang, saved)
+			return eng.BeginResume(lang, saved)
 		}
 	}
-	return s.ussd.Begin(lang)
+	return eng.Begin(lang)
 }
 
 // keepForResume keeps what a session in st would lose if it dropped now,
 // for resumeTTL, or deletes it once there is nothing to keep (submitted,
 // or started again).
-func (s *Server) keepForResume(ctx context.Context, callerKey string, st menus.State) {
+func (s *Server) keepForResume(ctx context.Context, eng *menus.Engine, medium, callerKey string, st menus.State) {
 	if callerKey == "" {
 		return
 	}
-	rs, ok := s.ussd.Resumable(st)
+	rs, ok := eng.Resumable(st)
 	if !ok {
-		if err := s.sessions.Delete(ctx, resumeKey(callerKey)); err != nil {
+		if err := s.sessions.Delete(ctx, resumeKey(medium, callerKey)); err != nil {
 			s.log.Warn("delete unfinished report", "err", err)
 		}
 		return
 	}
 	b, err := json.Marshal(rs)
 	if err == nil {
-		err = s.sessions.Save(ctx, resumeKey(callerKey), b, resumeTTL)
+		err = s.sessions.Save(ctx, resumeKey(medium, callerKey), b, resumeTTL)
 	}
 	if err != nil {
 		s.log.Warn("keep unfinished report", "err", err)
@@ -230,7 +238,7 @@ func (s *Server) ussdEnded(ctx context.Context, ch config.Channel, ev turn.USSDE
 		return fmt.Errorf("decode session: %w", err)
 	}
 	s.rememberLanguage(ctx, sess.CallerKey, sess.State.Lang)
-	s.keepForResume(ctx, sess.CallerKey, sess.State)
+	s.keepForResume(ctx, s.ussd, mediumUSSD, sess.CallerKey, sess.State)
 	if err := s.sessions.Delete(ctx, key); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}

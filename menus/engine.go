@@ -36,6 +36,7 @@ type Screen struct {
 	Prompt   string   // localised text (placeholders such as {reference} already filled)
 	Options  []Option // in display order
 	FreeText bool     // the screen expects free text rather than a key
+	Digits   bool     // that text is a number typed on the keypad (a reference, a PIN)
 	End      bool     // final screen: the session closes
 	// GSM7 says the texts are in the locale's GSM-7 spelling (ɛ → è, ɲ → ny),
 	// because in its proper spelling the screen does not fit the medium.
@@ -144,6 +145,7 @@ type Engine struct {
 	langStart  bool            // the start node is the language screen
 	first      string          // first question, after the language
 	end        string          // end node shown after a submit
+	submitEnds map[string]bool // every end node a submit option leads to
 	textFields map[string]bool // fields holding free text (cut to fit summaries)
 	region     string          // field of the level-1 place node
 	cercle     string          // field of the level-2 place node
@@ -212,7 +214,7 @@ func NewEngine(c *Catalog, fits Fits) *Engine {
 	t := c.tree
 	e := &Engine{
 		cat: c, fits: fits, nodes: map[string]*enode{}, langs: map[string]*elang{},
-		start: t.start, first: t.firstQuestion(), textFields: map[string]bool{},
+		start: t.start, first: t.firstQuestion(), textFields: map[string]bool{}, submitEnds: map[string]bool{},
 	}
 	e.langStart = t.byID[t.start] != nil && t.byID[t.start].Kind == kindLanguage
 	for _, n := range t.nodes {
@@ -226,8 +228,11 @@ func NewEngine(c *Catalog, fits Fits) *Engine {
 					en.clears = append(en.clears, f)
 				}
 			}
-			if o.Action == actionSubmit && e.end == "" {
-				e.end = o.Next
+			if o.Action == actionSubmit {
+				if e.end == "" {
+					e.end = o.Next
+				}
+				e.submitEnds[o.Next] = true
 			}
 		}
 		slices.Sort(en.clears)
@@ -575,6 +580,13 @@ func (e *Engine) Confirmed(st State, r Receipt) Turn {
 	return Turn{State: ns, Screen: e.mustRender(ns, "")}
 }
 
+// isSubmissionEnd reports whether node is where a submission ends (the
+// `next` of a submit option), as opposed to another end such as a
+// follow-up answer.
+func (e *Engine) isSubmissionEnd(node string) bool {
+	return e.submitEnds[node]
+}
+
 // textAnswer records a free-text answer; on a lookup node it hands the
 // answers to the gateway instead of moving on.
 func (e *Engine) textAnswer(st State, en *enode, text string) Turn {
@@ -822,14 +834,17 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 	switch n.Kind {
 	case kindEnd:
 		s.End = true
-		if st.Reference == "" {
+		switch {
+		case st.Reference == "" && e.isSubmissionEnd(n.ID):
+			// Shown before the store answered, and kept when it failed.
 			s.Prompt = el.saveFailed
-		} else if en.tmpl {
+		case en.tmpl:
 			s.Prompt = e.fill(s.Prompt, st, el, nil, false)
 		}
 		return e.toFit(el, s, nil), true
 	case kindText:
 		s.FreeText = true
+		s.Digits = n.Action == actionLookup
 		if n.Optional {
 			s.Options = append(s.Options, Option{Key: KeySkip, Label: el.skipLbl})
 		}

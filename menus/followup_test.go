@@ -35,7 +35,7 @@ func TestFollowUpLookup(t *testing.T) {
 	if tr.Lookup == nil || tr.Lookup.Lang != "fr" || tr.Lookup.Answers["followup_ref"] != "1234 5678" {
 		t.Fatalf("lookup = %+v", tr.Lookup)
 	}
-	if !tr.Screen.End || tr.Screen.Node != "followup_none" {
+	if !tr.Screen.End || tr.Screen.Node != "followup_none" || tr.Screen.Prompt != c.Text("fr", "followup.none") || !ask.Screen.Digits {
 		t.Errorf("screen before the answer = %+v", tr.Screen)
 	}
 
@@ -61,8 +61,9 @@ func TestFollowUpLookup(t *testing.T) {
 	}
 	// A second "need PIN" from the PIN screen is a plain no-match.
 	for _, r := range []menus.LookupResult{{Outcome: menus.LookupNoMatch}, {Outcome: menus.LookupNeedPIN}} {
-		if none := e.LookedUp(withPIN.State, r); none.State.Node != "followup_none" || !none.Screen.End {
-			t.Errorf("outcome %v on the PIN screen led to %s", r.Outcome, none.State.Node)
+		none := e.LookedUp(withPIN.State, r)
+		if none.State.Node != "followup_none" || !none.Screen.End || none.Screen.Prompt != c.Text("fr", "followup.none") {
+			t.Errorf("outcome %v on the PIN screen led to %s: %q", r.Outcome, none.State.Node, none.Screen.Prompt)
 		}
 	}
 

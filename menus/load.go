@@ -870,6 +870,13 @@ func (t *tree) usedKeys() map[string][]string {
 			used[o.Label] = nil
 		}
 	}
+	// What calls say besides the tree's strings (voice.go).
+	for _, k := range voiceStrings {
+		used[k] = nil
+	}
+	for _, k := range digitKeys() {
+		used[k] = nil
+	}
 	return used
 }
 

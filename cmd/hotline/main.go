@@ -28,7 +28,10 @@ usage:
   hotline bench-bare [--addr 127.0.0.1:0]
   hotline simulate sms --provider africastalking|twilio [--url URL] --phone +22376000001 --text TEXT
   hotline simulate provider [--addr 127.0.0.1:8090] [--fail] [--delay 2s]
+  hotline simulate voice --provider africastalking|twilio [--url URL] --phone +22376000001 [--keys 2,1,rec,...] [--interactive]
   hotline menus lint [--coverage] [DIR]
+  hotline prompts script [--lang L] [--markdown] [DIR]
+  hotline prompts generate [--locales locales] [--langs fr,en] [--force]
   hotline cases list [--data ./data]
   hotline outbox list [--data ./data] [--keys ./keys]
   hotline users add --name NAME --role officer|supervisor|psea|viewer|admin [--team TEAM] [--data ./data] [--config FILE]
@@ -96,6 +99,9 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if rest, ok := sub("load"); ok {
 			return simulateLoad(ctx, rest, stdout, stderr)
 		}
+		if rest, ok := sub("voice"); ok {
+			return simulateVoice(ctx, rest, stdin, stdout, stderr)
+		}
 	case "bench-bare":
 		return benchBare(ctx, args[1:], stderr)
 	case "menus":
@@ -104,6 +110,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	case "users":
 		return usersCmd(ctx, args[1:], stdin, stdout, stderr)
+	case "prompts":
+		return prompts(ctx, args[1:], stdout, stderr)
 	case "cases":
 		if rest, ok := sub("list"); ok {
 			return listCases(ctx, rest, stdout, stderr)

@@ -25,11 +25,15 @@ import (
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/scaleout"
 )
 
 // dbFile is the bbolt file inside the data directory.
 const dbFile = "hotline.db"
+
+// recordingsFile holds the encrypted voice messages, beside dbFile.
+const recordingsFile = "recordings.db"
 
 // jobInterval is how often deadlines and retention are checked; deadlines
 // are hours long, so a few minutes late is fine.
@@ -90,6 +94,20 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := checkPlaces(cfg, *localesDir); err != nil {
 		return err
 	}
+	// Voice messages live in their own encrypted file beside the cases,
+	// wherever the cases are (roles all and casework).
+	var recs *recordings.Store
+	if so.role != roleGateway {
+		var created bool
+		recs, created, err = recordings.Open(filepath.Join(*dataDir, recordingsFile), kd)
+		if err != nil {
+			return err
+		}
+		defer recs.Close()
+		if created {
+			log.Info("created recording key recording-k1.key (mode 0600); deleting it makes stored voice messages unreadable")
+		}
+	}
 	// openCases opens the bbolt store and the casework domain over it, and
 	// starts the deadline and retention jobs. Only the process that holds
 	// the data (roles all and casework) calls it.
@@ -102,9 +120,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return nil, nil, err
 		}
-		cases, err := casework.NewService(casework.Options{
-			Store: store, Config: cfg, PINKeys: pinKeys, SealKeys: sealKeys, Logger: log,
-		})
+		o := casework.Options{Store: store, Config: cfg, PINKeys: pinKeys, SealKeys: sealKeys, Logger: log}
+		if recs != nil {
+			o.Recordings = recs
+		}
+		cases, err := casework.NewService(o)
 		if err != nil {
 			store.Close()
 			return nil, nil, err
@@ -175,6 +195,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			defer func() { stopWorker(); <-workerDone }()
 		}
 		opts.SMS = sms.opts
+		if opts.Voice, err = setupVoice(cfg, *keysDir, *localesDir, recs, log); err != nil {
+			return err
+		}
 	}
 
 	srv := gateway.New(opts)

@@ -62,3 +62,24 @@ func TestRender(t *testing.T) {
 		t.Errorf("Render END = %q", body)
 	}
 }
+
+func TestParseCallFixtures(t *testing.T) {
+	fixture.Check(t, "testdata/voice/*.http", parseWith(africastalking.Voice{}.ParseCall), nil)
+}
+
+func TestVoiceRender(t *testing.T) {
+	_, body := africastalking.Voice{}.Render(turn.VoiceReply{
+		Audio:  []turn.Audio{{URL: "https://h.example/audio/fr/digit-1.wav"}, {Text: "Ténenkou"}},
+		Gather: true, Timeout: 8, Action: "https://h.example/c/x/voice?s=2", Fallback: "https://h.example/c/x/voice?s=2&noinput=1",
+	})
+	want := `<Response><GetDigits numDigits="1" timeout="8" callbackUrl="https://h.example/c/x/voice?s=2">` +
+		`<Play url="https://h.example/audio/fr/digit-1.wav"/><Say>Ténenkou</Say></GetDigits>` +
+		`<Redirect>https://h.example/c/x/voice?s=2&amp;noinput=1</Redirect></Response>`
+	if !strings.HasSuffix(string(body), want) {
+		t.Errorf("XML =\n%s\nwant suffix\n%s", body, want)
+	}
+	_, body = africastalking.Voice{}.Render(turn.VoiceReply{Record: true, MaxLength: 120, Timeout: 5, Action: "A", Fallback: "F"})
+	if !strings.Contains(string(body), `<Record finishOnKey="#" maxLength="120" timeout="5" trimSilence="true" playBeep="true" callbackUrl="A"></Record><Redirect>F</Redirect>`) {
+		t.Errorf("record XML = %s", body)
+	}
+}

@@ -170,3 +170,34 @@ func TestSend(t *testing.T) {
 		})
 	}
 }
+
+func TestVoiceFixtures(t *testing.T) {
+	v := twilio.Voice{AuthToken: fixtureToken}
+	fixture.Check(t, "testdata/voice/*.http", func(c fixture.Callback) (turn.Call, error) {
+		if err := v.Authenticate(c.URL, c.Header.Get, c.ContentType(), c.Body); err != nil {
+			return turn.Call{}, err
+		}
+		return v.ParseCall(c.ContentType(), c.Body)
+	}, map[string]error{"forbidden": twilio.ErrBadSignature})
+}
+
+func TestVoiceRender(t *testing.T) {
+	_, body := twilio.Voice{}.Render(turn.VoiceReply{
+		Audio:  []turn.Audio{{URL: "https://h.example/audio/fr/category.prompt.wav"}, {Text: "Mopti & <Gao>", Lang: "fr-FR"}},
+		Gather: true, Timeout: 8, Action: "https://h.example/c/x/voice?s=2&t=1", Fallback: "https://h.example/c/x/voice?s=2&noinput=1",
+	})
+	want := `<Response><Gather numDigits="1" timeout="8" action="https://h.example/c/x/voice?s=2&amp;t=1" method="POST">` +
+		`<Play>https://h.example/audio/fr/category.prompt.wav</Play><Say language="fr-FR">Mopti &amp; &lt;Gao&gt;</Say></Gather>` +
+		`<Redirect method="POST">https://h.example/c/x/voice?s=2&amp;noinput=1</Redirect></Response>`
+	if !strings.HasSuffix(string(body), want) {
+		t.Errorf("TwiML =\n%s\nwant suffix\n%s", body, want)
+	}
+	_, body = twilio.Voice{}.Render(turn.VoiceReply{Record: true, MaxLength: 120, Timeout: 5, Action: "A", Fallback: "F"})
+	if !strings.Contains(string(body), `<Record action="A" method="POST" maxLength="120" timeout="5" playBeep="true" finishOnKey="#"/><Redirect method="POST">F</Redirect>`) {
+		t.Errorf("record TwiML = %s", body)
+	}
+	_, body = twilio.Voice{}.Render(turn.VoiceReply{Audio: []turn.Audio{{Text: "Au revoir"}}, Hangup: true, Fallback: "F"})
+	if !strings.HasSuffix(string(body), `<Say language="fr-FR">Au revoir</Say><Hangup/></Response>`) {
+		t.Errorf("hangup TwiML = %s", body)
+	}
+}

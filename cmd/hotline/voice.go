@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/gateway/africastalking"
+	"github.com/numerovert/hotline/gateway/twilio"
+	"github.com/numerovert/hotline/locales"
+	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/recordings"
+	"github.com/numerovert/hotline/simulator"
+)
+
+// setupVoice builds each voice channel's adapter from the config. Voice
+// needs the recordings store, so only a process holding the data serves it.
+func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings.Store, log *slog.Logger) (gateway.VoiceOptions, error) {
+	if recs == nil {
+		return gateway.VoiceOptions{}, nil
+	}
+	channels := map[string]gateway.VoiceChannel{}
+	for _, ch := range cfg.Channels {
+		v := ch.Voice
+		if v == nil {
+			continue
+		}
+		vc := gateway.VoiceChannel{PublicURL: v.PublicURL, RecordingHosts: v.Hosts(ch.Provider), DownloadTimeout: v.DownloadTimeout}
+		switch ch.Provider {
+		case "africastalking":
+			key := ""
+			if !v.APIKey.IsZero() {
+				var err error
+				if key, err = v.APIKey.Resolve(keysDir); err != nil {
+					return gateway.VoiceOptions{}, fmt.Errorf("channel %s: voice.api_key: %w", ch.ID, err)
+				}
+				warnDemo(log, ch, v.APIKey)
+			}
+			vc.Adapter = africastalking.Voice{APIKey: key}
+		case "twilio":
+			token, err := v.AuthToken.Resolve(keysDir)
+			if err != nil {
+				return gateway.VoiceOptions{}, fmt.Errorf("channel %s: voice.auth_token: %w", ch.ID, err)
+			}
+			warnDemo(log, ch, v.AuthToken)
+			vc.Adapter = twilio.Voice{AccountSID: v.AccountSID, AuthToken: token, PublicURL: v.PublicURL}
+		default:
+			continue
+		}
+		channels[ch.ID] = vc
+	}
+	if len(channels) == 0 {
+		return gateway.VoiceOptions{}, nil
+	}
+	return gateway.VoiceOptions{Channels: channels, Recordings: recs, Audio: audioFS(localesDir)}, nil
+}
+
+// audioFS is the prompts directory: DIR/audio with --locales, else the
+// recordings embedded at build time.
+func audioFS(localesDir string) fs.FS {
+	if localesDir != "" {
+		return os.DirFS(filepath.Join(localesDir, "audio"))
+	}
+	sub, _ := fs.Sub(locales.Audio, "audio") // the embedded tree always has audio/
+	return sub
+}
+
+// espeakVoices are the languages espeak-ng can voice as placeholders.
+var espeakVoices = map[string]string{"fr": "fr", "en": "en"}
+
+// prompts runs `hotline prompts script|generate`.
+func prompts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	switch args[0] {
+	case "script":
+		fl := newFlags("prompts script", stderr)
+		lang := fl.String("lang", "", "only this language")
+		markdown := fl.Bool("markdown", false, "a Markdown table per language instead of tab-separated lines")
+		if err := fl.Parse(args[1:]); err != nil {
+			return err
+		}
+		cat, err := loadCatalog(fl.Arg(0))
+		if err != nil {
+			return err
+		}
+		return writeScript(stdout, cat, *lang, *markdown)
+	case "generate":
+		fl := newFlags("prompts generate", stderr)
+		dir := fl.String("locales", "locales", "locales directory; WAVs go to DIR/audio/<lang>/")
+		langs := fl.String("langs", "fr,en", "languages to voice with espeak-ng")
+		force := fl.Bool("force", false, "overwrite existing files (never use on real recordings)")
+		if err := fl.Parse(args[1:]); err != nil {
+			return err
+		}
+		cat, err := loadCatalog(*dir)
+		if err != nil {
+			return err
+		}
+		n, err := generatePrompts(ctx, cat, *dir, strings.Split(*langs, ","), *force)
+		fmt.Fprintf(stderr, "prompts: %d placeholder recording(s) written under %s\n", n, filepath.Join(*dir, "audio"))
+		return err
+	}
+	return errUsage
+}
+
+func writeScript(w io.Writer, cat *menus.Catalog, only string, markdown bool) error {
+	lines := cat.Script()
+	if !markdown {
+		tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+		for _, l := range lines {
+			if only != "" && l.Lang != only {
+				continue
+			}
+			note := ""
+			if l.Borrowed {
+				note = "\t(French text: translate before recording)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s%s\n", l.Lang, l.File, strings.ReplaceAll(l.Text, "\n", " "), note)
+		}
+		return tw.Flush()
+	}
+	lang := ""
+	for _, l := range lines {
+		if only != "" && l.Lang != only {
+			continue
+		}
+		if l.Lang != lang {
+			lang = l.Lang
+			fmt.Fprintf(w, "\n## %s (%s)\n\n| file | say | status |\n|---|---|---|\n", cat.LanguageName(lang), lang)
+		}
+		status := ""
+		if l.Borrowed {
+			status = "French text: translate first"
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s |\n", l.File, strings.ReplaceAll(l.Text, "\n", " "), status)
+	}
+	return nil
+}
+
+// generatePrompts voices every script line of langs with espeak-ng and
+// converts it with sox to 8 kHz mono 16-bit PCM, the format every
+// provider plays. Existing files are kept unless force.
+func generatePrompts(ctx context.Context, cat *menus.Catalog, dir string, langs []string, force bool) (int, error) {
+	for _, tool := range []string{"espeak-ng", "sox"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return 0, fmt.Errorf("prompts: %s not found (Debian: apt-get install espeak-ng sox): %w", tool, err)
+		}
+	}
+	n := 0
+	for _, l := range cat.Script() {
+		voice, ok := espeakVoices[l.Lang]
+		if !ok || !slices.Contains(langs, l.Lang) {
+			continue
+		}
+		out := filepath.Join(dir, filepath.FromSlash(l.File))
+		if _, err := os.Stat(out); err == nil && !force {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return n, fmt.Errorf("prompts: %w", err)
+		}
+		if err := voiceLine(ctx, voice, l.Text, out); err != nil {
+			return n, fmt.Errorf("prompts: %s: %w", l.File, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+func voiceLine(ctx context.Context, voice, text, out string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var wav, errb bytes.Buffer
+	speak := exec.CommandContext(ctx, "espeak-ng", "-v", voice, "-s", "150", "--stdout", strings.ReplaceAll(text, "\n", ". "))
+	speak.Stdout, speak.Stderr = &wav, &errb
+	if err := speak.Run(); err != nil {
+		return fmt.Errorf("espeak-ng: %w: %s", err, strings.TrimSpace(errb.String()))
+	}
+	tmp := out + ".tmp.wav"
+	conv := exec.CommandContext(ctx, "sox", "-t", "wav", "-", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", tmp)
+	conv.Stdin, conv.Stderr = &wav, &errb
+	if err := conv.Run(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("sox: %w: %s", err, strings.TrimSpace(errb.String()))
+	}
+	return os.Rename(tmp, out)
+}
+
+func simulateVoice(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("simulate voice", stderr)
+	provider := fl.String("provider", simulator.ProviderAT, "africastalking or twilio")
+	target := fl.String("url", "", "the channel's voice URL (default: the demo channel of --provider on 127.0.0.1:8080)")
+	phone := fl.String("phone", "+22376000001", "caller number (use the +223 7600xxxx example range)")
+	keys := fl.String("keys", "", "comma-separated keys to press at each question; '-' lets a question time out, 'rec' leaves a voice message, 'hangup' ends the call")
+	interactive := fl.Bool("interactive", false, "press each key at the terminal")
+	token := fl.String("auth-token", "demo-twilio-auth-token-NOT-A-SECRET", "Twilio auth token that signs the webhooks (default: the demo's)")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if *provider != simulator.ProviderAT && *provider != simulator.ProviderTwilio {
+		return fmt.Errorf("simulate voice: unknown provider %q: %w", *provider, errUsage)
+	}
+	if *target == "" {
+		*target = "http://127.0.0.1:8080/c/demo-at/voice"
+		if *provider == simulator.ProviderTwilio {
+			*target = "http://127.0.0.1:8080/c/demo-twilio/voice"
+		}
+	}
+	v := &simulator.Voice{Provider: *provider, URL: *target, Phone: *phone, AuthToken: *token}
+	stop, err := v.ServeRecording()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	var press simulator.Keypad
+	if *interactive {
+		press = simulator.TerminalKeypad(stdin, stdout)
+	} else {
+		var list []string
+		if *keys != "" {
+			list = strings.Split(*keys, ",")
+		}
+		press = simulator.ScriptedKeypad(list)
+	}
+	_, err = v.Call(ctx, press, func(line string) { fmt.Fprintln(stdout, line) })
+	if errors.Is(err, simulator.ErrHungUp) {
+		return nil
+	}
+	return err
+}
+
+var _ = http.StatusOK

@@ -1,0 +1,119 @@
+package africastalking
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/numerovert/hotline/gateway/turn"
+)
+
+// MaxVoiceBody bounds a voice callback; AT's are well under 2 KB.
+const MaxVoiceBody = 8 << 10
+
+// Voice is the Africa's Talking voice adapter. APIKey is sent (header
+// apiKey) when fetching a recording.
+type Voice struct {
+	APIKey string
+}
+
+// Authenticate accepts every request: AT signs nothing, so the channel's
+// unguessable URL token is the only credential (protocols.md §8).
+func (Voice) Authenticate(string, func(string) string, string, []byte) error { return nil }
+
+// ParseCall reads one call callback: sessionId, callerNumber, isActive,
+// dtmfDigits, recordingUrl. The final request (isActive=0) needs no number.
+func (Voice) ParseCall(contentType string, body []byte) (turn.Call, error) {
+	if len(body) > MaxVoiceBody {
+		return turn.Call{}, &turn.BadRequest{Reason: "body over 8 KB"}
+	}
+	if err := requireForm(contentType); err != nil {
+		return turn.Call{}, err
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return turn.Call{}, &turn.BadRequest{Reason: "body is not form-encoded"}
+	}
+	c := turn.Call{
+		CallID:       form.Get("sessionId"),
+		Phone:        form.Get("callerNumber"),
+		Digits:       strings.TrimSpace(form.Get("dtmfDigits")),
+		HasDigits:    form.Has("dtmfDigits"),
+		RecordingURL: form.Get("recordingUrl"),
+		Final:        form.Get("isActive") == "0",
+	}
+	switch {
+	case strings.TrimSpace(c.CallID) == "":
+		return turn.Call{}, &turn.BadRequest{Reason: "missing sessionId"}
+	case !c.Final && strings.TrimSpace(c.Phone) == "":
+		return turn.Call{}, &turn.BadRequest{Reason: "missing callerNumber"}
+	case len(c.CallID) > maxField || len(c.Phone) > maxField || len(c.Digits) > maxField:
+		return turn.Call{}, &turn.BadRequest{Reason: "field too long"}
+	case len(c.RecordingURL) > 2048:
+		return turn.Call{}, &turn.BadRequest{Reason: "recordingUrl too long"}
+	case !utf8.ValidString(c.CallID) || !utf8.ValidString(c.Digits):
+		return turn.Call{}, &turn.BadRequest{Reason: "field is not UTF-8"}
+	}
+	return c, nil
+}
+
+// Authorize adds AT's credentials to a recording download.
+func (v Voice) Authorize(req *http.Request) {
+	if v.APIKey != "" {
+		req.Header.Set("apiKey", v.APIKey)
+	}
+}
+
+// Render writes AT's XML actions. A GetDigits or Record that gets nothing
+// moves on to the next action without a callback, hence the Redirect
+// after it, back to the same step.
+func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	b.WriteString("<Response>")
+	prompts := func() {
+		for _, a := range r.Audio {
+			if a.URL != "" {
+				b.WriteString(`<Play url="` + attr(a.URL) + `"/>`)
+			} else if a.Text != "" {
+				b.WriteString("<Say>")
+				_ = xml.EscapeText(&b, []byte(a.Text)) // writes to a bytes.Buffer never fail
+				b.WriteString("</Say>")
+			}
+		}
+	}
+	switch {
+	case r.Gather:
+		if r.Number {
+			b.WriteString(`<GetDigits finishOnKey="#" timeout="` + strconv.Itoa(r.Timeout) + `" callbackUrl="` + attr(r.Action) + `">`)
+		} else {
+			b.WriteString(`<GetDigits numDigits="1" timeout="` + strconv.Itoa(r.Timeout) + `" callbackUrl="` + attr(r.Action) + `">`)
+		}
+		prompts()
+		b.WriteString("</GetDigits>")
+	case r.Record:
+		b.WriteString(`<Record finishOnKey="#" maxLength="` + strconv.Itoa(r.MaxLength) + `" timeout="` + strconv.Itoa(r.Timeout) +
+			`" trimSilence="true" playBeep="true" callbackUrl="` + attr(r.Action) + `">`)
+		prompts()
+		b.WriteString("</Record>")
+	default:
+		prompts()
+	}
+	if r.Fallback != "" && !r.Hangup {
+		b.WriteString("<Redirect>")
+		_ = xml.EscapeText(&b, []byte(r.Fallback))
+		b.WriteString("</Redirect>")
+	}
+	b.WriteString("</Response>")
+	return "application/xml; charset=utf-8", b.Bytes()
+}
+
+func attr(s string) string {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}

@@ -1,0 +1,42 @@
+package turn
+
+// Call is one callback of a voice call, as a provider delivered it.
+type Call struct {
+	CallID string // the provider's id, the same for every step of the call
+	Phone  string // raw, as the provider sent it; never leaves the gateway
+	// Digits the caller pressed for the last Gather/GetDigits ("" with
+	// HasDigits false when the request is not an answer to one).
+	Digits    string
+	HasDigits bool
+	// RecordingURL is where the provider keeps the voice message just
+	// recorded. Never log it: it opens the caller's voice.
+	RecordingURL string
+	// Final: the call is over (AT isActive=0, Twilio's completed status).
+	Final bool
+}
+
+// Audio is one thing the caller hears: a recording at URL, or Text read by
+// the provider's text-to-speech in Lang (BCP-47, e.g. "fr-FR").
+type Audio struct {
+	URL  string `json:"url,omitempty"`
+	Text string `json:"text,omitempty"`
+	Lang string `json:"lang,omitempty"`
+}
+
+// VoiceReply is the next step of a call: play Audio, then either wait for
+// one key (Gather), record a voice message (Record), or hang up. A Gather
+// or Record that gets nothing moves on without calling Action, so the
+// provider is sent to Fallback instead.
+type VoiceReply struct {
+	Audio  []Audio `json:"audio,omitempty"`
+	Gather bool    `json:"gather,omitempty"`
+	// Number: the gather takes several digits ended by # (a reference, a
+	// PIN) instead of one key.
+	Number    bool   `json:"number,omitempty"`
+	Record    bool   `json:"record,omitempty"`
+	MaxLength int    `json:"max_length,omitempty"` // seconds of recording
+	Timeout   int    `json:"timeout,omitempty"`    // seconds to wait for a key or for speech
+	Action    string `json:"action,omitempty"`     // where the key or recording is posted
+	Fallback  string `json:"fallback,omitempty"`   // where the provider goes when nothing came
+	Hangup    bool   `json:"hangup,omitempty"`
+}

@@ -1,0 +1,127 @@
+package twilio
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/numerovert/hotline/gateway/turn"
+)
+
+// Voice is the Twilio voice adapter for one account: webhooks are signed
+// like SMS ones, and recordings are fetched with the account's credentials.
+type Voice struct {
+	AccountSID string
+	AuthToken  string
+	PublicURL  string // e.g. https://hotline.example.org; empty: the request's own
+}
+
+// Authenticate checks X-Twilio-Signature exactly as for SMS.
+func (v Voice) Authenticate(requestURL string, header func(string) string, contentType string, body []byte) error {
+	return SMS{AuthToken: v.AuthToken, PublicURL: v.PublicURL}.Authenticate(requestURL, header, contentType, body)
+}
+
+// finalStatuses are CallStatus values of a call that is over.
+var finalStatuses = map[string]bool{"completed": true, "busy": true, "failed": true, "no-answer": true, "canceled": true}
+
+// ParseCall reads a voice webhook: CallSid, From, Digits, RecordingUrl,
+// CallStatus. A status callback posted to the same URL is the final one.
+func (Voice) ParseCall(contentType string, body []byte) (turn.Call, error) {
+	form, err := parseForm(contentType, body)
+	if err != nil {
+		return turn.Call{}, err
+	}
+	c := turn.Call{
+		CallID:       form.Get("CallSid"),
+		Phone:        form.Get("From"),
+		Digits:       strings.TrimSpace(form.Get("Digits")),
+		HasDigits:    form.Has("Digits"),
+		RecordingURL: form.Get("RecordingUrl"),
+		Final:        finalStatuses[form.Get("CallStatus")],
+	}
+	switch {
+	case strings.TrimSpace(c.CallID) == "":
+		return turn.Call{}, &turn.BadRequest{Reason: "missing CallSid"}
+	case !c.Final && strings.TrimSpace(c.Phone) == "":
+		return turn.Call{}, &turn.BadRequest{Reason: "missing From"}
+	case len(c.CallID) > maxField || len(c.Phone) > maxField || len(c.Digits) > maxField:
+		return turn.Call{}, &turn.BadRequest{Reason: "field too long"}
+	case len(c.RecordingURL) > 2048:
+		return turn.Call{}, &turn.BadRequest{Reason: "RecordingUrl too long"}
+	case !utf8.ValidString(c.CallID) || !utf8.ValidString(c.Digits):
+		return turn.Call{}, &turn.BadRequest{Reason: "field is not UTF-8"}
+	}
+	return c, nil
+}
+
+// Authorize adds the account's credentials to a recording download
+// (Twilio serves recordings to HTTP basic auth when the account requires it).
+func (v Voice) Authorize(req *http.Request) {
+	if v.AccountSID != "" {
+		req.SetBasicAuth(v.AccountSID, v.AuthToken)
+	}
+}
+
+// Render writes TwiML. Gather and Record that get nothing fall through to
+// the next verb without calling their action, hence the Redirect after
+// them, back to the same step.
+func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	b.WriteString("<Response>")
+	prompts := func() {
+		for _, a := range r.Audio {
+			if a.URL != "" {
+				b.WriteString("<Play>")
+				_ = xml.EscapeText(&b, []byte(a.URL)) // writes to a bytes.Buffer never fail
+				b.WriteString("</Play>")
+			} else if a.Text != "" {
+				b.WriteString(`<Say language="` + attr(orDefault(a.Lang, "fr-FR")) + `">`)
+				_ = xml.EscapeText(&b, []byte(a.Text))
+				b.WriteString("</Say>")
+			}
+		}
+	}
+	switch {
+	case r.Gather:
+		if r.Number {
+			b.WriteString(`<Gather finishOnKey="#" timeout="` + strconv.Itoa(r.Timeout) + `" action="` + attr(r.Action) + `" method="POST">`)
+		} else {
+			b.WriteString(`<Gather numDigits="1" timeout="` + strconv.Itoa(r.Timeout) + `" action="` + attr(r.Action) + `" method="POST">`)
+		}
+		prompts()
+		b.WriteString("</Gather>")
+	case r.Record:
+		prompts()
+		b.WriteString(`<Record action="` + attr(r.Action) + `" method="POST" maxLength="` + strconv.Itoa(r.MaxLength) +
+			`" timeout="` + strconv.Itoa(r.Timeout) + `" playBeep="true" finishOnKey="#"/>`)
+	default:
+		prompts()
+	}
+	switch {
+	case r.Hangup:
+		b.WriteString("<Hangup/>")
+	case r.Fallback != "":
+		b.WriteString(`<Redirect method="POST">`)
+		_ = xml.EscapeText(&b, []byte(r.Fallback))
+		b.WriteString("</Redirect>")
+	}
+	b.WriteString("</Response>")
+	return "text/xml; charset=utf-8", b.Bytes()
+}
+
+func attr(s string) string {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,509 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/menus"
+)
+
+// VoiceAdapter is what a provider adapter offers for voice calls
+// (africastalking.Voice, twilio.Voice).
+type VoiceAdapter interface {
+	// Authenticate refuses a request the provider did not send
+	// (twilio.ErrBadSignature → 403) or cannot read (turn.BadRequest).
+	Authenticate(requestURL string, header func(string) string, contentType string, body []byte) error
+	ParseCall(contentType string, body []byte) (turn.Call, error)
+	Render(r turn.VoiceReply) (contentType string, body []byte)
+	// Authorize adds the provider's credentials to a recording download.
+	Authorize(req *http.Request)
+}
+
+// VoiceChannel is one channel's voice side.
+type VoiceChannel struct {
+	Adapter VoiceAdapter
+	// PublicURL is the scheme and host the provider reaches us at; empty:
+	// each request's own.
+	PublicURL string
+	// RecordingHosts are the hosts voice messages may be fetched from
+	// ("host" or ".domain").
+	RecordingHosts []string
+	// DownloadTimeout bounds one recording fetch (default 8 s).
+	DownloadTimeout time.Duration
+}
+
+// Recordings keeps voice messages encrypted (recordings.Store).
+type Recordings interface {
+	Put(ctx context.Context, id string, data []byte) error
+}
+
+// VoiceOptions wires /c/{channel}/voice and /audio/. Without Recordings
+// the routes are not served.
+type VoiceOptions struct {
+	Channels   map[string]VoiceChannel // by channel id
+	Recordings Recordings
+	// Audio is the prompts directory (locales/audio): <lang>/<key>.wav.
+	Audio fs.FS
+	// MaxRecording bounds a downloaded voice message (default 8 MB).
+	MaxRecording int64
+	// Client fetches recordings (default: no cross-host redirects).
+	Client *http.Client
+}
+
+// Call-flow constants.
+const (
+	// voiceMaxRecord is the longest voice message, in seconds.
+	voiceMaxRecord = 120
+	// voiceKeyTimeout is how long a call waits for a key, in seconds.
+	voiceKeyTimeout = 10
+	// voiceSilence ends a recording after this many silent seconds.
+	voiceSilence = 5
+	// voiceMisses: no answer or a wrong key repeats the prompt once; the
+	// second ends the call politely.
+	voiceMisses = 2
+	// voiceSessionTTL outlives a call of 120 s of message plus menus.
+	voiceSessionTTL = 30 * time.Minute
+)
+
+// voiceSession is what the gateway remembers between the steps of a call.
+// It holds no number.
+type voiceSession struct {
+	State     menus.State     `json:"state"`
+	CallerKey string          `json:"caller_key"`
+	Step      int             `json:"step"`  // the step the reply out now answers to (?s=)
+	Reply     turn.VoiceReply `json:"reply"` // that reply, for providers' retries
+	Misses    int             `json:"misses,omitempty"`
+	Recording string          `json:"recording,omitempty"`
+}
+
+var audioName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,80}\.wav$`)
+
+func (s *Server) routeVoice(o VoiceOptions) {
+	if o.Recordings == nil {
+		return
+	}
+	if o.MaxRecording == 0 {
+		o.MaxRecording = 8 << 20
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{}
+	}
+	s.voice = o
+	s.voiceEng = menus.NewEngine(s.catalog, nil)
+	s.audio = map[string]bool{}
+	if o.Audio != nil {
+		_ = fs.WalkDir(o.Audio, ".", func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".wav") {
+				s.audio[p] = true
+			}
+			return nil
+		})
+	}
+	s.app.Post("/c/:channel/voice", s.observe, s.handleVoice)
+	s.app.Get("/audio/:lang/:file", s.handleAudio)
+}
+
+// handleAudio serves a prompt recording to the provider's player.
+func (s *Server) handleAudio(c fiber.Ctx) error {
+	lang, file := c.Params("lang"), c.Params("file")
+	if !s.catalog.HasLanguage(lang) || !audioName.MatchString(file) || !s.audio[lang+"/"+file] {
+		return fiber.ErrNotFound
+	}
+	b, err := fs.ReadFile(s.voice.Audio, lang+"/"+file)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, "audio/wav")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(b)
+}
+
+func (s *Server) handleVoice(c fiber.Ctx) error {
+	ch, err := s.channel(c)
+	if err != nil {
+		return err
+	}
+	vc, ok := s.voice.Channels[ch.ID]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	requestURL := c.BaseURL() + string(c.Request().URI().RequestURI())
+	err = vc.Adapter.Authenticate(requestURL, func(h string) string { return c.Get(h) }, c.Get(fiber.HeaderContentType), c.Body())
+	var bad *turn.BadRequest
+	switch {
+	case errors.As(err, &bad):
+		return err
+	case err != nil:
+		return fiber.NewError(fiber.StatusForbidden, "forbidden")
+	}
+	call, err := vc.Adapter.ParseCall(c.Get(fiber.HeaderContentType), c.Body())
+	if err != nil {
+		return err
+	}
+	if !call.Final {
+		if err := s.admitCall(ch, call); err != nil {
+			return err
+		}
+	}
+	base := strings.TrimRight(vc.PublicURL, "/")
+	if base == "" {
+		base = c.BaseURL()
+	}
+	step := -1
+	if v := c.Query("s"); v != "" {
+		if step, err = strconv.Atoi(v); err != nil || step < 0 {
+			return &turn.BadRequest{Reason: "bad step"}
+		}
+	}
+	timeout := s.timeout
+	if call.RecordingURL != "" {
+		timeout += downloadTimeout(vc)
+	}
+	ctx, cancel := context.WithTimeout(c.Context(), timeout)
+	defer cancel()
+	reply, err := s.callStep(ctx, ch, vc, base, call, step, c.Query("noinput") == "1")
+	if err != nil {
+		return err
+	}
+	ct, body := vc.Adapter.Render(reply)
+	c.Set(fiber.HeaderContentType, ct)
+	return c.Send(body)
+}
+
+func (s *Server) admitCall(ch config.Channel, call turn.Call) error {
+	return s.admitUSSD(ch, turn.USSD{Phone: call.Phone, Text: "call"})
+}
+
+func downloadTimeout(vc VoiceChannel) time.Duration {
+	if vc.DownloadTimeout > 0 {
+		return vc.DownloadTimeout
+	}
+	return 8 * time.Second
+}
+
+// callStep runs one step of a call. Steps are numbered in the callback
+// URLs (?s=N): a request for the step the session waits on moves the menu
+// on; any other (a provider's retry, a late duplicate) gets the reply
+// already given, so every step is idempotent.
+func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChannel, base string, call turn.Call, step int, noInput bool) (turn.VoiceReply, error) {
+	key := "voice/" + ch.ID + "/" + call.CallID
+	var sess voiceSession
+	raw, found, err := s.sessions.Load(ctx, key)
+	if err != nil {
+		return turn.VoiceReply{}, fmt.Errorf("load call: %w", err)
+	}
+	if found {
+		if err := json.Unmarshal(raw, &sess); err != nil {
+			return turn.VoiceReply{}, fmt.Errorf("decode call: %w", err)
+		}
+	}
+	if call.Final {
+		// The call is over: keep unfinished answers for a redial.
+		if found {
+			s.rememberLanguage(ctx, sess.CallerKey, sess.State.Lang)
+			s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, sess.State)
+			if err := s.sessions.Delete(ctx, key); err != nil {
+				return turn.VoiceReply{}, fmt.Errorf("delete call: %w", err)
+			}
+		}
+		return turn.VoiceReply{}, nil
+	}
+	if found && step != sess.Step {
+		return sess.Reply, nil
+	}
+
+	var t menus.Turn
+	pin := ""
+	switch {
+	case !found:
+		sess.CallerKey = s.keyring.Key(call.Phone, ch.Country)
+		t = s.begin(ctx, s.voiceEng, mediumVoice, sess.CallerKey)
+	default:
+		cur := s.voiceEng.Screen(sess.State)
+		input, miss := "", false
+		switch {
+		case cur.Digits:
+			// A reference or a PIN, ended by #.
+			if input = strings.TrimSuffix(call.Digits, "#"); input == "" || noInput {
+				miss = true
+			}
+		case cur.FreeText && call.RecordingURL != "":
+			id, err := s.keepRecording(ctx, ch, vc, call)
+			if err != nil {
+				// Nothing acknowledged: the provider may retry; if not, the
+				// caller hears the question again.
+				s.log.Error("voice message not kept", "channel", ch.Name, "err", err)
+				miss = true
+				break
+			}
+			sess.Recording, input = id, menus.VoiceMessage
+		case cur.FreeText:
+			// Silence, or a key instead of a message: no detail (it is
+			// optional), as USSD's "skip".
+			input = menus.KeySkip
+		case noInput || call.Digits == "":
+			miss = true
+		default:
+			input = call.Digits[:1]
+		}
+		if miss {
+			t = menus.Turn{State: sess.State, Screen: cur}
+		} else {
+			t = s.voiceEng.Step(sess.State, input)
+			miss = s.voiceEng.Invalid(t.Screen)
+		}
+		if miss {
+			sess.Misses++
+			if sess.Misses >= voiceMisses {
+				return s.endCall(ctx, key, sess, s.goodbye(sess.State.Lang, base))
+			}
+		} else {
+			sess.Misses = 0
+		}
+		if t.Lookup != nil {
+			a := t.Lookup.Answers
+			ans, outcome := s.followUp(ctx, s.keyring.Keys(call.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
+			t = s.voiceEng.LookedUp(t.State, menus.LookupResult{
+				Outcome: outcome, Reference: ans.Reference, Status: string(ans.Status), Response: ans.Response,
+			})
+		}
+		if t.Submit != nil {
+			if t, pin, err = s.submitCall(ctx, ch, call, sess, t); err != nil {
+				s.log.Error("voice submission failed", "channel", ch.Name, "err", err)
+				// The engine's "could not save" screen; the session stays
+				// on the confirmation so a retry of this step tries again.
+				return s.renderVoice(ch, base, s.voiceEng.Voice(t.State, t.Screen, ""), sess.Step), nil
+			}
+		}
+	}
+	sess.Step++
+	sess.State = t.State
+	sess.Reply = s.renderVoice(ch, base, s.voiceEng.Voice(t.State, t.Screen, pin), sess.Step)
+	if err := s.saveCall(ctx, key, sess); err != nil {
+		if sess.Reply.Hangup {
+			s.log.Warn("voice session not saved after its last step", "channel", ch.Name, "err", err)
+			return sess.Reply, nil
+		}
+		return turn.VoiceReply{}, err
+	}
+	s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, t.State)
+	return sess.Reply, nil
+}
+
+// endCall says goodbye and hangs up, keeping the answers for a redial.
+func (s *Server) endCall(ctx context.Context, key string, sess voiceSession, r turn.VoiceReply) (turn.VoiceReply, error) {
+	sess.Step++
+	sess.Reply = r
+	if err := s.saveCall(ctx, key, sess); err != nil {
+		s.log.Warn("voice session not saved after goodbye", "err", err)
+	}
+	s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, sess.State)
+	return r, nil
+}
+
+func (s *Server) saveCall(ctx context.Context, key string, sess voiceSession) error {
+	b, err := json.Marshal(sess)
+	if err != nil {
+		return fmt.Errorf("encode call: %w", err)
+	}
+	if err := s.sessions.Save(ctx, key, b, voiceSessionTTL); err != nil {
+		return fmt.Errorf("save call: %w", err)
+	}
+	return nil
+}
+
+// submitCall stores the complaint, idempotent on the call, with the voice
+// message's id in place of typed detail.
+func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Call, sess voiceSession, t menus.Turn) (menus.Turn, string, error) {
+	a := t.Submit.Answers
+	detail, rec := a["detail"], ""
+	if detail == menus.VoiceMessage {
+		detail, rec = "", sess.Recording
+	}
+	r, err := s.submit.Submit(ctx, casework.Intake{
+		IdempotencyKey: ch.ID + "/voice/" + call.CallID,
+		CallerKey:      sess.CallerKey,
+		Channel:        ch.ID,
+		Medium:         mediumVoice,
+		Language:       t.Submit.Lang,
+		Category:       a["category"],
+		Region:         a["region"],
+		Cercle:         a["cercle"],
+		Assistance:     a["assistance"],
+		Detail:         detail,
+		Recording:      rec,
+	})
+	s.metrics.submission(ch, err)
+	if err != nil {
+		return t, "", fmt.Errorf("submit case: %w", err)
+	}
+	s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
+	return s.voiceEng.Confirmed(t.State, receipt(r, time.Now())), r.PIN, nil
+}
+
+// goodbye is the polite end after two missed answers: call again.
+func (s *Server) goodbye(lang, base string) turn.VoiceReply {
+	if !s.catalog.HasLanguage(lang) {
+		lang = s.catalog.Fallback()
+	}
+	clip := menus.Clip{Lang: lang, Key: menus.VoiceGoodbye, Text: s.catalog.Text(lang, menus.VoiceGoodbye),
+		Say: s.catalog.Text(s.catalog.Fallback(), menus.VoiceGoodbye)}
+	return turn.VoiceReply{Audio: s.audioFor(base, []menus.Clip{clip}), Hangup: true}
+}
+
+// renderVoice turns a voice prompt into the provider-neutral reply whose
+// callbacks carry step.
+func (s *Server) renderVoice(ch config.Channel, base string, vp menus.VoicePrompt, step int) turn.VoiceReply {
+	r := turn.VoiceReply{Audio: s.audioFor(base, vp.Clips)}
+	action := base + "/c/" + ch.ID + "/voice?s=" + strconv.Itoa(step)
+	switch {
+	case vp.End:
+		r.Hangup = true
+	case vp.Record:
+		r.Record, r.MaxLength, r.Timeout = true, voiceMaxRecord, voiceSilence
+		r.Action, r.Fallback = action, action+"&noinput=1"
+	case vp.Number:
+		r.Gather, r.Number, r.Timeout = true, true, voiceKeyTimeout
+		r.Action, r.Fallback = action, action+"&noinput=1"
+	default:
+		r.Gather, r.Timeout = true, voiceKeyTimeout
+		r.Action, r.Fallback = action, action+"&noinput=1"
+	}
+	return r
+}
+
+// audioFor plays each clip's recording in its language, else the fallback
+// language's recording, else French text-to-speech (runs of speech merged).
+func (s *Server) audioFor(base string, clips []menus.Clip) []turn.Audio {
+	var out []turn.Audio
+	fb := s.catalog.Fallback()
+	for _, c := range clips {
+		var file string
+		switch {
+		case c.Key == "":
+		case s.audio[c.Lang+"/"+c.Key+".wav"]:
+			file = c.Lang + "/" + c.Key + ".wav"
+		case c.Key != menus.LanguageNameKey && s.audio[fb+"/"+c.Key+".wav"]:
+			// A language's name is never said by another language's voice.
+			file = fb + "/" + c.Key + ".wav"
+		}
+		if file != "" {
+			out = append(out, turn.Audio{URL: base + "/audio/" + file})
+			continue
+		}
+		if c.Say == "" {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].URL == "" {
+			out[n-1].Text += " " + c.Say
+			continue
+		}
+		out = append(out, turn.Audio{Text: c.Say, Lang: "fr-FR"})
+	}
+	return out
+}
+
+// recordingID is the store's id of a call's voice message: derived from
+// the call, so a retried step keeps one recording.
+func recordingID(channelID, callID string) string {
+	h := sha256.Sum256([]byte("recording\x00" + channelID + "\x00" + callID))
+	return hex.EncodeToString(h[:16])
+}
+
+// keepRecording fetches the voice message from the provider and stores it
+// encrypted. The URL is checked against the channel's recording hosts and
+// never logged or put in an error: it opens the caller's voice.
+func (s *Server) keepRecording(ctx context.Context, ch config.Channel, vc VoiceChannel, call turn.Call) (string, error) {
+	data, err := s.fetchRecording(ctx, vc, call.RecordingURL)
+	if err != nil {
+		return "", err
+	}
+	id := recordingID(ch.ID, call.CallID)
+	if err := s.voice.Recordings.Put(ctx, id, data); err != nil {
+		return "", fmt.Errorf("store recording: %w", err)
+	}
+	return id, nil
+}
+
+var (
+	errRecordingHost = errors.New("recording URL is not on an allowed host")
+	errRecordingSize = errors.New("recording is larger than allowed")
+)
+
+func (s *Server) fetchRecording(ctx context.Context, vc VoiceChannel, raw string) ([]byte, error) {
+	u, err := url.Parse(raw)
+	if err != nil || !allowedHost(u, vc.RecordingHosts) {
+		return nil, errRecordingHost
+	}
+	ctx, cancel := context.WithTimeout(ctx, downloadTimeout(vc))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, errRecordingHost
+	}
+	vc.Adapter.Authorize(req)
+	client := *s.voice.Client
+	client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+		if len(via) >= 3 || !allowedHost(r.URL, vc.RecordingHosts) {
+			return errRecordingHost
+		}
+		return nil
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the URL
+		}
+		return nil, fmt.Errorf("fetch recording: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch recording: status %d", resp.StatusCode)
+	}
+	if resp.ContentLength > s.voice.MaxRecording {
+		return nil, errRecordingSize
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, s.voice.MaxRecording+1))
+	if err != nil {
+		return nil, fmt.Errorf("read recording: %w", err)
+	}
+	if int64(len(data)) > s.voice.MaxRecording {
+		return nil, errRecordingSize
+	}
+	if len(data) == 0 {
+		return nil, errors.New("fetch recording: empty")
+	}
+	return data, nil
+}
+
+func allowedHost(u *url.URL, hosts []string) bool {
+	if u == nil || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	for _, a := range hosts {
+		a = strings.ToLower(a)
+		if h == a || (strings.HasPrefix(a, ".") && strings.HasSuffix(h, a)) {
+			return true
+		}
+	}
+	return false
+}

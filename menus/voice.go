@@ -1,0 +1,405 @@
+package menus
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+)
+
+// Strings the voice renderer speaks besides the tree's own. Like the keypad
+// keys they are fixed by the engine, not named in tree.yaml; the fallback
+// locale must hold them (Lint), the others borrow its text until translated.
+const (
+	VoiceFor       = "voice.for"       // "Pour" before an option's label
+	VoicePress     = "voice.press"     // "tapez" before its key
+	VoiceRecord    = "voice.record"    // replaces a free-text question: speak after the beep
+	VoiceRecorded  = "voice.recorded"  // the summary's word for the caller's voice message
+	VoiceSummary   = "voice.summary"   // opens the summary read before confirming
+	VoiceSaved     = "voice.saved"     // first words once the complaint is stored
+	VoiceReference = "voice.reference" // "your reference is", before its digits
+	VoicePIN       = "voice.pin"       // "your secret code is", before its digits
+	VoiceAgain     = "voice.again"     // before the reference and PIN are read a second time
+	VoiceThanks    = "voice.thanks"    // last words after a complaint
+	VoiceGoodbye   = "voice.goodbye"   // after two wrong or missing answers: call again
+	VoiceHash      = "voice.hash"      // after a question answered with a number: end it with #
+
+	// LanguageNameKey is the recording of a language's name, said in that
+	// language (the `name:` of its file).
+	LanguageNameKey = "language.name"
+
+	// VoiceMessage is the answer a free-text step gets when the caller left
+	// a voice message; the recording itself is stored apart by the gateway.
+	VoiceMessage = "[voice message]"
+)
+
+var voiceStrings = []string{VoiceFor, VoicePress, VoiceRecord, VoiceRecorded, VoiceSummary, VoiceSaved,
+	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash}
+
+// DigitKey is the string key (and recording name) of one spoken digit.
+func DigitKey(d byte) string { return "digit-" + string(d) }
+
+func digitKeys() []string {
+	out := make([]string, 10)
+	for i := range out {
+		out[i] = DigitKey(byte('0' + i))
+	}
+	return out
+}
+
+// Clip is one piece of a voice prompt: the recording
+// locales/audio/<Lang>/<Key>.wav when there is one.
+type Clip struct {
+	Lang string // language of the recording
+	Key  string // string key; "" when no recording exists (a place name)
+	Text string // the words in Lang (for transcripts and the prompt script)
+	// Say is the French (fallback locale) text that text-to-speech reads
+	// when no recording is found.
+	Say string
+}
+
+// VoicePrompt is a Screen rendered for the ear.
+type VoicePrompt struct {
+	Clips []Clip
+	// Keys the caller may press; empty on a recording step or the end.
+	Keys []string
+	// Record: after the clips, record a voice message (the free-text step).
+	Record bool
+	// Number: after the clips, take digits ended by # (a reference, a PIN).
+	Number bool
+	End    bool
+}
+
+// Voice renders the screen of a turn for a telephone call: the notice, the
+// prompt, then each option as "for <label>, press <key>" in the caller's
+// language (each language in itself on the language screen). A free-text
+// step becomes a request to leave a voice message. On the end screen the
+// reference and pin are read digit by digit, twice. The engine must be
+// built without a USSD fit (NewEngine(c, nil)) so that no spelling changes.
+func (e *Engine) Voice(st State, s Screen, pin string) VoicePrompt {
+	el := e.langs[s.Lang]
+	if el == nil {
+		el = e.def
+	}
+	t := e.cat.tree
+	var v VoicePrompt
+	add := func(c ...Clip) { v.Clips = append(v.Clips, c...) }
+	switch s.Notice {
+	case "":
+	case el.invalid:
+		add(e.clip(el.code, t.messages[msgInvalid]))
+	case el.cancelled:
+		add(e.clip(el.code, t.messages[msgCancelled]))
+	default:
+		add(Clip{Lang: el.code, Text: s.Notice, Say: s.Notice})
+	}
+	if s.Node == NodeResume {
+		add(e.clip(el.code, t.messages[msgResume]))
+		e.options(&v, el.code, []Option{{Key: KeyContinue}, {Key: KeyRestart}}, func(o Option) Clip {
+			if o.Key == KeyContinue {
+				return e.clip(el.code, t.messages[msgContinue])
+			}
+			return e.clip(el.code, t.messages[msgRestart])
+		})
+		return v
+	}
+	en := e.nodes[s.Node]
+	if en == nil {
+		add(e.clip(el.code, t.messages[msgSaveFailed]))
+		v.End = true
+		return v
+	}
+	n := en.def
+	switch n.Kind {
+	case kindEnd:
+		v.End = true
+		if !e.isSubmissionEnd(n.ID) {
+			add(e.followUpAnswer(st, el, n)...)
+			return v
+		}
+		if st.Reference == "" {
+			add(e.clip(el.code, t.messages[msgSaveFailed]))
+			return v
+		}
+		add(e.clip(el.code, VoiceSaved))
+		for round := range 2 {
+			if round == 1 {
+				add(e.clip(el.code, VoiceAgain))
+			}
+			add(e.clip(el.code, VoiceReference))
+			add(e.digits(el.code, st.Reference)...)
+			if pin != "" {
+				add(e.clip(el.code, VoicePIN))
+				add(e.digits(el.code, pin)...)
+			}
+		}
+		add(e.clip(el.code, VoiceThanks))
+		return v
+	case kindText:
+		if s.Digits {
+			add(e.clip(el.code, n.Prompt), e.clip(el.code, VoiceHash))
+			v.Number = true
+			return v
+		}
+		add(e.clip(el.code, VoiceRecord))
+		v.Record = true
+		return v
+	}
+	if en.tmpl {
+		add(e.summary(st, el, n)...)
+	} else {
+		add(e.clip(el.code, n.Prompt))
+	}
+	m := el.menus[e.menuKeyFor(en, st)]
+	pg := m.pages[clampPage(st.Page, m)]
+	if n.Kind == kindLanguage {
+		// Each language is offered in itself: "Pour le français, tapez 2".
+		for i := pg.start; i < pg.end; i++ {
+			it := m.items[i]
+			key := string(rune('1' + i - pg.start))
+			add(e.clip(it.value, VoiceFor), Clip{Lang: it.value, Key: LanguageNameKey, Text: it.label, Say: it.label},
+				e.clip(it.value, VoicePress), e.clip(it.value, DigitKey(key[0])))
+			v.Keys = append(v.Keys, key)
+		}
+		return v
+	}
+	e.options(&v, el.code, s.Options, func(o Option) Clip {
+		switch {
+		case o.Key == KeyBack:
+			if o.Label == el.langLbl && e.langStart && n.ID == e.first {
+				return e.clip(el.code, t.messages[msgLanguage])
+			}
+			return e.clip(el.code, t.messages[msgBack])
+		case o.Key == KeyPrev && pg.prev:
+			return e.clip(el.code, t.messages[msgPrev])
+		case o.Key == KeyNext && pg.next:
+			return e.clip(el.code, t.messages[msgNext])
+		}
+		if i := pg.start + int(o.Key[0]-'1'); len(o.Key) == 1 && i >= pg.start && i < pg.end {
+			if it := m.items[i]; it.opt != nil {
+				return e.clip(el.code, it.opt.Label)
+			}
+		}
+		return Clip{Lang: el.code, Text: o.Label, Say: o.Label} // a place name: no recording
+	})
+	return v
+}
+
+// followUpAnswer speaks an end screen other than the submission's: the
+// follow-up answer (the reference digit by digit, the status, then the
+// team's response, which has no recording and is read by text-to-speech),
+// or the node's own prompt.
+func (e *Engine) followUpAnswer(st State, el *elang, n *nodeDef) []Clip {
+	status, ok := st.Answers[phStatus]
+	if st.Reference == "" || !ok {
+		return []Clip{e.clip(el.code, n.Prompt)}
+	}
+	out := append([]Clip{e.clip(el.code, VoiceReference)}, e.digits(el.code, st.Reference)...)
+	for code, text := range el.statuses {
+		if text == status {
+			out = append(out, e.clip(el.code, e.cat.tree.messages["status_"+code]))
+		}
+	}
+	if resp := st.Answers[phResponse]; resp != "" {
+		out = append(out, Clip{Lang: el.code, Text: resp, Say: resp})
+	}
+	return out
+}
+
+// options adds "for <label>, press <key>" for each option.
+func (e *Engine) options(v *VoicePrompt, lang string, opts []Option, label func(Option) Clip) {
+	for _, o := range opts {
+		if len(o.Key) != 1 {
+			continue
+		}
+		v.Clips = append(v.Clips, e.clip(lang, VoiceFor), label(o), e.clip(lang, VoicePress), e.clip(lang, DigitKey(o.Key[0])))
+		v.Keys = append(v.Keys, o.Key)
+	}
+}
+
+// clip is the recording of key in lang, with the fallback's text for
+// text-to-speech.
+func (e *Engine) clip(lang, key string) Clip {
+	return Clip{Lang: lang, Key: key, Text: e.cat.Text(lang, key), Say: e.cat.Text(e.cat.fallback.code, key)}
+}
+
+func (e *Engine) digits(lang, digits string) []Clip {
+	var out []Clip
+	for i := 0; i < len(digits); i++ {
+		if d := digits[i]; d >= '0' && d <= '9' {
+			out = append(out, e.clip(lang, DigitKey(d)))
+		}
+	}
+	return out
+}
+
+// summary reads a templated prompt (the confirmation) for the ear: a
+// recorded template cannot hold the answers, so it is "you are reporting"
+// followed by each answer in the template's order, each its own recording.
+func (e *Engine) summary(st State, el *elang, n *nodeDef) []Clip {
+	out := []Clip{e.clip(el.code, VoiceSummary)}
+	t := e.cat.tree
+	for _, m := range placeholderRE.FindAllStringSubmatch(el.prompts[n.ID], -1) {
+		name := m[1]
+		switch {
+		case name == phPlace || name == e.region || name == e.cercle:
+			out = append(out, e.placeClip(st, el))
+		case e.textFields[name]:
+			switch st.Answers[name] {
+			case VoiceMessage:
+				out = append(out, e.clip(el.code, VoiceRecorded))
+			case "":
+				out = append(out, e.clip(el.code, t.messages[msgNoDetail]))
+			default:
+				// Typed text (a session begun on another medium): never
+				// read aloud to whoever holds the phone now.
+				out = append(out, e.clip(el.code, VoiceRecorded))
+			}
+		default:
+			if key := t.labelKey(name, st.Answers[name]); key != "" {
+				out = append(out, e.clip(el.code, key))
+			}
+		}
+	}
+	return out
+}
+
+// placeClip names the most precise place answered; P-code names are the
+// same in every language and have no recording.
+func (e *Engine) placeClip(st State, el *elang) Clip {
+	pl := e.cat.places
+	_, cercle := pl.byCode[st.Answers[e.cercle]]
+	_, region := pl.byCode[st.Answers[e.region]]
+	if cercle || region {
+		name := e.placeText(st, el)
+		return Clip{Lang: el.code, Text: name, Say: name}
+	}
+	if key := e.cat.tree.labelKey(e.region, st.Answers[e.region]); key != "" {
+		return e.clip(el.code, key)
+	}
+	return Clip{Lang: el.code}
+}
+
+// labelKey is the string key of the label of value in field ("" if none).
+func (t *tree) labelKey(field, value string) string {
+	for _, n := range t.nodes {
+		if n.Field != field {
+			continue
+		}
+		for _, o := range n.allOptions() {
+			if o.Value == value {
+				return o.Label
+			}
+		}
+	}
+	return ""
+}
+
+// voiceKeys lists every string a call may play, in tree order: the
+// messages, prompts and labels the voice renderer uses, its own strings
+// and the digits. Templated prompts, free-text questions and the skip key
+// are not spoken (calls use the voice strings instead).
+func (t *tree) voiceKeys() []string {
+	var out []string
+	add := func(k string) {
+		if k != "" && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	add(LanguageNameKey)
+	for _, n := range t.nodes {
+		if n.Kind != kindText && n.Kind != kindEnd {
+			add(n.Prompt)
+		}
+		for _, o := range n.allOptions() {
+			add(o.Label)
+		}
+	}
+	for _, role := range messageRoles {
+		if role != msgSkip {
+			add(t.messages[role])
+		}
+	}
+	for _, k := range voiceStrings {
+		add(k)
+	}
+	for _, k := range digitKeys() {
+		add(k)
+	}
+	return out
+}
+
+// ScriptLine is one prompt to record: its file and the words to say.
+type ScriptLine struct {
+	Lang, Key, Text string
+	File            string // audio/<lang>/<key>.wav, relative to the locales directory
+	// Borrowed: the locale has no text of its own yet; Text is the
+	// fallback's, to be translated before it is recorded.
+	Borrowed bool
+}
+
+// Script lists every recording a call may play, per language in menu
+// order: the prompt script field teams read from. Templated prompts are
+// absent: calls assemble them from the other recordings.
+func (c *Catalog) Script() []ScriptLine {
+	var out []ScriptLine
+	for _, l := range c.locales {
+		for _, key := range c.tree.voiceKeys() {
+			if placeholderRE.MatchString(c.Text(c.fallback.code, key)) {
+				continue // templated (the summary): assembled from other recordings
+			}
+			text, own := l.strings[key]
+			if key == LanguageNameKey {
+				text, own = l.name, true
+			}
+			if !own || l.borrowed[key] {
+				text = c.Text(l.code, key)
+				own = false
+			}
+			out = append(out, ScriptLine{Lang: l.code, Key: key, Text: text, File: AudioFile(l.code, key), Borrowed: !own})
+		}
+	}
+	return out
+}
+
+// AudioFile is where the recording of key in lang lives, relative to the
+// locales directory.
+func AudioFile(lang, key string) string { return "audio/" + lang + "/" + key + ".wav" }
+
+// MissingAudio reports, per language, the recordings of Script absent from
+// audio (the locales' audio directory, holding <lang>/<key>.wav): one
+// warning per language naming them.
+// Calls still work: a missing recording is read by French text-to-speech.
+func MissingAudio(audio fs.FS, c *Catalog) []Problem {
+	missing := map[string][]string{}
+	total := map[string]int{}
+	for _, l := range c.Script() {
+		total[l.Lang]++
+		if _, err := fs.Stat(audio, strings.TrimPrefix(l.File, "audio/")); err != nil {
+			missing[l.Lang] = append(missing[l.Lang], l.Key)
+		}
+	}
+	var out []Problem
+	for _, lang := range c.Languages() {
+		keys := missing[lang]
+		if len(keys) == 0 {
+			continue
+		}
+		list := keys
+		more := ""
+		if len(list) > 8 {
+			list, more = list[:8], fmt.Sprintf(" and %d more", len(keys)-8)
+		}
+		out = append(out, Problem{File: "audio/" + lang + "/", Warning: true,
+			Msg: fmt.Sprintf("%d of %d recordings missing (callers hear French text-to-speech): %s%s",
+				len(keys), total[lang], strings.Join(list, ", "), more)})
+	}
+	return out
+}
+
+// Invalid reports whether s is a screen repeated after a key that means
+// nothing on it (it carries the "invalid choice" notice).
+func (e *Engine) Invalid(s Screen) bool {
+	el := e.langs[s.Lang]
+	return el != nil && s.Notice != "" && s.Notice == el.invalid
+}

@@ -1,0 +1,190 @@
+// Package recordings keeps callers' voice messages, encrypted at rest with
+// AES-256-GCM under a key from the keys directory (purpose "recording"),
+// in a bbolt file of its own beside the case store.
+//
+// A voice can identify a person: this package must never write a
+// recording in clear, log its bytes or its provider URL, or keep a
+// recording under anything but its opaque id. Destroying every
+// "recording-k*.key" makes every stored message unreadable for good.
+package recordings
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/numerovert/hotline/keystore"
+)
+
+// Purpose names the recording keys in the keys directory ("recording-k1.key").
+const Purpose = "recording"
+
+// MaxSize bounds one stored recording: 120 s of 16-bit 8 kHz mono PCM is
+// under 2 MB, and some providers record at 16 kHz.
+const MaxSize = 8 << 20
+
+var (
+	// ErrNotFound is returned (wrapped) for an unknown id.
+	ErrNotFound = errors.New("recordings: not found")
+	// ErrUnreadable is returned (wrapped) when the key that sealed a
+	// recording is gone or the record was tampered with.
+	ErrUnreadable = errors.New("recordings: cannot open recording")
+)
+
+var bucket = []byte("recordings") // id → version + 0x00 + nonce|ciphertext
+
+// Store is the recordings file. Safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	keys []sealKey // newest first
+}
+
+type sealKey struct {
+	version string
+	aead    cipher.AEAD
+}
+
+// Open opens (or creates, 0600) the recordings file at path with the keys
+// held for Purpose in dir, creating k1 when there is none. created reports
+// whether a key was made now.
+func Open(path string, dir keystore.Dir) (s *Store, created bool, err error) {
+	keys, created, err := dir.Keys(Purpose)
+	if err != nil {
+		return nil, false, fmt.Errorf("recordings: %w", err)
+	}
+	s, err = open(path, keys)
+	return s, created, err
+}
+
+// OpenWithKeys is Open with the keys given (oldest first), for tests.
+func OpenWithKeys(path string, keys []keystore.Key) (*Store, error) { return open(path, keys) }
+
+func open(path string, keys []keystore.Key) (*Store, error) {
+	s := &Store{}
+	for _, k := range slices.Backward(keys) {
+		if len(k.Secret) != 32 {
+			return nil, fmt.Errorf("recordings: key %s is %d bytes, want 32", k.Version, len(k.Secret))
+		}
+		block, err := aes.NewCipher(k.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("recordings: key %s: %w", k.Version, err)
+		}
+		gcm, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, fmt.Errorf("recordings: key %s: %w", k.Version, err)
+		}
+		s.keys = append(s.keys, sealKey{version: k.Version, aead: gcm})
+	}
+	if len(s.keys) == 0 {
+		return nil, errors.New("recordings: no key")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("recordings: create data directory: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("recordings: open %s: locked by another process", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("recordings: open %s: %w", path, err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucket)
+		return err
+	}); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("recordings: open %s: %w", path, err)
+	}
+	s.db = db
+	return s, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Put seals data under id (the id is bound into the seal, so a record
+// moved to another id does not open). A second Put of the same id keeps
+// the first: a provider retrying the same step stores one recording.
+// It returns after the fsynced commit.
+func (s *Store) Put(ctx context.Context, id string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("recordings: put: %w", err)
+	}
+	if id == "" || len(data) == 0 || len(data) > MaxSize {
+		return errors.New("recordings: put: empty id, or recording empty or too large")
+	}
+	k := s.keys[0]
+	nonce := make([]byte, k.aead.NonceSize())
+	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (it aborts the program instead)
+	sealed := k.aead.Seal(nonce, nonce, data, []byte("recording\x00"+id))
+	rec := append([]byte(k.version+"\x00"), sealed...)
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b.Get([]byte(id)) != nil {
+			return nil
+		}
+		return b.Put([]byte(id), rec)
+	})
+	if err != nil {
+		return fmt.Errorf("recordings: put: %w", err)
+	}
+	return nil
+}
+
+// Get opens the recording stored under id.
+func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("recordings: get: %w", err)
+	}
+	var rec []byte
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		rec = slices.Clone(tx.Bucket(bucket).Get([]byte(id)))
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("recordings: get: %w", err)
+	}
+	if rec == nil {
+		return nil, ErrNotFound
+	}
+	version, sealed, ok := strings.Cut(string(rec), "\x00")
+	if !ok {
+		return nil, ErrUnreadable
+	}
+	for _, k := range s.keys {
+		if k.version != version {
+			continue
+		}
+		n := k.aead.NonceSize()
+		if len(sealed) < n {
+			return nil, ErrUnreadable
+		}
+		plain, err := k.aead.Open(nil, []byte(sealed[:n]), []byte(sealed[n:]), []byte("recording\x00"+id))
+		if err != nil {
+			return nil, ErrUnreadable
+		}
+		return plain, nil
+	}
+	return nil, fmt.Errorf("%w: its key %s is no longer held", ErrUnreadable, version)
+}
+
+// Delete removes a recording (retention, or a caller's request).
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("recordings: delete: %w", err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Delete([]byte(id)) }); err != nil {
+		return fmt.Errorf("recordings: delete: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,333 @@
+package simulator
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ErrHungUp is returned by Call when the caller's keypad hung up before
+// the hotline ended the call.
+var ErrHungUp = errors.New("simulator: caller hung up")
+
+// Voice plays a phone calling a channel's voice URL, as Africa's Talking
+// or Twilio would: it reads each XML/TwiML reply in order, says what the
+// caller hears, presses keys at GetDigits/Gather, leaves a voice message at
+// Record (served from its own HTTP server for the hotline to fetch) and
+// follows Redirects. The call's final request (AT isActive=0, Twilio
+// status "completed") is sent when the call ends either way.
+type Voice struct {
+	Provider  string // ProviderAT or ProviderTwilio
+	URL       string // e.g. http://127.0.0.1:8080/c/demo-at/voice
+	Phone     string // only the +223 7600xxxx example range
+	AuthToken string // Twilio: signs every webhook
+	Client    *http.Client
+
+	recordingURL string
+	// Recording is the fake voice message served (a short WAV).
+	Recording []byte
+	// Fetches counts how often the hotline fetched the recording.
+	Fetches int
+	// OnRequest, when set, can change a request before it is sent (tests
+	// forge signatures with it).
+	OnRequest func(*http.Request)
+}
+
+// CallResult is what a call produced.
+type CallResult struct {
+	CallID string
+	Heard  []string // every line the caller heard, in order
+	// Plays lists the prompt recordings played, as "<lang>/<key>".
+	Plays  []string
+	Status int // HTTP status of the last callback
+	Ended  bool
+}
+
+// Keypad answers each question: a key ("1"…"9", "0"), "-" to let it time
+// out, "rec" to leave a voice message, or "hangup".
+type Keypad func(heard []string) string
+
+// ScriptedKeypad presses keys in order, then hangs up.
+func ScriptedKeypad(keys []string) Keypad {
+	i := 0
+	return func([]string) string {
+		if i >= len(keys) {
+			return "hangup"
+		}
+		i++
+		return strings.TrimSpace(keys[i-1])
+	}
+}
+
+// TerminalKeypad asks a person for each key.
+func TerminalKeypad(in io.Reader, out io.Writer) Keypad {
+	sc := bufio.NewScanner(in)
+	return func([]string) string {
+		fmt.Fprint(out, "key (digit, '-' for silence, 'rec', 'hangup')> ")
+		if !sc.Scan() {
+			return "hangup"
+		}
+		return strings.TrimSpace(sc.Text())
+	}
+}
+
+// FakeWAV is a tiny valid WAV (8 kHz mono 16-bit, a quarter second of a
+// tone), recognisable by its marker in the data.
+func FakeWAV() []byte {
+	const rate, n = 8000, 2000
+	var data bytes.Buffer
+	data.WriteString("NVSIMVOICE") // marker: the e2e tests look for it in clear on disk
+	for i := range n {
+		v := int16(8000)
+		if (i/10)%2 == 0 {
+			v = -8000
+		}
+		_ = binary.Write(&data, binary.LittleEndian, v)
+	}
+	var b bytes.Buffer
+	b.WriteString("RIFF")
+	_ = binary.Write(&b, binary.LittleEndian, uint32(36+data.Len()))
+	b.WriteString("WAVEfmt ")
+	for _, f := range []any{uint32(16), uint16(1), uint16(1), uint32(rate), uint32(rate * 2), uint16(2), uint16(16)} {
+		_ = binary.Write(&b, binary.LittleEndian, f)
+	}
+	b.WriteString("data")
+	_ = binary.Write(&b, binary.LittleEndian, uint32(data.Len()))
+	b.Write(data.Bytes())
+	return b.Bytes()
+}
+
+// ServeRecording starts the server the hotline fetches the voice message
+// from, on a free loopback port; stop shuts it down.
+func (v *Voice) ServeRecording() (stop func(), err error) {
+	if v.Recording == nil {
+		v.Recording = FakeWAV()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("simulator: recording server: %w", err)
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v.Fetches++
+		w.Header().Set("Content-Type", "audio/wav")
+		_, _ = w.Write(v.Recording)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	v.recordingURL = "http://" + ln.Addr().String() + "/recordings/" + newID("RE") + ".wav"
+	return func() { _ = srv.Close() }, nil
+}
+
+// element is one XML action with its nested prompts.
+type element struct {
+	XMLName xml.Name
+	Attrs   []xml.Attr `xml:",any,attr"`
+	Text    string     `xml:",chardata"`
+	Kids    []element  `xml:",any"`
+}
+
+func (e element) attr(name string) string {
+	for _, a := range e.Attrs {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// Call dials, plays the call through with press, and reports each line
+// heard to onHear (may be nil).
+func (v *Voice) Call(ctx context.Context, press Keypad, onHear func(string)) (CallResult, error) {
+	res := CallResult{CallID: newID("CA")}
+	if v.Provider == ProviderAT {
+		res.CallID = "ATVId_" + newID("")
+	}
+	hear := func(s string) {
+		res.Heard = append(res.Heard, s)
+		if onHear != nil {
+			onHear(s)
+		}
+	}
+	target, extra := v.URL, url.Values{}
+	for hops := 0; hops < 200; hops++ {
+		body, status, err := v.post(ctx, target, res.CallID, extra, false)
+		res.Status = status
+		if err != nil {
+			return res, err
+		}
+		if status != http.StatusOK {
+			return res, fmt.Errorf("simulator: voice callback answered %d: %s", status, strings.TrimSpace(body))
+		}
+		var root element
+		if err := xml.Unmarshal([]byte(body), &root); err != nil {
+			return res, fmt.Errorf("simulator: reply is not XML: %w", err)
+		}
+		next, nextExtra, hungUp := "", url.Values{}, false
+	actions:
+		for _, el := range root.Kids {
+			switch el.XMLName.Local {
+			case "Say", "Play":
+				v.prompt(el, hear, &res)
+			case "GetDigits", "Gather", "Record":
+				for _, k := range el.Kids {
+					v.prompt(k, hear, &res)
+				}
+				action := el.attr("callbackUrl")
+				if action == "" {
+					action = el.attr("action")
+				}
+				key := press(res.Heard)
+				switch {
+				case key == "hangup":
+					hungUp = true
+					break actions
+				case key == "-" || key == "":
+					hear("(silence)")
+					continue
+				case el.XMLName.Local == "Record":
+					if key != "rec" {
+						hear("(silence)")
+						continue
+					}
+					hear("(beep; the caller leaves a voice message)")
+					next = action
+					if v.Provider == ProviderAT {
+						nextExtra.Set("recordingUrl", v.recordingURL)
+					} else {
+						nextExtra.Set("RecordingUrl", v.recordingURL)
+						nextExtra.Set("RecordingDuration", "12")
+						nextExtra.Set("Digits", "#")
+					}
+				default:
+					hear("(presses " + key + ")")
+					next = action
+					if v.Provider == ProviderAT {
+						nextExtra.Set("dtmfDigits", key)
+					} else {
+						nextExtra.Set("Digits", key)
+					}
+				}
+				break actions
+			case "Redirect":
+				next = strings.TrimSpace(el.Text)
+				break actions
+			case "Hangup", "Reject":
+				break actions
+			}
+		}
+		if next == "" {
+			// The hotline ended the call, or the caller did.
+			_, status, err := v.post(ctx, v.URL, res.CallID, nil, true)
+			if err == nil && status != http.StatusOK {
+				err = fmt.Errorf("simulator: final request answered %d", status)
+			}
+			res.Ended = !hungUp
+			if hungUp {
+				hear("(hangs up)")
+				if err == nil {
+					err = ErrHungUp
+				}
+			}
+			return res, err
+		}
+		target, extra = resolve(v.URL, next), nextExtra
+	}
+	return res, errors.New("simulator: call did not end after 200 steps")
+}
+
+func (v *Voice) prompt(el element, hear func(string), res *CallResult) {
+	switch el.XMLName.Local {
+	case "Say":
+		hear("says: " + strings.TrimSpace(el.Text))
+	case "Play":
+		u := el.attr("url")
+		if u == "" {
+			u = strings.TrimSpace(el.Text)
+		}
+		name := u
+		if i := strings.Index(u, "/audio/"); i >= 0 {
+			name = strings.TrimSuffix(u[i+len("/audio/"):], ".wav")
+		}
+		res.Plays = append(res.Plays, name)
+		hear("plays: " + name)
+	}
+}
+
+func resolve(base, ref string) string {
+	b, err := url.Parse(base)
+	if err != nil {
+		return ref
+	}
+	r, err := b.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return r.String()
+}
+
+// post sends one callback of the call: the provider's fields, plus extra.
+func (v *Voice) post(ctx context.Context, target, callID string, extra url.Values, final bool) (string, int, error) {
+	form := url.Values{}
+	if v.Provider == ProviderAT {
+		form.Set("sessionId", callID)
+		form.Set("direction", "Inbound")
+		form.Set("destinationNumber", "+22320000000")
+		if final {
+			form.Set("isActive", "0")
+			form.Set("durationInSeconds", "60")
+			form.Set("callSessionState", "Completed")
+		} else {
+			form.Set("isActive", "1")
+			form.Set("callerNumber", v.Phone)
+			form.Set("callSessionState", "Answered")
+		}
+	} else {
+		form.Set("CallSid", callID)
+		form.Set("AccountSid", "ACdemo0000000000000000000000000000")
+		form.Set("From", v.Phone)
+		form.Set("To", "+22376000900")
+		form.Set("Direction", "inbound")
+		form.Set("CallStatus", "in-progress")
+		if final {
+			form.Set("CallStatus", "completed")
+			form.Set("CallDuration", "60")
+		}
+	}
+	for k, vs := range extra {
+		form[k] = vs
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", 0, fmt.Errorf("simulator: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if v.Provider == ProviderTwilio {
+		req.Header.Set("X-Twilio-Signature", TwilioSignature(v.AuthToken, target, form))
+	}
+	if v.OnRequest != nil {
+		v.OnRequest(req)
+	}
+	client := v.Client
+	if client == nil {
+		client = defaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", 0, fmt.Errorf("simulator: post: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	if err != nil {
+		return "", resp.StatusCode, fmt.Errorf("simulator: read reply: %w", err)
+	}
+	return string(b), resp.StatusCode, nil
+}
