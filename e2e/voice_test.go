@@ -119,6 +119,16 @@ func TestVoiceComplaint(t *testing.T) {
 			if v.Fetches != 1 {
 				t.Errorf("recording fetched %d times, want 1", v.Fetches)
 			}
+			// The caller calls back (language remembered): follow my
+			// complaint, the reference ended by #. They hear it read back
+			// with its status.
+			follow, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", refs[0] + "#"}), nil)
+			if err != nil || !follow.Ended {
+				t.Fatalf("follow-up call: %v\n%s", err, strings.Join(follow.Heard, "\n"))
+			}
+			if got := digitsAfter(follow.Plays, "voice.reference"); len(got) != 1 || got[0] != refs[0] || !slices.Contains(follow.Plays, "fr/status.received") {
+				t.Errorf("follow-up by voice heard:\n%s", strings.Join(follow.Plays, "\n"))
+			}
 			// The prompts are served to the provider.
 			resp, err := http.Get(srv.url("/audio/fr/digit-7.wav"))
 			if err != nil {
