@@ -839,7 +839,8 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 			// Shown before the store answered, and kept when it failed.
 			s.Prompt = el.saveFailed
 		case en.tmpl:
-			s.Prompt = e.fill(s.Prompt, st, el, nil, false)
+			// An empty placeholder (no response yet) leaves no dangling space.
+			s.Prompt = strings.TrimSpace(e.fill(s.Prompt, st, el, nil, false))
 		}
 		return e.toFit(el, s, nil), true
 	case kindText:
