@@ -29,6 +29,9 @@ func (c *caller) pick(label string) {
 				return
 			}
 		}
+		if c.declineContact() {
+			continue
+		}
 		var key string
 		for _, l := range spelt(c.next) {
 			if k, ok := c.screen.Key(l); ok {

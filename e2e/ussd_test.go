@@ -48,11 +48,17 @@ func (c *caller) send(input string) simulator.Screen {
 	return scr
 }
 
+// choose presses the key of label, paging with next until it shows. The
+// optional contact question (complaints of being left out) is answered
+// "no" when it stands before label; TestComplaintsEndToEnd answers it.
 func (c *caller) choose(label string) simulator.Screen {
 	c.t.Helper()
 	for range 10 {
 		if key, ok := c.screen.Key(label); ok {
 			return c.send(key)
+		}
+		if c.declineContact() {
+			continue
 		}
 		key, ok := c.screen.Key(c.next)
 		if !ok {
@@ -62,6 +68,21 @@ func (c *caller) choose(label string) simulator.Screen {
 	}
 	c.t.Fatalf("no option %q on screen:\n%s", label, c.screen.Text)
 	return simulator.Screen{}
+}
+
+// noContact is "no, stay anonymous" on the contact question (French in
+// the languages that have no text of their own for it yet).
+var noContact = []string{"Non, rester anonyme", "No, stay anonymous"}
+
+// declineContact answers the contact question with "no" if it is shown.
+func (c *caller) declineContact() bool {
+	for _, label := range noContact {
+		if key, ok := c.screen.Key(label); ok {
+			c.send(key)
+			return true
+		}
+	}
+	return false
 }
 
 // homeComplaint is the home screen's "make a complaint" in each language
@@ -114,6 +135,14 @@ func TestComplaintsEndToEnd(t *testing.T) {
 		t.Errorf("detail screen should offer to skip:\n%s", fr.screen.Text)
 	}
 	fr.send("Mon nom a disparu de la liste")
+	// Left out of the assistance: the caller chooses to leave a name and
+	// village for a visit; they are sealed, never on disk in clear.
+	if !strings.Contains(fr.screen.Text, "Facultatif") {
+		t.Fatalf("no optional contact question:\n%s", fr.screen.Text)
+	}
+	fr.choose("Oui")
+	fr.send("Aminata Kontao")
+	fr.send("Sossobe")
 	if !strings.Contains(fr.screen.Text, "Mon nom a disparu de la liste") {
 		t.Errorf("confirmation does not repeat the detail:\n%s", fr.screen.Text)
 	}
@@ -176,6 +205,9 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	cFR := check(refFR, casework.Case{Language: "fr", Category: "exclusion", Region: "ML05", Cercle: "ML0507", Assistance: "food", Detail: "Mon nom a disparu de la liste"})
 	cEN := check(refEN, casework.Case{Language: "en", Category: "distribution", Region: "ML07", Cercle: "ML0701", Assistance: "cash"})
 	cAgain := check(refAgain, casework.Case{Language: "en", Category: "question", Region: "unknown", Cercle: "unknown", Assistance: "other"})
+	if !strings.HasPrefix(cFR.Contact, "k1:") || cEN.Contact != "" {
+		t.Errorf("sealed contact = %q (fr), %q (en); want only the French caller's, sealed", cFR.Contact, cEN.Contact)
+	}
 	if cFR.CallerKey != cAgain.CallerKey {
 		t.Error("the same number written two ways got two caller keys")
 	}
@@ -184,7 +216,8 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	}
 
 	// Privacy: no form of any caller's number on disk or in the logs.
-	forms := []string{"+22376000001", "22376000001", "76000001", "+22376000002", "22376000002", "76000002", "76 00 00 01"}
+	forms := []string{"+22376000001", "22376000001", "76000001", "+22376000002", "22376000002", "76000002", "76 00 00 01",
+		"Aminata Kontao", "Sossobe"} // and the sealed contact details
 	for path, b := range filesUnder(t, srv.DataDir) {
 		if found := containsAny(b, forms...); len(found) > 0 {
 			t.Errorf("%s contains %v", path, found)

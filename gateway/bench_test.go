@@ -10,7 +10,7 @@ import (
 // so no fsync). It is the gateway's own cost per session.
 func BenchmarkUSSDSession(b *testing.B) {
 	ts := newTestServer(b, &Limits{})
-	texts := []string{"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1", "1*1*1*1*1*1", "1*1*1*1*1*1*1", "1*1*1*1*1*1*1*1"}
+	texts := []string{"", "1", "1*1", "1*1*2", "1*1*2*1", "1*1*2*1*1", "1*1*2*1*1*1", "1*1*2*1*1*1*1", "1*1*2*1*1*1*1*1"}
 	i := 0
 	for b.Loop() {
 		sid := fmt.Sprintf("ATUid_%d", i)

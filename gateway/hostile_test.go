@@ -188,7 +188,7 @@ func TestCallerRateLimitRefusesWithoutStateChange(t *testing.T) {
 	if code != http.StatusTooManyRequests || body != "rate limit: caller" {
 		t.Fatalf("over the limit: %d %q, want 429 \"rate limit: caller\"", code, body)
 	}
-	if code, _ := ts.hop(t, testChannel, "ATUid_a", testPhone, "1*1*1"); code != http.StatusTooManyRequests {
+	if code, _ := ts.hop(t, testChannel, "ATUid_a", testPhone, "1*1*2"); code != http.StatusTooManyRequests {
 		t.Fatalf("over the limit on a live session: %d", code)
 	}
 	after, _, _ := ts.sessions.Load(context.Background(), "ussd/"+testChannel+"/ATUid_a")
@@ -236,7 +236,7 @@ func TestMetricsCarryNoSecrets(t *testing.T) {
 	ts := newTestServer(t, &Limits{Caller: RateLimit{PerSecond: 1e-9, Burst: 10}, MaxCallers: 100})
 	const sid = "ATUid_5ecre7se55ion"
 	detail := "Mon voisin Moussa 76000099 a vendu ma ration"
-	for _, text := range []string{"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1", "1*1*1*1*1*1", "1*1*1*1*1*1*" + detail, "1*1*1*1*1*1*" + detail + "*1"} {
+	for _, text := range []string{"", "1", "1*1", "1*1*2", "1*1*2*1", "1*1*2*1*1", "1*1*2*1*1*1", "1*1*2*1*1*1*" + detail, "1*1*2*1*1*1*" + detail + "*1"} {
 		if code, body := ts.hop(t, testChannel, sid, testPhone, text); code != 200 {
 			t.Fatalf("hop %q: %d %s", text, code, body)
 		}

@@ -74,7 +74,7 @@ func newDownServer(t *testing.T) (*testServer, *downSessions, *submitter) {
 func TestSessionStoreDownApologises(t *testing.T) {
 	ts, sess, _ := newDownServer(t)
 
-	for _, text := range []string{"", "2", "2*1", "2*1*1", "2*1*1*5"} {
+	for _, text := range []string{"", "2", "2*1", "2*1*2", "2*1*2*5"} {
 		if code, body := ts.hop(t, testChannel, "s1", testPhone, text); code != 200 || !strings.HasPrefix(body, "CON ") {
 			t.Fatalf("hop %q: %d %q", text, code, body)
 		}
@@ -83,10 +83,10 @@ func TestSessionStoreDownApologises(t *testing.T) {
 	sess.loadDown.Store(true)
 	sess.saveDown.Store(true)
 	tests := []struct{ session, text, want string }{
-		{"s1", "2*1*1*5*7", "Rappelez plus tard"},          // French chosen
+		{"s1", "2*1*2*5*7", "Rappelez plus tard"},          // French chosen
 		{"s2", "6*1*1*5", "call again later"},              // English chosen
 		{"s3", "", "Rappelez plus tard"},                   // no language yet: the default
-		{"s4", "2*1*1*5*7*2*1*1", "Rien n'est enregistré"}, // even a confirmation
+		{"s4", "2*1*2*5*7*2*1*1", "Rien n'est enregistré"}, // even a confirmation
 	}
 	for _, tc := range tests {
 		code, body := ts.hop(t, testChannel, tc.session, testPhone, tc.text)
@@ -107,12 +107,12 @@ func TestSessionStoreDownApologises(t *testing.T) {
 	// Redis is back: AT's next hop of the same session just works.
 	sess.loadDown.Store(false)
 	sess.saveDown.Store(false)
-	for _, text := range []string{"2*1*1*5*7", "2*1*1*5*7*2", "2*1*1*5*7*2*1"} {
+	for _, text := range []string{"2*1*2*5*7", "2*1*2*5*7*2", "2*1*2*5*7*2*1"} {
 		if code, body := ts.hop(t, testChannel, "s1", testPhone, text); code != 200 || !strings.HasPrefix(body, "CON ") {
 			t.Fatalf("hop %q after recovery: %d %q", text, code, body)
 		}
 	}
-	if _, body := ts.hop(t, testChannel, "s1", testPhone, "2*1*1*5*7*2*1*1"); !strings.Contains(body, "Référence") {
+	if _, body := ts.hop(t, testChannel, "s1", testPhone, "2*1*2*5*7*2*1*1"); !strings.Contains(body, "Référence") {
 		t.Fatalf("confirmation after recovery: %q", body)
 	}
 	if n := caseCount(t, ts.cases); n != 1 {
@@ -124,12 +124,12 @@ func TestSessionStoreDownApologises(t *testing.T) {
 // still shows its reference, and a retry shows the same one.
 func TestSaveFailsAfterSubmitShowsReference(t *testing.T) {
 	ts, sess, _ := newDownServer(t)
-	for _, text := range []string{"", "2", "2*1", "2*1*1", "2*1*1*5", "2*1*1*5*7", "2*1*1*5*7*2", "2*1*1*5*7*2*1"} {
+	for _, text := range []string{"", "2", "2*1", "2*1*2", "2*1*2*5", "2*1*2*5*7", "2*1*2*5*7*2", "2*1*2*5*7*2*1"} {
 		ts.hop(t, testChannel, "s1", testPhone, text)
 	}
 	sess.saveDown.Store(true)
-	_, first := ts.hop(t, testChannel, "s1", testPhone, "2*1*1*5*7*2*1*1")
-	_, again := ts.hop(t, testChannel, "s1", testPhone, "2*1*1*5*7*2*1*1")
+	_, first := ts.hop(t, testChannel, "s1", testPhone, "2*1*2*5*7*2*1*1")
+	_, again := ts.hop(t, testChannel, "s1", testPhone, "2*1*2*5*7*2*1*1")
 	// The retry shows the same reference; it cannot show the PIN again
 	// (only its keyed hash is stored), and shows no other one.
 	ref := regexp.MustCompile(`Référence: (\d{4} \d{4})`)

@@ -279,7 +279,12 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 		return t, nil
 	}
 	a := t.Submit.Answers
+	var contact *casework.Contact
+	if a["contact_name"] != "" || a["contact_village"] != "" {
+		contact = &casework.Contact{Name: a["contact_name"], Village: a["contact_village"]}
+	}
 	r, err := s.submit.Submit(ctx, casework.Intake{
+		Contact:        contact,
 		IdempotencyKey: ch.ID + "/" + hop.SessionID,
 		CallerKey:      sess.CallerKey,
 		Channel:        ch.ID,

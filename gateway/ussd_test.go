@@ -31,13 +31,13 @@ func TestSubmitFailureShowsNoReference(t *testing.T) {
 	store := &flakyStore{Store: memstore.New()}
 	ts := newTestServerWith(t, &Limits{}, store)
 	// Français (second by demand), left out, Mopti, Ténenkou, food, no detail: the confirmation.
-	for _, text := range []string{"", "2", "2*1", "2*1*1", "2*1*1*5", "2*1*1*5*7", "2*1*1*5*7*2", "2*1*1*5*7*2*1"} {
+	for _, text := range []string{"", "2", "2*1", "2*1*2", "2*1*2*5", "2*1*2*5*7", "2*1*2*5*7*2", "2*1*2*5*7*2*1"} {
 		if code, body := ts.hop(t, testChannel, "s1", testPhone, text); code != 200 || !strings.HasPrefix(body, "CON ") {
 			t.Fatalf("hop %q: %d %q", text, code, body)
 		}
 	}
 	store.down.Store(true)
-	code, body := ts.hop(t, testChannel, "s1", testPhone, "2*1*1*5*7*2*1*1")
+	code, body := ts.hop(t, testChannel, "s1", testPhone, "2*1*2*5*7*2*1*1")
 	if code != 200 || !strings.HasPrefix(body, "END ") || !strings.Contains(body, "Rien n'est enregistré") {
 		t.Fatalf("failed save: %d %q", code, body)
 	}
@@ -49,7 +49,7 @@ func TestSubmitFailureShowsNoReference(t *testing.T) {
 	}
 
 	store.down.Store(false)
-	code, body = ts.hop(t, testChannel, "s1", testPhone, "2*1*1*5*7*2*1*1")
+	code, body = ts.hop(t, testChannel, "s1", testPhone, "2*1*2*5*7*2*1*1")
 	if code != 200 || !strings.HasPrefix(body, "END ") || !strings.Contains(body, "Référence") {
 		t.Fatalf("retry after recovery: %d %q", code, body)
 	}

@@ -106,7 +106,7 @@ func (s *Server) routeVoice(o VoiceOptions) {
 		o.Client = &http.Client{}
 	}
 	s.voice = o
-	s.voiceEng = menus.NewEngine(s.catalog, nil)
+	s.voiceEng = menus.NewEngine(s.catalog, nil).ForTheEar()
 	s.audio = map[string]bool{}
 	if o.Audio != nil {
 		_ = fs.WalkDir(o.Audio, ".", func(p string, d fs.DirEntry, err error) error {

@@ -146,6 +146,7 @@ type Engine struct {
 	first      string          // first question, after the language
 	end        string          // end node shown after a submit
 	submitEnds map[string]bool // every end node a submit option leads to
+	forTheEar  bool            // voice: typed questions are passed over
 	textFields map[string]bool // fields holding free text (cut to fit summaries)
 	region     string          // field of the level-1 place node
 	cercle     string          // field of the level-2 place node
@@ -775,6 +776,8 @@ func (e *Engine) answer(st State, en *enode, field, value string, o *optionDef) 
 }
 
 // forward moves to node next, remembering the current step for KeyBack.
+// Questions that do not apply (when) or cannot be asked on this medium
+// (typed, on an engine for the ear) are passed over.
 func (e *Engine) forward(st State, next string, ans map[string]string) State {
 	back := make([]Frame, len(st.Back), len(st.Back)+1)
 	copy(back, st.Back)
@@ -782,7 +785,35 @@ func (e *Engine) forward(st State, next string, ans map[string]string) State {
 	if ans == nil && len(st.Answers) > 0 {
 		ans = st.Answers // unchanged, never written to
 	}
+	for range len(e.nodes) { // a skipped node's next may be skipped too; the tree is finite
+		en := e.nodes[next]
+		if en == nil || !e.skips(en.def, ans) {
+			break
+		}
+		next = en.def.Next
+	}
 	return State{Lang: st.Lang, Node: next, Back: back, Answers: ans}
+}
+
+// skips reports whether the caller goes past node n.
+func (e *Engine) skips(n *nodeDef, ans map[string]string) bool {
+	if n.Typed && e.forTheEar {
+		return true
+	}
+	for field, want := range n.When {
+		if ans[field] != want {
+			return true
+		}
+	}
+	return false
+}
+
+// ForTheEar returns a copy of e for voice calls: questions that need typed
+// text (typed: true) are passed over.
+func (e *Engine) ForTheEar() *Engine {
+	c := *e
+	c.forTheEar = true
+	return &c
 }
 
 // cleanText makes caller text safe to show and store: NFC, no control

@@ -109,8 +109,8 @@ func TestWalkComplaint(t *testing.T) {
 		{
 			name: "french, Youwarou on the second page, detail with star",
 			lang: "",
-			// fr, exclusion, Mopti, next page, Youwarou, food, detail, send
-			inputs: []string{"2", "1", "5", "9", "1", "2", "Le chef * a pris 5000 F", "1"},
+			// fr, exclusion, Mopti, next page, Youwarou, food, detail, no contact, send
+			inputs: []string{"2", "1", "5", "9", "1", "2", "Le chef * a pris 5000 F", "1", "1"},
 			want: menus.Submission{Lang: "fr", Answers: map[string]string{
 				"category": "exclusion", "region": "ML05", "cercle": "ML0508", "assistance": "food", "detail": "Le chef * a pris 5000 F",
 			}},
@@ -345,8 +345,9 @@ func TestFreeText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := e.Step(atDetail.State, tt.input)
-			if tr.State.Node != "confirm" {
-				t.Fatalf("node = %s (notice %q); want confirm", tr.State.Node, tr.Screen.Notice)
+			// Left out of the assistance: the optional contact question is next.
+			if tr.State.Node != "contact" {
+				t.Fatalf("node = %s (notice %q); want contact", tr.State.Node, tr.Screen.Notice)
 			}
 			if got, ok := tr.State.Answers["detail"]; !ok || got != tt.want {
 				t.Errorf("detail = %q; want %q", got, tt.want)
@@ -374,7 +375,7 @@ func TestSummary(t *testing.T) {
 		{"english summary without detail", "en", []string{"6", "9", "4", "5", "1"},
 			[]string{"Question", "Other/don't know", "Other", "none"}},
 		{"long detail outside GSM-7 is folded and cut for display", "fr",
-			[]string{"1", "1", "1", "1", strings.Repeat("reçu ", 40)}, []string{"recu recu", "..."}},
+			[]string{"2", "1", "1", "1", strings.Repeat("reçu ", 40)}, []string{"recu recu", "..."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -393,7 +394,7 @@ func TestSummary(t *testing.T) {
 		})
 	}
 	// The stored detail keeps its letters.
-	tr := walk(t, e, "fr", "1", "1", "1", "1", "reçu rien", "1")
+	tr := walk(t, e, "fr", "2", "1", "1", "1", "reçu rien", "1")
 	if tr.Submit == nil || tr.Submit.Answers["detail"] != "reçu rien" {
 		t.Errorf("submission = %+v", tr.Submit)
 	}
@@ -401,7 +402,7 @@ func TestSummary(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	e, c := engine(t)
-	tr := walk(t, e, "en", "1", "5", "2", "3")
+	tr := walk(t, e, "en", "2", "5", "2", "3")
 	tr = e.Step(e.Step(tr.State, "1").State, "2") // skip detail, then cancel
 	if tr.Submit != nil || tr.State.Node != "home" || len(tr.State.Answers) != 0 || tr.State.Lang != "en" {
 		t.Fatalf("after cancel: %+v", tr.State)

@@ -108,3 +108,43 @@ func TestConfirmedShowsPINAndDelay(t *testing.T) {
 		t.Errorf("end screen without PIN = %q", without.Screen.Prompt)
 	}
 }
+
+// Only a caller left out of the assistance is offered to leave a name and
+// village, said plainly optional; a voice engine never asks (typed text).
+func TestContactOptIn(t *testing.T) {
+	e, c := engine(t)
+	// fr, exclusion, unknown region, cash, skip the detail.
+	offer := walk(t, e, "fr", "1", "9", "4", "1", "1")
+	if offer.State.Node != "contact" || !strings.Contains(offer.Screen.Prompt, "Facultatif") || !strings.Contains(offer.Screen.Prompt, "indépendante") {
+		t.Fatalf("contact offer = %+v", offer.Screen)
+	}
+	if no := e.Step(offer.State, "1"); no.State.Node != "confirm" {
+		t.Errorf("no led to %s", no.State.Node)
+	}
+	tr := e.Step(offer.State, "2")
+	tr = e.Step(tr.State, "Awa Traoré")
+	tr = e.Step(tr.State, "Tinkaré")
+	tr = e.Step(tr.State, "1")
+	if tr.Submit == nil || tr.Submit.Answers["contact_name"] != "Awa Traoré" || tr.Submit.Answers["contact_village"] != "Tinkaré" {
+		t.Fatalf("submission = %+v", tr.Submit)
+	}
+	// Back from the confirmation returns to the village, then the name.
+	if back := e.Step(e.Step(e.Step(offer.State, "2").State, "Awa").State, "0"); back.State.Node != "contact_name" {
+		t.Errorf("back from village led to %s", back.State.Node)
+	}
+
+	// Any other category goes straight to the confirmation.
+	if other := walk(t, e, "fr", "3", "9", "4", "1", "1"); other.State.Node != "confirm" {
+		t.Errorf("fraud complaint reached %s; only exclusion is offered contact", other.State.Node)
+	}
+	// On the phone, a name cannot be typed: never asked.
+	ear := e.ForTheEar()
+	tr = ear.Begin("fr")
+	for _, in := range []string{"1", "1", "9", "4", "1", "1"} {
+		tr = ear.Step(tr.State, in)
+	}
+	if tr.State.Node != "confirm" {
+		t.Errorf("voice engine reached %s; want confirm", tr.State.Node)
+	}
+	_ = c
+}

@@ -111,6 +111,12 @@ type nodeDef struct {
 	Found    string       `yaml:"found"`   // lookup: end node showing the answer
 	Missing  string       `yaml:"missing"` // lookup: end node when nothing matches
 	PIN      string       `yaml:"pin"`     // lookup: text node asking for the PIN, when one is needed
+	// When asks the question only if every answer named has that value;
+	// otherwise the caller goes straight to Next.
+	When map[string]string `yaml:"when"`
+	// Typed questions need typed text (a name, a village): an engine for
+	// the ear (ForTheEar) goes straight to Next.
+	Typed bool `yaml:"typed"`
 	Options  []*optionDef `yaml:"options"`
 	Other    *optionDef   `yaml:"other"`
 	raw      *yaml.Node   // for line numbers
@@ -365,7 +371,7 @@ func (s *source) readTree(fsys fs.FS) {
 		return
 	}
 	for _, item := range nodes.Content {
-		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "action", "found", "missing", "pin", "options", "other")
+		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "action", "found", "missing", "pin", "when", "typed", "options", "other")
 		n := &nodeDef{raw: item}
 		if !s.decode(f, item, n) {
 			continue
@@ -543,6 +549,14 @@ func (s *source) checkTree() {
 					s.errorf(f, lineOf(o.raw, "set"), "set: %q is not a field of any node", fld)
 				}
 			}
+		}
+		for fld := range n.When {
+			if fieldSetBy[fld] == nil {
+				s.errorf(f, lineOf(n.raw, "when"), "when: %q is not a field of any node", fld)
+			}
+		}
+		if (len(n.When) > 0 || n.Typed) && n.Next == "" {
+			s.errorf(f, lineOf(n.raw, "id"), "node %q may be skipped (when/typed) and needs `next`: where a skipped question leads", n.ID)
 		}
 	}
 	s.checkReachable()

@@ -22,9 +22,10 @@ const (
 )
 
 // DefaultLoadInputs walks a whole complaint by pressing 1 on every screen:
-// the first language, "make a complaint", the first category, region,
-// cercle and assistance, skip the detail, send.
-var DefaultLoadInputs = []string{"1", "1", "1", "1", "1", "1", "1", "1"}
+// the first language, "make a complaint", the first category (left out of
+// the assistance), region, cercle and assistance, skip the detail, leave no
+// contact, send.
+var DefaultLoadInputs = []string{"1", "1", "1", "1", "1", "1", "1", "1", "1"}
 
 // LoadOptions describes a load run: Callers handsets dialling at once, each
 // playing whole sessions one after the other until Sessions have been
