@@ -98,28 +98,28 @@ type tree struct {
 }
 
 type nodeDef struct {
-	ID       string       `yaml:"id"`
-	Kind     string       `yaml:"kind"`
-	Field    string       `yaml:"field"`
-	Prompt   string       `yaml:"prompt"`
-	Next     string       `yaml:"next"`
-	Level    int          `yaml:"level"`
-	Parent   string       `yaml:"parent"`
-	Max      int          `yaml:"max"`
-	Optional bool         `yaml:"optional"`
-	Action   string       `yaml:"action"`  // text nodes: "lookup"
-	Found    string       `yaml:"found"`   // lookup: end node showing the answer
-	Missing  string       `yaml:"missing"` // lookup: end node when nothing matches
-	PIN      string       `yaml:"pin"`     // lookup: text node asking for the PIN, when one is needed
+	ID       string `yaml:"id"`
+	Kind     string `yaml:"kind"`
+	Field    string `yaml:"field"`
+	Prompt   string `yaml:"prompt"`
+	Next     string `yaml:"next"`
+	Level    int    `yaml:"level"`
+	Parent   string `yaml:"parent"`
+	Max      int    `yaml:"max"`
+	Optional bool   `yaml:"optional"`
+	Action   string `yaml:"action"`  // text nodes: "lookup"
+	Found    string `yaml:"found"`   // lookup: end node showing the answer
+	Missing  string `yaml:"missing"` // lookup: end node when nothing matches
+	PIN      string `yaml:"pin"`     // lookup: text node asking for the PIN, when one is needed
 	// When asks the question only if every answer named has that value;
 	// otherwise the caller goes straight to Next.
 	When map[string]string `yaml:"when"`
 	// Typed questions need typed text (a name, a village): an engine for
 	// the ear (ForTheEar) goes straight to Next.
-	Typed bool `yaml:"typed"`
-	Options  []*optionDef `yaml:"options"`
-	Other    *optionDef   `yaml:"other"`
-	raw      *yaml.Node   // for line numbers
+	Typed   bool         `yaml:"typed"`
+	Options []*optionDef `yaml:"options"`
+	Other   *optionDef   `yaml:"other"`
+	raw     *yaml.Node   // for line numbers
 }
 
 type optionDef struct {
