@@ -27,6 +27,14 @@ test: vet prompts lint
 FUZZ_TARGETS = \
 	./gateway/africastalking:FuzzParse \
 	./gateway/africastalking:FuzzNewInput \
+	./gateway/africastalking:FuzzParseEnd \
+	./gateway/africastalking:FuzzParseSMS \
+	./gateway/africastalking:FuzzParseReport \
+	./gateway/africastalking:FuzzParseCall \
+	./gateway/twilio:FuzzParseSMS \
+	./gateway/twilio:FuzzParseReport \
+	./gateway/twilio:FuzzParseCall \
+	./gateway/twilio:FuzzAuthenticate \
 	./menus:FuzzEngine \
 	./menus:FuzzEngineState \
 	./menus/gsm7:FuzzMeasure \

@@ -84,3 +84,19 @@ func FuzzNewInput(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseEnd(f *testing.F) {
+	fixture.FuzzParser(f, "testdata/ussd-events/*.http", africastalking.USSD{}.ParseEnd)
+}
+
+func FuzzParseSMS(f *testing.F) {
+	fixture.FuzzParser(f, "testdata/sms/*.http", africastalking.SMS{}.ParseSMS)
+}
+
+func FuzzParseReport(f *testing.F) {
+	fixture.FuzzParser(f, "testdata/report/*.http", africastalking.SMS{}.ParseReport)
+}
+
+func FuzzParseCall(f *testing.F) {
+	fixture.FuzzParser(f, "testdata/voice/*.http", africastalking.Voice{}.ParseCall)
+}
