@@ -76,7 +76,7 @@ func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, 
 		if len(open) != 1 {
 			return Answer{}, ErrReferenceRequired
 		}
-		return answer(open[0]), nil
+		return Public(open[0]), nil
 	}
 
 	ref, valid := ParseReference(reference)
@@ -95,7 +95,7 @@ func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, 
 		ref = "invalid"
 	}
 	if found && slices.Contains(keys, c.CallerKey) {
-		return answer(c), nil
+		return Public(c), nil
 	}
 	if pin == "" {
 		return Answer{}, ErrPINRequired
@@ -116,10 +116,14 @@ func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, 
 		s.limiter.fail(now, subjects...)
 		return Answer{}, ErrNoMatch
 	}
-	return answer(c), nil
+	return Public(c), nil
 }
 
-func answer(c Case) Answer {
+// Public is what a caller may learn about c: its public status, the
+// team's response in the caller's language (else another one written),
+// and when an answer is due. Follow-up answers with it, and a gateway
+// replica reads it from the Redis mirror.
+func Public(c Case) Answer {
 	a := Answer{Reference: c.Reference}
 	switch c.Status {
 	case StatusNew, StatusAssigned:

@@ -39,8 +39,11 @@ func dueEscalations(c Case, now time.Time) (ack, resolve bool) {
 // fresh resolve deadline). It returns how many escalations it made.
 func (s *Service) CheckDeadlines(ctx context.Context) (int, error) {
 	now := s.time()
-	n := 0
+	n, late := 0, 0
 	err := s.store.Each(ctx, func(c Case) error {
+		if overdue(c, now) != "" {
+			late++
+		}
 		if ack, resolve := dueEscalations(c, now); !ack && !resolve {
 			return nil
 		}
@@ -83,7 +86,16 @@ func (s *Service) CheckDeadlines(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("casework: deadlines: %w", err)
 	}
+	s.overdueNow.Store(int64(late))
 	return n, nil
+}
+
+// Overdue is how many cases were past a deadline when CheckDeadlines last
+// ran, and false before it has run. A count for operators (/metrics),
+// across all teams: it names no case.
+func (s *Service) Overdue() (int, bool) {
+	n := s.overdueNow.Load()
+	return int(n), n >= 0
 }
 
 // Purge applies retention: closed cases past their category's retention
@@ -101,7 +113,7 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 		if !due(&c) {
 			return nil
 		}
-		_, err := s.store.Update(ctx, c.ID, func(c *Case) ([]Event, error) {
+		purged, err := s.store.Update(ctx, c.ID, func(c *Case) ([]Event, error) {
 			if !due(c) {
 				return nil, errUnchanged
 			}
@@ -117,6 +129,7 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 		case err != nil:
 			return fmt.Errorf("purge case %s: %w", c.ID, err)
 		}
+		s.onChange(purged)
 		n++
 		return nil
 	})

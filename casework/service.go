@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -30,6 +31,10 @@ type Service struct {
 	log     *slog.Logger
 	limiter *attempts
 	records Recordings
+	onChange func(Case)
+	// overdueNow is how many cases were past a deadline at the last
+	// CheckDeadlines (-1 before the first), for /metrics.
+	overdueNow atomic.Int64
 }
 
 // Options wires a Service.
@@ -49,6 +54,10 @@ type Options struct {
 	// Recordings holds voice messages (encrypted); nil when this process
 	// keeps none, and Recording then answers ErrNotFound.
 	Recordings Recordings
+	// OnChange, when set, is told of every case after it is stored,
+	// changed or purged: the casework node publishes each case's public
+	// status to the Redis mirror with it. It must not block.
+	OnChange func(Case)
 }
 
 // Recordings is where callers' voice messages are kept (the recordings
@@ -95,11 +104,16 @@ func NewService(o Options) (*Service, error) {
 	if o.AttemptWindow <= 0 {
 		o.AttemptWindow = DefaultAttemptWindow
 	}
-	return &Service{
+	s := &Service{
 		store: o.Store, cfg: o.Config, pins: pins, seals: seals, now: o.Now, log: o.Logger,
 		limiter: newAttempts(o.MaxAttempts, o.AttemptWindow),
-		records: o.Recordings,
-	}, nil
+		records: o.Recordings, onChange: o.OnChange,
+	}
+	if s.onChange == nil {
+		s.onChange = func(Case) {}
+	}
+	s.overdueNow.Store(-1)
+	return s, nil
 }
 
 // time returns the clock in UTC without a monotonic reading, so stored
@@ -161,6 +175,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 	if !created {
 		pin = ""
 	}
+	s.onChange(stored)
 	team, _ := s.cfg.Team(stored.Team)
 	return Receipt{Case: stored, PIN: pin, TeamName: team.Name, AnswerBy: stored.ResolveBy}, nil
 }
@@ -221,6 +236,7 @@ func (s *Service) change(ctx context.Context, who Actor, id, op string, apply fu
 	if err != nil {
 		return Case{}, fmt.Errorf("casework: %s: %w", op, err)
 	}
+	s.onChange(c)
 	return c, nil
 }
 

@@ -518,21 +518,28 @@ func TestDeadlinesEscalateOnceToSupervisor(t *testing.T) {
 	if _, err := f.svc.Assign(ctx, casework.Actor{ID: "o", Team: "meal-national"}, acked.ID, "o"); err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := f.svc.Overdue(); ok {
+		t.Error("Overdue reported before any deadline check")
+	}
 	steps := []struct {
 		advance time.Duration
 		want    int
+		late    int                 // cases past a deadline now (the /metrics gauge)
 		check   map[string][]string // case id → escalation details expected so far
 	}{
-		{23 * time.Hour, 0, nil},
-		{2 * time.Hour, 1, map[string][]string{sea.ID: {"acknowledge"}}}, // 25h: SEA not acknowledged in 24h
-		{0, 0, nil}, // not twice
-		{48 * time.Hour, 3, map[string][]string{sea.ID: {"acknowledge", "resolve"}, excl.ID: {"acknowledge"}, acked.ID: {"resolve"}}}, // 73h
+		{23 * time.Hour, 0, 0, nil},
+		{2 * time.Hour, 1, 1, map[string][]string{sea.ID: {"acknowledge"}}}, // 25h: SEA not acknowledged in 24h
+		{0, 0, 1, nil}, // not twice, still late
+		{48 * time.Hour, 3, 3, map[string][]string{sea.ID: {"acknowledge", "resolve"}, excl.ID: {"acknowledge"}, acked.ID: {"resolve"}}}, // 73h
 	}
 	for i, st := range steps {
 		f.clock.Advance(st.advance)
 		n, err := f.svc.CheckDeadlines(ctx)
 		if err != nil || n != st.want {
 			t.Fatalf("step %d: %d escalations, %v; want %d", i, n, err, st.want)
+		}
+		if late, ok := f.svc.Overdue(); !ok || late != st.late {
+			t.Errorf("step %d: Overdue() = %d, %v; want %d", i, late, ok, st.late)
 		}
 		for id, deadlines := range st.check {
 			ev, _ := f.store.Audit(ctx, id)

@@ -197,6 +197,24 @@ func TestScaleOutRoundRobin(t *testing.T) {
 		}
 	}
 	cl.waitStatus(string(casework.StatusNew), refs...)
+
+	// Follow-up on the replicas, from the mirror: the caller's own phone
+	// hears the status; another phone learns nothing.
+	follow := func(phone string) string {
+		f := dialVia(t, cl.gateways[0].base, phone, "Suivant", client)
+		if _, ok := f.screen.Key("Francais"); ok {
+			f.choose("Francais")
+		}
+		f.choose("Suivre ma plainte")
+		f.send(refs[0])
+		return f.screen.Text
+	}
+	if got := follow("+22376000010"); !strings.Contains(got, refs[0][:4]+" "+refs[0][4:]) || !strings.Contains(got, "en attente") {
+		t.Errorf("follow-up on a replica, own phone: %q", got)
+	}
+	if got := follow("+22376000099"); !strings.Contains(got, "Nous ne trouvons rien") {
+		t.Errorf("follow-up on a replica, another phone: %q", got)
+	}
 	cl.casework.stop(t)
 	stored := map[string]casework.Case{}
 	for _, c := range cases(t, cl.dataDir) {

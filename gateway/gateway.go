@@ -42,6 +42,13 @@ type Submitter interface {
 	Check(ctx context.Context) error
 }
 
+// FollowUpMirror answers follow-ups where no casework runs (a gateway
+// replica): scaleout.Mirror, from the public status the casework node
+// publishes. Only the phone that made a case learns anything.
+type FollowUpMirror interface {
+	FollowUp(ctx context.Context, callerKeys []string, reference string) (casework.Answer, error)
+}
+
 // ussdProvider is what a provider adapter offers for USSD.
 type ussdProvider interface {
 	Parse(contentType string, body []byte) (turn.USSD, error)
@@ -63,6 +70,8 @@ type Options struct {
 	// Submitter takes complaints; Cases when nil (the gateway role gives a
 	// queue in Redis instead, and no Cases).
 	Submitter Submitter
+	// Mirror answers follow-ups when there is no Cases (gateway role).
+	Mirror FollowUpMirror
 	// Preferences remembers each caller's language; nil forgets it (every
 	// call starts at the language screen).
 	Preferences casework.Preferences
@@ -88,6 +97,7 @@ type Server struct {
 	cases    *casework.Service
 	prefs    casework.Preferences
 	submit   Submitter
+	mirror   FollowUpMirror
 	sessions SessionStore
 	keyring  *callerid.Keyring
 	log      *slog.Logger
@@ -116,11 +126,13 @@ func New(o Options) *Server {
 		limits = *o.Limits
 	}
 	m := newMetrics(o.Sessions)
+	m.watchCases(o.Cases, o.SMS.Outbox)
 	s := &Server{
 		cfg:      o.Config,
 		ussd:     menus.NewEngine(o.Catalog, menus.FitsUSSD),
 		cases:    o.Cases,
 		prefs:    o.Preferences,
+		mirror:   o.Mirror,
 		submit:   o.Submitter,
 		sessions: o.Sessions,
 		keyring:  o.Keyring,

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"time"
@@ -11,8 +12,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/outbox"
 )
 
 // Label values come only from the operator's config (a channel's Name,
@@ -74,6 +77,38 @@ func newMetrics(sessions SessionStore) *metrics {
 		}, func() float64 { return float64(counter.Len()) }))
 	}
 	return m
+}
+
+// watchCases adds the gauges of what waits: cases past a deadline (as of
+// the last deadline check) and SMS replies in the outbox. Counts only: no
+// label names a case, a team or a caller.
+func (m *metrics) watchCases(cases *casework.Service, box *outbox.Store) {
+	if cases != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hotline_cases_overdue",
+			Help: "Cases past their acknowledge or resolve deadline at the last deadline check (-1 before the first).",
+		}, func() float64 {
+			n, ok := cases.Overdue()
+			if !ok {
+				return -1
+			}
+			return float64(n)
+		}))
+	}
+	if box != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hotline_outbox_depth",
+			Help: "SMS replies waiting to be sent or confirmed delivered.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			n, err := box.Len(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}))
+	}
 }
 
 // handler serves the registry in the Prometheus text format.

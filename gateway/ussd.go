@@ -316,12 +316,19 @@ func receipt(r casework.Receipt, now time.Time) menus.Receipt {
 // followUp asks casework about a complaint for the caller holding keys
 // (every key version). Every way of not matching is one outcome, so no
 // channel can tell an unknown reference from a wrong PIN. A gateway
-// without casework (the Redis gateway role) finds nothing.
+// without casework (the Redis gateway role) asks the mirror, which
+// answers only the phone that made the case.
 func (s *Server) followUp(ctx context.Context, keys []string, reference, pin string) (casework.Answer, menus.LookupOutcome) {
-	if s.cases == nil {
+	var ans casework.Answer
+	var err error
+	switch {
+	case s.cases != nil:
+		ans, err = s.cases.FollowUp(ctx, keys, reference, pin)
+	case s.mirror != nil:
+		ans, err = s.mirror.FollowUp(ctx, keys, reference)
+	default:
 		return casework.Answer{}, menus.LookupNoMatch
 	}
-	ans, err := s.cases.FollowUp(ctx, keys, reference, pin)
 	switch {
 	case err == nil:
 		return ans, menus.LookupFound

@@ -314,6 +314,22 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return next, any, err
 }
 
+// Len is how many messages wait to be sent or confirmed (for /metrics).
+func (s *Store) Len(ctx context.Context) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("outbox: len: %w", err)
+	}
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("outbox: len: %w", err)
+	}
+	return n, nil
+}
+
 // List returns every record, without its sealed part.
 func (s *Store) List(ctx context.Context) ([]Record, error) {
 	var out []Record

@@ -128,6 +128,9 @@ func TestHandledOnce(t *testing.T) {
 	if len(list) != 1 || list[0].State != outbox.StatePending {
 		t.Fatalf("outbox = %+v, want one pending", list)
 	}
+	if n, err := st.Len(ctx); n != 1 || err != nil {
+		t.Errorf("Len = %d, %v; want 1", n, err)
+	}
 	to, body, err := st.Unseal(ctx, list[0].ID)
 	if err != nil || to != phone || body != "Référence 1234 5678" {
 		t.Errorf("Unseal = %q %q %v", to, body, err)
@@ -220,6 +223,9 @@ func TestWorkerRetriesThenDelivers(t *testing.T) {
 	}
 	if l, _ := st.List(ctx); len(l) != 0 {
 		t.Errorf("outbox after delivery = %+v", l)
+	}
+	if n, err := st.Len(ctx); n != 0 || err != nil {
+		t.Errorf("Len after delivery = %d, %v", n, err)
 	}
 }
 

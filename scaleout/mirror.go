@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,9 +17,12 @@ import (
 type PublicStatus struct {
 	Status  casework.Status
 	Updated time.Time
-	// Response is the text a caller hears or reads on follow-up; the
-	// follow-up work fills it (empty until then).
-	Response string
+	// Response is the team's answer a caller hears or reads on follow-up,
+	// in Language (empty until the team writes one).
+	Response, Language string
+	// CallerKey lets a gateway answer the phone that made the case (a
+	// keyed hash, as in bbolt; never a number). Empty once purged.
+	CallerKey string
 }
 
 // Mirror keeps each case's public status in Redis: one hash per reference
@@ -37,7 +41,9 @@ func (m *Mirror) set(ctx context.Context, p redis.Cmdable, ref string, ps Public
 	p.HSet(ctx, m.keys.status(ref),
 		"status", string(ps.Status),
 		"updated", ps.Updated.UTC().Format(time.RFC3339Nano),
-		"response", ps.Response)
+		"response", ps.Response,
+		"language", ps.Language,
+		"caller", ps.CallerKey)
 }
 
 // Publish writes the public status of the case with reference ref.
@@ -69,7 +75,7 @@ func (m *Mirror) Lookup(ctx context.Context, ref string) (PublicStatus, error) {
 	if h["status"] == "" {
 		return PublicStatus{}, fmt.Errorf("scaleout: lookup: %w", casework.ErrNotFound)
 	}
-	ps := PublicStatus{Status: casework.Status(h["status"]), Response: h["response"]}
+	ps := PublicStatus{Status: casework.Status(h["status"]), Response: h["response"], Language: h["language"], CallerKey: h["caller"]}
 	if t, err := time.Parse(time.RFC3339Nano, h["updated"]); err == nil {
 		ps.Updated = t
 	}
@@ -114,7 +120,44 @@ func (m *Mirror) Resync(ctx context.Context, store casework.Store) (int, error) 
 
 // statusOf is the public status of a stored case.
 func statusOf(c casework.Case) PublicStatus {
-	return PublicStatus{Status: c.Status, Updated: c.CreatedAt}
+	a := casework.Public(c)
+	updated := c.UpdatedAt
+	if updated.IsZero() {
+		updated = c.CreatedAt
+	}
+	return PublicStatus{Status: c.Status, Updated: updated, Response: a.Response, Language: a.Language, CallerKey: c.CallerKey}
+}
+
+// PublishCase mirrors c's public status; the casework node calls it for
+// every case it stores or changes (casework.Options.OnChange).
+func (m *Mirror) PublishCase(ctx context.Context, c casework.Case) error {
+	return m.Publish(ctx, c.Reference, statusOf(c))
+}
+
+// FollowUp answers a follow-up on a gateway replica, from the mirror: the
+// case's public status and response, only to the phone that made it (one
+// of callerKeys). Anything else — an unknown reference, another phone's
+// case, no reference — is casework.ErrNoMatch: a replica holds no PIN
+// check, and says nothing that would tell a reference exists.
+func (m *Mirror) FollowUp(ctx context.Context, callerKeys []string, reference string) (casework.Answer, error) {
+	ps, err := m.Lookup(ctx, reference)
+	switch {
+	case errors.Is(err, casework.ErrNotFound):
+		return casework.Answer{}, casework.ErrNoMatch
+	case err != nil:
+		return casework.Answer{}, err
+	case ps.CallerKey == "" || !slices.Contains(callerKeys, ps.CallerKey):
+		return casework.Answer{}, casework.ErrNoMatch
+	}
+	ref, _ := casework.ParseReference(reference)
+	if ps.Status == StatusReceived { // queued, not yet stored by casework
+		return casework.Answer{Reference: ref, Status: casework.PublicReceived}, nil
+	}
+	c := casework.Case{Reference: ref, Status: ps.Status, Language: ps.Language}
+	if ps.Response != "" {
+		c.Response = map[string]string{ps.Language: ps.Response}
+	}
+	return casework.Public(c), nil
 }
 
 var errNoFields = errors.New("entry has no fields")

@@ -342,3 +342,70 @@ func TestUnreachableRedis(t *testing.T) {
 		t.Error("Submit: no error")
 	}
 }
+
+// An officer's answer reaches the mirror through the service's change
+// hook, and a gateway replica gives it only to the phone that made the
+// case; any other question reads "no match", whether or not it exists.
+func TestMirrorFollowUp(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	ctx := context.Background()
+	m := scaleout.NewMirror(rdb, prefix)
+	store := memstore.New()
+	changed := make(chan casework.Case, 8)
+	svc := caseworktest.ServiceWith(t, store, func(o *casework.Options) {
+		o.OnChange = func(c casework.Case) { changed <- c }
+	})
+	publish := func() {
+		t.Helper()
+		select {
+		case c := <-changed:
+			if err := m.PublishCase(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no change reported")
+		}
+	}
+	in := intake(1)
+	r, err := svc.Submit(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish()
+	ref, mine := r.Case.Reference, []string{"k1:old-version", in.CallerKey}
+
+	got, err := m.FollowUp(ctx, mine, ref)
+	if err != nil || got.Status != casework.PublicReceived || got.Response != "" {
+		t.Fatalf("before an answer: %+v, %v", got, err)
+	}
+	officer := casework.Actor{ID: "o", Team: r.Case.Team}
+	for _, step := range []func() (casework.Case, error){
+		func() (casework.Case, error) { return svc.Assign(ctx, officer, r.Case.ID, "o") },
+		func() (casework.Case, error) { return svc.Start(ctx, officer, r.Case.ID) },
+		func() (casework.Case, error) {
+			return svc.Resolve(ctx, officer, r.Case.ID, map[string]string{in.Language: "Votre nom est remis sur la liste."})
+		},
+	} {
+		if _, err := step(); err != nil {
+			t.Fatal(err)
+		}
+		publish()
+	}
+	got, err = m.FollowUp(ctx, mine, casework.FormatReference(ref))
+	if err != nil || got.Status != casework.PublicAnswered || got.Response != "Votre nom est remis sur la liste." || got.Reference != ref {
+		t.Errorf("after the answer: %+v, %v", got, err)
+	}
+	for name, q := range map[string]struct {
+		keys []string
+		ref  string
+	}{
+		"another phone":     {[]string{"k1:someone-else"}, ref},
+		"unknown reference": {mine, "19999999"},
+		"no reference":      {mine, ""},
+	} {
+		if _, err := m.FollowUp(ctx, q.keys, q.ref); !errors.Is(err, casework.ErrNoMatch) {
+			t.Errorf("%s: %v, want ErrNoMatch", name, err)
+		}
+	}
+}

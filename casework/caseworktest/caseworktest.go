@@ -19,19 +19,28 @@ import (
 // logging to logs (discarded when nil).
 func Service(t testing.TB, store casework.Store, logs io.Writer) *casework.Service {
 	t.Helper()
-	if logs == nil {
-		logs = io.Discard
-	}
+	return ServiceWith(t, store, func(o *casework.Options) {
+		if logs != nil {
+			o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		}
+	})
+}
+
+// ServiceWith is Service with options changed by change before it is built.
+func ServiceWith(t testing.TB, store casework.Store, change func(*casework.Options)) *casework.Service {
+	t.Helper()
 	cfg, err := config.Demo()
 	if err != nil {
 		t.Fatal(err)
 	}
 	key := keystore.Key{Version: "k1", Secret: bytes.Repeat([]byte{9}, keystore.Size)}
-	svc, err := casework.NewService(casework.Options{
+	o := casework.Options{
 		Store: store, Config: cfg,
 		PINKeys: []keystore.Key{key}, SealKeys: []keystore.Key{key},
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
-	})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	change(&o)
+	svc, err := casework.NewService(o)
 	if err != nil {
 		t.Fatal(err)
 	}

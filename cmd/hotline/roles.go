@@ -154,3 +154,19 @@ func serveCasework(ctx context.Context, so scaleOut, addr, dataDir string, open 
 
 // webMounter mounts the MEAL web view over the cases on app.
 type webMounter func(app *fiber.App, cases *casework.Service, store *boltstore.Store) error
+
+// mirrorChanges publishes each changed case's public status to Redis in
+// the background, so that an officer's click never waits on Redis; a
+// failure is logged (the error only, no case data) and mended at the next
+// change or at the casework node's next start (Resync).
+func mirrorChanges(ctx context.Context, m *scaleout.Mirror, log *slog.Logger) func(casework.Case) {
+	return func(c casework.Case) {
+		go func() {
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if err := m.PublishCase(ctx, c); err != nil {
+				log.Warn("public status not mirrored", "err", err)
+			}
+		}()
+	}
+}

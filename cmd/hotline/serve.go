@@ -124,6 +124,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if recs != nil {
 			o.Recordings = recs
 		}
+		if so.rdb != nil {
+			// Every change reaches the Redis mirror, so that gateway
+			// replicas can answer follow-ups (status and response).
+			o.OnChange = mirrorChanges(ctx, scaleout.NewMirror(so.rdb, so.prefix), log)
+		}
 		cases, err := casework.NewService(o)
 		if err != nil {
 			store.Close()
@@ -167,6 +172,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	default: // scale-out: sessions and intake in Redis
 		opts.Sessions = sessions.NewRedis(so.rdb, so.prefix)
 		opts.Submitter = scaleout.NewProducer(so.rdb, so.prefix)
+		opts.Mirror = scaleout.NewMirror(so.rdb, so.prefix)
 		if so.role == roleAll {
 			var cases *casework.Service
 			var stop func()
