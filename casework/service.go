@@ -23,14 +23,14 @@ import (
 // Stores only persist; every decision is made here, once for all back
 // ends.
 type Service struct {
-	store   Store
-	cfg     *config.Config
-	pins    keyring
-	seals   keyring
-	now     func() time.Time
-	log     *slog.Logger
-	limiter *attempts
-	records Recordings
+	store    Store
+	cfg      *config.Config
+	pins     keyring
+	seals    keyring
+	now      func() time.Time
+	log      *slog.Logger
+	limiter  *attempts
+	records  Recordings
 	onChange func(Case)
 	// overdueNow is how many cases were past a deadline at the last
 	// CheckDeadlines (-1 before the first), for /metrics.
