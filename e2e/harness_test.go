@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -193,5 +192,3 @@ func filesUnder(t *testing.T, dir string) map[string][]byte {
 	}
 	return out
 }
-
-var _ = strings.Contains

@@ -45,14 +45,25 @@ type ussdSession struct {
 	CallerKey string      `json:"caller_key"`
 }
 
-func (s *Server) handleUSSD(c fiber.Ctx) error {
+// ussdChannel resolves the channel of a USSD route and its provider's
+// adapter; a channel whose provider speaks no USSD is a 404 like any
+// unknown one.
+func (s *Server) ussdChannel(c fiber.Ctx) (config.Channel, ussdProvider, error) {
 	ch, err := s.channel(c)
 	if err != nil {
-		return err
+		return config.Channel{}, nil, err
 	}
 	p, ok := ussdProviders[ch.Provider]
 	if !ok {
-		return fiber.ErrNotFound
+		return config.Channel{}, nil, fiber.ErrNotFound
+	}
+	return ch, p, nil
+}
+
+func (s *Server) handleUSSD(c fiber.Ctx) error {
+	ch, p, err := s.ussdChannel(c)
+	if err != nil {
+		return err
 	}
 	hop, err := p.Parse(c.Get(fiber.HeaderContentType), c.Body())
 	if err != nil {
@@ -203,13 +214,9 @@ func (s *Server) rememberLanguage(ctx context.Context, callerKey, lang string) {
 // itself is forgotten. An unknown or expired session is acknowledged and
 // changes nothing; when no notification comes, the TTLs do the same work.
 func (s *Server) handleUSSDEnd(c fiber.Ctx) error {
-	ch, err := s.channel(c)
+	ch, p, err := s.ussdChannel(c)
 	if err != nil {
 		return err
-	}
-	p, ok := ussdProviders[ch.Provider]
-	if !ok {
-		return fiber.ErrNotFound
 	}
 	ev, err := p.ParseEnd(c.Get(fiber.HeaderContentType), c.Body())
 	if err != nil {

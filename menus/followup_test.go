@@ -112,7 +112,7 @@ func TestConfirmedShowsPINAndDelay(t *testing.T) {
 // Only a caller left out of the assistance is offered to leave a name and
 // village, said plainly optional; a voice engine never asks (typed text).
 func TestContactOptIn(t *testing.T) {
-	e, c := engine(t)
+	e, _ := engine(t)
 	// fr, exclusion, unknown region, cash, skip the detail.
 	offer := walk(t, e, "fr", "1", "9", "4", "1", "1")
 	if offer.State.Node != "contact" || !strings.Contains(offer.Screen.Prompt, "Facultatif") || !strings.Contains(offer.Screen.Prompt, "indépendante") {
@@ -146,5 +146,4 @@ func TestContactOptIn(t *testing.T) {
 	if tr.State.Node != "confirm" {
 		t.Errorf("voice engine reached %s; want confirm", tr.State.Node)
 	}
-	_ = c
 }

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/numerovert/hotline/gateway/turn"
 )
@@ -46,17 +45,8 @@ func (Voice) ParseCall(contentType string, body []byte) (turn.Call, error) {
 		RecordingURL: form.Get("recordingUrl"),
 		Final:        form.Get("isActive") == "0",
 	}
-	switch {
-	case strings.TrimSpace(c.CallID) == "":
-		return turn.Call{}, &turn.BadRequest{Reason: "missing sessionId"}
-	case !c.Final && strings.TrimSpace(c.Phone) == "":
-		return turn.Call{}, &turn.BadRequest{Reason: "missing callerNumber"}
-	case len(c.CallID) > maxField || len(c.Phone) > maxField || len(c.Digits) > maxField:
-		return turn.Call{}, &turn.BadRequest{Reason: "field too long"}
-	case len(c.RecordingURL) > 2048:
-		return turn.Call{}, &turn.BadRequest{Reason: "recordingUrl too long"}
-	case !utf8.ValidString(c.CallID) || !utf8.ValidString(c.Digits):
-		return turn.Call{}, &turn.BadRequest{Reason: "field is not UTF-8"}
+	if err := c.Check(turn.CallFields{CallID: "sessionId", Phone: "callerNumber", RecordingURL: "recordingUrl"}); err != nil {
+		return turn.Call{}, err
 	}
 	return c, nil
 }

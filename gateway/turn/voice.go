@@ -1,5 +1,10 @@
 package turn
 
+import (
+	"strings"
+	"unicode/utf8"
+)
+
 // Call is one callback of a voice call, as a provider delivered it.
 type Call struct {
 	CallID string // the provider's id, the same for every step of the call
@@ -13,6 +18,35 @@ type Call struct {
 	RecordingURL string
 	// Final: the call is over (AT isActive=0, Twilio's completed status).
 	Final bool
+}
+
+// CallFields names a provider's form fields for a Call, so that refusals
+// say what that provider calls them.
+type CallFields struct{ CallID, Phone, RecordingURL string }
+
+// Limits on a voice callback's fields.
+const (
+	maxCallField    = 128
+	maxRecordingURL = 2048
+)
+
+// Check refuses a call callback that cannot be acted on: no call id, no
+// number before the end of the call, fields too long or not UTF-8. The
+// reasons are fixed and quote nothing from the request.
+func (c Call) Check(names CallFields) error {
+	switch {
+	case strings.TrimSpace(c.CallID) == "":
+		return &BadRequest{Reason: "missing " + names.CallID}
+	case !c.Final && strings.TrimSpace(c.Phone) == "":
+		return &BadRequest{Reason: "missing " + names.Phone}
+	case len(c.CallID) > maxCallField || len(c.Phone) > maxCallField || len(c.Digits) > maxCallField:
+		return &BadRequest{Reason: "field too long"}
+	case len(c.RecordingURL) > maxRecordingURL:
+		return &BadRequest{Reason: names.RecordingURL + " too long"}
+	case !utf8.ValidString(c.CallID) || !utf8.ValidString(c.Digits):
+		return &BadRequest{Reason: "field is not UTF-8"}
+	}
+	return nil
 }
 
 // Audio is one thing the caller hears: a recording at URL, or Text read by

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/numerovert/hotline/gateway/turn"
 )
@@ -42,17 +41,8 @@ func (Voice) ParseCall(contentType string, body []byte) (turn.Call, error) {
 		RecordingURL: form.Get("RecordingUrl"),
 		Final:        finalStatuses[form.Get("CallStatus")],
 	}
-	switch {
-	case strings.TrimSpace(c.CallID) == "":
-		return turn.Call{}, &turn.BadRequest{Reason: "missing CallSid"}
-	case !c.Final && strings.TrimSpace(c.Phone) == "":
-		return turn.Call{}, &turn.BadRequest{Reason: "missing From"}
-	case len(c.CallID) > maxField || len(c.Phone) > maxField || len(c.Digits) > maxField:
-		return turn.Call{}, &turn.BadRequest{Reason: "field too long"}
-	case len(c.RecordingURL) > 2048:
-		return turn.Call{}, &turn.BadRequest{Reason: "RecordingUrl too long"}
-	case !utf8.ValidString(c.CallID) || !utf8.ValidString(c.Digits):
-		return turn.Call{}, &turn.BadRequest{Reason: "field is not UTF-8"}
+	if err := c.Check(turn.CallFields{CallID: "CallSid", Phone: "From", RecordingURL: "RecordingUrl"}); err != nil {
+		return turn.Call{}, err
 	}
 	return c, nil
 }
