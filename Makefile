@@ -74,8 +74,10 @@ bench-go:
 LOAD_CALLERS ?= 50
 LOAD_SESSIONS ?= 3000
 LOAD_OPEN ?= 100000
+# The Redis mode is loaded too when LOAD_REDIS (default: $REDIS_URL) is set.
+LOAD_REDIS ?= $(REDIS_URL)
 bench-load: build
-	bin/hotline simulate load --callers $(LOAD_CALLERS) --sessions $(LOAD_SESSIONS) --open $(LOAD_OPEN)
+	bin/hotline simulate load --callers $(LOAD_CALLERS) --sessions $(LOAD_SESSIONS) --open $(LOAD_OPEN) $(if $(LOAD_REDIS),--redis $(LOAD_REDIS))
 
 ## screenshots: PNGs of the queue and the dashboard (headless Chromium) into docs/screenshots
 screenshots:

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v3"
 
+	"github.com/numerovert/hotline/scaleout"
 	"github.com/numerovert/hotline/simulator"
 )
 
@@ -70,6 +71,7 @@ func simulateLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	inputs := fl.String("inputs", strings.Join(simulator.DefaultLoadInputs, ","), "inputs after dialling, comma-separated")
 	timeout := fl.Duration("timeout", 10*time.Minute, "stop the whole run after this long")
 	quiet := fl.Bool("quiet", false, "no progress bar")
+	redisURL := fl.String("redis", "", "also load the Redis mode (serve --role all --redis URL) under a fresh key prefix, deleted afterwards")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -144,12 +146,29 @@ func simulateLoad(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 
+	var onRedis *simulator.LoadResult
+	redisRSS := 0
+	if *redisURL != "" {
+		fmt.Fprintf(stderr, "load 3/3: hotline serve on Redis (role all), %d callers, %d sessions\n", opts.Callers, opts.Sessions)
+		r, rss, err := loadOnRedis(ctx, self, *redisURL, serveArgs(3), opts)
+		if err != nil {
+			return err
+		}
+		onRedis, redisRSS = &r, rss
+	}
+
 	fmt.Fprint(tw, header)
 	row("hotline (embedded)", embedded, mb(srvRSS))
+	if onRedis != nil {
+		row("hotline (Redis)", *onRedis, mb(redisRSS))
+	}
 	row("bare Fiber", base, mb(bareRSS))
 	tw.Flush()
 	if bh := base.HopsPerSecond(); bh > 0 {
 		fmt.Fprintf(stdout, "\nhop rate, hotline / bare: %.2f (goal ≥ 0.50)\n", embedded.HopsPerSecond()/bh)
+		if onRedis != nil {
+			fmt.Fprintf(stdout, "hop rate, hotline on Redis / bare: %.2f\n", onRedis.HopsPerSecond()/bh)
+		}
 	}
 	fmt.Fprintf(stdout, "p99 hop latency at %d connections: %s (goal ≤ 10 ms)\n", opts.Callers, ms(embedded.Percentile(0.99)))
 	fmt.Fprintf(stdout, "durable submissions/s end to end: %.0f (%d references shown in %s)\n",
@@ -300,4 +319,32 @@ func procStatus(pid int, field string) int {
 		}
 	}
 	return 0
+}
+
+// loadOnRedis runs the load against `serve --role all --redis url` under a
+// fresh key prefix, and deletes every key under it afterwards.
+func loadOnRedis(ctx context.Context, self, url string, serveArgs []string, opts simulator.LoadOptions) (simulator.LoadResult, int, error) {
+	rdb, err := scaleout.Dial(url)
+	if err != nil {
+		return simulator.LoadResult{}, 0, err
+	}
+	defer rdb.Close()
+	prefix := fmt.Sprintf("nvload:%d:", time.Now().UnixNano())
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	}()
+	args := append(serveArgs, "--redis", url, "--redis-prefix", prefix)
+	srv, err := startChild(ctx, self, args, `msg="hotline listening" addr=(\S+)`)
+	if err != nil {
+		return simulator.LoadResult{}, 0, err
+	}
+	defer srv.stop()
+	opts.URL = "http://" + srv.addr + "/c/demo-at/ussd"
+	r, err := simulator.Load(ctx, opts)
+	return r, srv.peakRSS(), err
 }
