@@ -28,6 +28,17 @@ import (
 	"github.com/numerovert/hotline/menus"
 )
 
+// recordings is an in-memory recordings store for the voice case pages.
+type recordings map[string][]byte
+
+func (r recordings) Get(_ context.Context, id string) ([]byte, error) {
+	b, ok := r[id]
+	if !ok {
+		return nil, casework.ErrNotFound
+	}
+	return b, nil
+}
+
 // clock is a settable clock shared by the service and the web view.
 type clock struct {
 	mu sync.Mutex
@@ -71,6 +82,7 @@ func newEnv(t testing.TB) *env {
 	clk := &clock{t: time.Now().UTC()}
 	svc, err := casework.NewService(casework.Options{
 		Store: memstore.New(), Config: cfg, PINKeys: key("pin"), SealKeys: key("seal"), Now: clk.Now,
+		Recordings: recordings{"rec-1": []byte("RIFF-voice-message")},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -112,6 +112,9 @@ type caseData struct {
 	Assignable   bool
 	Recordable   bool // a voice case: show the player
 	LanguageName string
+	// Contact is the opened sealed contact, only when asked for (each
+	// reading is audited by casework).
+	Contact *casework.Contact
 }
 
 // visible reports whether the user's role may see a case at all: the
@@ -140,6 +143,27 @@ func (w *Web) viewCase(c fiber.Ctx) (casework.User, casework.CaseView, error) {
 	return u, v, nil
 }
 
+// recording plays a voice case's message to the case's team, through the
+// same visibility rules as the case page; casework audits every listen.
+func (w *Web) recording(c fiber.Ctx) error {
+	u, v, err := w.viewCase(c)
+	if err != nil {
+		return err
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	audio, err := w.cases.Recording(rctx, u.Actor(), v.ID)
+	if errors.Is(err, casework.ErrNotFound) || errors.Is(err, casework.ErrForbidden) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "audio/wav")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(audio)
+}
+
 func (w *Web) casePage(c fiber.Ctx) error {
 	u, v, err := w.viewCase(c)
 	if err != nil {
@@ -161,6 +185,13 @@ func (w *Web) casePage(c fiber.Ctx) error {
 		Assignable:   v.Status == casework.StatusNew || v.Status == casework.StatusAssigned,
 		Recordable:   v.Medium == "voice",
 		LanguageName: languageName(v.Language),
+	}
+	if v.HasContact && c.Query("contact") == "1" {
+		contact, err := w.cases.Contact(rctx, u.Actor(), v.ID)
+		if err != nil {
+			return err
+		}
+		d.Contact = &contact
 	}
 	users, err := w.users.Users(rctx)
 	if err != nil {

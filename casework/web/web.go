@@ -161,6 +161,7 @@ func (w *Web) Mount(app *fiber.App) {
 	g.Post("/logout", w.need(anyone, w.logout))
 	g.Get("/queue", w.need(caseworker, w.queue))
 	g.Get("/cases/:id", w.need(caseworker, w.casePage))
+	g.Get("/cases/:id/recording", w.need(caseworker, w.recording))
 	g.Post("/cases/:id/:action", w.need(caseworker, w.caseAction))
 	g.Get("/intake", w.need(caseworker, w.intakePage))
 	g.Post("/intake", w.need(caseworker, w.intake))

@@ -333,3 +333,75 @@ func TestLanguages(t *testing.T) {
 		t.Errorf("open redirect: %s", resp.Header.Get("Location"))
 	}
 }
+
+// A voice case's message plays from its page to the case's team only, and
+// every listen is in the audit trail.
+func TestVoiceMessagePlaysToTheTeamOnly(t *testing.T) {
+	e := newEnv(t)
+	r, err := e.svc.Submit(context.Background(), casework.Intake{
+		IdempotencyKey: "voice/1", CallerKey: "k1:voice-caller", Channel: "demo-at", Medium: "voice",
+		Language: "fr", Category: "exclusion", Region: "ML05", Cercle: "ML0501", Assistance: "food", Recording: "rec-1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.Case.ID
+	c := e.login(t, "awa")
+	_, page := c.get("/meal/cases/" + id)
+	if !strings.Contains(page, `<audio controls preload="none" src="/meal/cases/`+id+`/recording">`) {
+		t.Fatal("voice case page has no player for its message")
+	}
+	resp, body := c.get("/meal/cases/" + id + "/recording")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "audio/wav" || body != "RIFF-voice-message" {
+		t.Fatalf("recording: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	other := e.login(t, "ibrahim") // meal-north
+	if resp, body := other.get("/meal/cases/" + id + "/recording"); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "RIFF") {
+		t.Errorf("another team's officer: %d", resp.StatusCode)
+	}
+	events, err := e.svc.Audit(context.Background(), casework.Actor{ID: "awa", Team: "meal-mopti"}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listened := 0
+	for _, ev := range events {
+		if ev.Action == casework.ActionListened && ev.Actor == "awa" {
+			listened++
+		}
+	}
+	if listened != 1 {
+		t.Errorf("%d listens audited, want 1", listened)
+	}
+}
+
+// A sealed contact is opened only when the officer asks, and the reading
+// is audited.
+func TestSealedContactOpensOnRequest(t *testing.T) {
+	e := newEnv(t)
+	r, err := e.svc.Submit(context.Background(), casework.Intake{
+		IdempotencyKey: "contact/1", CallerKey: "k1:contact-caller", Channel: "demo-at", Medium: "ussd",
+		Language: "fr", Category: "exclusion", Region: "ML05", Cercle: "ML0501", Assistance: "food",
+		Contact: &casework.Contact{Name: "Aminata Kontao", Village: "Sossobe"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.Case.ID
+	c := e.login(t, "awa")
+	if _, page := c.get("/meal/cases/" + id); strings.Contains(page, "Aminata") || !strings.Contains(page, `id="show-contact"`) {
+		t.Fatal("the contact shows before it is asked for, or cannot be asked for")
+	}
+	if _, page := c.get("/meal/cases/" + id + "?contact=1"); !strings.Contains(page, "Aminata Kontao") || !strings.Contains(page, "Sossobe") {
+		t.Fatal("asking does not open the contact")
+	}
+	events, _ := e.svc.Audit(context.Background(), casework.Actor{ID: "awa", Team: "meal-mopti"}, id)
+	read := 0
+	for _, ev := range events {
+		if ev.Action == casework.ActionContactRead {
+			read++
+		}
+	}
+	if read != 1 {
+		t.Errorf("%d contact readings audited, want 1", read)
+	}
+}
