@@ -22,12 +22,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/numerovert/hotline/internal/boltfile"
+
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Bucket layout. Keys joining two parts use a NUL separator.
@@ -130,27 +129,9 @@ func Open(path string, sealer *Sealer, o Options) (*Store, error) {
 	if sealer == nil {
 		return nil, errors.New("outbox: no sealer")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("outbox: create data directory: %w", err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("outbox: open %s: locked by another process (is the server running?)", path)
-	}
+	db, err := boltfile.Open(path, allBuckets...)
 	if err != nil {
-		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return fmt.Errorf("create bucket %s: %w", b, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	if o.Window == 0 {
 		o.Window = DefaultWindow

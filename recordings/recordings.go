@@ -15,14 +15,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"time"
+
+	"github.com/numerovert/hotline/internal/boltfile"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/numerovert/hotline/keystore"
 )
@@ -89,22 +87,9 @@ func open(path string, keys []keystore.Key) (*Store, error) {
 	if len(s.keys) == 0 {
 		return nil, errors.New("recordings: no key")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("recordings: create data directory: %w", err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("recordings: open %s: locked by another process", path)
-	}
+	db, err := boltfile.Open(path, bucket)
 	if err != nil {
-		return nil, fmt.Errorf("recordings: open %s: %w", path, err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucket)
-		return err
-	}); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("recordings: open %s: %w", path, err)
+		return nil, fmt.Errorf("recordings: %w", err)
 	}
 	s.db = db
 	return s, nil

@@ -15,9 +15,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/numerovert/hotline/internal/boltfile"
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -42,11 +42,7 @@ var (
 )
 
 // ErrLocked is returned (wrapped) by Open when another process holds the file.
-var ErrLocked = errors.New("store is locked by another process (is the server running?)")
-
-// lockTimeout bounds how long Open waits for the file lock held by another
-// process, so a second `hotline` command fails clearly instead of hanging.
-const lockTimeout = time.Second
+var ErrLocked = boltfile.ErrLocked
 
 // maxReferenceDraws bounds the retries on a reference collision. With 90
 // million references, needing this many draws means the space is nearly
@@ -127,27 +123,9 @@ func (s *Store) Language(ctx context.Context, callerKey string) (string, bool, e
 // (0700) and the file (0600) if needed. If another process has the store
 // open, Open fails after about a second with an error wrapping ErrLocked.
 func Open(path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("boltstore: create data directory: %w", err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("boltstore: open %s: %w", path, ErrLocked)
-	}
+	db, err := boltfile.Open(path, allBuckets...)
 	if err != nil {
-		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("create bucket %s: %w", name, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+		return nil, fmt.Errorf("boltstore: %w", err)
 	}
 	return &Store{db: db}, nil
 }
