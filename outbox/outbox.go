@@ -24,9 +24,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/numerovert/hotline/internal/boltfile"
-
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/numerovert/hotline/internal/boltfile"
 )
 
 // Bucket layout. Keys joining two parts use a NUL separator.

@@ -18,10 +18,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/numerovert/hotline/internal/boltfile"
-
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/numerovert/hotline/internal/boltfile"
 	"github.com/numerovert/hotline/keystore"
 )
 

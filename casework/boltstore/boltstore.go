@@ -17,12 +17,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/numerovert/hotline/internal/boltfile"
-
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/internal/boltfile"
 )
 
 // Bucket layout. Sequence numbers come from the cases bucket's NextSequence
