@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -156,30 +155,13 @@ func (s Sender) Send(ctx context.Context, m turn.Outbound) (string, error) {
 	if m.From != "" {
 		form.Set("from", m.From)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(s.BaseURL, "/")+"/version1/messaging", strings.NewReader(form.Encode()))
+	status, raw, err := turn.PostForm(ctx, s.Client, DefaultTimeout, strings.TrimRight(s.BaseURL, "/")+"/version1/messaging",
+		form, m.ID, func(r *http.Request) { r.Header.Set("apiKey", s.APIKey) })
 	if err != nil {
-		return "", fmt.Errorf("africastalking: build request: %w", err)
+		return "", fmt.Errorf("africastalking: %w", err)
 	}
-	req.Header.Set("apiKey", s.APIKey)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Idempotency-Key", m.ID)
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: DefaultTimeout}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		// url.Error names the URL, which holds no number (the form does).
-		return "", fmt.Errorf("africastalking: send: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return "", fmt.Errorf("africastalking: read reply: %w", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", &turn.SendError{Code: "http " + strconv.Itoa(resp.StatusCode)}
+	if status < 200 || status > 299 {
+		return "", &turn.SendError{Code: "http " + strconv.Itoa(status)}
 	}
 	var out sendResponse
 	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&out); err != nil {

@@ -1,6 +1,14 @@
 package turn
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
 
 // SMS is one inbound text message as a provider delivered it.
 type SMS struct {
@@ -52,4 +60,38 @@ func (e *SendError) Error() string {
 		return "send refused permanently: " + e.Code
 	}
 	return "send failed: " + e.Code
+}
+
+// maxSendReply bounds what is read of a send API's reply.
+const maxSendReply = 64 << 10
+
+// PostForm makes one send-API call the way every provider's takes it: a
+// form POST accepting JSON, with the outbox id as Idempotency-Key (honoured
+// by fakes and proxies, ignored by AT and Twilio), authorised by auth,
+// through client (one with timeout when nil). It returns the HTTP status
+// and at most 64 KB of the reply. Errors name the URL, never the form,
+// which holds the number.
+func PostForm(ctx context.Context, client *http.Client, timeout time.Duration, endpoint string, form url.Values,
+	idempotencyKey string, auth func(*http.Request)) (status int, reply []byte, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, nil, fmt.Errorf("build request: %w", err)
+	}
+	auth(req)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Idempotency-Key", idempotencyKey)
+	if client == nil {
+		client = &http.Client{Timeout: timeout}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("send: %w", err)
+	}
+	defer resp.Body.Close()
+	reply, err = io.ReadAll(io.LimitReader(resp.Body, maxSendReply))
+	if err != nil {
+		return 0, nil, fmt.Errorf("read reply: %w", err)
+	}
+	return resp.StatusCode, reply, nil
 }

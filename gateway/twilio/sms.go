@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -191,34 +190,18 @@ func (s Sender) Send(ctx context.Context, m turn.Outbound) (string, error) {
 		form.Set("StatusCallback", s.StatusCallback)
 	}
 	endpoint := strings.TrimRight(s.BaseURL, "/") + "/2010-04-01/Accounts/" + url.PathEscape(s.AccountSID) + "/Messages.json"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	status, raw, err := turn.PostForm(ctx, s.Client, DefaultTimeout, endpoint, form, m.ID,
+		func(r *http.Request) { r.SetBasicAuth(s.AccountSID, s.AuthToken) })
 	if err != nil {
-		return "", fmt.Errorf("twilio: build request: %w", err)
-	}
-	req.SetBasicAuth(s.AccountSID, s.AuthToken)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Idempotency-Key", m.ID)
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: DefaultTimeout}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("twilio: send: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return "", fmt.Errorf("twilio: read reply: %w", err)
+		return "", fmt.Errorf("twilio: %w", err)
 	}
 	var out struct {
 		SID  string `json:"sid"`
 		Code int    `json:"code"`
 	}
 	_ = json.Unmarshal(raw, &out) // an unreadable body is judged by its status below
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		code := "http " + strconv.Itoa(resp.StatusCode)
+	if status < 200 || status > 299 {
+		code := "http " + strconv.Itoa(status)
 		if out.Code != 0 {
 			code += " code " + strconv.Itoa(out.Code)
 		}
