@@ -117,6 +117,7 @@ type Options struct {
 // Store is the outbox file. Safe for concurrent use.
 type Store struct {
 	db     *bolt.DB
+	commit *boltfile.Committer
 	sealer *Sealer
 	window time.Duration
 	dedupe time.Duration
@@ -142,7 +143,7 @@ func Open(path string, sealer *Sealer, o Options) (*Store, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Store{db: db, sealer: sealer, window: o.Window, dedupe: o.Dedupe, now: o.Now, notify: make(chan struct{}, 1)}, nil
+	return &Store{db: db, commit: boltfile.NewCommitter(db), sealer: sealer, window: o.Window, dedupe: o.Dedupe, now: o.Now, notify: make(chan struct{}, 1)}, nil
 }
 
 // Close closes the file.
@@ -212,7 +213,7 @@ func (s *Store) Handled(ctx context.Context, channel, inboundID string, reply *M
 		}}
 		rec.KeyVersion, rec.Sealed = s.sealer.Seal(plain, aad(reply.ID, reply.Channel))
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.commit.Update(func(tx *bolt.Tx) error {
 		first = false
 		key := pair(channel, inboundID)
 		in := tx.Bucket(bucketInbound)
@@ -371,7 +372,7 @@ func (s *Store) update(ctx context.Context, op, id string, fn func(tx *bolt.Tx, 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("outbox: %s: %w", op, err)
 	}
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.commit.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOutbox)
 		v := b.Get([]byte(id))
 		if v == nil {
@@ -466,7 +467,7 @@ func (s *Store) Report(ctx context.Context, channel, providerID string, delivere
 		return false, fmt.Errorf("outbox: report: %w", err)
 	}
 	key := pair(channel, providerID)
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.commit.Update(func(tx *bolt.Tx) error {
 		known = false
 		id := tx.Bucket(bucketProvider).Get(key)
 		if id == nil {
@@ -575,3 +576,9 @@ func sweepMarks(b *bolt.Bucket, before time.Time) error {
 	}
 	return nil
 }
+
+// BeginSnapshot starts a read-only transaction for a backup: its WriteTo
+// copies the whole file as of now while writers go on. The caller must
+// Rollback it, and soon: a long read transaction delays a writer that has
+// to grow the file.
+func (s *Store) BeginSnapshot() (*bolt.Tx, error) { return s.db.Begin(false) }

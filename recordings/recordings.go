@@ -43,8 +43,9 @@ var bucket = []byte("recordings") // id → version + 0x00 + nonce|ciphertext
 
 // Store is the recordings file. Safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	keys []sealKey // newest first
+	db     *bolt.DB
+	commit *boltfile.Committer
+	keys   []sealKey // newest first
 }
 
 type sealKey struct {
@@ -90,7 +91,7 @@ func open(path string, keys []keystore.Key) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recordings: %w", err)
 	}
-	s.db = db
+	s.db, s.commit = db, boltfile.NewCommitter(db)
 	return s, nil
 }
 
@@ -113,7 +114,7 @@ func (s *Store) Put(ctx context.Context, id string, data []byte) error {
 	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (it aborts the program instead)
 	sealed := k.aead.Seal(nonce, nonce, data, []byte("recording\x00"+id))
 	rec := append([]byte(k.version+"\x00"), sealed...)
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.commit.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		if b.Get([]byte(id)) != nil {
 			return nil
@@ -172,3 +173,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// BeginSnapshot starts a read-only transaction for a backup: its WriteTo
+// copies the whole file as of now while writers go on. The caller must
+// Rollback it, and soon: a long read transaction delays a writer that has
+// to grow the file.
+func (s *Store) BeginSnapshot() (*bolt.Tx, error) { return s.db.Begin(false) }

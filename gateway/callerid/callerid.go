@@ -36,6 +36,7 @@ const Purpose = "callerid"
 // for concurrent use.
 type Keyring struct {
 	versions []version // newest first
+	recent   *memo     // Key's results, by a keyed tag of the number
 }
 
 type version struct {
@@ -50,7 +51,7 @@ func Load(dir keystore.Dir) (kr *Keyring, created bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("callerid: %w", err)
 	}
-	kr = &Keyring{}
+	kr = &Keyring{recent: newMemo()}
 	for _, name := range slices.Backward(names) {
 		secret, err := dir.Read(Purpose, name)
 		if err != nil {
@@ -64,7 +65,7 @@ func Load(dir keystore.Dir) (kr *Keyring, created bool, err error) {
 // New builds a keyring from secrets, newest last, named k1, k2, … It is for
 // tests and tools; the server uses Load.
 func New(secrets ...[]byte) *Keyring {
-	kr := &Keyring{}
+	kr := &Keyring{recent: newMemo()}
 	for i, s := range secrets {
 		kr.versions = append([]version{{name: fmt.Sprintf("k%d", i+1), secret: s}}, kr.versions...)
 	}
@@ -74,8 +75,17 @@ func New(secrets ...[]byte) *Keyring {
 // Key returns the caller key for raw under the newest key version, written
 // "k1:<base64url>". region is the ISO 3166 country of the channel ("ML"),
 // used when raw carries no country code.
+//
+// A caller's number arrives on every hop, and parsing it is most of a hop's
+// cost, so the key is remembered for the number's recent callers (see memo).
 func (kr *Keyring) Key(raw, region string) string {
-	return kr.versions[0].key(Normalize(raw, region))
+	tag := kr.recent.tag(raw, region)
+	if k, ok := kr.recent.get(tag); ok {
+		return k
+	}
+	k := kr.versions[0].key(Normalize(raw, region))
+	kr.recent.put(tag, k)
+	return k
 }
 
 // Keys returns the caller keys for raw under every version held, newest
@@ -124,6 +134,18 @@ func Normalize(raw, region string) string {
 		return possible
 	}
 	return "digits:" + digits(raw)
+}
+
+// Possible reports whether raw can be a phone number someone could be
+// answered at: digits with an optional "+" and the usual separators, that
+// libphonenumber finds possible (for region when national). An
+// alphanumeric sender such as "MTN", a short code or a few digits are not.
+func Possible(raw, region string) bool {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || strings.TrimLeft(raw, "+0123456789 ().-") != "" || strings.LastIndexByte(raw, '+') > 0 {
+		return false
+	}
+	return !strings.HasPrefix(Normalize(raw, region), "digits:")
 }
 
 func digits(s string) string {

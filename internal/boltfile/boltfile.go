@@ -26,8 +26,8 @@ const lockTimeout = time.Second
 // Open opens or creates the file at path with every bucket in buckets.
 // Errors name the path, never the contents.
 func Open(path string, buckets ...[]byte) (*bolt.DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+	if err := PrivateDir(filepath.Dir(path)); err != nil {
+		return nil, err
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if errors.Is(err, bolterrors.ErrTimeout) {
@@ -49,4 +49,28 @@ func Open(path string, buckets ...[]byte) (*bolt.DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// PrivateDir makes dir if missing (mode 0700) and makes sure only its
+// owner can enter it: an existing directory that others may read or enter
+// is tightened to 0700 when it is ours, and refused when it is not (someone
+// else could have made it, or could loosen it again).
+func PrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if info.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if !ownedByUs(info) {
+		return fmt.Errorf("data directory %s is open to other users (mode %04o) and not owned by this user: refusing to use it", dir, info.Mode().Perm())
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s is open to other users (mode %04o): %w", dir, info.Mode().Perm(), err)
+	}
+	return nil
 }

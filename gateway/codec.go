@@ -1,0 +1,226 @@
+package gateway
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/numerovert/hotline/menus"
+)
+
+// The session store holds a USSD session and a resume record on every hop,
+// so they are encoded compactly: a version byte, then fields in a fixed
+// order, strings as uvarint length + bytes. It is several times cheaper
+// than JSON and smaller. Records written as JSON by an earlier version
+// (first byte '{') still read.
+const codecV1 = 0x01
+
+// errCodec is returned (wrapped) for a record that is neither JSON nor v1.
+var errCodec = errors.New("unreadable session record")
+
+// maxCodecItems bounds the counts read from a record, so that a damaged
+// one cannot make the decoder allocate much.
+const maxCodecItems = 1 << 12
+
+func encodeSession(s ussdSession) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, codecV1)
+	b = putString(b, s.Text)
+	b = putString(b, s.CallerKey)
+	b = putString(b, s.Reply.Text)
+	b = putBool(b, s.Reply.End)
+	return putState(b, s.State)
+}
+
+func decodeSession(b []byte) (ussdSession, error) {
+	var s ussdSession
+	if len(b) > 0 && b[0] == '{' {
+		err := json.Unmarshal(b, &s)
+		return s, err
+	}
+	d := decoder{b: b}
+	if d.byte() != codecV1 {
+		return s, fmt.Errorf("%w: version", errCodec)
+	}
+	s.Text, s.CallerKey, s.Reply.Text = d.string(), d.string(), d.string()
+	s.Reply.End = d.bool()
+	s.State = d.state(0)
+	return s, d.done()
+}
+
+func encodeState(st menus.State) []byte {
+	return putState(append(make([]byte, 0, 128), codecV1), st)
+}
+
+func decodeState(b []byte) (menus.State, error) {
+	var st menus.State
+	if len(b) > 0 && b[0] == '{' {
+		err := json.Unmarshal(b, &st)
+		return st, err
+	}
+	d := decoder{b: b}
+	if d.byte() != codecV1 {
+		return st, fmt.Errorf("%w: version", errCodec)
+	}
+	st = d.state(0)
+	return st, d.done()
+}
+
+// putState writes every field of menus.State; codec_test.go fails when
+// State gains a field this does not know.
+func putState(b []byte, st menus.State) []byte {
+	b = putString(b, st.Lang)
+	b = putString(b, st.Node)
+	b = binary.AppendVarint(b, int64(st.Page))
+	b = binary.AppendUvarint(b, uint64(len(st.Back)))
+	for _, f := range st.Back {
+		b = putString(b, f.Node)
+		b = binary.AppendVarint(b, int64(f.Page))
+	}
+	b = binary.AppendUvarint(b, uint64(len(st.Answers)))
+	// Sorted, so that one state has one encoding.
+	keys := make([]string, 0, len(st.Answers))
+	for k := range st.Answers {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b = putString(b, k)
+		b = putString(b, st.Answers[k])
+	}
+	b = putString(b, st.Reference)
+	b = putString(b, st.PIN)
+	b = binary.AppendVarint(b, int64(st.AnswerDays))
+	if st.Resume == nil {
+		return putBool(b, false)
+	}
+	return putState(putBool(b, true), *st.Resume)
+}
+
+func putString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+func putBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// decoder reads a v1 record; the first error sticks and later reads
+// return zero values.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s", errCodec, what)
+	}
+	d.b = nil
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) == 0 {
+		d.fail("truncated")
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) bool() bool {
+	switch d.byte() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	d.fail("bool")
+	return false
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("count")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) int() int {
+	v, n := binary.Varint(d.b)
+	if n <= 0 || v < -1<<31 || v > 1<<31-1 {
+		d.fail("number")
+		return 0
+	}
+	d.b = d.b[n:]
+	return int(v)
+}
+
+func (d *decoder) count() int {
+	n := d.uvarint()
+	if n > maxCodecItems {
+		d.fail("count")
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("string")
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// state reads a menus.State; depth bounds nested resume states.
+func (d *decoder) state(depth int) menus.State {
+	var st menus.State
+	st.Lang, st.Node, st.Page = d.string(), d.string(), d.int()
+	if n := d.count(); n > 0 {
+		st.Back = make([]menus.Frame, 0, min(n, len(d.b)))
+		for range n {
+			st.Back = append(st.Back, menus.Frame{Node: d.string(), Page: d.int()})
+		}
+	}
+	if n := d.count(); n > 0 {
+		st.Answers = make(map[string]string, min(n, len(d.b)))
+		for range n {
+			k := d.string()
+			st.Answers[k] = d.string()
+		}
+	}
+	st.Reference, st.PIN, st.AnswerDays = d.string(), d.string(), d.int()
+	if d.bool() {
+		if depth > 0 {
+			d.fail("nested resume")
+			return st
+		}
+		r := d.state(depth + 1)
+		st.Resume = &r
+	}
+	return st
+}
+
+// done reports the first error, or trailing bytes.
+func (d *decoder) done() error {
+	if d.err != nil {
+		return d.err
+	}
+	if len(d.b) > 0 {
+		return fmt.Errorf("%w: trailing bytes", errCodec)
+	}
+	return nil
+}
