@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/outbox"
+	"github.com/numerovert/hotline/outbox/outbound"
 )
 
 const phone = "+22376000001"
@@ -159,25 +159,25 @@ type fakeSender struct {
 	mu        sync.Mutex
 	failures  int
 	permanent bool
-	sent      []turn.Outbound
+	sent      []outbound.Message
 	attempts  int
 }
 
-func (f *fakeSender) Send(ctx context.Context, m turn.Outbound) (string, error) {
+func (f *fakeSender) Send(ctx context.Context, m outbound.Message) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.attempts++
 	if f.attempts <= f.failures {
-		return "", &turn.SendError{Code: "http 503", Permanent: f.permanent}
+		return "", &outbound.SendError{Code: "http 503", Permanent: f.permanent}
 	}
 	f.sent = append(f.sent, m)
 	return "P" + m.ID, nil
 }
 
-func (f *fakeSender) snapshot() (int, []turn.Outbound) {
+func (f *fakeSender) snapshot() (int, []outbound.Message) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.attempts, append([]turn.Outbound(nil), f.sent...)
+	return f.attempts, append([]outbound.Message(nil), f.sent...)
 }
 
 func runWorker(t *testing.T, st *outbox.Store, s outbox.Sender) context.CancelFunc {

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/outbox/outbound"
 )
 
 func sortByNext(rs []Record) {
@@ -19,7 +19,7 @@ func sortByNext(rs []Record) {
 // Sender is one provider's send API (africastalking.Sender,
 // twilio.Sender). Its client bounds each call with the provider's timeout.
 type Sender interface {
-	Send(ctx context.Context, m turn.Outbound) (providerID string, err error)
+	Send(ctx context.Context, m outbound.Message) (providerID string, err error)
 }
 
 // Backoff is exponential with jitter: attempt n waits between half and all
@@ -177,12 +177,12 @@ func (w *Worker) send(ctx context.Context, r Record) {
 		}
 		return
 	}
-	providerID, err := sender.Send(ctx, turn.Outbound{ID: r.ID, To: to, From: r.From, Body: body})
+	providerID, err := sender.Send(ctx, outbound.Message{ID: r.ID, To: to, From: r.From, Body: body})
 	if ctx.Err() != nil {
 		return // shutting down: the record is still pending and is retried after restart
 	}
 	if err != nil {
-		var se *turn.SendError
+		var se *outbound.SendError
 		code, permanent := "transport error", false
 		if errors.As(err, &se) {
 			code, permanent = se.Code, se.Permanent
