@@ -7,100 +7,116 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/numerovert/hotline/config"
 )
 
 // MinCount is the smallest aggregate count ever shown. Any cell below it
-// (zero included) is shown as "<5": a count of one or two cases from a
-// cercle in a week can point at a person. One rule, applied here, for the
-// dashboard, every CSV and the JSON API alike.
+// (zero included) is hidden: a count of one or two cases from a region in
+// a week can point at a person. Cells that would let a hidden one be
+// worked out from totals are hidden too (complementary suppression, see
+// protect). One rule, applied here, for the dashboard, every CSV and the
+// JSON API alike.
 const MinCount = 5
 
-// Suppressed is how a count under MinCount is written.
-const Suppressed = "<5"
+// Suppressed is how a hidden count is shown on pages. It does not say
+// "<5": a cell hidden to protect another may be larger.
+const Suppressed = "–"
 
 // Count is an aggregate cell. Its value is unexported: code outside
-// casework can only read it through Value, which refuses small counts, so
+// casework can only read it through Value, which refuses hidden counts, so
 // no view can print one by mistake.
-type Count struct{ n int }
+type Count struct {
+	n      int
+	hidden bool
+}
 
-// Value returns the count and true, or 0 and false when it is suppressed.
+func count(n int) Count { return Count{n: n, hidden: n < MinCount} }
+
+// Value returns the count and true, or 0 and false when it is hidden.
 func (c Count) Value() (int, bool) {
-	if c.n < MinCount {
+	if c.Suppressed() {
 		return 0, false
 	}
 	return c.n, true
 }
 
-// Suppressed reports whether the count is under MinCount.
-func (c Count) Suppressed() bool { return c.n < MinCount }
+// Suppressed reports whether the count is hidden.
+func (c Count) Suppressed() bool { return c.hidden || c.n < MinCount }
 
-// String is the count as shown: a number, or "<5".
+// String is the count as shown: a number, or Suppressed.
 func (c Count) String() string {
-	if c.n < MinCount {
+	if c.Suppressed() {
 		return Suppressed
 	}
 	return strconv.Itoa(c.n)
 }
 
-// MarshalJSON writes a number, or the string "<5".
+// MarshalJSON writes a number, or null when hidden.
 func (c Count) MarshalJSON() ([]byte, error) {
-	if c.n < MinCount {
-		return json.Marshal(Suppressed)
+	if c.Suppressed() {
+		return []byte("null"), nil
 	}
 	return json.Marshal(c.n)
 }
 
 // Series is one line of a chart or table: a key (category id, region
-// P-code) and its count per week.
+// P-code or "unknown", status, assistance) and its count per week. There
+// is no total over weeks: it would let a hidden week be worked out.
 type Series struct {
 	Key    string  `json:"key"`
 	Counts []Count `json:"counts"` // one per Report.Weeks
-	Total  Count   `json:"total"`
 }
 
-// Median is a median duration over cases; it is given only when at least
-// MinCount cases took part.
+// Cell is one cell of a week's full region × category grid.
+type Cell struct {
+	Week     time.Time `json:"week"`
+	Region   string    `json:"region"` // P-code or "unknown"
+	Category string    `json:"category"`
+	Count    Count     `json:"cases"`
+}
+
+// Median is a median duration over the period's cases, given only when at
+// least MinCount cases took part. How many took part is not published (two
+// periods' counts would difference into one week's).
 type Median struct {
-	Cases Count `json:"cases"`
-	// Hours is the median in hours, 0 when Cases is suppressed.
+	Available bool `json:"available"`
+	// Hours is the median in hours, 0 when not Available.
 	Hours float64 `json:"hours"`
 }
 
-// Row is one line of the aggregate exports: cases opened in one week, in
-// one cercle, about one assistance, of one category, now in one status.
-type Row struct {
-	Week       time.Time
-	Region     string
-	Cercle     string
-	Assistance string
-	Type       string
-	Category   string
-	Status     Status
-	Count      Count
-}
-
 // Report is the aggregate picture of cases opened in a range of weeks. It
-// holds no case, no reference, no free text and no count under MinCount.
+// holds no case, no reference, no free text and no count a reader could
+// work out to be under MinCount.
+//
+// Each week is published on its own, and always in full: the grid of
+// every region (and "unknown") by every category, its margins (ByRegion,
+// ByCategory) and total (Totals), and the week's cases by status and by
+// assistance, whose sums are the same total. A week's numbers depend on
+// that week's cases only, so reports over different ranges agree.
 type Report struct {
-	Generated time.Time   `json:"generated"`
-	Weeks     []time.Time `json:"weeks"` // Mondays, 00:00 UTC, oldest first
-	Total     Count       `json:"total"`
-	// ByCategory and ByRegion count cases opened per week.
-	ByCategory []Series `json:"by_category"`
-	ByRegion   []Series `json:"by_region"`
-	// ByStatus counts the period's cases by their status now.
-	ByStatus []Series `json:"by_status"`
+	Generated  time.Time   `json:"generated"`
+	Weeks      []time.Time `json:"weeks"` // Mondays, 00:00 UTC, oldest first
+	Regions    []string    `json:"regions"`
+	Categories []string    `json:"categories"`
+	Totals     []Count     `json:"totals"` // cases opened per week
+	ByCategory []Series    `json:"by_category"`
+	ByRegion   []Series    `json:"by_region"`
+	// ByStatus counts each week's cases by their status now; ByAssistance
+	// by the assistance (modality) they are about.
+	ByStatus     []Series `json:"by_status"`
+	ByAssistance []Series `json:"by_assistance"`
+	Cells        []Cell   `json:"cells"`
 	// MedianAcknowledge is from opening to an officer taking the case;
 	// MedianResolve from opening to the response.
 	MedianAcknowledge Median `json:"median_acknowledge"`
 	MedianResolve     Median `json:"median_resolve"`
 	// Overdue counts cases, opened at any time, past a deadline now.
 	Overdue Count `json:"overdue"`
-	Rows    []Row `json:"-"`
 }
 
 // ReportOptions chooses what a report covers.
@@ -110,7 +126,18 @@ type ReportOptions struct {
 	Weeks int
 	// Team limits the report to one team's cases; empty means every team.
 	Team string
+	// Regions are the region P-codes every week's grid lists (the web view
+	// passes the catalogue's), so that a row's presence tells nothing;
+	// regions of cases outside it are added.
+	Regions []string
+	// PrimaryOnly hides small cells but not the cells that would reveal
+	// them: for tests that show the complementary suppression matters.
+	PrimaryOnly bool
 }
+
+// Assistance lists the assistance types a case may be about, as the
+// menus and the staff intake offer them.
+var Assistance = []string{"cash", "food", "health", "school_meals", "other"}
 
 // Week returns the Monday 00:00 UTC that starts t's ISO week.
 func Week(t time.Time) time.Time {
@@ -121,7 +148,8 @@ func Week(t time.Time) time.Time {
 }
 
 // Report aggregates cases for dashboards and exports. It reads every
-// case, so it is meant for pages and exports, not hot paths.
+// case, so it is meant for pages and exports, not hot paths. A case ever
+// coded SEA counts under SEA whatever it is coded now.
 func (s *Service) Report(ctx context.Context, o ReportOptions) (Report, error) {
 	if o.Weeks <= 0 {
 		o.Weeks = 12
@@ -133,22 +161,17 @@ func (s *Service) Report(ctx context.Context, o ReportOptions) (Report, error) {
 	for i := range o.Weeks {
 		r.Weeks = append(r.Weeks, first.AddDate(0, 0, 7*i))
 	}
-	byCat := map[string][]int{}
-	byRegion := map[string][]int{}
-	byStatus := map[string][]int{}
-	type rowKey struct {
-		week                                            int
-		region, cercle, assistance, typ, category, stat string
-	}
-	rows := map[rowKey]int{}
-	var ack, resolve []time.Duration
-	total, overdueN := 0, 0
-	add := func(m map[string][]int, key string, week int) {
-		if m[key] == nil {
-			m[key] = make([]int, o.Weeks)
+	regions := slices.Clone(o.Regions)
+	var categories []string
+	for _, t := range s.cfg.Codebook {
+		for _, c := range t.Categories {
+			categories = append(categories, c.ID)
 		}
-		m[key][week]++
 	}
+	type key struct{ region, category, status, assistance string }
+	weeks := make([][]key, o.Weeks)
+	var ack, resolve []time.Duration
+	overdueN := 0
 	err := s.store.Each(ctx, func(c Case) error {
 		if o.Team != "" && c.Team != o.Team {
 			return nil
@@ -160,11 +183,18 @@ func (s *Service) Report(ctx context.Context, o ReportOptions) (Report, error) {
 			return nil
 		}
 		w := int(c.CreatedAt.Sub(first) / (7 * 24 * time.Hour))
-		total++
-		add(byCat, c.Category, w)
-		add(byRegion, c.Region, w)
-		add(byStatus, string(c.Status), w)
-		rows[rowKey{w, c.Region, c.Cercle, c.Assistance, c.Type, c.Category, string(c.Status)}]++
+		cat := c.Category
+		if c.PSEAOnly || c.CallerCategory == config.SEA {
+			cat = config.SEA
+		}
+		region := cmp.Or(c.Region, Unknown)
+		if region != Unknown && !slices.Contains(regions, region) {
+			regions = append(regions, region)
+		}
+		if !slices.Contains(categories, cat) {
+			categories = append(categories, cat)
+		}
+		weeks[w] = append(weeks[w], key{region, cat, string(c.Status), cmp.Or(c.Assistance, "other")})
 		if !c.AcknowledgedAt.IsZero() {
 			ack = append(ack, c.AcknowledgedAt.Sub(c.CreatedAt))
 		}
@@ -176,67 +206,140 @@ func (s *Service) Report(ctx context.Context, o ReportOptions) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("casework: report: %w", err)
 	}
-	r.Total, r.Overdue = Count{total}, Count{overdueN}
-	r.ByCategory, r.ByRegion, r.ByStatus = series(byCat), series(byRegion), series(byStatus)
-	r.MedianAcknowledge, r.MedianResolve = median(ack), median(resolve)
-	for k, n := range rows {
-		r.Rows = append(r.Rows, Row{
-			Week: r.Weeks[k.week], Region: k.region, Cercle: k.cercle, Assistance: k.assistance,
-			Type: k.typ, Category: k.category, Status: Status(k.stat), Count: Count{n},
-		})
+	slices.Sort(regions)
+	regions = append(slices.Compact(regions), Unknown)
+	assist := slices.Clone(Assistance)
+	for _, w := range weeks {
+		for _, k := range w {
+			if !slices.Contains(assist, k.assistance) {
+				assist = append(assist, k.assistance)
+			}
+		}
 	}
-	slices.SortFunc(r.Rows, func(a, b Row) int {
-		return cmp.Or(a.Week.Compare(b.Week), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Cercle, b.Cercle),
-			cmp.Compare(a.Assistance, b.Assistance), cmp.Compare(a.Category, b.Category), cmp.Compare(a.Status, b.Status))
-	})
+	statuses := make([]string, len(Statuses))
+	for i, st := range Statuses {
+		statuses[i] = string(st)
+	}
+	r.Regions, r.Categories = regions, categories
+	r.ByRegion, r.ByCategory = newSeries(regions, o.Weeks), newSeries(categories, o.Weeks)
+	r.ByStatus, r.ByAssistance = newSeries(statuses, o.Weeks), newSeries(assist, o.Weeks)
+	for w, cases := range weeks {
+		t := newWeekTables(len(regions), len(categories), len(statuses), len(assist))
+		for _, k := range cases {
+			t.add(slices.Index(regions, k.region), slices.Index(categories, k.category),
+				slices.Index(statuses, k.status), slices.Index(assist, k.assistance))
+		}
+		t.protect(!o.PrimaryOnly)
+		for i := range regions {
+			for j := range categories {
+				r.Cells = append(r.Cells, Cell{Week: r.Weeks[w], Region: regions[i], Category: categories[j], Count: t.grid.at(i, j)})
+			}
+			r.ByRegion[i].Counts[w] = t.grid.at(i, len(categories))
+		}
+		for j := range categories {
+			r.ByCategory[j].Counts[w] = t.grid.at(len(regions), j)
+		}
+		r.Totals = append(r.Totals, t.grid.at(len(regions), len(categories)))
+		for i := range statuses {
+			r.ByStatus[i].Counts[w] = t.status.at(i)
+		}
+		for i := range assist {
+			r.ByAssistance[i].Counts[w] = t.assist.at(i)
+		}
+	}
+	r.Overdue = count(overdueN)
+	r.MedianAcknowledge, r.MedianResolve = median(ack), median(resolve)
 	return r, nil
 }
 
-func series(m map[string][]int) []Series {
-	out := make([]Series, 0, len(m))
-	for _, key := range slices.Sorted(maps.Keys(m)) {
-		s := Series{Key: key}
-		t := 0
-		for _, n := range m[key] {
-			s.Counts = append(s.Counts, Count{n})
-			t += n
-		}
-		s.Total = Count{t}
-		out = append(out, s)
+func newSeries(keys []string, weeks int) []Series {
+	out := make([]Series, len(keys))
+	for i, k := range keys {
+		out[i] = Series{Key: k, Counts: make([]Count, weeks)}
 	}
 	return out
 }
 
 func median(d []time.Duration) Median {
-	m := Median{Cases: Count{len(d)}}
-	if m.Cases.Suppressed() {
-		return m
+	if len(d) < MinCount {
+		return Median{}
 	}
 	slices.Sort(d)
 	mid := d[len(d)/2]
 	if len(d)%2 == 0 {
 		mid = (d[len(d)/2-1] + d[len(d)/2]) / 2
 	}
-	m.Hours = float64(mid.Round(time.Minute)) / float64(time.Hour)
-	return m
+	return Median{Available: true, Hours: float64(mid.Round(time.Minute)) / float64(time.Hour)}
 }
 
-// WriteCSV writes the report's rows as CSV for coordination meetings.
-// With hxl, a second header line carries HXL hashtags
-// (https://hxlstandard.org) so humanitarian tools read the columns.
-// Counts under MinCount are written "<5", as everywhere.
+// WriteCSV writes the report as CSV for coordination meetings, one line
+// per published number, in long form: for each week the region × category
+// grid (table region_category), its margins (tables region and category),
+// the week's total, and the week's cases by status and by assistance.
+// A hidden count leaves "cases" empty and says so in "suppressed". With
+// hxl, a second header line carries HXL hashtags (https://hxlstandard.org);
+// the assistance is a #modality, the unknown region an empty P-code.
 func (r Report) WriteCSV(w io.Writer, hxl bool) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"week_start", "region_pcode", "cercle_pcode", "assistance", "feedback_type", "category", "status", "cases"})
+	_ = writeSafe(cw, "week_start", "table", "region_pcode", "category", "status", "assistance", "cases", "suppressed")
 	if hxl {
-		_ = cw.Write([]string{"#date+start", "#adm1+code", "#adm2+code", "#sector", "#event+type", "#event+category", "#status", "#indicator+cases+num"})
+		_ = writeSafe(cw, "#date+start", "#meta+table", "#adm1+code", "#indicator+category", "#status", "#modality", "#indicator+cases+num", "#meta+suppressed")
 	}
-	for _, row := range r.Rows {
-		_ = cw.Write([]string{row.Week.Format(time.DateOnly), row.Region, row.Cercle, row.Assistance, row.Type, row.Category, string(row.Status), row.Count.String()})
+	pcode := func(region string) string {
+		if region == Unknown {
+			return ""
+		}
+		return region
+	}
+	line := func(week time.Time, table, region, category, status, assistance string, c Count) {
+		n, flag := "", "yes"
+		if v, ok := c.Value(); ok {
+			n, flag = strconv.Itoa(v), "no"
+		}
+		_ = writeSafe(cw, week.Format(time.DateOnly), table, region, category, status, assistance, n, flag)
+	}
+	for w, week := range r.Weeks {
+		for _, c := range r.Cells {
+			if c.Week.Equal(week) {
+				line(week, "region_category", pcode(c.Region), c.Category, "", "", c.Count)
+			}
+		}
+		for _, s := range r.ByRegion {
+			line(week, "region", pcode(s.Key), "", "", "", s.Counts[w])
+		}
+		for _, s := range r.ByCategory {
+			line(week, "category", "", s.Key, "", "", s.Counts[w])
+		}
+		line(week, "total", "", "", "", "", r.Totals[w])
+		for _, s := range r.ByStatus {
+			line(week, "status", "", "", s.Key, "", s.Counts[w])
+		}
+		for _, s := range r.ByAssistance {
+			line(week, "assistance", "", "", "", s.Key, s.Counts[w])
+		}
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("casework: write report csv: %w", err)
 	}
 	return nil
+}
+
+// SafeCell neutralises a CSV cell that a spreadsheet would read as a
+// formula (OWASP CSV injection): a cell starting with =, +, -, @, tab or
+// carriage return gets a leading apostrophe. Every CSV the hotline writes
+// goes through it.
+func SafeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// writeSafe writes one CSV record with every cell neutralised.
+func writeSafe(cw *csv.Writer, cells ...string) error {
+	for i, c := range cells {
+		cells[i] = SafeCell(c)
+	}
+	return cw.Write(cells)
 }

@@ -3,7 +3,13 @@ package casework_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,48 +17,379 @@ import (
 	"github.com/numerovert/hotline/casework"
 )
 
-func TestCountSuppressesUnderFive(t *testing.T) {
-	f := fixtureMem(t)
-	ctx := context.Background()
-	for i := range 7 {
-		cat := "exclusion"
-		if i >= 5 {
-			cat = "question"
-		}
-		f.submit(t, f.intake("k1:x", cat, "ML05", "ML0501", "cash"))
+var mali = []string{"ML01", "ML02", "ML03", "ML04", "ML05", "ML06", "ML07", "ML08", "ML09", "ML10"}
+
+// randomCases files n cases over the 12 weeks before the fixture's clock
+// (which ends there), skewed so that some cells are large and most small.
+func randomCases(t *testing.T, f *fixture, rng *rand.Rand, n int) {
+	offsets := make([]time.Duration, n)
+	for i := range offsets {
+		offsets[i] = time.Duration(rng.Int64N(int64(83 * 24 * time.Hour)))
 	}
-	r, err := f.svc.Report(ctx, casework.ReportOptions{Weeks: 4})
+	slices.Sort(offsets)
+	cats := []string{"exclusion", "exclusion", "exclusion", "distribution", "distribution", "question", "fraud", "sea", "safety", "feedback"}
+	regions := append([]string{"ML05", "ML05", "ML05", "ML06", "ML06", "ML09", "unknown"}, mali...)
+	assist := []string{"food", "food", "cash", "cash", "health", "school_meals", "other"}
+	var last time.Duration
+	for _, off := range offsets {
+		f.clock.Advance(off - last)
+		last = off
+		in := f.intake(fmt.Sprintf("k1:%d", rng.IntN(1000)), cats[rng.IntN(len(cats))], regions[rng.IntN(len(regions))], "unknown", assist[rng.IntN(len(assist))])
+		r := f.submit(t, in)
+		if rng.IntN(3) == 0 {
+			if _, err := f.svc.Assign(context.Background(), casework.Actor{ID: "o", Team: r.Case.Team}, r.Case.ID, "o"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f.clock.Advance(83*24*time.Hour - last)
+}
+
+// published is every number a reader got for one week, by what it
+// counts: a value, or nil where it was hidden.
+type published map[string]*int
+
+func (p published) see(t *testing.T, key string, v *int) {
+	old, seen := p[key]
+	switch {
+	case !seen || old == nil:
+		p[key] = v
+	case v != nil && *v != *old:
+		t.Errorf("%s published as %d and %d", key, *old, *v)
+	}
+}
+
+// download reads a report the three ways a viewer gets it (JSON API,
+// CSV, HXL) into one published set per week.
+func download(t *testing.T, r casework.Report, into map[string]published) {
+	week := func(w string) published {
+		if into[w] == nil {
+			into[w] = published{}
+		}
+		return into[w]
+	}
+	js, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Weeks) != 4 || r.Weeks[3] != casework.Week(f.clock.Now()) || r.Weeks[3].Weekday() != time.Monday {
-		t.Fatalf("weeks %v", r.Weeks)
-	}
-	got := map[string]string{}
-	for _, s := range r.ByCategory {
-		got[s.Key] = s.Total.String()
-		if v, ok := s.Total.Value(); s.Key == "question" && (ok || v != 0) {
-			t.Errorf("Value of a suppressed count = %d, %v", v, ok)
+	var j struct {
+		Weeks  []time.Time `json:"weeks"`
+		Totals []*int      `json:"totals"`
+		Cells  []struct {
+			Week             time.Time
+			Region, Category string
+			Cases            *int
+		} `json:"cells"`
+		ByCategory, ByRegion, ByStatus, ByAssistance []struct {
+			Key    string
+			Counts []*int
 		}
 	}
-	if got["exclusion"] != "5" || got["question"] != "<5" || r.Total.String() != "7" {
-		t.Errorf("by category %v, total %s; want exclusion 5, question <5, total 7", got, r.Total)
-	}
-	if r.ByCategory[0].Counts[0].String() != "<5" {
-		t.Error("an empty week is not shown as <5")
-	}
-	js, _ := json.Marshal(r)
-	var decoded struct {
-		ByCategory []struct{ Total any } `json:"by_category"`
-	}
-	if err := json.Unmarshal(js, &decoded); err != nil || decoded.ByCategory[1].Total != "<5" || decoded.ByCategory[0].Total != 5.0 {
-		t.Errorf("JSON does not suppress: %s", js)
-	}
-	var csv bytes.Buffer
-	if err := r.WriteCSV(&csv, true); err != nil {
+	if err := json.Unmarshal(js, &j); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(csv.String(), ",question,new,<5") || !strings.Contains(csv.String(), "#adm1+code") {
-		t.Errorf("csv:\n%s", csv.String())
+	for i, w := range j.Weeks {
+		d := w.Format(time.DateOnly)
+		week(d).see(t, "t", j.Totals[i])
+		for _, s := range []struct {
+			prefix string
+			series []struct {
+				Key    string
+				Counts []*int
+			}
+		}{{"c|", j.ByCategory}, {"r|", j.ByRegion}, {"s|", j.ByStatus}, {"a|", j.ByAssistance}} {
+			for _, se := range s.series {
+				key := se.Key
+				if s.prefix == "r|" && key == "unknown" {
+					key = ""
+				}
+				week(d).see(t, s.prefix+key, se.Counts[i])
+			}
+		}
+	}
+	for _, c := range j.Cells {
+		region := c.Region
+		if region == "unknown" {
+			region = ""
+		}
+		week(c.Week.Format(time.DateOnly)).see(t, "g|"+region+"|"+c.Category, c.Cases)
+	}
+	for _, hxl := range []bool{false, true} {
+		var b bytes.Buffer
+		if err := r.WriteCSV(&b, hxl); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&b).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		skip := 1
+		if hxl {
+			skip = 2
+			if h := strings.Join(rows[1], ","); !strings.Contains(h, "#modality") || strings.Contains(h, "#sector") || !strings.Contains(h, "#meta+suppressed") {
+				t.Errorf("HXL tags %s", h)
+			}
+		}
+		for _, row := range rows[skip:] {
+			var v *int
+			if row[6] != "" {
+				n, err := strconv.Atoi(row[6])
+				if err != nil || row[7] != "no" {
+					t.Fatalf("numeric column holds %q (suppressed %q)", row[6], row[7])
+				}
+				v = &n
+			} else if row[7] != "yes" {
+				t.Fatalf("empty count not flagged: %v", row)
+			}
+			if row[2] == "unknown" {
+				t.Errorf("unknown in a P-code column: %v", row)
+			}
+			key := map[string]string{"region_category": "g|" + row[2] + "|" + row[3], "region": "r|" + row[2], "category": "c|" + row[3],
+				"total": "t", "status": "s|" + row[4], "assistance": "a|" + row[5]}[row[1]]
+			week(row[0]).see(t, key, v)
+		}
+	}
+}
+
+// recover tries to work out every hidden number of a week from the
+// published ones: exactly by linear algebra over the tables' sums, and
+// by bounds (counts are ≥ 0). It returns how many were hidden and how
+// many it recovered.
+func recoverHidden(p published) (hidden, recovered int) {
+	var vars []string
+	for k, v := range p {
+		if v == nil {
+			vars = append(vars, k)
+		}
+	}
+	slices.Sort(vars)
+	if len(vars) == 0 {
+		return 0, 0
+	}
+	index := map[string]int{}
+	for i, k := range vars {
+		index[k] = i
+	}
+	var eqs [][]float64 // coefficients, then the right-hand side
+	sum := func(parts []string, total string) {
+		e := make([]float64, len(vars)+1)
+		add := func(k string, sign float64) {
+			if i, ok := index[k]; ok {
+				e[i] += sign
+			} else if v := p[k]; v != nil {
+				e[len(vars)] -= sign * float64(*v)
+			}
+		}
+		for _, k := range parts {
+			add(k, 1)
+		}
+		add(total, -1)
+		eqs = append(eqs, e)
+	}
+	var regions, cats, statuses, assist []string
+	for k := range p {
+		kind, rest, _ := strings.Cut(k, "|")
+		switch kind {
+		case "r":
+			regions = append(regions, rest)
+		case "c":
+			cats = append(cats, rest)
+		case "s":
+			statuses = append(statuses, k)
+		case "a":
+			assist = append(assist, k)
+		}
+	}
+	var rowMargins, colMargins []string
+	for _, r := range regions {
+		var parts []string
+		for _, c := range cats {
+			parts = append(parts, "g|"+r+"|"+c)
+		}
+		sum(parts, "r|"+r)
+		rowMargins = append(rowMargins, "r|"+r)
+	}
+	for _, c := range cats {
+		var parts []string
+		for _, r := range regions {
+			parts = append(parts, "g|"+r+"|"+c)
+		}
+		sum(parts, "c|"+c)
+		colMargins = append(colMargins, "c|"+c)
+	}
+	sum(rowMargins, "t")
+	sum(colMargins, "t")
+	sum(statuses, "t")
+	sum(assist, "t")
+
+	found := make([]bool, len(vars))
+	// Exact: reduce the system; a variable alone in a row is determined.
+	m := make([][]float64, len(eqs))
+	for i := range eqs {
+		m[i] = slices.Clone(eqs[i])
+	}
+	row := 0
+	for col := 0; col < len(vars) && row < len(m); col++ {
+		piv := -1
+		for r := row; r < len(m); r++ {
+			if math.Abs(m[r][col]) > 1e-9 {
+				piv = r
+				break
+			}
+		}
+		if piv < 0 {
+			continue
+		}
+		m[row], m[piv] = m[piv], m[row]
+		for r := range m {
+			if r != row && math.Abs(m[r][col]) > 1e-9 {
+				f := m[r][col] / m[row][col]
+				for c := range m[r] {
+					m[r][c] -= f * m[row][c]
+				}
+			}
+		}
+		row++
+	}
+	for _, r := range m {
+		nz := -1
+		for c := range vars {
+			if math.Abs(r[c]) > 1e-9 {
+				if nz >= 0 {
+					nz = -2
+					break
+				}
+				nz = c
+			}
+		}
+		if nz >= 0 {
+			found[nz] = true
+		}
+	}
+	// Bounds: 0 ≤ x, tightened through every sum until nothing moves.
+	lo, hi := make([]float64, len(vars)), make([]float64, len(vars))
+	for i := range hi {
+		hi[i] = math.Inf(1)
+	}
+	for moved := true; moved; {
+		moved = false
+		for _, e := range eqs {
+			rhs := e[len(vars)]
+			for i := range vars {
+				if e[i] == 0 {
+					continue
+				}
+				// e[i]·x_i = rhs − Σ_{j≠i} e[j]·x_j
+				minRest, maxRest := 0.0, 0.0
+				for j := range vars {
+					if j == i || e[j] == 0 {
+						continue
+					}
+					a, b := e[j]*lo[j], e[j]*hi[j]
+					minRest += math.Min(a, b)
+					maxRest += math.Max(a, b)
+				}
+				l, h := (rhs-maxRest)/e[i], (rhs-minRest)/e[i]
+				if e[i] < 0 {
+					l, h = h, l
+				}
+				if !math.IsNaN(l) && l > lo[i]+1e-9 {
+					lo[i], moved = l, true
+				}
+				if !math.IsNaN(h) && h < hi[i]-1e-9 {
+					hi[i], moved = h, true
+				}
+			}
+		}
+	}
+	for i := range vars {
+		if found[i] || hi[i]-lo[i] < 1e-9 {
+			recovered++
+		}
+	}
+	return len(vars), recovered
+}
+
+// Everything a viewer can download, over several ranges, on several
+// random data sets: no hidden number can be worked out. With only the
+// small cells hidden, many can, which shows the attack works.
+func TestNoHiddenCountCanBeRecovered(t *testing.T) {
+	shown, hiddenWeeks := 0, 0
+	attack := func(primaryOnly bool) (hidden, recovered int) {
+		shown, hiddenWeeks = 0, 0
+		for seed := range 5 {
+			f := fixtureMem(t)
+			rng := rand.New(rand.NewPCG(uint64(seed), 7))
+			randomCases(t, f, rng, 150+rng.IntN(250))
+			weeks := map[string]published{}
+			for _, n := range []int{4, 8, 12} {
+				r, err := f.svc.Report(context.Background(), casework.ReportOptions{Weeks: n, Regions: mali, PrimaryOnly: primaryOnly})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := len(r.Cells); got != n*len(r.Regions)*len(r.Categories) || len(r.Regions) != 11 {
+					t.Fatalf("grid has %d cells over %d regions, want the full grid", got, len(r.Regions))
+				}
+				download(t, r, weeks)
+			}
+			for _, p := range weeks {
+				for _, v := range p {
+					if v != nil {
+						shown++
+					}
+				}
+				if p["t"] == nil {
+					hiddenWeeks++
+				}
+				h, rec := recoverHidden(p)
+				hidden += h
+				recovered += rec
+			}
+		}
+		return hidden, recovered
+	}
+	hidden, recovered := attack(false)
+	t.Logf("complementary suppression: %d numbers shown, %d hidden, %d recovered; %d of 60 weeks hidden whole", shown, hidden, recovered, hiddenWeeks)
+	if hidden == 0 || recovered != 0 {
+		t.Errorf("%d of %d hidden numbers recovered, want none", recovered, hidden)
+	}
+	hidden, recovered = attack(true)
+	t.Logf("small cells only: %d numbers shown, %d hidden, %d recovered", shown, hidden, recovered)
+	if recovered == 0 {
+		t.Error("the attack recovers nothing even without complementary suppression: it cannot fail")
+	}
+}
+
+// A case ever coded SEA counts under SEA in the aggregates, whatever it is
+// recoded to, and a week's grid lists every region and category.
+func TestReportCountsSEAStickyAndFullGrid(t *testing.T) {
+	f := fixtureMem(t)
+	ctx := context.Background()
+	for range 5 {
+		r := f.submit(t, f.intake("k1:x", "sea", "ML05", "unknown", "food"))
+		if _, err := f.svc.Recode(ctx, casework.Actor{ID: "p", Team: r.Case.Team}, r.Case.ID, "fraud", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := f.svc.Report(ctx, casework.ReportOptions{Weeks: 1, Regions: mali, PrimaryOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Cells) != 11*len(rep.Categories) {
+		t.Fatalf("%d cells over %d categories, want the full grid of 11 regions", len(rep.Cells), len(rep.Categories))
+	}
+	for _, s := range rep.ByCategory {
+		if n, ok := s.Counts[0].Value(); (s.Key == "sea") != (ok && n == 5) {
+			t.Errorf("category %s: %v; want the 5 recoded cases under sea only", s.Key, s.Counts[0])
+		}
+	}
+	f.submit(t, f.intake("k1:y", "fraud", "ML05", "unknown", "food"))
+	rep, err = f.svc.Report(ctx, casework.ReportOptions{Weeks: 1, Regions: mali})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(rep)
+	if strings.Contains(string(js), `"cases":1,`) || strings.Contains(string(js), "<5") {
+		t.Errorf("a single case shows: %s", js)
 	}
 }
