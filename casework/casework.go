@@ -71,7 +71,11 @@ type Case struct {
 	Programmes []string `json:"programmes,omitempty"` // programmes the case may be about
 	Officer    string   `json:"officer,omitempty"`
 
-	Sensitive        bool      `json:"sensitive,omitempty"`
+	Sensitive bool `json:"sensitive,omitempty"`
+	// PSEAOnly is set once the case is, or was ever, coded as sexual
+	// exploitation and abuse (config.SEA), and never cleared: whatever it
+	// is recoded to, only PSEA teams hold it, see it or count it.
+	PSEAOnly         bool      `json:"psea_only,omitempty"`
 	Priority         string    `json:"priority,omitempty"`
 	AcknowledgeBy    time.Time `json:"acknowledge_by,omitzero"`
 	ResolveBy        time.Time `json:"resolve_by,omitzero"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -34,51 +35,31 @@ type Answer struct {
 	AnswerBy time.Time
 }
 
-// Follow-up outcomes other than an answer. None of them says whether a
-// reference exists.
+// Follow-up outcomes other than an answer. Neither says whether a
+// reference exists; callers answer both with the same neutral reply.
 var (
-	// ErrNoMatch is the one neutral answer for an unknown reference, a
-	// wrong PIN and a purged case alike.
+	// ErrNoMatch is the one neutral answer for a missing or unknown
+	// reference, a missing or wrong PIN and a purged case alike.
 	ErrNoMatch = errors.New("casework: no case matches this reference and PIN")
-	// ErrPINRequired: the reference is not one of this phone's cases
-	// (whether or not it exists); ask for the PIN.
-	ErrPINRequired = errors.New("casework: PIN required")
-	// ErrReferenceRequired: this phone has no open case or more than one;
-	// ask for the reference.
-	ErrReferenceRequired = errors.New("casework: reference required")
 	// ErrTooManyAttempts: too many wrong PINs from this phone or for this
 	// reference; try again later. Unknown references are counted too.
 	ErrTooManyAttempts = errors.New("casework: too many attempts")
 )
 
-// FollowUp answers a caller asking what happened to their complaint.
+// FollowUp answers a caller asking what happened to their complaint. The
+// reference and the 4-digit PIN are always needed, from every phone, the
+// one that made the complaint included: phones are shared and borrowed,
+// and holding one must not be enough to learn that its owner complained.
 // callerKeys are the caller's keys under every key version still held
-// (rotation). From the same phone the reference alone suffices, or
-// nothing at all when the caller has exactly one open case. From another
-// phone the reference and the 4-digit PIN are needed; wrong attempts are
-// limited per caller key and per reference, and every failure is
-// ErrNoMatch whether or not the reference exists.
+// (rotation), used only to count wrong attempts, which are limited per
+// caller key and per reference. Every failure is ErrNoMatch (or
+// ErrTooManyAttempts) whether or not the reference exists; a request
+// without a reference or a PIN is refused before anything is looked up.
 func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, pin string) (Answer, error) {
-	keys := slices.DeleteFunc(slices.Clone(callerKeys), func(k string) bool { return k == "" })
-	if reference == "" {
-		var open []Case
-		for _, k := range keys {
-			list, err := s.store.ByCallerKey(ctx, k)
-			if err != nil {
-				return Answer{}, fmt.Errorf("casework: follow-up: %w", err)
-			}
-			for _, c := range list {
-				if c.Open() {
-					open = append(open, c)
-				}
-			}
-		}
-		if len(open) != 1 {
-			return Answer{}, ErrReferenceRequired
-		}
-		return Public(open[0]), nil
+	if strings.TrimSpace(reference) == "" || strings.TrimSpace(pin) == "" {
+		return Answer{}, ErrNoMatch
 	}
-
+	keys := slices.DeleteFunc(slices.Clone(callerKeys), func(k string) bool { return k == "" })
 	ref, valid := ParseReference(reference)
 	var c Case
 	found := false
@@ -94,12 +75,6 @@ func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, 
 	} else {
 		ref = "invalid"
 	}
-	if found && slices.Contains(keys, c.CallerKey) {
-		return Public(c), nil
-	}
-	if pin == "" {
-		return Answer{}, ErrPINRequired
-	}
 	now := s.time()
 	subjects := []string{"ref:" + ref}
 	for _, k := range keys {
@@ -112,7 +87,7 @@ func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, 
 	if !found {
 		id = "" // still hash, so timing does not tell
 	}
-	if !s.pins.checkPIN(id, pin, c.PINHash) || !found {
+	if !s.pins.checkPIN(id, strings.TrimSpace(pin), c.PINHash) || !found {
 		s.limiter.fail(now, subjects...)
 		return Answer{}, ErrNoMatch
 	}

@@ -100,7 +100,8 @@ func (s *Service) Overdue() (int, bool) {
 
 // Purge applies retention: closed cases past their category's retention
 // period (counted from closing) lose their free text, notes, response,
-// sealed contact, PIN hash and caller key. What remains is anonymous
+// sealed contact, PIN hash, caller key and voice message (deleted from the
+// recordings store; the provider's own copy is not: see docs/operations.md). What remains is anonymous
 // aggregate fields (category, coding, place, assistance, language,
 // channel, team, dates, status). It returns how many cases it purged.
 func (s *Service) Purge(ctx context.Context) (int, error) {
@@ -113,11 +114,18 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 		if !due(&c) {
 			return nil
 		}
+		// The voice message goes first: if deleting it fails, the case
+		// stays due and the next run tries again.
+		if c.Recording != "" && s.records != nil {
+			if err := s.records.Delete(ctx, c.Recording); err != nil {
+				return fmt.Errorf("purge case %s: recording: %w", c.ID, err)
+			}
+		}
 		purged, err := s.store.Update(ctx, c.ID, func(c *Case) ([]Event, error) {
 			if !due(c) {
 				return nil, errUnchanged
 			}
-			c.Detail, c.Contact, c.CallerKey, c.PINHash = "", "", "", ""
+			c.Detail, c.Contact, c.CallerKey, c.PINHash, c.Recording = "", "", "", "", ""
 			c.Notes, c.Response, c.Appended = nil, nil, nil
 			c.PurgedAt, c.UpdatedAt = now, now
 			return []Event{{CaseID: c.ID, At: now, Actor: System, Action: ActionPurged,

@@ -62,3 +62,55 @@ func (a *attempts) fail(now time.Time, subjects ...string) {
 		}
 	}
 }
+
+// Attempts is the sliding-window attempt counter for callers of other
+// packages (the web view's sign-in). Take checks and charges in one step,
+// before the costly check it guards, so parallel guesses cannot all pass
+// the check before any of them is counted.
+type Attempts = attempts
+
+// NewAttempts allows max attempts per subject in each window.
+func NewAttempts(max int, window time.Duration) *Attempts { return newAttempts(max, window) }
+
+// Take charges one attempt to every subject and returns true, or returns
+// false and charges nothing when any subject has used up its attempts.
+func (a *attempts) Take(now time.Time, subjects ...string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range subjects {
+		if len(a.recent(s, now)) >= a.max {
+			return false
+		}
+	}
+	for _, s := range subjects {
+		a.seen[s] = append(a.recent(s, now), now)
+	}
+	if now.Sub(a.sweep) >= a.window {
+		a.sweep = now
+		for s := range a.seen {
+			a.recent(s, now)
+		}
+	}
+	return true
+}
+
+// Refund gives back the latest attempt charged to every subject (the
+// attempt succeeded, or never reached the check it paid for).
+func (a *attempts) Refund(subjects ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range subjects {
+		if ts := a.seen[s]; len(ts) > 1 {
+			a.seen[s] = ts[:len(ts)-1]
+		} else {
+			delete(a.seen, s)
+		}
+	}
+}
+
+// Count is how many attempts subject has in the window now.
+func (a *attempts) Count(now time.Time, subject string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.recent(subject, now))
+}

@@ -52,7 +52,7 @@ func (s *Service) List(ctx context.Context, who Actor, f Filter) (CaseList, erro
 	now := s.time()
 	out := CaseList{Counts: map[Status]int{}}
 	err := s.store.Each(ctx, func(c Case) error {
-		if c.Team != who.Team {
+		if !s.holds(who, c) {
 			return nil
 		}
 		late := overdue(c, now) != ""
@@ -106,13 +106,13 @@ func (s *Service) ExportCases(ctx context.Context, who Actor, w io.Writer) error
 		return t.UTC().Format(time.RFC3339)
 	}
 	err := s.store.Each(ctx, func(c Case) error {
-		if c.Team != who.Team {
+		if !s.holds(who, c) {
 			return nil
 		}
-		return cw.Write([]string{c.Reference, ts(c.CreatedAt), c.Channel, c.Medium, c.Language, c.CallerCategory, c.Type,
+		return writeSafe(cw, []string{c.Reference, ts(c.CreatedAt), c.Channel, c.Medium, c.Language, c.CallerCategory, c.Type,
 			c.Category, c.Code, strconv.FormatBool(c.Sensitive), c.Priority, c.Region, c.Cercle, c.Assistance, c.Team, c.Officer,
 			string(c.Status), ts(c.AcknowledgeBy), ts(c.AcknowledgedAt), ts(c.ResolveBy), ts(c.ResolvedAt), ts(c.ClosedAt),
-			overdue(c, now), strconv.FormatBool(!c.PurgedAt.IsZero())})
+			overdue(c, now), strconv.FormatBool(!c.PurgedAt.IsZero())}...)
 	})
 	cw.Flush()
 	if err == nil {

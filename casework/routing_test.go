@@ -24,7 +24,7 @@ var (
 // places, categories and conflict exclusions, and a codebook. The fallback
 // teams are left out at random, so some drawn configs are invalid.
 func genConfig(t *rapid.T) *config.Config {
-	cfg := &config.Config{Source: "rapid.yaml", Channels: []config.Channel{{ID: "rapid-ch", Provider: "africastalking", Country: "ML"}}}
+	cfg := &config.Config{Source: "rapid.yaml", Channels: []config.Channel{{ID: "rapid-ch", Provider: "africastalking", Country: "ML", AllowFrom: []string{"127.0.0.1"}}}}
 	places := append(slices.Clone(propRegions), propCercles...)
 	nProg := rapid.IntRange(0, 4).Draw(t, "programmes")
 	for i := range nProg {

@@ -61,9 +61,12 @@ type Options struct {
 }
 
 // Recordings is where callers' voice messages are kept (the recordings
-// package); casework only reads them back for the case's team.
+// package); casework reads them back for the case's team and deletes them
+// at retention (Purge).
 type Recordings interface {
 	Get(ctx context.Context, id string) ([]byte, error)
+	// Delete removes a message; deleting one that is not there is no error.
+	Delete(ctx context.Context, id string) error
 }
 
 // Defaults for Options.
@@ -190,6 +193,10 @@ func (s *Service) applyCategory(c *Case) {
 	}
 	c.Type = cat.Type
 	c.Sensitive = cat.Sensitive
+	if c.Category == config.SEA || c.CallerCategory == config.SEA {
+		c.PSEAOnly = true // sticky: see Case.PSEAOnly
+	}
+	c.Sensitive = c.Sensitive || c.PSEAOnly
 	c.Priority = cat.Priority
 	c.AcknowledgeBy = c.CreatedAt.Add(time.Duration(cat.Acknowledge))
 	c.ResolveBy = c.CreatedAt.Add(time.Duration(cat.Resolve))
@@ -217,7 +224,7 @@ var errUnchanged = errors.New("unchanged")
 func (s *Service) change(ctx context.Context, who Actor, id, op string, apply func(c *Case, now time.Time) ([]Event, error)) (Case, error) {
 	now := s.time()
 	c, err := s.store.Update(ctx, id, func(c *Case) ([]Event, error) {
-		if who.ID == "" || c.Team != who.Team {
+		if who.ID == "" || !s.holds(who, *c) {
 			return nil, ErrForbidden
 		}
 		if !c.PurgedAt.IsZero() {
@@ -365,6 +372,20 @@ func (s *Service) Recode(ctx context.Context, who Actor, id, category, code stri
 		s.applyCategory(c)
 		c.AckEscalated, c.ResolveEscalated = ack, resolve
 		events := []Event{{Action: ActionRecoded, Detail: detail}}
+		if c.PSEAOnly {
+			// Once SEA, always with PSEA: a PSEA team keeps it whatever
+			// the new coding; a case just recoded to SEA goes to one.
+			if team, ok := s.cfg.Team(c.Team); ok && team.Kind == pseaKind {
+				return events, nil
+			}
+			r, err := Route(s.cfg, config.SEA, c.Region, c.Cercle, c.Assistance)
+			if err != nil {
+				return nil, err
+			}
+			c.Team, c.Rule, c.Programmes = r.Team, r.Rule+" (once coded "+config.SEA+", PSEA only)", r.Programmes
+			c.Status, c.Officer = StatusNew, ""
+			return append(events, Event{Action: ActionRouted, Detail: c.Rule}), nil
+		}
 		r, err := Route(s.cfg, c.Category, c.Region, c.Cercle, c.Assistance)
 		if err != nil {
 			return nil, err
@@ -434,10 +455,26 @@ func (s *Service) own(ctx context.Context, who Actor, id string) (Case, error) {
 	if err != nil {
 		return Case{}, err
 	}
-	if who.ID == "" || c.Team != who.Team {
+	if who.ID == "" || !s.holds(who, c) {
 		return Case{}, ErrForbidden
 	}
 	return c, nil
+}
+
+// pseaKind is the team kind of PSEA focal points.
+const pseaKind = "psea"
+
+// holds reports whether who's team holds c: the case's team, and for a
+// case ever coded SEA only a PSEA team, even if routing were wrong.
+func (s *Service) holds(who Actor, c Case) bool {
+	if c.Team != who.Team {
+		return false
+	}
+	if c.PSEAOnly || c.Category == config.SEA || c.CallerCategory == config.SEA {
+		t, _ := s.cfg.Team(who.Team)
+		return t.Kind == pseaKind
+	}
+	return true
 }
 
 func (s *Service) otherReports(ctx context.Context, who Actor, c Case) (int, error) {
@@ -454,7 +491,7 @@ func (s *Service) otherReports(ctx context.Context, who Actor, c Case) (int, err
 		if o.ID == c.ID {
 			continue
 		}
-		if t, _ := s.cfg.Team(o.Team); (t.Kind == "psea" || o.Category == config.SEA) && viewer.Kind != "psea" {
+		if t, _ := s.cfg.Team(o.Team); (t.Kind == pseaKind || o.PSEAOnly || o.Category == config.SEA || o.CallerCategory == config.SEA) && viewer.Kind != pseaKind {
 			continue
 		}
 		n++
@@ -471,7 +508,7 @@ func (s *Service) Queue(ctx context.Context, who Actor) ([]Summary, error) {
 	now := s.time()
 	var out []Summary
 	err := s.store.Each(ctx, func(c Case) error {
-		if c.Team != who.Team || !c.Open() {
+		if !s.holds(who, c) || !c.Open() {
 			return nil
 		}
 		out = append(out, Summary{

@@ -392,12 +392,15 @@ func TestFollowUp(t *testing.T) {
 		response  string
 		reference string
 	}{
-		{"same phone, nothing typed, one open case", []string{"k0:old", "k1:one"}, "", "", nil, casework.PublicAnswered, "Vous êtes sur la liste.", one.Case.Reference},
-		{"same phone, two open cases", []string{"k1:two"}, "", "", casework.ErrReferenceRequired, "", "", ""},
-		{"phone with no case", []string{"k1:none"}, "", "", casework.ErrReferenceRequired, "", "", ""},
-		{"same phone, reference as typed", []string{"k1:two"}, casework.FormatReference(twoA.Case.Reference), "", nil, casework.PublicReceived, "", twoA.Case.Reference},
-		{"other phone, no PIN", []string{"k1:other"}, one.Case.Reference, "", casework.ErrPINRequired, "", "", ""},
-		{"other phone, unknown reference, no PIN: same answer", []string{"k1:other"}, unknown, "", casework.ErrPINRequired, "", "", ""},
+		// The reference and the PIN are always needed, from the phone that
+		// made the complaint too: phones are shared and borrowed.
+		{"same phone, nothing typed, one open case", []string{"k0:old", "k1:one"}, "", "", casework.ErrNoMatch, "", "", ""},
+		{"same phone, two open cases", []string{"k1:two"}, "", "", casework.ErrNoMatch, "", "", ""},
+		{"phone with no case", []string{"k1:none"}, "", "", casework.ErrNoMatch, "", "", ""},
+		{"same phone, reference alone", []string{"k1:two"}, casework.FormatReference(twoA.Case.Reference), "", casework.ErrNoMatch, "", "", ""},
+		{"same phone, reference and PIN", []string{"k1:two"}, casework.FormatReference(twoA.Case.Reference), twoA.PIN, nil, casework.PublicReceived, "", twoA.Case.Reference},
+		{"other phone, no PIN", []string{"k1:other"}, one.Case.Reference, "", casework.ErrNoMatch, "", "", ""},
+		{"other phone, unknown reference, no PIN: same answer", []string{"k1:other"}, unknown, "", casework.ErrNoMatch, "", "", ""},
 		{"other phone, reference and PIN", []string{"k1:other"}, one.Case.Reference, one.PIN, nil, casework.PublicAnswered, "Vous êtes sur la liste.", one.Case.Reference},
 		{"other phone, wrong PIN", []string{"k1:other2"}, one.Case.Reference, wrongPIN(one.PIN), casework.ErrNoMatch, "", "", ""},
 		{"unknown reference with a PIN: same answer", []string{"k1:other2"}, unknown, "1234", casework.ErrNoMatch, "", "", ""},
@@ -467,9 +470,9 @@ func TestFollowUpAttemptsAreLimited(t *testing.T) {
 			if _, err := f.svc.FollowUp(ctx, []string{tc.tryKey}, r.Case.Reference, r.PIN); !errors.Is(err, tc.wantErr) {
 				t.Errorf("right PIN after 5 wrong: err = %v, want %v", err, tc.wantErr)
 			}
-			// The owner's phone is never locked out of its own case.
-			if _, err := f.svc.FollowUp(ctx, []string{"k1:owner"}, r.Case.Reference, ""); err != nil {
-				t.Errorf("owner: %v", err)
+			// The owner's phone needs the PIN like any other.
+			if _, err := f.svc.FollowUp(ctx, []string{"k1:owner"}, r.Case.Reference, ""); err == nil {
+				t.Errorf("owner without a PIN was answered")
 			}
 			f.clock.Advance(casework.DefaultAttemptWindow + time.Second)
 			if _, err := f.svc.FollowUp(ctx, []string{tc.tryKey}, r.Case.Reference, r.PIN); err != nil {
@@ -640,6 +643,68 @@ func TestPurgeAfterRetention(t *testing.T) {
 				t.Errorf("purged again: %d", n)
 			}
 		})
+	}
+}
+
+// fakeRecordings is a recordings store in memory.
+type fakeRecordings map[string][]byte
+
+func (r fakeRecordings) Get(_ context.Context, id string) ([]byte, error) {
+	b, ok := r[id]
+	if !ok {
+		return nil, casework.ErrNotFound
+	}
+	return b, nil
+}
+
+func (r fakeRecordings) Delete(_ context.Context, id string) error {
+	delete(r, id)
+	return nil
+}
+
+func TestPurgeDeletesTheVoiceMessage(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := fakeRecordings{"rec-1": []byte("RIFF"), "rec-2": []byte("RIFF")}
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	svc, err := casework.NewService(casework.Options{Store: memstore.New(), Config: cfg, Recordings: recs,
+		PINKeys: []keystore.Key{key(1)}, SealKeys: []keystore.Key{key(2)}, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{svc: svc, clock: clk}
+	who := casework.Actor{ID: "o", Team: "meal-mopti"}
+	in := f.intake("k1:a", "exclusion", "ML05", "ML0501", "food")
+	in.Recording = "rec-1"
+	id := f.submit(t, in).Case.ID
+	kept := f.intake("k1:b", "exclusion", "ML05", "ML0501", "food")
+	kept.Recording = "rec-2"
+	f.submit(t, kept)
+	for _, step := range []func() (casework.Case, error){
+		func() (casework.Case, error) { return svc.Assign(ctx, who, id, "o") },
+		func() (casework.Case, error) { return svc.Start(ctx, who, id) },
+		func() (casework.Case, error) { return svc.Resolve(ctx, who, id, map[string]string{"fr": "Ajouté."}) },
+		func() (casework.Case, error) { return svc.Close(ctx, who, id) },
+	} {
+		if _, err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(config.DefaultRetention)
+	if n, err := svc.Purge(ctx); err != nil || n != 1 {
+		t.Fatalf("purged %d, %v", n, err)
+	}
+	if _, ok := recs["rec-1"]; ok {
+		t.Error("the purged case's voice message is still stored")
+	}
+	if _, ok := recs["rec-2"]; !ok {
+		t.Error("an open case's voice message was deleted")
+	}
+	if _, err := svc.Recording(ctx, who, id); err == nil {
+		t.Error("the purged case still plays a recording")
 	}
 }
 

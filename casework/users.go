@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/numerovert/hotline/config"
 )
 
 // Role is what a staff user of the MEAL web view may do.
@@ -81,6 +83,49 @@ type UserStore interface {
 	PutToken(ctx context.Context, t APIToken) error
 	// Token returns the token with this hash, or an error wrapping ErrNoUser.
 	Token(ctx context.Context, hash string) (APIToken, error)
+	// Tokens lists every token by creation time.
+	Tokens(ctx context.Context) ([]APIToken, error)
+	// DeleteToken revokes the token with this hash (ErrNoUser if none).
+	DeleteToken(ctx context.Context, hash string) error
+	// AddAdminEvent appends to the accounts' audit trail.
+	AddAdminEvent(ctx context.Context, e AdminEvent) error
+	// AdminEvents lists the accounts' audit trail, oldest first.
+	AdminEvents(ctx context.Context) ([]AdminEvent, error)
+}
+
+// AdminEvent is one change to staff accounts or API tokens: who did what
+// to which account or token (by name), never a password or token.
+type AdminEvent struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`  // the admin's login name, or "cli"
+	Action string    `json:"action"` // user_created, user_disabled, user_enabled, password_reset, token_created, token_revoked
+	Target string    `json:"target"` // login name or token name
+}
+
+// CheckUser keeps SEA with PSEA: the psea role belongs to a PSEA team and
+// a PSEA team holds only psea users; case roles need a team of cfg, the
+// others have none.
+func CheckUser(cfg *config.Config, u User) error {
+	if !ValidUserName(u.Name) {
+		return fmt.Errorf("name %q: 2–32 of a-z, 0-9, '.', '_', '-'", u.Name)
+	}
+	if !ValidRole(u.Role) {
+		return fmt.Errorf("role %q: want one of %v", u.Role, Roles)
+	}
+	if !u.Role.Casework() {
+		if u.Team != "" {
+			return fmt.Errorf("team: the %s role sees aggregates only and has no team", u.Role)
+		}
+		return nil
+	}
+	t, ok := cfg.Team(u.Team)
+	if !ok {
+		return fmt.Errorf("team %q is not a team of %s", u.Team, cfg.Source)
+	}
+	if (t.Kind == "psea") != (u.Role == RolePSEA) {
+		return fmt.Errorf("role %s on team %s (%s): the psea role and PSEA teams go together", u.Role, t.ID, t.Kind)
+	}
+	return nil
 }
 
 var userName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)

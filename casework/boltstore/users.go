@@ -2,9 +2,11 @@ package boltstore
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -14,8 +16,9 @@ import (
 // Staff accounts and API tokens live in the same file as the cases, in
 // buckets made on first write (older files have none).
 var (
-	bucketUsers  = []byte("users")      // login name → JSON casework.User
-	bucketTokens = []byte("api_tokens") // hex SHA-256 of token → JSON casework.APIToken
+	bucketUsers  = []byte("users")       // login name → JSON casework.User
+	bucketTokens = []byte("api_tokens")  // hex SHA-256 of token → JSON casework.APIToken
+	bucketAdmin  = []byte("admin_audit") // sequence (big-endian) → JSON casework.AdminEvent
 )
 
 var _ casework.UserStore = (*Store)(nil)
@@ -107,4 +110,91 @@ func (s *Store) Token(ctx context.Context, hash string) (casework.APIToken, erro
 	var t casework.APIToken
 	err := s.get(ctx, "token", bucketTokens, hash, &t)
 	return t, err
+}
+
+// Tokens implements casework.UserStore.
+func (s *Store) Tokens(ctx context.Context) ([]casework.APIToken, error) {
+	out := []casework.APIToken{}
+	err := s.view(ctx, "tokens", func(tx *bolt.Tx) error {
+		out = out[:0]
+		b := tx.Bucket(bucketTokens)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var t casework.APIToken
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("decode token: %w", err)
+			}
+			out = append(out, t)
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b casework.APIToken) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, err
+}
+
+// DeleteToken implements casework.UserStore.
+func (s *Store) DeleteToken(ctx context.Context, hash string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("boltstore: delete token: %w", err)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		if b == nil || b.Get([]byte(hash)) == nil {
+			return casework.ErrNoUser
+		}
+		return b.Delete([]byte(hash))
+	})
+	if err != nil {
+		return wrap("delete token", err)
+	}
+	return nil
+}
+
+// AddAdminEvent implements casework.UserStore.
+func (s *Store) AddAdminEvent(ctx context.Context, e casework.AdminEvent) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("boltstore: admin event: %w", err)
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("boltstore: admin event: encode: %w", err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketAdmin)
+		if err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketAdmin, err)
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(binary.BigEndian.AppendUint64(nil, seq), data)
+	})
+	if err != nil {
+		return wrap("admin event", err)
+	}
+	return nil
+}
+
+// AdminEvents implements casework.UserStore.
+func (s *Store) AdminEvents(ctx context.Context) ([]casework.AdminEvent, error) {
+	out := []casework.AdminEvent{}
+	err := s.view(ctx, "admin events", func(tx *bolt.Tx) error {
+		out = out[:0]
+		b := tx.Bucket(bucketAdmin)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var e casework.AdminEvent
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode admin event: %w", err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
 }

@@ -16,6 +16,7 @@ type Users struct {
 	mu     sync.RWMutex
 	users  map[string]casework.User
 	tokens map[string]casework.APIToken
+	events []casework.AdminEvent
 }
 
 var _ casework.UserStore = (*Users)(nil)
@@ -94,4 +95,54 @@ func (s *Users) Token(ctx context.Context, hash string) (casework.APIToken, erro
 		return casework.APIToken{}, fmt.Errorf("memstore: token: %w", casework.ErrNoUser)
 	}
 	return t, nil
+}
+
+// Tokens implements casework.UserStore.
+func (s *Users) Tokens(ctx context.Context) ([]casework.APIToken, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memstore: tokens: %w", err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]casework.APIToken, 0, len(s.tokens))
+	for _, t := range s.tokens {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b casework.APIToken) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// DeleteToken implements casework.UserStore.
+func (s *Users) DeleteToken(ctx context.Context, hash string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: delete token: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.tokens[hash]; !ok {
+		return fmt.Errorf("memstore: delete token: %w", casework.ErrNoUser)
+	}
+	delete(s.tokens, hash)
+	return nil
+}
+
+// AddAdminEvent implements casework.UserStore.
+func (s *Users) AddAdminEvent(ctx context.Context, e casework.AdminEvent) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: admin event: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, e)
+	return nil
+}
+
+// AdminEvents implements casework.UserStore.
+func (s *Users) AdminEvents(ctx context.Context) ([]casework.AdminEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memstore: admin events: %w", err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.events), nil
 }

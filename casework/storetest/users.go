@@ -55,6 +55,30 @@ func RunUsers(t *testing.T, open func(t *testing.T) casework.UserStore) {
 		if err != nil || got.Name != "cluster" {
 			t.Fatalf("Token = %+v, %v", got, err)
 		}
+		if list, err := s.Tokens(ctx); err != nil || len(list) != 1 || list[0].Hash != tok.Hash {
+			t.Fatalf("Tokens = %+v, %v", list, err)
+		}
+		if err := s.DeleteToken(ctx, tok.Hash); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Token(ctx, tok.Hash); !errors.Is(err, casework.ErrNoUser) {
+			t.Fatalf("revoked token: err = %v, want ErrNoUser", err)
+		}
+		if err := s.DeleteToken(ctx, tok.Hash); !errors.Is(err, casework.ErrNoUser) {
+			t.Fatalf("revoking twice: err = %v, want ErrNoUser", err)
+		}
+	})
+	t.Run("AdminEvents", func(t *testing.T) {
+		s := open(t)
+		for _, a := range []string{"user_created", "token_revoked"} {
+			if err := s.AddAdminEvent(ctx, casework.AdminEvent{At: time.Now().UTC(), Actor: "root", Action: a, Target: "awa"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, err := s.AdminEvents(ctx)
+		if err != nil || len(list) != 2 || list[0].Action != "user_created" || list[1].Action != "token_revoked" {
+			t.Fatalf("AdminEvents = %+v, %v; want both, oldest first", list, err)
+		}
 	})
 	t.Run("CanceledContext", func(t *testing.T) {
 		s := open(t)

@@ -1,14 +1,17 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
+	"github.com/gofiber/fiber/v3/extractors"
+	fsession "github.com/gofiber/fiber/v3/middleware/session"
 
 	"github.com/numerovert/hotline/casework"
 )
@@ -20,8 +23,10 @@ const (
 	csrfField     = "_csrf"
 )
 
-// session is a signed-in browser. Sessions live in memory: a restart signs
-// everyone out, which is safe and cheap for a handful of officers.
+// session is a signed-in browser. Sessions are kept by Fiber's session
+// store over Options.Sessions (a bbolt file or Redis), so a restart or
+// another replica keeps everyone signed in; the store sees only hashed ids
+// (webstore.Hashed). Expiry is decided here, on the web view's clock.
 type session struct {
 	user    string
 	csrf    string
@@ -29,99 +34,121 @@ type session struct {
 	last    time.Time
 }
 
-type sessions struct {
-	mu sync.Mutex
-	m  map[string]*session // by HashToken(cookie value): a memory dump holds no usable cookie
-}
+// Keys of a session's data.
+const (
+	keyUser    = "u"
+	keyCSRF    = "c"
+	keyCreated = "t0"
+	keyLast    = "t1"
+)
 
-func newSessions() *sessions { return &sessions{m: map[string]*session{}} }
+// touchEvery is how stale "last used" may be before a request writes it:
+// a session is saved at most once a minute, not on every page.
+const touchEvery = time.Minute
 
-func (s *sessions) create(user string, now time.Time) (token string, sess session) {
-	token = casework.NewSecret(32)
-	sess = session{user: user, csrf: casework.NewSecret(32), created: now, last: now}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, v := range s.m { // drop expired ones while we hold the lock
-		if expired(v, now) {
-			delete(s.m, k)
-		}
-	}
-	s.m[casework.HashToken(token)] = &sess
-	return token, sess
-}
-
-func expired(s *session, now time.Time) bool {
+func expired(s session, now time.Time) bool {
 	return now.Sub(s.last) > IdleTimeout || now.Sub(s.created) > MaxSession
 }
 
-// touch returns the live session for token and marks it used now.
-func (s *sessions) touch(token string, now time.Time) (session, bool) {
-	if token == "" {
-		return session{}, false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := casework.HashToken(token)
-	v, ok := s.m[k]
-	if !ok {
-		return session{}, false
-	}
-	if expired(v, now) {
-		delete(s.m, k)
-		return session{}, false
-	}
-	v.last = now
-	return *v, true
+func newSessionStore(storage fiber.Storage) *fsession.Store {
+	return fsession.NewStore(fsession.Config{
+		Storage:     storage,
+		IdleTimeout: IdleTimeout,
+		// The cookie is written by setCookie (Secure per request, behind
+		// a trusted proxy too); the store only reads it.
+		Extractor: extractors.FromCustom(sessionCookie, func(c fiber.Ctx) (string, error) {
+			if v := c.Cookies(sessionCookie); v != "" {
+				return v, nil
+			}
+			return "", extractors.ErrNotFound
+		}),
+		KeyGenerator: func() string { return casework.NewSecret(32) },
+	})
 }
 
-func (s *sessions) end(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, casework.HashToken(token))
-}
-
-// limiter counts failed logins per subject in a sliding window.
-type limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	seen   map[string][]time.Time
-}
-
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, seen: map[string][]time.Time{}}
-}
-
-func (l *limiter) recent(subject string, now time.Time) []time.Time {
-	ts := l.seen[subject]
-	for len(ts) > 0 && now.Sub(ts[0]) >= l.window {
-		ts = ts[1:]
+// signedIn returns the live session of the request's cookie, touching it
+// when it was last used over touchEvery ago.
+func (w *Web) signedIn(c fiber.Ctx, now time.Time) (session, bool, error) {
+	if c.Cookies(sessionCookie) == "" {
+		return session{}, false, nil
 	}
-	if len(ts) == 0 {
-		delete(l.seen, subject)
-	} else {
-		l.seen[subject] = ts
+	fs, err := w.sessions.Get(c)
+	if err != nil {
+		return session{}, false, fmt.Errorf("web: load session: %w", err)
 	}
-	return ts
-}
-
-func (l *limiter) blocked(now time.Time, subjects ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, s := range subjects {
-		if len(l.recent(s, now)) >= l.max {
-			return true
+	defer fs.Release()
+	if fs.Fresh() {
+		return session{}, false, nil
+	}
+	s := session{user: str(fs.Get(keyUser)), csrf: str(fs.Get(keyCSRF)),
+		created: unix(fs.Get(keyCreated)), last: unix(fs.Get(keyLast))}
+	if s.user == "" || s.csrf == "" || expired(s, now) {
+		if err := fs.Destroy(); err != nil {
+			return session{}, false, fmt.Errorf("web: end session: %w", err)
+		}
+		return session{}, false, nil
+	}
+	if now.Sub(s.last) > touchEvery {
+		s.last = now
+		fs.Set(keyLast, now.UnixNano())
+		if err := fs.Save(); err != nil {
+			return session{}, false, fmt.Errorf("web: save session: %w", err)
 		}
 	}
-	return false
+	return s, true, nil
 }
 
-func (l *limiter) fail(now time.Time, subjects ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, s := range subjects {
-		l.seen[s] = append(l.recent(s, now), now)
+// startSession signs user in: a new session id (any old one is deleted),
+// saved before the cookie is set.
+func (w *Web) startSession(c fiber.Ctx, user string, now time.Time) error {
+	fs, err := w.sessions.Get(c)
+	if err != nil {
+		return fmt.Errorf("web: load session: %w", err)
 	}
+	defer fs.Release()
+	if !fs.Fresh() {
+		if err := fs.Reset(); err != nil {
+			return fmt.Errorf("web: renew session: %w", err)
+		}
+	}
+	fs.Set(keyUser, user)
+	fs.Set(keyCSRF, casework.NewSecret(32))
+	fs.Set(keyCreated, now.UnixNano())
+	fs.Set(keyLast, now.UnixNano())
+	if err := fs.Save(); err != nil {
+		return fmt.Errorf("web: save session: %w", err)
+	}
+	w.setCookie(c, sessionCookie, fs.ID(), Prefix+"/", 0)
+	return nil
+}
+
+// endSession deletes the request's session from the store.
+func (w *Web) endSession(c fiber.Ctx) error {
+	if c.Cookies(sessionCookie) == "" {
+		return nil
+	}
+	fs, err := w.sessions.Get(c)
+	if err != nil {
+		return fmt.Errorf("web: load session: %w", err)
+	}
+	defer fs.Release()
+	if fs.Fresh() {
+		return nil
+	}
+	if err := fs.Destroy(); err != nil {
+		return fmt.Errorf("web: end session: %w", err)
+	}
+	return nil
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func unix(v any) time.Time {
+	n, ok := v.(int64)
+	if !ok {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }
 
 // peer is the client's address: the TCP peer, or the address a trusted
@@ -180,7 +207,10 @@ func supervisor(r casework.Role) bool { return r == casework.RoleSupervisor }
 func (w *Web) need(allowed gate, next fiber.Handler) fiber.Handler {
 	return func(c fiber.Ctx) error {
 		now := w.time()
-		sess, ok := w.sessions.touch(c.Cookies(sessionCookie), now)
+		sess, ok, err := w.signedIn(c, now)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			if c.Method() == fiber.MethodGet {
 				return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/login")
@@ -191,14 +221,16 @@ func (w *Web) need(allowed gate, next fiber.Handler) fiber.Handler {
 		defer cancel()
 		u, err := w.users.User(rctx, sess.user)
 		if errors.Is(err, casework.ErrNoUser) || (err == nil && u.Disabled) {
-			w.sessions.end(c.Cookies(sessionCookie))
+			if err := w.endSession(c); err != nil {
+				return err
+			}
 			return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/login")
 		}
 		if err != nil {
 			return err
 		}
 		if c.Method() == fiber.MethodPost {
-			got := c.FormValue(csrfField)
+			got := csrfToken(c)
 			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.csrf)) != 1 {
 				w.log.Warn("web: refused a POST without a valid CSRF token", "route", c.Route().Path, "user", u.Name)
 				return errForbidden
@@ -211,6 +243,27 @@ func (w *Web) need(allowed gate, next fiber.Handler) fiber.Handler {
 		c.Locals("session", sess)
 		return next(c)
 	}
+}
+
+// csrfHeader carries the CSRF token for a client that sends no form.
+const csrfHeader = "X-CSRF-Token"
+
+// csrfToken is the CSRF token from the form body or the X-CSRF-Token
+// header, never from the query string: a URL ends up in logs, the
+// browser's history and Referer headers (fasthttp's FormValue would read
+// the query first).
+func csrfToken(c fiber.Ctx) string {
+	if h := c.Get(csrfHeader); h != "" {
+		return h
+	}
+	rc := c.RequestCtx()
+	if v := rc.PostArgs().Peek(csrfField); len(v) > 0 {
+		return string(v)
+	}
+	if mf, err := rc.MultipartForm(); err == nil && len(mf.Value[csrfField]) > 0 {
+		return mf.Value[csrfField][0]
+	}
+	return ""
 }
 
 func current(c fiber.Ctx) (casework.User, session) {
@@ -233,14 +286,17 @@ func (w *Web) loginPage(c fiber.Ctx) error {
 func (w *Web) login(c fiber.Ctx) error {
 	now := w.time()
 	want := c.Cookies(loginCookie)
-	got := c.FormValue(csrfField)
+	got := csrfToken(c)
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return errForbidden
 	}
 	name := strings.ToLower(strings.TrimSpace(c.FormValue("name")))
 	password := c.FormValue("password")
 	ip, _ := w.peer(c)
-	subjects := []string{"user:" + name, "ip:" + ip.String()}
+	// Per name and address, and per address: guessing a name's password
+	// from one place does not lock its owner out everywhere else. Every
+	// address together only slows down (see verify).
+	subjects := []string{name + "|" + ip.String()}
 	fail := func(code int, key string) error {
 		p := w.newPage(c, "login")
 		p.CSRF = want
@@ -249,7 +305,14 @@ func (w *Web) login(c fiber.Ctx) error {
 		c.Status(code)
 		return w.render(c, "login", p)
 	}
-	if w.logins.blocked(now, subjects...) {
+	// Charge the attempt before the password is checked, in one step:
+	// parallel guesses cannot all pass the limit before any is counted.
+	if !w.logins.Take(now, subjects...) {
+		w.log.Warn("web: login refused, too many attempts")
+		return fail(fiber.StatusTooManyRequests, "login_too_many")
+	}
+	if !w.addresses.Take(now, ip.String()) {
+		w.logins.Refund(subjects...)
 		w.log.Warn("web: login refused, too many attempts")
 		return fail(fiber.StatusTooManyRequests, "login_too_many")
 	}
@@ -257,27 +320,70 @@ func (w *Web) login(c fiber.Ctx) error {
 	defer cancel()
 	u, err := w.users.User(rctx, name)
 	if err != nil && !errors.Is(err, casework.ErrNoUser) {
+		w.logins.Refund(subjects...)
+		w.addresses.Refund(ip.String())
 		return err
 	}
 	hash := u.PasswordHash
 	if err != nil || u.Disabled {
 		hash = w.dummy // same work whether or not the user exists
 	}
-	if !casework.CheckPassword(hash, password) || err != nil || u.Disabled {
-		w.logins.fail(now, subjects...)
+	ok, verr := w.verify(rctx, now, hash, password)
+	if verr != nil {
+		w.logins.Refund(subjects...) // never checked: the guess cost nothing
+		w.addresses.Refund(ip.String())
+		w.log.Warn("web: login refused, password checks busy")
+		return fail(fiber.StatusTooManyRequests, "login_too_many")
+	}
+	if !ok || err != nil || u.Disabled {
+		w.failures.Take(now, "all")
 		w.log.Info("web: login failed")
 		return fail(fiber.StatusUnauthorized, "login_failed")
 	}
-	token, _ := w.sessions.create(u.Name, now)
-	w.setCookie(c, sessionCookie, token, Prefix+"/", 0)
+	w.logins.Refund(subjects...)
+	w.addresses.Refund(ip.String())
+	if err := w.startSession(c, u.Name, now); err != nil {
+		return err
+	}
 	w.clearCookie(c, loginCookie, Prefix+"/login")
 	w.log.Info("web: signed in", "user", u.Name, "role", string(u.Role))
 	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/")
 }
 
+// verify checks a password against an argon2id hash, at most
+// MaxVerifications at a time: each check takes 19 MiB, so a flood of
+// sign-ins queues here instead of growing the process. While many
+// sign-ins fail everywhere (GlobalFailures in a LoginWindow), each check
+// first waits the slow-down.
+func (w *Web) verify(ctx context.Context, now time.Time, hash, password string) (bool, error) {
+	if w.failures.Count(now, "all") >= GlobalFailures && w.slowDown > 0 {
+		t := time.NewTimer(w.slowDown)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	select {
+	case w.verifySlots <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-w.verifySlots }()
+	w.verifications.Add(1)
+	return casework.CheckPassword(hash, password), nil
+}
+
+// Verifications is how many password checks (argon2id) the web view has
+// run since it started.
+func (w *Web) Verifications() int64 { return w.verifications.Load() }
+
 func (w *Web) logout(c fiber.Ctx) error {
 	u, _ := current(c)
-	w.sessions.end(c.Cookies(sessionCookie))
+	if err := w.endSession(c); err != nil {
+		return err
+	}
 	w.clearCookie(c, sessionCookie, Prefix+"/")
 	w.log.Info("web: signed out", "user", u.Name)
 	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/login")

@@ -177,7 +177,7 @@ func TestBrowser(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.SetValue(`#response`, answer), chromedp.Click(`#respond`), chromedp.WaitVisible(`.flash`)); err != nil {
 			t.Fatal(err)
 		}
-		a, err := e.svc.FollowUp(ctx0, []string{caller}, mine.Case.Reference, "")
+		a, err := e.svc.FollowUp(ctx0, []string{caller}, mine.Case.Reference, mine.PIN)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,11 +186,11 @@ func TestBrowser(t *testing.T) {
 		}
 
 		// The caller dials back over USSD: French, follow my complaint,
-		// the reference. The screen shows the status and the answer (its
+		// the reference, the PIN. The screen shows the status and the answer (its
 		// start, when the answer is longer than a USSD screen).
 		s := simulator.USSD{URL: base + "/c/demo-at/ussd", Phone: phone}.NewSession()
 		var scr simulator.Screen
-		for _, in := range []string{"", "2", "2", mine.Case.Reference} {
+		for _, in := range []string{"", "2", "2", mine.Case.Reference, mine.PIN} {
 			if scr, err = s.Send(ctx0, in); err != nil {
 				t.Fatal(err)
 			}

@@ -31,6 +31,11 @@ import (
 // recordings is an in-memory recordings store for the voice case pages.
 type recordings map[string][]byte
 
+func (r recordings) Delete(_ context.Context, id string) error {
+	delete(r, id)
+	return nil
+}
+
 func (r recordings) Get(_ context.Context, id string) ([]byte, error) {
 	b, ok := r[id]
 	if !ok {
@@ -70,7 +75,9 @@ var (
 	hashErr      error
 )
 
-func newEnv(t testing.TB) *env {
+// newEnv builds the hotline and its web view; opts may change the web
+// view's options.
+func newEnv(t testing.TB, opts ...func(*web.Options)) *env {
 	t.Helper()
 	cfg, err := config.Demo()
 	if err != nil {
@@ -97,7 +104,11 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	users := memstore.NewUsers()
-	w, err := web.New(web.Options{Cases: svc, Users: users, Config: cfg, Places: places, Now: clk.Now})
+	o := web.Options{Cases: svc, Users: users, Config: cfg, Places: places, Now: clk.Now}
+	for _, f := range opts {
+		f(&o)
+	}
+	w, err := web.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

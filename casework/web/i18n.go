@@ -7,6 +7,15 @@ import "errors"
 // the same keys.
 var messages = map[string]map[string]string{
 	"fr": {
+		"nav_admin": "Comptes", "title_admin": "Comptes et jetons", "h_users": "Comptes", "h_new_user": "Nouveau compte", "h_tokens": "Jetons d'API",
+		"full_name": "Nom complet", "col_role": "Rôle", "col_team": "Équipe", "col_state": "État", "state_active": "actif", "state_disabled": "désactivé",
+		"enable": "Réactiver", "disable": "Désactiver", "reset_password": "Nouveau mot de passe", "create_user": "Créer le compte", "revoke": "Révoquer",
+		"no_tokens": "Aucun jeton.", "password_for": "Mot de passe de %s :", "password_once": "Affiché une seule fois : il n'est conservé que haché. Transmettez-le en main propre.",
+		"ok_password": "Mot de passe défini.", "ok_user_disabled": "Compte désactivé.", "ok_user_enabled": "Compte réactivé.", "ok_token_revoked": "Jeton révoqué.",
+		"err_user": "Compte refusé : identifiant, rôle ou équipe invalide (le rôle psea va avec une équipe PSEA).", "err_exists": "Cet identifiant existe déjà.",
+		"err_self":           "Vous ne pouvez pas désactiver votre propre compte.",
+		"admin_user_created": "compte créé", "admin_user_disabled": "compte désactivé", "admin_user_enabled": "compte réactivé",
+		"admin_password_reset": "mot de passe réinitialisé", "admin_token_created": "jeton créé", "admin_token_revoked": "jeton révoqué",
 		"other_lang": "English", "logout": "Se déconnecter", "footer": "Numéro Vert — aucun numéro de téléphone n'est conservé ni affiché.",
 		"nav_queue": "File des cas", "nav_intake": "Saisir une plainte", "nav_dashboard": "Tableau de bord",
 		"title_login": "Connexion", "title_queue": "File des cas", "title_case": "Cas", "title_intake": "Saisir une plainte reçue en personne",
@@ -50,15 +59,24 @@ var messages = map[string]map[string]string{
 		"act_created": "créé", "act_routed": "orienté", "act_assigned": "attribué", "act_started": "en cours", "act_resolved": "répondu", "act_closed": "clos",
 		"act_reopened": "rouvert", "act_recoded": "recodé", "act_noted": "note ajoutée", "act_viewed": "consulté", "act_contact_viewed": "contact lu",
 		"act_overdue": "en retard", "act_escalated": "escaladé", "act_purged": "purgé",
-		"last_weeks": "%d dernières semaines", "kpi_total": "Cas reçus", "kpi_overdue": "En retard (maintenant)", "kpi_ack": "Délai médian d'accusé",
-		"kpi_resolve": "Délai médian de réponse", "kpi_cases": "sur %v cas",
-		"suppression_note": "Toute case inférieure à 5 est affichée « <5 » pour qu'aucun chiffre ne désigne une personne.",
-		"h_by_category":    "Cas par semaine et par catégorie", "h_by_region": "Cas par semaine et par région", "legend_small": "<5 (non représenté à l'échelle)",
-		"table": "Tableau des chiffres", "total": "Total",
+		"last_weeks": "%d dernières semaines", "kpi_overdue": "En retard (maintenant)", "kpi_ack": "Délai médian d'accusé",
+		"kpi_resolve":      "Délai médian de réponse",
+		"suppression_note": "Toute case inférieure à 5, et toute case qui permettrait de la retrouver, est masquée (–) pour qu'aucun chiffre ne désigne une personne.",
+		"h_by_category":    "Cas par semaine et par catégorie", "h_by_region": "Cas par semaine et par région", "legend_small": "masqué (non représenté à l'échelle)",
+		"table":     "Tableau des chiffres",
 		"h_exports": "Exports", "export_aggregate": "Agrégats (CSV)", "export_hxl": "Agrégats avec étiquettes HXL (CSV)", "export_cases": "Liste des cas de l'équipe (CSV, superviseur)",
 		"api_note": "API JSON en lecture : GET /meal/api/v1/report avec un jeton (hotline users token).",
 	},
 	"en": {
+		"nav_admin": "Accounts", "title_admin": "Accounts and tokens", "h_users": "Accounts", "h_new_user": "New account", "h_tokens": "API tokens",
+		"full_name": "Full name", "col_role": "Role", "col_team": "Team", "col_state": "State", "state_active": "active", "state_disabled": "disabled",
+		"enable": "Enable", "disable": "Disable", "reset_password": "New password", "create_user": "Create account", "revoke": "Revoke",
+		"no_tokens": "No tokens.", "password_for": "Password of %s:", "password_once": "Shown only once: only its hash is kept. Hand it over in person.",
+		"ok_password": "Password set.", "ok_user_disabled": "Account disabled.", "ok_user_enabled": "Account enabled.", "ok_token_revoked": "Token revoked.",
+		"err_user": "Account refused: invalid name, role or team (the psea role goes with a PSEA team).", "err_exists": "This name already exists.",
+		"err_self":           "You cannot disable your own account.",
+		"admin_user_created": "account created", "admin_user_disabled": "account disabled", "admin_user_enabled": "account enabled",
+		"admin_password_reset": "password reset", "admin_token_created": "token created", "admin_token_revoked": "token revoked",
 		"other_lang": "Français", "logout": "Sign out", "footer": "Numéro Vert — no phone number is ever kept or shown.",
 		"nav_queue": "Case queue", "nav_intake": "Take a complaint", "nav_dashboard": "Dashboard",
 		"title_login": "Sign in", "title_queue": "Case queue", "title_case": "Case", "title_intake": "Take a complaint received in person",
@@ -102,11 +120,11 @@ var messages = map[string]map[string]string{
 		"act_created": "created", "act_routed": "routed", "act_assigned": "assigned", "act_started": "in progress", "act_resolved": "answered", "act_closed": "closed",
 		"act_reopened": "reopened", "act_recoded": "recoded", "act_noted": "note added", "act_viewed": "viewed", "act_contact_viewed": "contact read",
 		"act_overdue": "overdue", "act_escalated": "escalated", "act_purged": "purged",
-		"last_weeks": "last %d weeks", "kpi_total": "Cases received", "kpi_overdue": "Overdue (now)", "kpi_ack": "Median time to acknowledge",
-		"kpi_resolve": "Median time to answer", "kpi_cases": "over %v cases",
-		"suppression_note": "Any cell under 5 is shown as “<5” so that no figure points at a person.",
-		"h_by_category":    "Cases per week by category", "h_by_region": "Cases per week by region", "legend_small": "<5 (not drawn to scale)",
-		"table": "Table of figures", "total": "Total",
+		"last_weeks": "last %d weeks", "kpi_overdue": "Overdue (now)", "kpi_ack": "Median time to acknowledge",
+		"kpi_resolve":      "Median time to answer",
+		"suppression_note": "Any cell under 5, and any cell that would let one be worked out, is hidden (–) so that no figure points at a person.",
+		"h_by_category":    "Cases per week by category", "h_by_region": "Cases per week by region", "legend_small": "hidden (not drawn to scale)",
+		"table":     "Table of figures",
 		"h_exports": "Exports", "export_aggregate": "Aggregates (CSV)", "export_hxl": "Aggregates with HXL tags (CSV)", "export_cases": "Team's case list (CSV, supervisor)",
 		"api_note": "Read-only JSON API: GET /meal/api/v1/report with a token (hotline users token).",
 	},
@@ -164,5 +182,3 @@ func dict(kv ...any) (map[string]any, error) {
 	}
 	return m, nil
 }
-
-func init() { funcs["dict"] = dict }

@@ -121,7 +121,7 @@ type caseData struct {
 // sexual exploitation and abuse category only reaches the psea role, even
 // if a team were misconfigured.
 func visible(u casework.User, v casework.CaseView) bool {
-	return (v.Category != config.SEA && v.CallerCategory != config.SEA) || u.Role == casework.RolePSEA
+	return (!v.PSEAOnly && v.Category != config.SEA && v.CallerCategory != config.SEA) || u.Role == casework.RolePSEA
 }
 
 func (w *Web) viewCase(c fiber.Ctx) (casework.User, casework.CaseView, error) {
@@ -323,7 +323,7 @@ type intakeData struct {
 	Repeated   bool
 }
 
-var assistance = []string{"cash", "food", "health", "school_meals", "other"}
+var assistance = casework.Assistance
 
 func (w *Web) intakeForm(p *page) intakeData {
 	d := intakeData{Nonce: casework.NewSecret(16), Categories: w.categoryOptions("")}
@@ -343,6 +343,32 @@ func (w *Web) intakeForm(p *page) intakeData {
 	return d
 }
 
+// place checks a region and cercle from the intake form against the
+// catalogue (locales/places.csv): each is "unknown" or a P-code of its
+// level, and a cercle lies in its region (an unknown region is taken from
+// the cercle). Anything else is refused, never stored.
+func (w *Web) place(region, cercle string) (string, string, bool) {
+	if region == "" {
+		region = casework.Unknown
+	}
+	if cercle == "" {
+		cercle = casework.Unknown
+	}
+	if region != casework.Unknown {
+		if p, ok := w.places[region]; !ok || p.Level != 1 {
+			return "", "", false
+		}
+	}
+	if cercle == casework.Unknown {
+		return region, cercle, true
+	}
+	p, ok := w.places[cercle]
+	if !ok || p.Level != 2 || (region != casework.Unknown && p.Parent != region) {
+		return "", "", false
+	}
+	return p.Parent, cercle, true
+}
+
 func (w *Web) intakePage(c fiber.Ctx) error {
 	p := w.newPage(c, "intake")
 	p.Data = w.intakeForm(p)
@@ -359,12 +385,9 @@ func (w *Web) intake(c fiber.Ctx) error {
 	if len(nonce) < 16 || len(nonce) > 64 {
 		return errBadRequest
 	}
-	region, cercle := c.FormValue("region"), c.FormValue("cercle")
-	if ce, ok := w.places[cercle]; ok && region == casework.Unknown {
-		region = ce.Parent
-	}
-	if ce, ok := w.places[cercle]; ok && ce.Parent != region {
-		cercle = casework.Unknown // a cercle of another region: keep the region only
+	region, cercle, ok := w.place(c.FormValue("region"), c.FormValue("cercle"))
+	if !ok {
+		return errBadRequest
 	}
 	in := casework.Intake{
 		// The form's nonce makes a double click or a resent form one case.
@@ -414,7 +437,6 @@ type dashboardData struct {
 type tableRow struct {
 	Name   string
 	Counts []casework.Count
-	Total  casework.Count
 }
 
 func (w *Web) weeks(c fiber.Ctx) int {
@@ -425,12 +447,22 @@ func (w *Web) weeks(c fiber.Ctx) int {
 	return n
 }
 
+// reportOptions lists every region of the catalogue, so that every week's
+// grid is complete whatever the cases.
+func (w *Web) reportOptions(weeks int) casework.ReportOptions {
+	o := casework.ReportOptions{Weeks: weeks}
+	for _, p := range w.regions {
+		o.Regions = append(o.Regions, p.Code)
+	}
+	return o
+}
+
 func (w *Web) dashboard(c fiber.Ctx) error {
 	u, _ := current(c)
 	rctx, cancel := ctx(c)
 	defer cancel()
 	n := w.weeks(c)
-	r, err := w.cases.Report(rctx, casework.ReportOptions{Weeks: n})
+	r, err := w.cases.Report(rctx, w.reportOptions(n))
 	if err != nil {
 		return err
 	}
@@ -448,10 +480,10 @@ func (w *Web) dashboard(c fiber.Ctx) error {
 	d.ByCategory = newChart(d.WeekLabels, r.ByCategory, w.categoryName)
 	d.ByRegion = newChart(d.WeekLabels, r.ByRegion, region)
 	for _, s := range r.ByCategory {
-		d.CatRows = append(d.CatRows, tableRow{w.categoryName(s.Key), s.Counts, s.Total})
+		d.CatRows = append(d.CatRows, tableRow{w.categoryName(s.Key), s.Counts})
 	}
 	for _, s := range r.ByRegion {
-		d.RegionRows = append(d.RegionRows, tableRow{region(s.Key), s.Counts, s.Total})
+		d.RegionRows = append(d.RegionRows, tableRow{region(s.Key), s.Counts})
 	}
 	p.Data = d
 	return w.render(c, "dashboard", p)
@@ -462,7 +494,7 @@ func (w *Web) exportAggregate(hxl bool) fiber.Handler {
 		u, _ := current(c)
 		rctx, cancel := ctx(c)
 		defer cancel()
-		r, err := w.cases.Report(rctx, casework.ReportOptions{Weeks: w.weeks(c)})
+		r, err := w.cases.Report(rctx, w.reportOptions(w.weeks(c)))
 		if err != nil {
 			return err
 		}
@@ -505,7 +537,7 @@ func (w *Web) apiReport(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := w.cases.Report(rctx, casework.ReportOptions{Weeks: w.weeks(c)})
+	r, err := w.cases.Report(rctx, w.reportOptions(w.weeks(c)))
 	if err != nil {
 		return err
 	}

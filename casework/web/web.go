@@ -22,14 +22,18 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
+	fsession "github.com/gofiber/fiber/v3/middleware/session"
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/internal/webstore"
 )
 
 // Prefix is where the web view is mounted.
@@ -47,10 +51,19 @@ const (
 	IdleTimeout = 30 * time.Minute
 	// MaxSession ends any session after a working day.
 	MaxSession = 12 * time.Hour
-	// LoginAttempts failed logins per user name or client address are
-	// allowed in each LoginWindow.
-	LoginAttempts = 5
-	LoginWindow   = 15 * time.Minute
+	// LoginAttempts sign-ins per user name from one client address, and
+	// AddressAttempts per address whatever the name, may fail in each
+	// LoginWindow; a successful one is not counted.
+	LoginAttempts   = 5
+	AddressAttempts = 30
+	LoginWindow     = 15 * time.Minute
+	// GlobalFailures failed sign-ins from anywhere in a LoginWindow start
+	// the slow-down (Options.LoginSlowDown before every password check).
+	GlobalFailures = 50
+	// MaxVerifications password checks run at once. One argon2id check
+	// takes 19 MiB; with two at a time the heap, GC headroom included,
+	// grows about twice as fast under a flood (docs/architecture.md).
+	MaxVerifications = 1
 )
 
 // Options wires the web view.
@@ -66,25 +79,40 @@ type Options struct {
 	// cookies are Secure when the request came over TLS, directly or
 	// through one of them.
 	TrustedProxies []netip.Prefix
+	// Sessions stores signed-in sessions (a webstore.Bolt file, or
+	// gofiber/storage/redis for replicas); default in memory, so a
+	// restart signs everyone out. Keys reach it hashed, after
+	// SessionPrefix.
+	Sessions      fiber.Storage
+	SessionPrefix string
 	// Now is the clock (tests pass a fake one); default time.Now.
 	Now func() time.Time
+	// LoginSlowDown is waited before each password check while sign-ins
+	// fail everywhere (GlobalFailures); default 1 s, negative for none.
+	LoginSlowDown time.Duration
 }
 
 // Web is the MEAL web view.
 type Web struct {
-	cases    *casework.Service
-	users    casework.UserStore
-	cfg      *config.Config
-	places   map[string]Place
-	regions  []Place
-	cercles  map[string][]Place // by region
-	log      *slog.Logger
-	proxies  []netip.Prefix
-	now      func() time.Time
-	pages    map[string]*template.Template
-	sessions *sessions
-	logins   *limiter
-	dummy    string // a password hash to verify against for unknown users
+	cases     *casework.Service
+	users     casework.UserStore
+	cfg       *config.Config
+	places    map[string]Place
+	regions   []Place
+	cercles   map[string][]Place // by region
+	log       *slog.Logger
+	proxies   []netip.Prefix
+	now       func() time.Time
+	pages     map[string]*template.Template
+	sessions  *fsession.Store
+	logins    *casework.Attempts // per name+address
+	addresses *casework.Attempts // per address, whatever the name
+	failures  *casework.Attempts // every failed sign-in, for the slow-down
+	dummy     string             // a password hash to verify against for unknown users
+
+	slowDown      time.Duration
+	verifySlots   chan struct{}
+	verifications atomic.Int64
 }
 
 // New builds the web view; Mount adds its routes to an app.
@@ -101,7 +129,17 @@ func New(o Options) (*Web, error) {
 	w := &Web{
 		cases: o.Cases, users: o.Users, cfg: o.Config, log: o.Logger, proxies: o.TrustedProxies, now: o.Now,
 		places: map[string]Place{}, cercles: map[string][]Place{},
-		sessions: newSessions(), logins: newLimiter(LoginAttempts, LoginWindow),
+		logins:    casework.NewAttempts(LoginAttempts, LoginWindow),
+		addresses: casework.NewAttempts(AddressAttempts, LoginWindow),
+		failures:  casework.NewAttempts(math.MaxInt, LoginWindow),
+		slowDown:  o.LoginSlowDown, verifySlots: make(chan struct{}, MaxVerifications),
+	}
+	if o.Sessions == nil {
+		o.Sessions = webstore.NewMemory()
+	}
+	w.sessions = newSessionStore(webstore.Hashed{Inner: o.Sessions, Prefix: o.SessionPrefix})
+	if w.slowDown == 0 {
+		w.slowDown = time.Second
 	}
 	for _, p := range o.Places {
 		w.places[p.Code] = p
@@ -148,7 +186,7 @@ func parsePages() (map[string]*template.Template, error) {
 
 // Mount adds the web view's routes under Prefix.
 func (w *Web) Mount(app *fiber.App) {
-	g := app.Group(Prefix, w.headers, w.errors)
+	g := app.Group(Prefix, requestID(), w.headers, w.errors, recovered)
 	g.Get("/static/*", w.static)
 	g.Get("/login", w.loginPage)
 	g.Post("/login", w.login)
@@ -169,6 +207,10 @@ func (w *Web) Mount(app *fiber.App) {
 	g.Get("/export/aggregate.csv", w.need(anyone, w.exportAggregate(false)))
 	g.Get("/export/hxl.csv", w.need(anyone, w.exportAggregate(true)))
 	g.Get("/export/cases.csv", w.need(supervisor, w.exportCases))
+	g.Get("/admin", w.need(admin, w.adminPage))
+	g.Post("/admin/users", w.need(admin, w.adminCreate))
+	g.Post("/admin/users/:name/:action", w.need(admin, w.adminUser))
+	g.Post("/admin/tokens/revoke", w.need(admin, w.adminRevoke))
 }
 
 func (w *Web) time() time.Time { return w.now().UTC() }

@@ -276,16 +276,29 @@ func TestExportsAndAPIShareOneSuppression(t *testing.T) {
 		e.submit(t, "k1:a", "distribution", "ML05", "ML0501", "")
 	}
 	v := e.login(t, "vera")
-	_, hxl := v.get("/meal/export/hxl.csv")
+	_, hxl := v.get("/meal/export/hxl.csv?weeks=1")
 	lines := strings.Split(strings.TrimSpace(hxl), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[1], "#date+start,#adm1+code,#adm2+code,#sector,") {
+	if len(lines) < 3 || lines[1] != "#date+start,#meta+table,#adm1+code,#indicator+category,#status,#modality,#indicator+cases+num,#meta+suppressed" {
 		t.Fatalf("hxl csv:\n%s", hxl)
 	}
-	if !strings.HasSuffix(lines[2], ",new,<5") && !strings.HasSuffix(lines[3], ",new,<5") {
-		t.Errorf("2 distribution cases not suppressed:\n%s", hxl)
+	grid := 0
+	for _, l := range lines[2:] {
+		if strings.Contains(l, ",region_category,") {
+			grid++
+		}
+		if strings.Contains(l, ",region_category,ML05,distribution,") && !strings.HasSuffix(l, ",,yes") {
+			t.Errorf("2 distribution cases not suppressed: %s", l)
+		}
+		if strings.Contains(l, "unknown") || strings.Contains(l, "<5") {
+			t.Errorf("line %q: unknown in a P-code column or text in a number column", l)
+		}
 	}
-	if !strings.Contains(hxl, ",exclusion,new,6") {
-		t.Errorf("6 exclusion cases not shown:\n%s", hxl)
+	if grid != 11*7 { // 10 regions and unknown, by the demo codebook's 7 categories
+		t.Errorf("%d grid lines, want every region × category", grid)
+	}
+	_, agg := v.get("/meal/export/aggregate.csv?weeks=1")
+	if !strings.HasPrefix(agg, "week_start,table,region_pcode,category,status,assistance,cases,suppressed\n") || len(strings.Split(strings.TrimSpace(agg), "\n")) != len(lines)-1 {
+		t.Errorf("aggregate csv differs from the HXL one:\n%s", agg)
 	}
 	req := httptest.NewRequest(http.MethodGet, "/meal/api/v1/report", nil)
 	if resp, _ := e.client(t).do(req); resp.StatusCode != http.StatusUnauthorized {
@@ -295,24 +308,29 @@ func TestExportsAndAPIShareOneSuppression(t *testing.T) {
 	if err := e.users.PutToken(context.Background(), casework.APIToken{Name: "cluster", Hash: casework.HashToken(token)}); err != nil {
 		t.Fatal(err)
 	}
-	req = httptest.NewRequest(http.MethodGet, "/meal/api/v1/report", nil)
+	req = httptest.NewRequest(http.MethodGet, "/meal/api/v1/report?weeks=1", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, body := e.client(t).do(req)
 	var r struct {
-		Total      any `json:"total"`
-		ByCategory []struct {
-			Key   string `json:"key"`
-			Total any    `json:"total"`
-		} `json:"by_category"`
+		Totals []any `json:"totals"`
+		Cells  []struct {
+			Region, Category string
+			Cases            any
+		} `json:"cells"`
 	}
 	if err := json.Unmarshal([]byte(body), &r); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("API: %d %v %s", resp.StatusCode, err, body)
 	}
-	if r.Total != 8.0 || len(r.ByCategory) != 2 || r.ByCategory[0].Total != "<5" || r.ByCategory[1].Total != 6.0 {
-		t.Errorf("API report = %+v, want total 8, distribution <5, exclusion 6", r)
+	if len(r.Totals) != 1 || r.Totals[0] != 8.0 {
+		t.Errorf("API totals = %v, want [8]", r.Totals)
 	}
-	if strings.Contains(body, "k1:a") {
-		t.Error("API leaks a caller key")
+	for _, c := range r.Cells {
+		if c.Region == "ML05" && c.Category == "distribution" && c.Cases != nil {
+			t.Errorf("API shows the 2 distribution cases: %v", c.Cases)
+		}
+	}
+	if strings.Contains(body, "k1:a") || strings.Contains(body, "<5") {
+		t.Error("API leaks a caller key or writes text for a number")
 	}
 }
 
