@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -23,6 +24,8 @@ import (
 	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/internal/clientip"
+	"github.com/numerovert/hotline/internal/fiberserve"
 	"github.com/numerovert/hotline/menus"
 )
 
@@ -40,13 +43,6 @@ type SessionStore interface {
 type Submitter interface {
 	Submit(ctx context.Context, in casework.Intake) (casework.Receipt, error)
 	Check(ctx context.Context) error
-}
-
-// FollowUpMirror answers follow-ups where no casework runs (a gateway
-// replica): scaleout.Mirror, from the public status the casework node
-// publishes. Only the phone that made a case learns anything.
-type FollowUpMirror interface {
-	FollowUp(ctx context.Context, callerKeys []string, reference string) (casework.Answer, error)
 }
 
 // ussdProvider is what a provider adapter offers for USSD.
@@ -70,8 +66,6 @@ type Options struct {
 	// Submitter takes complaints; Cases when nil (the gateway role gives a
 	// queue in Redis instead, and no Cases).
 	Submitter Submitter
-	// Mirror answers follow-ups when there is no Cases (gateway role).
-	Mirror FollowUpMirror
 	// Preferences remembers each caller's language; nil forgets it (every
 	// call starts at the language screen).
 	Preferences casework.Preferences
@@ -83,10 +77,16 @@ type Options struct {
 	Timeout time.Duration
 	// Limits on callback rates; nil means DefaultLimits.
 	Limits *Limits
+	// MetricsElsewhere leaves /metrics off the callback app: the caller
+	// serves MetricsHandler on a staff listener of its own.
+	MetricsElsewhere bool
 	// SMS wires /c/{channel}/sms and its delivery reports (sms.go).
 	SMS SMSOptions
 	// Voice wires /c/{channel}/voice and /audio/ (voice.go).
 	Voice VoiceOptions
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when checking a channel's allow_from (--trusted-proxy).
+	TrustedProxies clientip.Trusted
 }
 
 // Server is the gateway.
@@ -97,11 +97,11 @@ type Server struct {
 	cases    *casework.Service
 	prefs    casework.Preferences
 	submit   Submitter
-	mirror   FollowUpMirror
 	sessions SessionStore
 	keyring  *callerid.Keyring
 	log      *slog.Logger
 	timeout  time.Duration
+	proxies  clientip.Trusted
 
 	channelLimit, callerLimit *limiter
 	metrics                   *metrics
@@ -132,12 +132,12 @@ func New(o Options) *Server {
 		ussd:     menus.NewEngine(o.Catalog, menus.FitsUSSD),
 		cases:    o.Cases,
 		prefs:    o.Preferences,
-		mirror:   o.Mirror,
 		submit:   o.Submitter,
 		sessions: o.Sessions,
 		keyring:  o.Keyring,
 		log:      o.Logger,
 		timeout:  o.Timeout,
+		proxies:  o.TrustedProxies,
 
 		channelLimit: newLimiter(limits.Channel, 2*len(o.Config.Channels), nil),
 		callerLimit:  newLimiter(limits.Caller, limits.MaxCallers, nil),
@@ -158,7 +158,9 @@ func New(o Options) *Server {
 	s.app.Use(s.accessLog)
 	s.app.Get("/healthz", func(c fiber.Ctx) error { return c.SendString("ok") })
 	s.app.Get("/readyz", s.ready)
-	s.app.Get("/metrics", s.metrics.handler())
+	if !o.MetricsElsewhere {
+		s.app.Get("/metrics", s.metrics.handler())
+	}
 	s.app.Post("/c/:channel/ussd", s.observe, s.handleUSSD)
 	s.app.Post("/c/:channel/ussd/events", s.observe, s.handleUSSDEnd)
 	s.routeSMS(o.SMS)
@@ -166,24 +168,18 @@ func New(o Options) *Server {
 	return s
 }
 
+// MetricsHandler serves /metrics, for a staff listener apart from the
+// callbacks (Options.MetricsElsewhere).
+func (s *Server) MetricsHandler() fiber.Handler { return s.metrics.handler() }
+
 // App exposes the Fiber app, for tests that drive it in memory.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Serve answers on ln until ctx ends, then finishes in-flight requests.
+// Serve answers on ln until ctx ends, then finishes in-flight requests
+// (10 s at most).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	errc := make(chan error, 1)
-	go func() {
-		errc <- s.app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true})
-	}()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("gateway: serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := s.app.ShutdownWithContext(shutdown); err != nil {
-		return fmt.Errorf("gateway: shutdown: %w", err)
+	if err := fiberserve.Serve(ctx, s.app, ln, 10*time.Second); err != nil {
+		return fmt.Errorf("gateway: %w", err)
 	}
 	return nil
 }
@@ -198,14 +194,37 @@ func (s *Server) ready(c fiber.Ctx) error {
 	return c.SendString("ready")
 }
 
-// channel resolves the URL token; an unknown one is a 404, indistinguishable
-// from any other missing page.
+// channel resolves the URL token and checks where the callback comes
+// from, before anything of the request is read: an unknown token is a 404,
+// indistinguishable from any other missing page; a source outside the
+// channel's allow_from is a 403. Every callback route starts here.
 func (s *Server) channel(c fiber.Ctx) (config.Channel, error) {
 	ch, ok := s.cfg.Channel(c.Params("channel"))
 	if !ok {
 		return config.Channel{}, fiber.ErrNotFound
 	}
+	if !ch.AllowsSource(s.source(c)) {
+		s.metrics.refused(ch, "source_refused")
+		return config.Channel{}, forbidden
+	}
 	return ch, nil
+}
+
+// forbidden is the 403 of a refused source or signature; it says no more.
+var forbidden = fiber.NewError(fiber.StatusForbidden, "forbidden")
+
+// source is the address a callback came from: the TCP peer, or when the
+// peer is a trusted proxy the last hop it did not add itself
+// (clientip.Trusted.Resolve; never Fiber's c.IP(), which returns the first,
+// forgeable, entry of X-Forwarded-For).
+func (s *Server) source(c fiber.Ctx) netip.Addr {
+	peer, _ := netip.AddrFromSlice(c.RequestCtx().RemoteIP())
+	var xff []string
+	for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		xff = append(xff, string(v))
+	}
+	addr, _ := s.proxies.Resolve(peer, xff...)
+	return addr
 }
 
 // accessLog records what an operator needs and nothing a caller said: the

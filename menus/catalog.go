@@ -90,12 +90,6 @@ func (c *Catalog) Text(lang, key string) string {
 	return key
 }
 
-// PlaceName returns the name of a region or cercle P-code ("ML05" → "Mopti").
-func (c *Catalog) PlaceName(pcode string) (string, bool) {
-	p, ok := c.places.byCode[pcode]
-	return p.name, ok
-}
-
 // Fallback returns the code of the language that fills the gaps of the
 // others and in which a caller with no known language first sees the menu.
 func (c *Catalog) Fallback() string { return c.fallback.code }

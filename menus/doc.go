@@ -2,7 +2,7 @@
 // locales directory (tree.yaml, places.csv and one <lang>.yaml of strings per
 // language), the linter that checks those files, the Engine that turns
 // (state, caller input) into the next screen, and the renderers per medium
-// (USSD text for now).
+// (USSD text, and voice prompts by string key).
 //
 // The Engine is a pure function of its inputs: the gateway stores State
 // between hops and hands it back; the Engine returns a new State, a Screen

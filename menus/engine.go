@@ -80,6 +80,10 @@ type Frame struct {
 type Submission struct {
 	Lang    string
 	Answers map[string]string
+	// RememberLanguage: the caller chose to keep Lang on this phone for
+	// their next call. Nothing else ever remembers it: a remembered
+	// language tells the next holder of the phone the hotline was used.
+	RememberLanguage bool
 }
 
 // Turn is the result of one hop.
@@ -168,6 +172,7 @@ type elang struct {
 	backLbl, prevLbl, nextLbl string
 	skipLbl, langLbl          string
 	resumePrompt              string
+	asBefore                  string
 	continueLbl, restartLbl   string
 	spelling                  *gsm7.Spelling    // nil folds generically
 	gsm                       map[string]string // every string of the locale → its GSM-7 spelling
@@ -289,6 +294,7 @@ func (e *Engine) prepare(l *locale) *elang {
 		restartLbl:   str(t.messages[msgRestart]),
 		resumePrompt: str(t.messages[msgResume]),
 		pinText:      str(t.messages[msgPIN]),
+		asBefore:     str(t.messages[msgAsBefore]),
 		statuses: map[string]string{
 			"received":    str(t.messages[msgReceived]),
 			"in_progress": str(t.messages[msgInProgress]),
@@ -307,6 +313,12 @@ func (e *Engine) prepare(l *locale) *elang {
 	}
 	for _, n := range t.nodes {
 		el.prompts[n.ID] = str(n.Prompt)
+		if promise := str(t.messages[msgPromise]); n.ID == e.first && promise != "" {
+			// Said up front, right after the language: free, number not
+			// kept, read by an independent team. Part of the screen, so
+			// paging and the lint measure it.
+			el.prompts[n.ID] = promise + "\n" + el.prompts[n.ID]
+		}
 		en := e.nodes[n.ID]
 		var lists map[string][]item // parent → items
 		switch n.Kind {
@@ -472,11 +484,51 @@ func (e *Engine) Resumable(st State) (State, bool) {
 	if st.Node == NodeResume && st.Resume != nil {
 		st = *st.Resume
 	}
+	st = e.forgetTyped(st)
 	if !e.resumable(st) {
 		return State{}, false
 	}
 	st.Resume = nil
 	return st, true
+}
+
+// replayed marks, among the answers, a report continued after a dropped
+// session: its choices were made on an earlier call and are never shown
+// or read back (whoever holds the phone now may not be who made them).
+const replayed = "@replayed"
+
+// forgetTyped drops what was typed (free text: the detail, a name, a
+// village) from st, and moves a caller who had reached or passed the
+// first typed question back to it: a resume record keeps choices only.
+func (e *Engine) forgetTyped(st State) State {
+	if len(st.Answers) == 0 {
+		return st
+	}
+	ans := make(map[string]string, len(st.Answers))
+	typed := false
+	for k, v := range st.Answers {
+		if e.textFields[k] {
+			typed = true
+			continue
+		}
+		if k != replayed {
+			ans[k] = v
+		}
+	}
+	st.Answers = ans
+	if !typed {
+		return st
+	}
+	for i, f := range st.Back {
+		if en := e.nodes[f.Node]; en != nil && en.def.Kind == kindText && e.textFields[en.def.Field] {
+			st.Node, st.Page, st.Back = f.Node, 0, slices.Clip(st.Back[:i])
+			break
+		}
+	}
+	if len(st.Back) == 0 {
+		st.Back = nil
+	}
+	return st
 }
 
 func (e *Engine) resumable(st State) bool {
@@ -494,8 +546,10 @@ func (e *Engine) stepResume(st State, in string) Turn {
 	}
 	switch in {
 	case KeyContinue:
-		rs := *st.Resume
+		// The choices are replayed silently; anything typed is asked again.
+		rs := e.forgetTyped(*st.Resume)
 		rs.Resume = nil
+		rs.Answers[replayed] = "1"
 		return Turn{State: rs, Screen: e.mustRender(rs, "")}
 	case KeyRestart:
 		return e.Begin(st.Lang)
@@ -744,10 +798,11 @@ func (e *Engine) choose(st State, el *elang, en *enode, it item) Turn {
 	if it.opt != nil {
 		switch it.opt.Action {
 		case actionSubmit:
-			sub := &Submission{Lang: st.Lang, Answers: maps.Clone(st.Answers)}
+			sub := &Submission{Lang: st.Lang, Answers: maps.Clone(st.Answers), RememberLanguage: it.opt.Remember}
 			if sub.Answers == nil {
 				sub.Answers = map[string]string{}
 			}
+			delete(sub.Answers, replayed)
 			ns := State{Lang: st.Lang, Node: it.opt.Next}
 			return Turn{State: ns, Screen: e.mustRender(ns, ""), Submit: sub}
 		case actionRestart:
@@ -798,6 +853,11 @@ func (e *Engine) forward(st State, next string, ans map[string]string) State {
 // skips reports whether the caller goes past node n.
 func (e *Engine) skips(n *nodeDef, ans map[string]string) bool {
 	if n.Typed && e.forTheEar {
+		return true
+	}
+	// A question asked only after some answer (the contact question, for
+	// people left out) would tell a continued report's category.
+	if len(n.When) > 0 && ans[replayed] != "" {
 		return true
 	}
 	for field, want := range n.When {
@@ -876,7 +936,7 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 		return e.toFit(el, s, nil), true
 	case kindText:
 		s.FreeText = true
-		s.Digits = n.Action == actionLookup
+		s.Digits = n.Digits || n.Action == actionLookup
 		if n.Optional {
 			s.Options = append(s.Options, Option{Key: KeySkip, Label: el.skipLbl})
 		}
@@ -1026,6 +1086,8 @@ func (e *Engine) value(name string, st State, el *elang, text map[string]string)
 			return "30", false
 		}
 		return strconv.Itoa(st.AnswerDays), false
+	case st.Answers[replayed] != "" && !e.textFields[name]:
+		return el.asBefore, false
 	case name == phPlace:
 		return e.placeText(st, el), false
 	case e.textFields[name]:

@@ -25,17 +25,35 @@ func TestHome(t *testing.T) {
 	}
 }
 
+// Follow-up always asks the reference and then the PIN, from every phone:
+// nothing is looked up on the reference alone, and no key stands for "my
+// only open complaint".
 func TestFollowUpLookup(t *testing.T) {
 	e, c := engine(t)
 	ask := e.Step(e.Begin("fr").State, "2")
+	if !ask.Screen.Digits {
+		t.Fatalf("reference screen = %+v", ask.Screen)
+	}
+	for _, o := range ask.Screen.Options {
+		if o.Key == menus.KeySkip {
+			t.Errorf("the reference screen offers %q: a follow-up without a reference", o.Label)
+		}
+	}
+	if only := e.Step(ask.State, "1"); only.Lookup != nil || only.State.Node != "followup" {
+		t.Errorf("1 on the reference screen = %+v (node %s)", only.Lookup, only.State.Node)
+	}
 
-	// A reference: the gateway is asked to look it up; until it answers,
-	// the screen is the neutral one.
-	tr := e.Step(ask.State, "1234 5678")
-	if tr.Lookup == nil || tr.Lookup.Lang != "fr" || tr.Lookup.Answers["followup_ref"] != "1234 5678" {
+	// A reference alone: no lookup, the PIN is asked.
+	pin := e.Step(ask.State, "1234 5678")
+	if pin.Lookup != nil || pin.State.Node != "followup_pin" || pin.Screen.End || !pin.Screen.Digits {
+		t.Fatalf("after the reference: lookup %+v, node %s", pin.Lookup, pin.State.Node)
+	}
+	tr := e.Step(pin.State, "4321")
+	if tr.Lookup == nil || tr.Lookup.Lang != "fr" || tr.Lookup.Answers["followup_ref"] != "1234 5678" || tr.Lookup.Answers["followup_pin"] != "4321" {
 		t.Fatalf("lookup = %+v", tr.Lookup)
 	}
-	if !tr.Screen.End || tr.Screen.Node != "followup_none" || tr.Screen.Prompt != c.Text("fr", "followup.none") || !ask.Screen.Digits {
+	// Until the gateway answers, the screen is the neutral one.
+	if !tr.Screen.End || tr.Screen.Node != "followup_none" || tr.Screen.Prompt != c.Text("fr", "followup.none") {
 		t.Errorf("screen before the answer = %+v", tr.Screen)
 	}
 
@@ -49,27 +67,9 @@ func TestFollowUpLookup(t *testing.T) {
 	if !found.Screen.End {
 		t.Error("the answer ends the session")
 	}
-
-	// Not this phone's case: the PIN is asked, then both go to the gateway.
-	pin := e.LookedUp(tr.State, menus.LookupResult{Outcome: menus.LookupNeedPIN})
-	if pin.State.Node != "followup_pin" || pin.Screen.End {
-		t.Fatalf("need PIN led to %+v", pin.Screen)
-	}
-	withPIN := e.Step(pin.State, "4321")
-	if withPIN.Lookup == nil || withPIN.Lookup.Answers["followup_ref"] != "1234 5678" || withPIN.Lookup.Answers["followup_pin"] != "4321" {
-		t.Fatalf("lookup with PIN = %+v", withPIN.Lookup)
-	}
-	// A second "need PIN" from the PIN screen is a plain no-match.
-	for _, r := range []menus.LookupResult{{Outcome: menus.LookupNoMatch}, {Outcome: menus.LookupNeedPIN}} {
-		none := e.LookedUp(withPIN.State, r)
-		if none.State.Node != "followup_none" || !none.Screen.End || none.Screen.Prompt != c.Text("fr", "followup.none") {
-			t.Errorf("outcome %v on the PIN screen led to %s: %q", r.Outcome, none.State.Node, none.Screen.Prompt)
-		}
-	}
-
-	// 1: "my only open complaint", without a reference.
-	if only := e.Step(ask.State, "1"); only.Lookup == nil || only.Lookup.Answers["followup_ref"] != "" {
-		t.Errorf("1 on the reference screen = %+v", only.Lookup)
+	none := e.LookedUp(tr.State, menus.LookupResult{Outcome: menus.LookupNoMatch})
+	if none.State.Node != "followup_none" || !none.Screen.End || none.Screen.Prompt != c.Text("fr", "followup.none") {
+		t.Errorf("no match led to %s: %q", none.State.Node, none.Screen.Prompt)
 	}
 }
 
@@ -77,7 +77,7 @@ func TestFollowUpLookup(t *testing.T) {
 func TestFollowUpLongResponseFits(t *testing.T) {
 	e, c := engine(t)
 	for _, lang := range []string{"fr", "bm", "en"} {
-		tr := e.Step(e.Step(e.Begin(lang).State, "2").State, "12345678")
+		tr := e.Step(e.Step(e.Step(e.Begin(lang).State, "2").State, "12345678").State, "4321")
 		long := strings.Repeat("Nous avons vérifié la liste avec le comité. ", 20)
 		ans := e.LookedUp(tr.State, menus.LookupResult{Outcome: menus.LookupFound, Reference: "12345678", Status: "in_progress", Response: long})
 		if !menus.FitsUSSD(ans.Screen) {
@@ -145,5 +145,34 @@ func TestContactOptIn(t *testing.T) {
 	}
 	if tr.State.Node != "confirm" {
 		t.Errorf("voice engine reached %s; want confirm", tr.State.Node)
+	}
+}
+
+// Right after the language, every caller is told in their language: the
+// call is free, the number is not kept, an independent team reads it, not
+// the chiefs. It is part of the screen, so it must fit, and voice says it.
+func TestPromiseUpFront(t *testing.T) {
+	e, c := engine(t)
+	voice := e.ForTheEar()
+	for _, lang := range c.Languages() {
+		promise := c.Text(lang, "promise.line")
+		if promise == "" {
+			t.Fatalf("%s: no promise line", lang)
+		}
+		home := e.Begin(lang)
+		if !strings.HasPrefix(home.Screen.Prompt, promise) && !home.Screen.GSM7 {
+			t.Errorf("%s: first screen after the language lacks the promise: %q", lang, home.Screen.Prompt)
+		}
+		if !menus.FitsUSSD(home.Screen) {
+			t.Errorf("%s: first screen does not fit: %q", lang, menus.USSDText(home.Screen))
+		}
+		vt := voice.Begin(lang)
+		said := false
+		for _, cl := range voice.Voice(vt.State, vt.Screen, "").Clips {
+			said = said || cl.Key == "promise.line"
+		}
+		if !said {
+			t.Errorf("%s: voice does not say the promise", lang)
+		}
 	}
 }

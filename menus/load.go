@@ -57,6 +57,8 @@ const (
 	msgContinue   = "resume_continue" // its option to continue
 	msgRestart    = "resume_restart"  // its option to start again
 	msgPIN        = "pin"             // {pin} on an end screen, with {code}; empty when no PIN was made
+	msgAsBefore   = "as_before"       // every choice on the summary of a continued report: never read back
+	msgPromise    = "promise"         // the line said up front on the first question after the language
 	// A complaint's public status, as {status} on the follow-up answer.
 	msgReceived   = "status_received"
 	msgInProgress = "status_in_progress"
@@ -65,7 +67,7 @@ const (
 )
 
 var messageRoles = []string{msgInvalid, msgCancelled, msgBack, msgPrev, msgNext, msgSkip, msgNoDetail, msgSaveFailed,
-	msgLanguage, msgResume, msgContinue, msgRestart, msgPIN, msgReceived, msgInProgress, msgAnswered, msgClosed}
+	msgLanguage, msgResume, msgContinue, msgRestart, msgPIN, msgAsBefore, msgPromise, msgReceived, msgInProgress, msgAnswered, msgClosed}
 
 // Placeholders filled by the engine besides answer fields.
 const (
@@ -107,6 +109,7 @@ type nodeDef struct {
 	Parent   string `yaml:"parent"`
 	Max      int    `yaml:"max"`
 	Optional bool   `yaml:"optional"`
+	Digits   bool   `yaml:"digits"`  // text nodes: keyed digits (a reference, a PIN), not words
 	Action   string `yaml:"action"`  // text nodes: "lookup"
 	Found    string `yaml:"found"`   // lookup: end node showing the answer
 	Missing  string `yaml:"missing"` // lookup: end node when nothing matches
@@ -128,7 +131,10 @@ type optionDef struct {
 	Next   string            `yaml:"next"`
 	Action string            `yaml:"action"`
 	Set    map[string]string `yaml:"set"`
-	raw    *yaml.Node
+	// Remember, on a submit option: the caller asked to keep their
+	// language on this phone for next time (nothing is kept otherwise).
+	Remember bool `yaml:"remember"`
+	raw      *yaml.Node
 }
 
 // next is where choosing o leads from node n ("" when nowhere).
@@ -371,14 +377,14 @@ func (s *source) readTree(fsys fs.FS) {
 		return
 	}
 	for _, item := range nodes.Content {
-		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "action", "found", "missing", "pin", "when", "typed", "options", "other")
+		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "digits", "action", "found", "missing", "pin", "when", "typed", "options", "other")
 		n := &nodeDef{raw: item}
 		if !s.decode(f, item, n) {
 			continue
 		}
 		for i, o := range n.Options {
 			o.raw = valueOf(item, "options").Content[i]
-			s.checkFields(f, o.raw, "option", "value", "label", "next", "action", "set")
+			s.checkFields(f, o.raw, "option", "value", "label", "next", "action", "set", "remember")
 		}
 		if n.Other != nil {
 			n.Other.raw = valueOf(item, "other")

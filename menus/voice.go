@@ -148,6 +148,9 @@ func (e *Engine) Voice(st State, s Screen, pin string) VoicePrompt {
 	if en.tmpl {
 		add(e.summary(st, el, n)...)
 	} else {
+		if n.ID == e.first {
+			add(e.clip(el.code, e.cat.tree.messages[msgPromise]))
+		}
 		add(e.clip(el.code, n.Prompt))
 	}
 	m := el.menus[e.menuKeyFor(en, st)]
@@ -242,6 +245,9 @@ func (e *Engine) summary(st State, el *elang, n *nodeDef) []Clip {
 	for _, m := range placeholderRE.FindAllStringSubmatch(el.prompts[n.ID], -1) {
 		name := m[1]
 		switch {
+		case st.Answers[replayed] != "" && !e.textFields[name]:
+			// A continued report: its choices are never read back.
+			out = append(out, e.clip(el.code, t.messages[msgAsBefore]))
 		case name == phPlace || name == e.region || name == e.cercle:
 			out = append(out, e.placeClip(st, el))
 		case e.textFields[name]:

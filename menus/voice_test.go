@@ -38,9 +38,10 @@ func TestVoiceRenderer(t *testing.T) {
 		}
 	}
 
-	// Home: make a complaint or follow one, then the first question.
+	// Home: the promise said up front, make a complaint or follow one,
+	// then the first question.
 	tn = e.Step(tn.State, "2")
-	if k := keysOf(e.Voice(tn.State, tn.Screen, "")); k[0] != "fr/home.prompt" {
+	if k := keysOf(e.Voice(tn.State, tn.Screen, "")); k[0] != "fr/promise.line" || k[1] != "fr/home.prompt" {
 		t.Errorf("home clips = %v", k)
 	}
 	tn = e.Step(tn.State, "1")

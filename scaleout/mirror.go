@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,8 +19,10 @@ type PublicStatus struct {
 	// Response is the team's answer a caller hears or reads on follow-up,
 	// in Language (empty until the team writes one).
 	Response, Language string
-	// CallerKey lets a gateway answer the phone that made the case (a
-	// keyed hash, as in bbolt; never a number). Empty once purged.
+	// CallerKey is the keyed hash of the phone that made the case (as in
+	// bbolt; never a number), empty once purged. It alone must never
+	// answer a follow-up: that needs the PIN, which the mirror does not
+	// hold yet, so gateway replicas answer no follow-up.
 	CallerKey string
 }
 
@@ -132,32 +133,6 @@ func statusOf(c casework.Case) PublicStatus {
 // every case it stores or changes (casework.Options.OnChange).
 func (m *Mirror) PublishCase(ctx context.Context, c casework.Case) error {
 	return m.Publish(ctx, c.Reference, statusOf(c))
-}
-
-// FollowUp answers a follow-up on a gateway replica, from the mirror: the
-// case's public status and response, only to the phone that made it (one
-// of callerKeys). Anything else — an unknown reference, another phone's
-// case, no reference — is casework.ErrNoMatch: a replica holds no PIN
-// check, and says nothing that would tell a reference exists.
-func (m *Mirror) FollowUp(ctx context.Context, callerKeys []string, reference string) (casework.Answer, error) {
-	ps, err := m.Lookup(ctx, reference)
-	switch {
-	case errors.Is(err, casework.ErrNotFound):
-		return casework.Answer{}, casework.ErrNoMatch
-	case err != nil:
-		return casework.Answer{}, err
-	case ps.CallerKey == "" || !slices.Contains(callerKeys, ps.CallerKey):
-		return casework.Answer{}, casework.ErrNoMatch
-	}
-	ref, _ := casework.ParseReference(reference)
-	if ps.Status == StatusReceived { // queued, not yet stored by casework
-		return casework.Answer{Reference: ref, Status: casework.PublicReceived}, nil
-	}
-	c := casework.Case{Reference: ref, Status: ps.Status, Language: ps.Language}
-	if ps.Response != "" {
-		c.Response = map[string]string{ps.Language: ps.Response}
-	}
-	return casework.Public(c), nil
 }
 
 var errNoFields = errors.New("entry has no fields")

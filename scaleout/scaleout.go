@@ -50,11 +50,18 @@ func (k keys) idem(key string) string {
 // does not connect: a gateway starts while Redis is down, reports not
 // ready, and recovers by itself when Redis returns. The URL may hold a
 // password: callers must not log it.
-func Dial(rawURL string) (*redis.Client, error) {
+//
+// password, when not empty, replaces any password in the URL: it comes
+// from $REDIS_PASSWORD or --redis-password-file, because a URL given on
+// the command line is readable by every user of the machine (ps).
+func Dial(rawURL, password string) (*redis.Client, error) {
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// ParseURL errors may quote the URL; keep the password out.
 		return nil, fmt.Errorf("scaleout: --redis is not a valid redis:// URL")
+	}
+	if password != "" {
+		opt.Password = password
 	}
 	opt.DialTimeout = time.Second
 	opt.ReadTimeout = 2 * time.Second
