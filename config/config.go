@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"regexp"
 	"slices"
@@ -27,6 +28,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/numerovert/hotline/internal/clientip"
 )
 
 //go:embed demo.yaml
@@ -56,7 +59,30 @@ type Channel struct {
 	SMS *SMS `yaml:"sms"`
 	// Voice, when present, enables /c/{ID}/voice (see voice.go).
 	Voice *Voice `yaml:"voice"`
-	line  int
+	// AllowFrom lists the networks (CIDRs or addresses) the provider
+	// calls from. Every callback of the channel from elsewhere is refused
+	// with 403 before anything is read. Required for providers that sign
+	// nothing (Africa's Talking), whose only other credential is the URL
+	// token; docs/threat-model.md says how to find a provider's ranges.
+	AllowFrom []string `yaml:"allow_from"`
+	sources   []netip.Prefix
+	line      int
+}
+
+// AllowsSource reports whether a callback from addr may reach the
+// channel: addr is in AllowFrom, or AllowFrom is empty (a signed provider
+// whose operator chose no list).
+func (ch Channel) AllowsSource(addr netip.Addr) bool {
+	if len(ch.AllowFrom) == 0 {
+		return true
+	}
+	addr = addr.Unmap()
+	for _, p := range ch.sources {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // Team is a group that receives cases. Only independent functions may
@@ -233,6 +259,9 @@ func (c *Config) Team(id string) (Team, bool) {
 // Providers lists the aggregator wire formats the gateway speaks.
 var Providers = []string{"africastalking", "twilio"}
 
+// unsignedProviders sign nothing: a channel of theirs needs allow_from.
+var unsignedProviders = []string{"africastalking"}
+
 // ValidKinds lists the team kinds allowed to receive cases: functions
 // independent of the people a complaint may be about.
 var ValidKinds = []string{"meal", "psea", "protection"}
@@ -280,7 +309,8 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...)))
 	}
 	seen := map[string]bool{}
-	for _, ch := range cfg.Channels {
+	for i := range cfg.Channels {
+		ch := &cfg.Channels[i]
 		switch {
 		case !channelID.MatchString(ch.ID):
 			fail(ch.line, "channel id %q must be 6 to 64 letters, digits, '-' or '_'", ch.ID)
@@ -294,10 +324,13 @@ func (cfg *Config) Validate() error {
 		if !countryCode.MatchString(ch.Country) {
 			fail(ch.line, "channel %q: country must be an ISO 3166 code such as ML, got %q", ch.ID, ch.Country)
 		}
-		for _, p := range validateVoice(ch) {
+		for _, p := range ch.parseSources() {
 			fail(ch.line, "channel %q: %s", ch.ID, p)
 		}
-		for _, p := range validateSMS(ch) {
+		for _, p := range validateVoice(*ch) {
+			fail(ch.line, "channel %q: %s", ch.ID, p)
+		}
+		for _, p := range validateSMS(*ch) {
 			fail(ch.line, "channel %q: %s", ch.ID, p)
 		}
 	}
@@ -533,4 +566,22 @@ func recordLines(root *yaml.Node, cfg *Config) {
 			}
 		}
 	}
+}
+
+// parseSources reads AllowFrom into the prefixes AllowsSource checks.
+func (ch *Channel) parseSources() []string {
+	var problems []string
+	ch.sources = nil
+	for _, v := range ch.AllowFrom {
+		p, err := clientip.ParsePrefix(v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("allow_from: %q is not an address or CIDR", v))
+			continue
+		}
+		ch.sources = append(ch.sources, p)
+	}
+	if len(ch.AllowFrom) == 0 && contains(unsignedProviders, ch.Provider) {
+		problems = append(problems, fmt.Sprintf("allow_from is required: %s signs nothing, so list the networks it calls from (docs/threat-model.md)", ch.Provider))
+	}
+	return problems
 }

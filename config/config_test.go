@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -27,9 +28,9 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 	}{
 		{"unknown provider", "channels:\n  - id: abcdef\n    provider: orange\n    country: ML\n", "x.yaml:2: channel \"abcdef\": unknown provider"},
 		{"short id", "channels:\n  - id: ab\n    provider: africastalking\n    country: ML\n", "x.yaml:2: channel id \"ab\""},
-		{"duplicate id", "channels:\n  - {id: abcdef, provider: africastalking, country: ML}\n  - {id: abcdef, provider: africastalking, country: ML}\n", "x.yaml:3: channel id \"abcdef\" is used twice"},
+		{"duplicate id", "channels:\n  - {id: abcdef, provider: africastalking, country: ML, allow_from: [192.0.2.0/24]}\n  - {id: abcdef, provider: africastalking, country: ML, allow_from: [192.0.2.0/24]}\n", "x.yaml:3: channel id \"abcdef\" is used twice"},
 		{"bad country", "channels:\n  - {id: abcdef, provider: africastalking, country: Mali}\n", "x.yaml:2: channel \"abcdef\": country"},
-		{"chief as recipient", "channels:\n  - {id: abcdef, provider: africastalking, country: ML}\nteams:\n  - id: chief\n    kind: community_leader\n", "x.yaml:4: team \"chief\" has kind \"community_leader\": only independent functions"},
+		{"chief as recipient", "channels:\n  - {id: abcdef, provider: africastalking, country: ML, allow_from: [192.0.2.0/24]}\nteams:\n  - id: chief\n    kind: community_leader\n", "x.yaml:4: team \"chief\" has kind \"community_leader\": only independent functions"},
 		{"no channels", "teams: []\n", "x.yaml:1: no channels"},
 		{"syntax", "channels: [\n", "x.yaml: yaml:"},
 		{"unknown field type", "channels: 3\n", "x.yaml: yaml:"},
@@ -44,7 +45,7 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 	}
 }
 
-const base = "channels:\n  - {id: abcdef, provider: africastalking, country: ML}\n"
+const base = "channels:\n  - {id: abcdef, provider: africastalking, country: ML, allow_from: [192.0.2.0/24]}\n"
 
 const fallback = "  - {id: meal, kind: meal, national: true, supervisor: s}\n"
 
@@ -140,5 +141,42 @@ func TestDemoPlacesExist(t *testing.T) {
 	}
 	if err := cfg.CheckPlaces(known); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestAllowFrom(t *testing.T) {
+	for name, tt := range map[string]struct{ yaml, want string }{
+		"unsigned provider without a list": {"channels:\n  - {id: abcdef, provider: africastalking, country: ML}\n", "allow_from is required"},
+		"not a network":                    {"channels:\n  - {id: abcdef, provider: twilio, country: ML, allow_from: [example.org]}\n", `allow_from: "example.org"`},
+	} {
+		if _, err := config.Parse("x.yaml", []byte(tt.yaml+"teams:\n"+fallback)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error = %v, want %q", name, err, tt.want)
+		}
+	}
+	cfg, err := config.Parse("x.yaml", []byte("channels:\n  - {id: abcdef, provider: africastalking, country: ML, allow_from: [192.0.2.0/24, \"2001:db8::1\"]}\nteams:\n"+fallback))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := cfg.Channel("abcdef")
+	for addr, want := range map[string]bool{"192.0.2.77": true, "::ffff:192.0.2.77": true, "2001:db8::1": true, "198.51.100.1": false, "127.0.0.1": false} {
+		if got := ch.AllowsSource(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("AllowsSource(%s) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+func TestUsesDemoSecrets(t *testing.T) {
+	demo, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !demo.UsesDemoSecrets() {
+		t.Error("the demo config's published credentials were not seen")
+	}
+	for i := range demo.Channels {
+		demo.Channels[i].SMS, demo.Channels[i].Voice = nil, nil
+	}
+	if demo.UsesDemoSecrets() {
+		t.Error("a config without demo: secrets was taken for the demo")
 	}
 }

@@ -22,8 +22,9 @@ type SMS struct {
 	// BaseURL of the provider's API; empty means the provider's
 	// production URL. Tests and the demo point it at the simulator.
 	BaseURL string `yaml:"base_url"`
-	// PublicURL is the scheme and host the provider calls us at, when a
-	// proxy in front changes them (Twilio signs the URL it called).
+	// PublicURL is the scheme and host the provider calls us at. Twilio
+	// signs the URL it called, and the signature is checked against this
+	// only, never the request's Host header: required for Twilio.
 	PublicURL string `yaml:"public_url"`
 	// Timeout bounds one send (default 10 s).
 	Timeout time.Duration `yaml:"timeout"`
@@ -130,6 +131,9 @@ func validateSMS(ch Channel) []string {
 	case "twilio":
 		if ch.SMS.AccountSID == "" {
 			problems = append(problems, "sms.account_sid is required for twilio")
+		}
+		if ch.SMS.PublicURL == "" {
+			problems = append(problems, "sms.public_url is required for twilio: its signatures are checked against it")
 		}
 		add(ch.SMS.AuthToken.validate("sms.auth_token"))
 	}

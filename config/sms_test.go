@@ -59,3 +59,15 @@ func TestSMSSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestTwilioNeedsPublicURL(t *testing.T) {
+	for _, section := range []string{
+		"    sms: {account_sid: AC1, auth_token: {env: TW}}\n",
+		"    voice: {account_sid: AC1, auth_token: {env: TW}}\n",
+	} {
+		y := "channels:\n  - id: abcdef\n    provider: twilio\n    country: ML\n" + section + "teams:\n  - {id: meal, kind: meal, national: true, supervisor: s}\n"
+		if _, err := config.Parse("x.yaml", []byte(y)); err == nil || !strings.Contains(err.Error(), "public_url is required for twilio") {
+			t.Errorf("%s: error = %v", strings.TrimSpace(section), err)
+		}
+	}
+}

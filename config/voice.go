@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -10,14 +12,21 @@ import (
 // Voice is a channel's voice settings. Credentials are Secrets, as for SMS.
 type Voice struct {
 	// PublicURL is the scheme and host the provider calls us at: Play
-	// URLs of the prompts and callback URLs start with it, and Twilio signs
-	// it. Empty: the scheme and host of each request.
+	// URLs of the prompts and callback URLs start with it, and Twilio's
+	// signatures are checked against it (required for Twilio). Empty (other
+	// providers): the scheme and host of each request.
 	PublicURL string `yaml:"public_url"`
-	// RecordingHosts are the only hosts a voice message is fetched from
-	// (a host, or ".example.org" for any host under it). Africa's Talking
-	// signs nothing, so without this a forged callback could make the
-	// gateway fetch any URL. Default: the provider's own domains.
+	// RecordingHosts are the only hosts a voice message is fetched from:
+	// "host" (https on 443), "host:port", or ".example.org" for any host
+	// under it on 443; plain http only to a loopback address (the demo).
+	// Africa's Talking signs nothing, so without this a forged callback
+	// could make the gateway fetch any URL. Default: the provider's own
+	// domains.
 	RecordingHosts []string `yaml:"recording_hosts"`
+	// APIHosts are the provider's own API hosts ("host" or "host:port"),
+	// the only ones its credentials are sent to when fetching a voice
+	// message. Default: the provider's API host.
+	APIHosts []string `yaml:"api_hosts"`
 	// DownloadTimeout bounds fetching one voice message (default 8 s,
 	// inside the providers' 10-15 s callback budget).
 	DownloadTimeout time.Duration `yaml:"download_timeout"`
@@ -33,6 +42,21 @@ type Voice struct {
 var DefaultRecordingHosts = map[string][]string{
 	"africastalking": {".africastalking.com"},
 	"twilio":         {"api.twilio.com", ".twilio.com"},
+}
+
+// DefaultAPIHosts are each provider's API host, where its credentials go.
+var DefaultAPIHosts = map[string][]string{
+	"africastalking": {"voice.africastalking.com"},
+	"twilio":         {"api.twilio.com"},
+}
+
+// CredentialHosts returns the hosts the provider's credentials may be
+// sent to, the defaults when none are configured.
+func (v Voice) CredentialHosts(provider string) []string {
+	if len(v.APIHosts) > 0 {
+		return v.APIHosts
+	}
+	return DefaultAPIHosts[provider]
 }
 
 // Hosts returns the recording hosts for provider, the defaults when none
@@ -57,8 +81,13 @@ func validateVoice(ch Channel) []string {
 		}
 	}
 	for _, h := range v.RecordingHosts {
-		if strings.TrimSpace(h) == "" || strings.ContainsAny(h, "/:@ ") {
-			problems = append(problems, fmt.Sprintf("voice.recording_hosts: %q is not a host name", h))
+		if !hostPort(h, true) {
+			problems = append(problems, fmt.Sprintf("voice.recording_hosts: %q is not a host, host:port or .domain", h))
+		}
+	}
+	for _, h := range v.APIHosts {
+		if !hostPort(h, false) {
+			problems = append(problems, fmt.Sprintf("voice.api_hosts: %q is not a host or host:port", h))
 		}
 	}
 	if v.DownloadTimeout < 0 {
@@ -75,9 +104,28 @@ func validateVoice(ch Channel) []string {
 		if v.AccountSID == "" {
 			problems = append(problems, "voice.account_sid is required for twilio")
 		}
+		if v.PublicURL == "" {
+			problems = append(problems, "voice.public_url is required for twilio: its signatures are checked against it")
+		}
 		if err := v.AuthToken.validate("voice.auth_token"); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}
 	return problems
+}
+
+// hostPort reports whether h is "host" or "host:port" (and, with
+// domains, ".domain"), with no scheme, path or credentials.
+func hostPort(h string, domains bool) bool {
+	if strings.TrimSpace(h) == "" || strings.ContainsAny(h, "/@ ") {
+		return false
+	}
+	if strings.HasPrefix(h, ".") {
+		return domains && !strings.Contains(h, ":")
+	}
+	if host, port, err := net.SplitHostPort(h); err == nil {
+		n, err := strconv.Atoi(port)
+		return host != "" && err == nil && n > 0 && n < 65536
+	}
+	return !strings.Contains(h, ":") || strings.HasPrefix(h, "[")
 }

@@ -46,10 +46,7 @@ func newTestServer(t testing.TB, limits *Limits) *testServer {
 // may adjust the options (another submitter, session store) before New.
 func newTestServerWith(t testing.TB, limits *Limits, store casework.Store, changes ...func(*Options)) *testServer {
 	t.Helper()
-	cfg, err := config.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testConfig(t)
 	cat, err := menus.Load(locales.FS)
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v3"
 
 	"github.com/numerovert/hotline/config"
-	"github.com/numerovert/hotline/gateway/turn"
 )
 
 // RateLimit is a token bucket: Burst hops at once, refilled at PerSecond.
@@ -50,19 +49,30 @@ func tooMany(reason string) error {
 	return fiber.NewError(fiber.StatusTooManyRequests, reason)
 }
 
-// admitUSSD applies the channel and caller limits to a parsed hop before
-// anything is loaded or saved. The caller key is computed here, for the
-// length of this call; it is neither logged nor returned.
-func (s *Server) admitUSSD(ch config.Channel, hop turn.USSD) error {
+// arrival is one callback to admit: the channel it came in on, its medium
+// (ussd, sms, voice) and the caller's number when it carries one.
+type arrival struct {
+	medium string
+	phone  string // empty for notices with no caller (delivery reports)
+	// first marks the first hop of a USSD session, counted as started.
+	first bool
+}
+
+// admit is the one admission path of every callback, whatever its medium
+// or provider: the channel's bucket, then the caller's, before anything
+// is loaded or saved. The caller key is computed here for the length of
+// this call; it is neither logged nor returned. Where the callback came
+// from was checked earlier still, by channel (allow_from).
+func (s *Server) admit(ch config.Channel, a arrival) error {
 	if !s.channelLimit.allow(ch.ID) {
 		s.metrics.refused(ch, "rate_limited_channel")
 		return tooMany("rate limit: channel")
 	}
-	if s.callerLimit.enabled() && !s.callerLimit.allow(s.keyring.Key(hop.Phone, ch.Country)) {
+	if a.phone != "" && s.callerLimit.enabled() && !s.callerLimit.allow(s.keyring.Key(a.phone, ch.Country)) {
 		s.metrics.refused(ch, "rate_limited_caller")
 		return tooMany("rate limit: caller")
 	}
-	if hop.Text == "" {
+	if a.first {
 		s.metrics.sessionStarted(ch)
 	}
 	return nil

@@ -60,7 +60,7 @@ func newMetrics(sessions SessionStore) *metrics {
 		}, []string{labelChannel, labelProvider}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hotline_errors_total",
-			Help: "Refused or failed callbacks and submissions, by kind: bad_request, unknown_channel, rate_limited_channel, rate_limited_caller, submit, internal.",
+			Help: "Refused or failed callbacks and submissions, by kind: bad_request, unknown_channel, source_refused, bad_signature, rate_limited_channel, rate_limited_caller, submit, internal.",
 		}, []string{labelChannel, labelProvider, labelKind}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "hotline_hop_duration_seconds",
@@ -198,8 +198,8 @@ func (s *Server) observe(c fiber.Ctx) error {
 	}
 	outcome := "ok"
 	switch {
-	case status == fiber.StatusTooManyRequests:
-		outcome = "refused" // counted by kind in admitUSSD
+	case status == fiber.StatusTooManyRequests, status == fiber.StatusForbidden:
+		outcome = "refused" // counted by kind where refused (admit, channel, signatures)
 	case status == fiber.StatusNotFound:
 		outcome = "refused"
 		s.metrics.errors.WithLabelValues(name, provider, "unknown_channel").Inc()

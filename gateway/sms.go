@@ -11,6 +11,7 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/outbox"
@@ -63,8 +64,8 @@ func (s *Server) routeSMS(o SMSOptions) {
 		o.RetryAfterFailure = time.Minute
 	}
 	s.sms = o
-	s.app.Post("/c/:channel/sms", s.handleSMS)
-	s.app.Post("/c/:channel/sms/status", s.handleSMSStatus)
+	s.app.Post("/c/:channel/sms", s.observe, s.handleSMS)
+	s.app.Post("/c/:channel/sms/status", s.observe, s.handleSMSStatus)
 }
 
 func (s *Server) smsChannel(c fiber.Ctx) (config.Channel, SMSChannel, error) {
@@ -76,16 +77,17 @@ func (s *Server) smsChannel(c fiber.Ctx) (config.Channel, SMSChannel, error) {
 	if !ok {
 		return config.Channel{}, SMSChannel{}, fiber.ErrNotFound
 	}
-	// The URL as the provider called it: scheme, host, path and query
-	// (Twilio signs all of it).
-	requestURL := c.BaseURL() + string(c.Request().URI().RequestURI())
+	// Only the path and query: a signing adapter puts its configured
+	// public URL in front, never the request's Host header.
+	requestURL := string(c.Request().URI().RequestURI())
 	err = sc.Adapter.Authenticate(requestURL, func(h string) string { return c.Get(h) }, c.Get(fiber.HeaderContentType), c.Body())
 	var bad *turn.BadRequest
 	switch {
 	case errors.As(err, &bad):
 		return config.Channel{}, SMSChannel{}, err
 	case err != nil:
-		return config.Channel{}, SMSChannel{}, fiber.NewError(fiber.StatusForbidden, "forbidden")
+		s.metrics.refused(ch, "bad_signature")
+		return config.Channel{}, SMSChannel{}, forbidden
 	}
 	return ch, sc, nil
 }
@@ -97,6 +99,14 @@ func (s *Server) handleSMS(c fiber.Ctx) error {
 	}
 	m, err := sc.Adapter.ParseSMS(c.Get(fiber.HeaderContentType), c.Body())
 	if err != nil {
+		return err
+	}
+	if !callerid.Possible(m.From, ch.Country) {
+		// An alphanumeric sender ("MTN") or a short code: nobody to
+		// answer, and no caller to key a case by.
+		return &turn.BadRequest{Reason: "sender is not a phone number"}
+	}
+	if err := s.admit(ch, arrival{medium: MediumSMS, phone: m.From}); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
@@ -242,6 +252,9 @@ func (s *Server) handleSMSStatus(c fiber.Ctx) error {
 	}
 	r, err := sc.Adapter.ParseReport(c.Get(fiber.HeaderContentType), c.Body())
 	if err != nil {
+		return err
+	}
+	if err := s.admit(ch, arrival{medium: MediumSMS}); err != nil {
 		return err
 	}
 	if r.State != turn.DeliveryPending {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -16,7 +17,6 @@ import (
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
 	"github.com/numerovert/hotline/casework/caseworktest"
-	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
@@ -51,7 +51,7 @@ func smsTexts(t *testing.T) *gateway.SMSTexts {
 	return texts
 }
 
-func newSMSRig(t *testing.T) *smsRig {
+func newSMSRig(t *testing.T, changes ...func(*gateway.Options)) *smsRig {
 	t.Helper()
 	dir := t.TempDir()
 	cases, err := boltstore.Open(filepath.Join(dir, "hotline.db"))
@@ -65,11 +65,11 @@ func newSMSRig(t *testing.T) *smsRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { box.Close() })
-	cfg, _ := config.Demo()
+	cfg := gateway.TestConfig(t)
 	cat, _ := menus.Load(locales.FS)
 	logs := &bytes.Buffer{}
 	svc := caseworktest.Service(t, cases, logs)
-	srv := gateway.New(gateway.Options{
+	o := gateway.Options{
 		Config: cfg, Catalog: cat, Cases: svc, Preferences: cases, Sessions: sessions.NewMemory(),
 		Keyring: callerid.New(bytes.Repeat([]byte{7}, 32)),
 		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
@@ -78,10 +78,14 @@ func newSMSRig(t *testing.T) *smsRig {
 			Texts:  smsTexts(t),
 			Channels: map[string]gateway.SMSChannel{
 				"demo-at":     {Adapter: africastalking.SMS{}, From: "36061"},
-				"demo-twilio": {Adapter: twilio.SMS{AuthToken: twilioToken}},
+				"demo-twilio": {Adapter: twilio.SMS{AuthToken: twilioToken, PublicURL: "http://hotline.example.org"}},
 			},
 		},
-	})
+	}
+	for _, change := range changes {
+		change(&o)
+	}
+	srv := gateway.New(o)
 	return &smsRig{t: t, srv: srv, cases: cases, box: box, logs: logs}
 }
 
@@ -93,6 +97,17 @@ func (r *smsRig) post(path string, form url.Values, header map[string]string) (i
 		req.Header.Set(k, v)
 	}
 	resp, err := r.srv.App().Test(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (r *smsRig) get(path string) (int, string) {
+	r.t.Helper()
+	resp, err := r.srv.App().Test(httptest.NewRequest("GET", path, nil))
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -168,29 +183,63 @@ func TestSMSComplaintAndFollowUp(t *testing.T) {
 		t.Errorf("english case language = %q", cs[1].Language)
 	}
 
+	pin := regexp.MustCompile(`code (\d{4})`).FindStringSubmatch(body)
+	if pin == nil {
+		t.Fatalf("no PIN in the ack: %q", body)
+	}
+	// The reference and the PIN are always needed, from the phone that
+	// made the complaint too. Without a valid PIN the reply says only how
+	// to ask: never a status, never whether the reference exists.
 	followups := []struct {
 		name, id, from, text, want string
 	}{
-		{"own case, french", "ATXid_4", fr, "SUIVI " + m[0], "pas encore"},
-		{"own case, english keyword, no space in ref", "ATXid_5", fr, "status " + ref, "not yet reviewed"},
-		{"accented keyword and colon", "ATXid_6", fr, "Suívi:" + ref, "pas encore"},
-		{"another caller's reference", "ATXid_7", en, "STATUS " + ref, "unknown reference"},
-		{"no such reference", "ATXid_8", fr, "SUIVI 1111 2222", "référence inconnue"},
-		// From the phone that made it, the caller's one open case needs no reference.
-		{"keyword without reference", "ATXid_9", fr, "SUIVI", "pas encore"},
+		{"own case, reference and PIN", "ATXid_4", fr, "SUIVI " + m[0] + " " + pin[1], "pas encore"},
+		{"english keyword, no space in ref", "ATXid_5", en, "status " + ref + " " + pin[1], "not yet reviewed"},
+		{"accented keyword and colon", "ATXid_6", fr, "Suívi:" + ref + " " + pin[1], "pas encore"},
+		{"own case, reference alone", "ATXid_7", fr, "SUIVI " + m[0], "rien trouvé"},
+		{"keyword alone, own phone", "ATXid_8", fr, "SUIVI", "rien trouvé"},
+		{"no such reference", "ATXid_9", fr, "SUIVI 1111 2222 1234", "rien trouvé"},
 	}
 	for _, tt := range followups {
 		r.at(tt.id, tt.from, tt.text)
-		if _, body := r.reply("demo-at", tt.id); !strings.Contains(body, tt.want) {
+		_, body := r.reply("demo-at", tt.id)
+		if !strings.Contains(body, tt.want) {
 			t.Errorf("%s: reply %q, want %q", tt.name, body, tt.want)
+		}
+		if tt.want == "rien trouvé" && (strings.Contains(body, "pas encore") || strings.Contains(body, m[0])) {
+			t.Errorf("%s: a status without a PIN: %q", tt.name, body)
+		}
+	}
+	// Unknown reference, wrong PIN and a locked-out reference answer
+	// exactly alike.
+	wrong := "0000"
+	if pin[1] == wrong {
+		wrong = "0001"
+	}
+	replies := map[string]string{}
+	for i, tt := range []struct{ name, text string }{
+		{"unknown", "SUIVI 1111 2222 " + pin[1]},
+		{"wrong PIN", "SUIVI " + m[0] + " " + wrong},
+		{"wrong PIN 2", "SUIVI " + m[0] + " " + wrong},
+		{"wrong PIN 3", "SUIVI " + m[0] + " " + wrong},
+		{"wrong PIN 4", "SUIVI " + m[0] + " " + wrong},
+		{"locked out, right PIN", "SUIVI " + m[0] + " " + pin[1]},
+	} {
+		id := "ATXlock" + string(rune('a'+i))
+		r.at(id, "+22376000019", tt.text)
+		_, replies[tt.name] = r.reply("demo-at", id)
+	}
+	for name, body := range replies {
+		if body != replies["unknown"] {
+			t.Errorf("%s answers %q; unknown answers %q", name, body, replies["unknown"])
 		}
 	}
 	if n := len(r.allCases()); n != 2 {
 		t.Errorf("follow-ups changed the cases: %d", n)
 	}
 	list, _ := r.box.List(context.Background())
-	if len(list) != 9 {
-		t.Errorf("outbox holds %d replies, want 9 (one per distinct message)", len(list))
+	if len(list) != 15 {
+		t.Errorf("outbox holds %d replies, want 15 (one per distinct message)", len(list))
 	}
 	if strings.Contains(r.logs.String(), "76000011") || strings.Contains(r.logs.String(), "ration") {
 		t.Errorf("logs hold a number or a message:\n%s", r.logs)
@@ -320,5 +369,90 @@ func TestSMSTexts(t *testing.T) {
 	}
 	if _, _, ok := texts.FollowUp("Je veux suivre ma plainte"); ok {
 		t.Error("free text that merely contains a keyword is a follow-up")
+	}
+}
+
+// SMS goes through the same admission as USSD and voice: a caller past
+// their limit gets 429, no case and no reply, and the refusal is counted.
+func TestSMSRateLimitedLikeOtherChannels(t *testing.T) {
+	r := newSMSRig(t, func(o *gateway.Options) {
+		o.Limits = &gateway.Limits{Caller: gateway.RateLimit{PerSecond: 0.001, Burst: 1}, MaxCallers: 10}
+	})
+	if code, _ := r.at("ATXid_l1", "+22376000031", "Je n'ai rien reçu"); code != 200 {
+		t.Fatalf("first SMS: %d", code)
+	}
+	if code, _ := r.at("ATXid_l2", "+22376000031", "Toujours rien"); code != http.StatusTooManyRequests {
+		t.Fatalf("second SMS past the caller limit: %d, want 429", code)
+	}
+	if n := len(r.allCases()); n != 1 {
+		t.Fatalf("cases = %d, want 1", n)
+	}
+	if _, _, err := r.box.Unseal(context.Background(), outbox.ReplyID("demo-at", "ATXid_l2")); err == nil {
+		t.Fatal("a refused SMS got a reply queued")
+	}
+	if code, _ := r.at("ATXid_l3", "+22376000032", "Bonjour"); code != 200 {
+		t.Fatalf("another caller: %d", code)
+	}
+	// A forged Twilio signature is refused and counted too.
+	if code, _ := r.post("/c/demo-twilio/sms", url.Values{"MessageSid": {"SMx"}, "From": {"+22376000033"}, "To": {"+22376000900"}, "Body": {"x"}},
+		map[string]string{"X-Twilio-Signature": "AAAA"}); code != http.StatusForbidden {
+		t.Fatalf("forged signature: %d, want 403", code)
+	}
+	_, body := r.get("/metrics")
+	for _, want := range []string{
+		`hotline_errors_total{channel="demo_ussd_and_sms_africa_s_talking",kind="rate_limited_caller",provider="africastalking"} 1`,
+		`hotline_errors_total{channel="demo_sms_twilio",kind="bad_signature",provider="twilio"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// An SMS whose sender is not a possible phone number (an operator's
+// alphanumeric sender, a short code) is refused with 400: no case, no
+// reply queued, by either provider.
+func TestSMSSenderMustBeAPhoneNumber(t *testing.T) {
+	r := newSMSRig(t)
+	const path = "/c/demo-twilio/sms"
+	for i, from := range []string{"MTN", "Orange", "36061", "123", "+2237600ABCD"} {
+		id := "ATXbad" + string(rune('a'+i))
+		if code, body := r.at(id, from, "Votre forfait est épuisé"); code != 400 || !strings.Contains(body, "sender") {
+			t.Errorf("AT from %q: %d %q, want 400", from, code, body)
+		}
+		form := url.Values{"MessageSid": {"SMbad" + id}, "From": {from}, "To": {"+22376000900"}, "Body": {"Promo"}, "AccountSid": {"ACdemo"}}
+		sig := twilio.Signature(twilioToken, "http://hotline.example.org"+path, form)
+		if code, body := r.post(path, form, map[string]string{"X-Twilio-Signature": sig}); code != 400 || !strings.Contains(body, "sender") {
+			t.Errorf("Twilio from %q: %d %q, want 400", from, code, body)
+		}
+	}
+	if n := len(r.allCases()); n != 0 {
+		t.Errorf("refused senders made %d cases", n)
+	}
+	if l, _ := r.box.List(context.Background()); len(l) != 0 {
+		t.Errorf("refused senders queued %d replies", len(l))
+	}
+	// A number, written either way, is still taken (the check above can fail).
+	if code, _ := r.at("ATXgood", "0022376000014", "Je n'ai rien reçu"); code != 200 || len(r.allCases()) != 1 {
+		t.Fatalf("a real number was refused: %d", code)
+	}
+}
+
+// Twilio signs the URL it called; the gateway checks the signature against
+// the channel's public_url only. A webhook signed for the forger's own
+// host and sent with that Host header is refused and changes nothing.
+func TestTwilioForgedHostRefused(t *testing.T) {
+	r := newSMSRig(t)
+	form := url.Values{"MessageSid": {"SMforged"}, "From": {"+22376000034"}, "To": {"+22376000900"}, "Body": {"x"}}
+	req := httptest.NewRequest("POST", "http://evil.example/c/demo-twilio/sms", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twilio.Signature(twilioToken, "http://evil.example/c/demo-twilio/sms", form))
+	resp, err := r.srv.App().Test(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || len(r.allCases()) != 0 {
+		t.Fatalf("forged Host: status %d, %d cases; want 403 and none", resp.StatusCode, len(r.allCases()))
 	}
 }

@@ -2,10 +2,10 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -35,6 +35,15 @@ const (
 	mediumUSSD  = "ussd"
 	mediumVoice = "voice"
 )
+
+// sessionKey is where a USSD session or a call is kept: under the
+// provider's session id and the caller key of the number that opened it.
+// A provider's session id is not a bearer token: the same id sent from
+// another number (a forged callback) finds nothing of this caller's, and
+// starts a session of its own.
+func sessionKey(kind, channelID, sessionID, callerKey string) string {
+	return kind + "/" + channelID + "/" + sessionID + "/" + callerKey
+}
 
 // ussdSession is what the gateway remembers between hops. It holds no
 // number: the caller key is a keyed hash.
@@ -69,7 +78,7 @@ func (s *Server) handleUSSD(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.admitUSSD(ch, hop); err != nil {
+	if err := s.admit(ch, arrival{medium: mediumUSSD, phone: hop.Phone, first: hop.Text == ""}); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
@@ -87,14 +96,15 @@ func (s *Server) handleUSSD(c fiber.Ctx) error {
 // moves the menu on; a hop whose session was lost (restart, expiry) is
 // replayed from the provider's cumulative text.
 func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider, hop turn.USSD) (turn.Reply, error) {
-	key := "ussd/" + ch.ID + "/" + hop.SessionID
+	callerKey := s.keyring.Key(hop.Phone, ch.Country)
+	key := sessionKey("ussd", ch.ID, hop.SessionID, callerKey)
 	var sess ussdSession
 	raw, found, err := s.sessions.Load(ctx, key)
 	if err != nil {
 		return s.sessionsDown(ch, p, hop, fmt.Errorf("load session: %w", err)), nil
 	}
 	if found {
-		if err := json.Unmarshal(raw, &sess); err != nil {
+		if sess, err = decodeSession(raw); err != nil {
 			return turn.Reply{}, fmt.Errorf("decode session: %w", err)
 		}
 		if hop.Text == sess.Text {
@@ -106,7 +116,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 	if found {
 		t, err = s.ussdStep(ctx, ch, hop, sess, sess.State, p.NewInput(sess.Text, hop.Text))
 	} else {
-		sess.CallerKey = s.keyring.Key(hop.Phone, ch.Country)
+		sess.CallerKey = callerKey
 		t = s.begin(ctx, s.ussd, mediumUSSD, sess.CallerKey)
 		for _, input := range p.Inputs(hop.Text) {
 			if t.Screen.End {
@@ -125,14 +135,15 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		return turn.Reply{Text: menus.USSDText(t.Screen), End: true}, nil
 	}
 
+	var before *menus.State // the state the resume record was last kept for
+	if found {
+		prev := sess.State
+		before = &prev
+	}
 	sess.Text = hop.Text
 	sess.State = t.State
 	sess.Reply = turn.Reply{Text: menus.USSDText(t.Screen), End: t.Screen.End}
-	b, err := json.Marshal(sess)
-	if err != nil {
-		return turn.Reply{}, fmt.Errorf("encode session: %w", err)
-	}
-	if err := s.sessions.Save(ctx, key, b, ussdSessionTTL); err != nil {
+	if err := s.sessions.Save(ctx, key, encodeSession(sess), ussdSessionTTL); err != nil {
 		if sess.Reply.End {
 			// The complaint (if any) is stored: show its reference. A
 			// retry replays the text and gets the same reference.
@@ -141,7 +152,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		}
 		return s.sessionsDown(ch, p, hop, fmt.Errorf("save session: %w", err)), nil
 	}
-	s.keepForResume(ctx, s.ussd, mediumUSSD, sess.CallerKey, t.State)
+	s.keepForResume(ctx, s.ussd, mediumUSSD, sess.CallerKey, before, t.State)
 	return sess.Reply, nil
 }
 
@@ -165,8 +176,8 @@ func (s *Server) begin(ctx context.Context, eng *menus.Engine, medium, callerKey
 		s.log.Warn("unfinished report unavailable", "err", err)
 	}
 	if found {
-		var saved menus.State
-		if err := json.Unmarshal(raw, &saved); err != nil {
+		saved, err := decodeState(raw)
+		if err != nil {
 			s.log.Warn("unfinished report unreadable", "err", err)
 		} else {
 			return eng.BeginResume(lang, saved)
@@ -177,28 +188,34 @@ func (s *Server) begin(ctx context.Context, eng *menus.Engine, medium, callerKey
 
 // keepForResume keeps what a session in st would lose if it dropped now,
 // for resumeTTL, or deletes it once there is nothing to keep (submitted,
-// or started again).
-func (s *Server) keepForResume(ctx context.Context, eng *menus.Engine, medium, callerKey string, st menus.State) {
+// or started again). With before, the state of the session's previous hop,
+// it writes nothing when the record would not change: most hops before the
+// first answer, and every repeated or wrong key.
+func (s *Server) keepForResume(ctx context.Context, eng *menus.Engine, medium, callerKey string, before *menus.State, st menus.State) {
 	if callerKey == "" {
 		return
 	}
 	rs, ok := eng.Resumable(st)
+	if before != nil {
+		was, wasOK := eng.Resumable(*before)
+		if wasOK == ok && (!ok || reflect.DeepEqual(was, rs)) {
+			return
+		}
+	}
 	if !ok {
 		if err := s.sessions.Delete(ctx, resumeKey(medium, callerKey)); err != nil {
 			s.log.Warn("delete unfinished report", "err", err)
 		}
 		return
 	}
-	b, err := json.Marshal(rs)
-	if err == nil {
-		err = s.sessions.Save(ctx, resumeKey(medium, callerKey), b, resumeTTL)
-	}
-	if err != nil {
+	if err := s.sessions.Save(ctx, resumeKey(medium, callerKey), encodeState(rs), resumeTTL); err != nil {
 		s.log.Warn("keep unfinished report", "err", err)
 	}
 }
 
-// rememberLanguage records the language a caller used, for their next call.
+// rememberLanguage records the language a caller chose to keep on this
+// phone ("send and remember my language"), for their next call. It is
+// called for nothing else.
 func (s *Server) rememberLanguage(ctx context.Context, callerKey, lang string) {
 	if s.prefs == nil || callerKey == "" || lang == "" {
 		return
@@ -210,8 +227,9 @@ func (s *Server) rememberLanguage(ctx context.Context, callerKey, lang string) {
 
 // handleUSSDEnd takes Africa's Talking's end-of-session notification: the
 // session's answers are kept for the caller to continue (renewing the
-// 30 minutes from now), their language is remembered, and the session
-// itself is forgotten. An unknown or expired session is acknowledged and
+// 30 minutes from now) and the session itself is forgotten; the language
+// is not remembered (only the caller's own choice does that). An unknown
+// or expired session is acknowledged and
 // changes nothing; when no notification comes, the TTLs do the same work.
 func (s *Server) handleUSSDEnd(c fiber.Ctx) error {
 	ch, p, err := s.ussdChannel(c)
@@ -220,6 +238,9 @@ func (s *Server) handleUSSDEnd(c fiber.Ctx) error {
 	}
 	ev, err := p.ParseEnd(c.Get(fiber.HeaderContentType), c.Body())
 	if err != nil {
+		return err
+	}
+	if err := s.admit(ch, arrival{medium: mediumUSSD}); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
@@ -232,7 +253,10 @@ func (s *Server) handleUSSDEnd(c fiber.Ctx) error {
 }
 
 func (s *Server) ussdEnded(ctx context.Context, ch config.Channel, ev turn.USSDEnd) error {
-	key := "ussd/" + ch.ID + "/" + ev.SessionID
+	if ev.Phone == "" {
+		return nil // no number: no session of anyone's can be named
+	}
+	key := sessionKey("ussd", ch.ID, ev.SessionID, s.keyring.Key(ev.Phone, ch.Country))
 	raw, found, err := s.sessions.Load(ctx, key)
 	if err != nil {
 		return fmt.Errorf("load session: %w", err)
@@ -240,12 +264,11 @@ func (s *Server) ussdEnded(ctx context.Context, ch config.Channel, ev turn.USSDE
 	if !found {
 		return nil
 	}
-	var sess ussdSession
-	if err := json.Unmarshal(raw, &sess); err != nil {
+	sess, err := decodeSession(raw)
+	if err != nil {
 		return fmt.Errorf("decode session: %w", err)
 	}
-	s.rememberLanguage(ctx, sess.CallerKey, sess.State.Lang)
-	s.keepForResume(ctx, s.ussd, mediumUSSD, sess.CallerKey, sess.State)
+	s.keepForResume(ctx, s.ussd, mediumUSSD, sess.CallerKey, nil, sess.State)
 	if err := s.sessions.Delete(ctx, key); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
@@ -290,9 +313,12 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 	if a["contact_name"] != "" || a["contact_village"] != "" {
 		contact = &casework.Contact{Name: a["contact_name"], Village: a["contact_village"]}
 	}
+	// The idempotency key is bound to the caller too: a forged
+	// confirmation with another caller's session id must not be answered
+	// with their reference.
 	r, err := s.submit.Submit(ctx, casework.Intake{
 		Contact:        contact,
-		IdempotencyKey: ch.ID + "/" + hop.SessionID,
+		IdempotencyKey: ch.ID + "/" + hop.SessionID + "/" + sess.CallerKey,
 		CallerKey:      sess.CallerKey,
 		Channel:        ch.ID,
 		Medium:         "ussd",
@@ -307,7 +333,9 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 	if err != nil {
 		return t, fmt.Errorf("submit case: %w", err)
 	}
-	s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
+	if t.Submit.RememberLanguage {
+		s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
+	}
 	return s.ussd.Confirmed(t.State, receipt(r, time.Now())), nil
 }
 
@@ -321,27 +349,20 @@ func receipt(r casework.Receipt, now time.Time) menus.Receipt {
 }
 
 // followUp asks casework about a complaint for the caller holding keys
-// (every key version). Every way of not matching is one outcome, so no
-// channel can tell an unknown reference from a wrong PIN. A gateway
-// without casework (the Redis gateway role) asks the mirror, which
-// answers only the phone that made the case.
+// (every key version, used to count wrong attempts). Every way of not
+// matching is one outcome, so no channel can tell an unknown reference
+// from a wrong PIN or a lock-out. A gateway without casework (the Redis
+// gateway role) holds no PIN to check, so it answers no follow-up: the
+// reference alone, or the phone, is never enough.
 func (s *Server) followUp(ctx context.Context, keys []string, reference, pin string) (casework.Answer, menus.LookupOutcome) {
-	var ans casework.Answer
-	var err error
-	switch {
-	case s.cases != nil:
-		ans, err = s.cases.FollowUp(ctx, keys, reference, pin)
-	case s.mirror != nil:
-		ans, err = s.mirror.FollowUp(ctx, keys, reference)
-	default:
+	if s.cases == nil {
 		return casework.Answer{}, menus.LookupNoMatch
 	}
+	ans, err := s.cases.FollowUp(ctx, keys, reference, pin)
 	switch {
 	case err == nil:
 		return ans, menus.LookupFound
-	case errors.Is(err, casework.ErrPINRequired):
-		return casework.Answer{}, menus.LookupNeedPIN
-	case errors.Is(err, casework.ErrNoMatch), errors.Is(err, casework.ErrReferenceRequired), errors.Is(err, casework.ErrTooManyAttempts):
+	case errors.Is(err, casework.ErrNoMatch), errors.Is(err, casework.ErrTooManyAttempts):
 		return casework.Answer{}, menus.LookupNoMatch
 	default:
 		s.log.Error("follow-up failed", "err", err)

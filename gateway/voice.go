@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -42,9 +40,13 @@ type VoiceChannel struct {
 	// PublicURL is the scheme and host the provider reaches us at; empty:
 	// each request's own.
 	PublicURL string
-	// RecordingHosts are the hosts voice messages may be fetched from
-	// ("host" or ".domain").
+	// RecordingHosts are where voice messages may be fetched from: "host"
+	// or "host:port" (https on 443 unless a port is given), or ".domain"
+	// for any host under it (voicefetch.go).
 	RecordingHosts []string
+	// CredentialHosts are the provider's own API hosts ("host" or
+	// "host:port"): the only ones its credentials are sent to.
+	CredentialHosts []string
 	// DownloadTimeout bounds one recording fetch (default 8 s).
 	DownloadTimeout time.Duration
 }
@@ -144,23 +146,28 @@ func (s *Server) handleVoice(c fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	requestURL := c.BaseURL() + string(c.Request().URI().RequestURI())
+	// Only the path and query: a signing adapter puts its configured
+	// public URL in front, never the request's Host header.
+	requestURL := string(c.Request().URI().RequestURI())
 	err = vc.Adapter.Authenticate(requestURL, func(h string) string { return c.Get(h) }, c.Get(fiber.HeaderContentType), c.Body())
 	var bad *turn.BadRequest
 	switch {
 	case errors.As(err, &bad):
 		return err
 	case err != nil:
-		return fiber.NewError(fiber.StatusForbidden, "forbidden")
+		s.metrics.refused(ch, "bad_signature")
+		return forbidden
 	}
 	call, err := vc.Adapter.ParseCall(c.Get(fiber.HeaderContentType), c.Body())
 	if err != nil {
 		return err
 	}
-	if !call.Final {
-		if err := s.admitCall(ch, call); err != nil {
-			return err
-		}
+	a := arrival{medium: mediumVoice, phone: call.Phone}
+	if call.Final {
+		a.phone = "" // the hang-up notice may carry no number
+	}
+	if err := s.admit(ch, a); err != nil {
+		return err
 	}
 	base := strings.TrimRight(vc.PublicURL, "/")
 	if base == "" {
@@ -187,10 +194,6 @@ func (s *Server) handleVoice(c fiber.Ctx) error {
 	return c.Send(body)
 }
 
-func (s *Server) admitCall(ch config.Channel, call turn.Call) error {
-	return s.admitUSSD(ch, turn.USSD{Phone: call.Phone, Text: "call"})
-}
-
 func downloadTimeout(vc VoiceChannel) time.Duration {
 	if vc.DownloadTimeout > 0 {
 		return vc.DownloadTimeout
@@ -203,7 +206,11 @@ func downloadTimeout(vc VoiceChannel) time.Duration {
 // on; any other (a provider's retry, a late duplicate) gets the reply
 // already given, so every step is idempotent.
 func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChannel, base string, call turn.Call, step int, noInput bool) (turn.VoiceReply, error) {
-	key := "voice/" + ch.ID + "/" + call.CallID
+	callerKey := ""
+	if call.Phone != "" {
+		callerKey = s.keyring.Key(call.Phone, ch.Country)
+	}
+	key := sessionKey("voice", ch.ID, call.CallID, callerKey)
 	var sess voiceSession
 	raw, found, err := s.sessions.Load(ctx, key)
 	if err != nil {
@@ -217,8 +224,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	if call.Final {
 		// The call is over: keep unfinished answers for a redial.
 		if found {
-			s.rememberLanguage(ctx, sess.CallerKey, sess.State.Lang)
-			s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, sess.State)
+			s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, nil, sess.State)
 			if err := s.sessions.Delete(ctx, key); err != nil {
 				return turn.VoiceReply{}, fmt.Errorf("delete call: %w", err)
 			}
@@ -233,7 +239,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	pin := ""
 	switch {
 	case !found:
-		sess.CallerKey = s.keyring.Key(call.Phone, ch.Country)
+		sess.CallerKey = callerKey
 		t = s.begin(ctx, s.voiceEng, mediumVoice, sess.CallerKey)
 	default:
 		cur := s.voiceEng.Screen(sess.State)
@@ -303,7 +309,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 		}
 		return turn.VoiceReply{}, err
 	}
-	s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, t.State)
+	s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, nil, t.State)
 	return sess.Reply, nil
 }
 
@@ -314,7 +320,7 @@ func (s *Server) endCall(ctx context.Context, key string, sess voiceSession, r t
 	if err := s.saveCall(ctx, key, sess); err != nil {
 		s.log.Warn("voice session not saved after goodbye", "err", err)
 	}
-	s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, sess.State)
+	s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, nil, sess.State)
 	return r, nil
 }
 
@@ -338,7 +344,7 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 		detail, rec = "", sess.Recording
 	}
 	r, err := s.submit.Submit(ctx, casework.Intake{
-		IdempotencyKey: ch.ID + "/voice/" + call.CallID,
+		IdempotencyKey: ch.ID + "/voice/" + call.CallID + "/" + sess.CallerKey,
 		CallerKey:      sess.CallerKey,
 		Channel:        ch.ID,
 		Medium:         mediumVoice,
@@ -354,7 +360,9 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 	if err != nil {
 		return t, "", fmt.Errorf("submit case: %w", err)
 	}
-	s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
+	if t.Submit.RememberLanguage {
+		s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
+	}
 	return s.voiceEng.Confirmed(t.State, receipt(r, time.Now())), r.PIN, nil
 }
 
@@ -440,70 +448,4 @@ func (s *Server) keepRecording(ctx context.Context, ch config.Channel, vc VoiceC
 		return "", fmt.Errorf("store recording: %w", err)
 	}
 	return id, nil
-}
-
-var (
-	errRecordingHost = errors.New("recording URL is not on an allowed host")
-	errRecordingSize = errors.New("recording is larger than allowed")
-)
-
-func (s *Server) fetchRecording(ctx context.Context, vc VoiceChannel, raw string) ([]byte, error) {
-	u, err := url.Parse(raw)
-	if err != nil || !allowedHost(u, vc.RecordingHosts) {
-		return nil, errRecordingHost
-	}
-	ctx, cancel := context.WithTimeout(ctx, downloadTimeout(vc))
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, errRecordingHost
-	}
-	vc.Adapter.Authorize(req)
-	client := *s.voice.Client
-	client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
-		if len(via) >= 3 || !allowedHost(r.URL, vc.RecordingHosts) {
-			return errRecordingHost
-		}
-		return nil
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error quotes the URL
-		}
-		return nil, fmt.Errorf("fetch recording: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch recording: status %d", resp.StatusCode)
-	}
-	if resp.ContentLength > s.voice.MaxRecording {
-		return nil, errRecordingSize
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, s.voice.MaxRecording+1))
-	if err != nil {
-		return nil, fmt.Errorf("read recording: %w", err)
-	}
-	if int64(len(data)) > s.voice.MaxRecording {
-		return nil, errRecordingSize
-	}
-	if len(data) == 0 {
-		return nil, errors.New("fetch recording: empty")
-	}
-	return data, nil
-}
-
-func allowedHost(u *url.URL, hosts []string) bool {
-	if u == nil || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
-		return false
-	}
-	h := strings.ToLower(u.Hostname())
-	for _, a := range hosts {
-		a = strings.ToLower(a)
-		if h == a || (strings.HasPrefix(a, ".") && strings.HasSuffix(h, a)) {
-			return true
-		}
-	}
-	return false
 }

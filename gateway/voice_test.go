@@ -14,7 +14,6 @@ import (
 
 	"github.com/numerovert/hotline/casework/boltstore"
 	"github.com/numerovert/hotline/casework/caseworktest"
-	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
@@ -45,7 +44,7 @@ func newVoiceRig(t *testing.T, hosts []string) *voiceRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { recs.Close() })
-	cfg, _ := config.Demo()
+	cfg := gateway.TestConfig(t)
 	cat, _ := menus.Load(locales.FS)
 	logs := &bytes.Buffer{}
 	srv := gateway.New(gateway.Options{

@@ -66,9 +66,9 @@ func (USSD) Parse(contentType string, body []byte) (turn.USSD, error) {
 // ParseEnd reads an end-of-session notification: a form-encoded POST with
 // sessionId and status (Incomplete, Success or Failed) among date,
 // serviceCode, networkCode, phoneNumber, cost, durationInMillis, hopsCount,
-// input, lastAppResponse and errorMessage. Only sessionId and status are
-// kept: the number and what the caller typed are not needed, so they are
-// not read.
+// input, lastAppResponse and errorMessage. Only sessionId, status and
+// phoneNumber are kept (a session is bound to its number, so a notice from
+// another number ends nothing); what the caller typed is not read.
 func (USSD) ParseEnd(contentType string, body []byte) (turn.USSDEnd, error) {
 	if len(body) > MaxUSSDBody {
 		return turn.USSDEnd{}, &turn.BadRequest{Reason: "body over 8 KB"}
@@ -80,15 +80,15 @@ func (USSD) ParseEnd(contentType string, body []byte) (turn.USSDEnd, error) {
 	if err != nil {
 		return turn.USSDEnd{}, &turn.BadRequest{Reason: "body is not form-encoded"}
 	}
-	ev := turn.USSDEnd{SessionID: form.Get("sessionId"), Status: form.Get("status")}
+	ev := turn.USSDEnd{SessionID: form.Get("sessionId"), Status: form.Get("status"), Phone: form.Get("phoneNumber")}
 	switch {
 	case strings.TrimSpace(ev.SessionID) == "":
 		return turn.USSDEnd{}, &turn.BadRequest{Reason: "missing sessionId"}
 	case strings.TrimSpace(ev.Status) == "":
 		return turn.USSDEnd{}, &turn.BadRequest{Reason: "missing status"}
-	case len(ev.SessionID) > maxField || len(ev.Status) > maxField:
+	case len(ev.SessionID) > maxField || len(ev.Status) > maxField || len(ev.Phone) > maxField:
 		return turn.USSDEnd{}, &turn.BadRequest{Reason: "field too long"}
-	case !utf8.ValidString(ev.SessionID) || !utf8.ValidString(ev.Status):
+	case !utf8.ValidString(ev.SessionID) || !utf8.ValidString(ev.Status) || !utf8.ValidString(ev.Phone):
 		return turn.USSDEnd{}, &turn.BadRequest{Reason: "field is not UTF-8"}
 	}
 	return ev, nil

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/numerovert/hotline/outbox/outbound"
 )
 
 // SMS is one inbound text message as a provider delivered it.
@@ -37,30 +39,12 @@ type DeliveryReport struct {
 	Reason     string `json:",omitempty"` // the provider's short failure code, never a number
 }
 
-// Outbound is one SMS to send through a provider's API.
-type Outbound struct {
-	ID   string // the outbox id: sent as an idempotency key where a provider takes one
-	To   string // raw destination number; only in memory for the length of the send
-	From string // our short code or number; empty means the account's default
-	Body string
-}
+// Outbound is one SMS to send through a provider's API. It is the outbox's
+// type (outbox/outbound), named here so provider adapters keep one import.
+type Outbound = outbound.Message
 
-// SendError is a provider refusing or failing a send. Code is short and
-// safe to log and store (an HTTP status or the provider's status name); it
-// never quotes the request or the provider's reply, which hold the number.
-type SendError struct {
-	Code string
-	// Permanent means retrying cannot help (invalid or blacklisted number):
-	// the outbox drops the message instead of trying again.
-	Permanent bool
-}
-
-func (e *SendError) Error() string {
-	if e.Permanent {
-		return "send refused permanently: " + e.Code
-	}
-	return "send failed: " + e.Code
-}
+// SendError is a provider refusing or failing a send (outbox/outbound).
+type SendError = outbound.SendError
 
 // maxSendReply bounds what is read of a send API's reply.
 const maxSendReply = 64 << 10

@@ -20,6 +20,9 @@ type USSD struct {
 type USSDEnd struct {
 	SessionID string
 	Status    string // as the provider words it, e.g. "Incomplete", "Success", "Failed"
+	// Phone is the number the session was opened from, raw; never leaves
+	// the gateway. A session is found only with the number that opened it.
+	Phone string
 }
 
 // Reply is what the caller sees next.

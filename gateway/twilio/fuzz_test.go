@@ -28,7 +28,7 @@ func FuzzAuthenticate(f *testing.F) {
 		f.Add(c.URL, c.Header.Get("X-Twilio-Signature"), c.ContentType(), c.Body)
 	}
 	f.Fuzz(func(t *testing.T, url, signature, contentType string, body []byte) {
-		s := twilio.SMS{AuthToken: "fuzz-token"}
+		s := twilio.SMS{AuthToken: "fuzz-token", PublicURL: "https://hotline.example.org"}
 		header := func(name string) string {
 			if name == "X-Twilio-Signature" {
 				return signature

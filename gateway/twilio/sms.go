@@ -27,23 +27,22 @@ const (
 )
 
 // SMS is the Twilio SMS adapter for one account. AuthToken signs webhooks;
-// PublicURL, when set, is the scheme and host Twilio calls (behind a proxy
-// that terminates TLS the request's own URL differs from what Twilio
-// signed).
+// PublicURL is the scheme and host Twilio calls (config: sms.public_url,
+// required). The signature is checked against PublicURL only, never the
+// request's Host header, which whoever sends the request chooses.
 type SMS struct {
 	AuthToken string
-	PublicURL string // e.g. https://hotline.example.org; empty: the request's own
+	PublicURL string // e.g. https://hotline.example.org
 }
 
-// SignedURL is the URL Twilio signed for a request that arrived at
-// requestURL (scheme://host/path?query).
+// SignedURL is the URL Twilio signed for a request whose path and query
+// are in requestURL (a full URL or only its request URI): PublicURL's
+// scheme and host, the request's path and query. Without a PublicURL it
+// is empty, and nothing is accepted.
 func (s SMS) SignedURL(requestURL string) string {
-	if s.PublicURL == "" {
-		return requestURL
-	}
 	u, err := url.Parse(requestURL)
-	if err != nil {
-		return requestURL
+	if s.PublicURL == "" || err != nil {
+		return ""
 	}
 	return strings.TrimRight(s.PublicURL, "/") + u.RequestURI()
 }
@@ -58,7 +57,11 @@ func (s SMS) Authenticate(requestURL string, header func(string) string, content
 	if err != nil {
 		return err
 	}
-	return Verify(s.AuthToken, s.SignedURL(requestURL), form, header(SignatureHeader))
+	signed := s.SignedURL(requestURL)
+	if signed == "" {
+		return ErrBadSignature
+	}
+	return Verify(s.AuthToken, signed, form, header(SignatureHeader))
 }
 
 // ParseSMS reads an inbound message webhook: MessageSid (or the older

@@ -72,7 +72,7 @@ const fixtureToken = "demo-twilio-auth-token-not-secret"
 // fixtureToken for https://hotline.example.org; NAME.want is the parsed
 // turn as JSON, "forbidden" (signature refused) or "error: <reason>".
 func runFixtures[T comparable](t *testing.T, dir string, parse func(s twilio.SMS, ct string, body []byte) (T, error)) {
-	s := twilio.SMS{AuthToken: fixtureToken}
+	s := twilio.SMS{AuthToken: fixtureToken, PublicURL: "https://hotline.example.org"}
 	fixture.Check(t, filepath.Join("testdata", dir, "*.http"), func(c fixture.Callback) (T, error) {
 		if err := s.Authenticate(c.URL, c.Header.Get, c.ContentType(), c.Body); err != nil {
 			var zero T
@@ -91,12 +91,23 @@ func TestStatusFixtures(t *testing.T) {
 }
 
 // Behind a TLS-terminating proxy the request arrives as http on another
-// host; PublicURL restores what Twilio signed.
+// host; PublicURL restores what Twilio signed. The Host header never
+// decides: a request signed for the forger's own host is refused, and an
+// adapter without a PublicURL accepts nothing.
 func TestPublicURL(t *testing.T) {
 	fx := fixture.Load(t, "testdata/sms/inbound-with-geo-fields.http")[0]
 	local := "http://127.0.0.1:8080/c/demo-twilio/sms"
-	if err := (twilio.SMS{AuthToken: fixtureToken}).Authenticate(local, fx.Header.Get, fx.ContentType(), fx.Body); err == nil {
-		t.Fatal("accepted a signature over another URL")
+	if err := (twilio.SMS{AuthToken: fixtureToken}).Authenticate(fx.URL, fx.Header.Get, fx.ContentType(), fx.Body); err == nil {
+		t.Fatal("without a PublicURL, accepted the URL the request names (its Host header)")
+	}
+	// Signed by someone holding the token for their own host, sent with
+	// that Host header: the gateway must check against its public URL.
+	form, _ := url.ParseQuery(string(fx.Body))
+	forged := "https://evil.example/c/demo-twilio/sms"
+	h := http.Header{twilio.SignatureHeader: {twilio.Signature(fixtureToken, forged, form)}}
+	pub := twilio.SMS{AuthToken: fixtureToken, PublicURL: "https://hotline.example.org"}
+	if err := pub.Authenticate(forged, h.Get, fx.ContentType(), fx.Body); err == nil {
+		t.Fatal("accepted a signature over the request's Host instead of the public URL")
 	}
 	s := twilio.SMS{AuthToken: fixtureToken, PublicURL: "https://hotline.example.org/"}
 	if err := s.Authenticate(local, fx.Header.Get, fx.ContentType(), fx.Body); err != nil {
@@ -172,7 +183,7 @@ func TestSend(t *testing.T) {
 }
 
 func TestVoiceFixtures(t *testing.T) {
-	v := twilio.Voice{AuthToken: fixtureToken}
+	v := twilio.Voice{AuthToken: fixtureToken, PublicURL: "https://hotline.example.org"}
 	fixture.Check(t, "testdata/voice/*.http", func(c fixture.Callback) (turn.Call, error) {
 		if err := v.Authenticate(c.URL, c.Header.Get, c.ContentType(), c.Body); err != nil {
 			return turn.Call{}, err

@@ -15,7 +15,7 @@ import (
 type Voice struct {
 	AccountSID string
 	AuthToken  string
-	PublicURL  string // e.g. https://hotline.example.org; empty: the request's own
+	PublicURL  string // e.g. https://hotline.example.org; required (see SMS)
 }
 
 // Authenticate checks X-Twilio-Signature exactly as for SMS.

@@ -1,0 +1,109 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/numerovert/hotline/gateway/turn"
+)
+
+// keyedAdapter sends credentials the way both providers do: a custom
+// header (AT's apiKey) and HTTP basic auth (Twilio).
+type keyedAdapter struct{ VoiceAdapter }
+
+func (keyedAdapter) Authorize(req *http.Request) {
+	req.Header.Set("apiKey", "5ecre7-key")
+	req.SetBasicAuth("AC1", "5ecre7-token")
+}
+
+func (keyedAdapter) Render(turn.VoiceReply) (string, []byte) { return "", nil }
+
+type headerLog struct {
+	mu   sync.Mutex
+	seen map[string]http.Header // by server name
+}
+
+func (l *headerLog) server(t *testing.T, name string, h http.HandlerFunc) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		l.seen[name] = r.Header.Clone()
+		l.mu.Unlock()
+		h(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func hostOf(t *testing.T, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
+
+// Credentials go only to the provider's API host and port; a redirect to
+// another port of the same address (or any other host) carries none, and
+// neither does a recording host that is not the provider's API.
+func TestRecordingCredentialsOnlyToTheProviderHost(t *testing.T) {
+	log := &headerLog{seen: map[string]http.Header{}}
+	wav := func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("RIFF....WAVE")) }
+	other := log.server(t, "other", wav)
+	api := log.server(t, "api", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/moved.wav", http.StatusFound)
+	})
+	s := &Server{voice: VoiceOptions{Client: &http.Client{}, MaxRecording: 1 << 20}}
+	vc := VoiceChannel{Adapter: keyedAdapter{}, RecordingHosts: []string{"127.0.0.1"}, CredentialHosts: []string{hostOf(t, api.URL)}}
+
+	if _, err := s.fetchRecording(context.Background(), vc, api.URL+"/rec.wav"); err != nil {
+		t.Fatal(err)
+	}
+	if log.seen["api"].Get("apiKey") == "" || log.seen["api"].Get("Authorization") == "" {
+		t.Fatalf("the provider's own host got no credentials: %v", log.seen["api"])
+	}
+	for _, h := range []string{"apiKey", "Authorization", "Referer"} {
+		if v := log.seen["other"].Get(h); v != "" {
+			t.Errorf("redirect to another port carried %s: %q", h, v)
+		}
+	}
+	log.seen = map[string]http.Header{}
+	if _, err := s.fetchRecording(context.Background(), vc, other.URL+"/direct.wav"); err != nil {
+		t.Fatal(err)
+	}
+	if v := log.seen["other"].Get("apiKey") + log.seen["other"].Get("Authorization"); v != "" {
+		t.Errorf("a recording host that is not the API got credentials: %q", v)
+	}
+}
+
+func TestRecordingURLRules(t *testing.T) {
+	hosts := []string{"api.twilio.com", "rec.example.org:8443", ".africastalking.com", "127.0.0.1"}
+	for raw, want := range map[string]bool{
+		"https://api.twilio.com/2010-04-01/R.wav":   true,
+		"https://api.twilio.com:8443/R.wav":         false, // not the configured port
+		"http://api.twilio.com/R.wav":               false, // plain http to a name
+		"https://rec.example.org:8443/R.wav":        true,
+		"https://rec.example.org/R.wav":             false,
+		"https://voice.africastalking.com/R.wav":    true,
+		"https://africastalking.com.evil.example/R": false,
+		"http://127.0.0.1:39211/R.wav":              true,  // the demo's simulator
+		"http://localhost:39211/R.wav":              false, // a name, not a loopback literal
+		"http://10.0.0.1/R.wav":                     false,
+		"https://user:pw@api.twilio.com/R.wav":      false,
+		"ftp://api.twilio.com/R.wav":                false,
+		"https://API.Twilio.com/2010-04-01/R.wav":   true,
+		"https://api.twilio.com.evil.example/R.wav": false,
+		"https://[::1]/R.wav":                       false,
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := allowedRecordingURL(u, hosts); got != want {
+			t.Errorf("allowedRecordingURL(%s) = %v, want %v", raw, got, want)
+		}
+	}
+}
