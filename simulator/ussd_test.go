@@ -244,7 +244,7 @@ func TestBadReplies(t *testing.T) {
 		{"lower case", func(w http.ResponseWriter) { fmt.Fprint(w, "con Menu") }, 200, `start with "CON " or "END "`},
 		{"server error", func(w http.ResponseWriter) { http.Error(w, "CON boom", 500) }, 500, "HTTP 500"},
 		{"forbidden echoing the number", func(w http.ResponseWriter) {
-			http.Error(w, "unknown caller "+phone+" / 22376000001", 403)
+			http.Error(w, "unknown caller "+phone+" / 22376000001", http.StatusForbidden)
 		}, 403, "HTTP 403"},
 	}
 	for _, tc := range tests {

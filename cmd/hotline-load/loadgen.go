@@ -1,17 +1,18 @@
-package simulator
+package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/numerovert/hotline/simulator"
 )
 
 // Load limits: a load run is a benchmark on the operator's own machine,
@@ -20,12 +21,6 @@ const (
 	MaxLoadCallers  = 1000
 	MaxLoadSessions = 200_000
 )
-
-// DefaultLoadInputs walks a whole complaint by pressing 1 on every screen:
-// the first language, "make a complaint", the first category (left out of
-// the assistance), region, cercle and assistance, skip the detail, leave no
-// contact, send.
-var DefaultLoadInputs = []string{"1", "1", "1", "1", "1", "1", "1", "1", "1"}
 
 // LoadOptions describes a load run: Callers handsets dialling at once, each
 // playing whole sessions one after the other until Sessions have been
@@ -52,6 +47,7 @@ type LoadResult struct {
 	References []string // every reference shown on an END screen
 	Elapsed    time.Duration
 	Latencies  []time.Duration // one per successful hop, sorted
+	Submits    []time.Duration // one per hop that showed a reference, sorted
 	FirstError string          // a sample error, which never quotes a number
 }
 
@@ -63,35 +59,37 @@ func (r LoadResult) HopsPerSecond() float64 {
 	return float64(r.Hops) / r.Elapsed.Seconds()
 }
 
-// Percentile returns the hop latency at p (0 < p ≤ 1).
-func (r LoadResult) Percentile(p float64) time.Duration {
-	if len(r.Latencies) == 0 {
+// SessionsPerSecond is the rate of whole sessions over the whole run.
+func (r LoadResult) SessionsPerSecond() float64 {
+	if r.Elapsed <= 0 {
 		return 0
 	}
-	i := int(float64(len(r.Latencies))*p+0.5) - 1
-	return r.Latencies[min(max(i, 0), len(r.Latencies)-1)]
+	return float64(r.Sessions) / r.Elapsed.Seconds()
+}
+
+// SubmitsPerSecond is the rate of references shown (durable submissions).
+func (r LoadResult) SubmitsPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(len(r.References)) / r.Elapsed.Seconds()
+}
+
+// Percentile returns the hop latency at p (0 < p ≤ 1).
+func (r LoadResult) Percentile(p float64) time.Duration { return percentile(r.Latencies, p) }
+
+// SubmitPercentile returns the latency of the submission hop at p.
+func (r LoadResult) SubmitPercentile(p float64) time.Duration { return percentile(r.Submits, p) }
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted))*p+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
 var loadReference = regexp.MustCompile(`(\d{4}) (\d{4})`)
-
-// LoadPhone is the caller number of session i: the +223 7600xxxx example
-// range, so a load run never dials a real person's number.
-func LoadPhone(i int) string { return fmt.Sprintf("+2237600%04d", i%10_000) }
-
-// NewLoadClient is an HTTP client for callers concurrent connections to
-// one server, with the simulator's timeout.
-func NewLoadClient(callers int) *http.Client {
-	return &http.Client{
-		Timeout: DefaultTimeout,
-		Transport: &http.Transport{
-			MaxIdleConns:        2 * callers,
-			MaxIdleConnsPerHost: 2 * callers,
-			MaxConnsPerHost:     callers,
-			IdleConnTimeout:     30 * time.Second,
-			DisableCompression:  true,
-		},
-	}
-}
 
 // Load plays o against the server and reports what it measured. It stops
 // early, without error, when ctx ends; errors of single hops are counted,
@@ -107,12 +105,12 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 	}
 	inputs := o.Inputs
 	if inputs == nil {
-		inputs = DefaultLoadInputs
+		inputs = simulator.DefaultLoadInputs
 	}
 	if o.FirstHopOnly {
 		inputs = nil
 	}
-	client := NewLoadClient(o.Callers)
+	client := simulator.NewLoadClient(o.Callers)
 	defer client.CloseIdleConnections()
 
 	var (
@@ -128,7 +126,7 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 	var wg sync.WaitGroup
 	for range o.Callers {
 		wg.Go(func() {
-			var lat []time.Duration
+			var lat, submits []time.Duration
 			var refs []string
 			var firstErr error
 			for ctx.Err() == nil {
@@ -136,7 +134,7 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 				if i >= o.Sessions {
 					break
 				}
-				s := USSD{URL: o.URL, Phone: LoadPhone(i), Client: client}.NewSession()
+				s := simulator.USSD{URL: o.URL, Phone: simulator.LoadPhone(i), Client: client}.NewSession()
 				ok := true
 				for h := -1; h < len(inputs); h++ {
 					input := ""
@@ -155,11 +153,13 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 						ok = false
 						break
 					}
-					lat = append(lat, time.Since(t0))
+					took := time.Since(t0)
+					lat = append(lat, took)
 					hops.Add(1)
 					if sc.End {
 						if m := loadReference.FindStringSubmatch(sc.Text); m != nil {
 							refs = append(refs, m[1]+m[2])
+							submits = append(submits, took)
 						}
 						break
 					}
@@ -170,6 +170,7 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 			}
 			mu.Lock()
 			res.Latencies = append(res.Latencies, lat...)
+			res.Submits = append(res.Submits, submits...)
 			res.References = append(res.References, refs...)
 			if firstErr != nil && res.FirstError == "" {
 				res.FirstError = firstErr.Error()
@@ -182,6 +183,7 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 	stopBar()
 	res.Hops, res.Sessions, res.Errors = int(hops.Load()), int(done.Load()), int(failures.Load())
 	slices.Sort(res.Latencies)
+	slices.Sort(res.Submits)
 	return res, nil
 }
 
