@@ -14,18 +14,19 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
+	"sync/atomic"
 	"syscall"
 )
 
 const usage = `hotline: anonymous complaints hotline
 
 usage:
-  hotline serve [--addr 127.0.0.1:8080] [--data ./data] [--keys ./keys] [--config FILE] [--locales DIR]
+  hotline serve [--addr 127.0.0.1:8080] [--admin-addr ADDR] [--data ./data] [--keys ./keys] [--init-keys]
+                [--config FILE] [--locales DIR] [--trusted-proxy CIDR]
                 [--rate-channel 2000] [--burst-channel 4000] [--rate-caller 0.5] [--burst-caller 30]
                 [--role all|gateway|casework] [--redis redis://HOST:6379/0] [--redis-prefix nv:] [--consumer NAME]
   hotline simulate ussd --url URL --phone +22376000001 [--inputs 1,3,...] [--interactive]
-  hotline simulate load [--url URL] [--callers 50] [--sessions 2000] [--open 100000]
-  hotline bench-bare [--addr 127.0.0.1:0]
   hotline simulate sms --provider africastalking|twilio [--url URL] --phone +22376000001 --text TEXT
   hotline simulate provider [--addr 127.0.0.1:8090] [--fail] [--delay 2s]
   hotline simulate voice --provider africastalking|twilio [--url URL] --phone +22376000001 [--keys 2,1,rec,...] [--interactive]
@@ -38,6 +39,12 @@ usage:
                     (password: one line on stdin, or generated and printed once)
   hotline users list [--data ./data]
   hotline users token --name NAME [--data ./data]   (read-only API token, printed once)
+  hotline keys list [--data ./data] [--keys ./keys]
+  hotline keys rotate callerid|pin|seal|recording|outbox [--data ./data] [--keys ./keys]
+  hotline backup --out FILE [--data ./data] [--recipient age1...]   (while serving: through DATA/admin.sock)
+  hotline restore --data DIR [--identity FILE] FILE                 (DIR must be new or empty)
+  hotline config check FILE
+  hotline --help
 `
 
 func main() {
@@ -57,6 +64,7 @@ type exitError int
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	usages := flagUsages.Load()
 	err := dispatch(ctx, args, stdin, stdout, stderr)
 	var code exitError
 	switch {
@@ -64,7 +72,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	case errors.As(err, &code):
 		return int(code)
-	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, flag.ErrHelp):
+		return 0 // the flag package printed the command's flags
+	case flagUsages.Load() != usages:
+		return 2 // a flag error: the flag package printed it and the flags
+	case errors.Is(err, errUsage):
+		if msg := strings.TrimSuffix(err.Error(), ": "+errUsage.Error()); msg != errUsage.Error() {
+			fmt.Fprintln(stderr, "hotline:", msg)
+		}
 		fmt.Fprint(stderr, usage)
 		return 2
 	default:
@@ -96,14 +111,9 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if rest, ok := sub("provider"); ok {
 			return simulateProvider(ctx, rest, stdout, stderr)
 		}
-		if rest, ok := sub("load"); ok {
-			return simulateLoad(ctx, rest, stdout, stderr)
-		}
 		if rest, ok := sub("voice"); ok {
 			return simulateVoice(ctx, rest, stdin, stdout, stderr)
 		}
-	case "bench-bare":
-		return benchBare(ctx, args[1:], stderr)
 	case "menus":
 		if rest, ok := sub("lint"); ok {
 			return lintMenus(rest, stdout, stderr)
@@ -120,13 +130,38 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if rest, ok := sub("list"); ok {
 			return listOutbox(ctx, rest, stdout, stderr)
 		}
+	case "keys":
+		return keysCmd(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
+	case "config":
+		if rest, ok := sub("check"); ok {
+			return checkConfig(rest, stdout, stderr)
+		}
+	case "-h", "--help", "-help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
 	}
-	return errUsage
+	return fmt.Errorf("%s: unknown or missing subcommand: %w", args[0], errUsage)
 }
+
+// flagUsages counts the flag package's calls to a FlagSet's Usage, which
+// it makes exactly when Parse fails (or on -h): run tells a flag error
+// (exit 2) from a failure of the command (exit 1) by it.
+var flagUsages atomic.Int64
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		flagUsages.Add(1)
+		fmt.Fprintf(stderr, "usage of hotline %s:\n", name)
+		fs.PrintDefaults()
+	}
 	return fs
 }
 

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
+	"github.com/numerovert/hotline/internal/fiberserve"
 	"github.com/numerovert/hotline/scaleout"
 )
 
@@ -30,7 +34,7 @@ type scaleOut struct {
 	consumer string
 }
 
-func newScaleOut(role, url, prefix, consumer string, log *slog.Logger) (scaleOut, error) {
+func newScaleOut(role, url, passwordFile, prefix, consumer string, log *slog.Logger) (scaleOut, error) {
 	so := scaleOut{role: role, prefix: prefix, consumer: consumer}
 	switch role {
 	case roleAll:
@@ -47,7 +51,11 @@ func newScaleOut(role, url, prefix, consumer string, log *slog.Logger) (scaleOut
 	if prefix == "" {
 		return so, fmt.Errorf("--redis-prefix must not be empty")
 	}
-	rdb, err := scaleout.Dial(url)
+	password, err := redisPassword(url, passwordFile, log)
+	if err != nil {
+		return so, err
+	}
+	rdb, err := scaleout.Dial(url, password)
 	if err != nil {
 		return so, err
 	}
@@ -103,16 +111,10 @@ func runConsumer(ctx context.Context, so scaleOut, open openCasesFunc, log *slog
 	return store, cases, stop, nil
 }
 
-// serveCasework runs the casework node: the consumer, the MEAL web view,
-// and /healthz and /readyz on addr (ready when the store is writable and
-// Redis answers).
-func serveCasework(ctx context.Context, so scaleOut, addr, dataDir string, open openCasesFunc, mount webMounter, log *slog.Logger) error {
-	store, cases, stop, err := runConsumer(ctx, so, open, log)
-	if err != nil {
-		return err
-	}
-	defer stop()
-
+// caseworkApp is the casework node's app: /healthz and /readyz (ready
+// when the store is writable and Redis answers); the MEAL web view is
+// mounted on it or on the --admin-addr app.
+func caseworkApp(so scaleOut, store *boltstore.Store, log *slog.Logger) *fiber.App {
 	app := fiber.New(fiber.Config{AppName: "numero-vert-casework", ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second})
 	app.Get("/healthz", func(c fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c fiber.Ctx) error {
@@ -128,32 +130,19 @@ func serveCasework(ctx context.Context, so scaleOut, addr, dataDir string, open 
 		}
 		return c.SendString("ready")
 	})
-	if err := mount(app, cases, store); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	log.Info("hotline listening", "addr", ln.Addr().String(), "role", so.role, "data", dataDir)
-	errc := make(chan error, 1)
-	go func() { errc <- app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := app.ShutdownWithContext(shutdown); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	log.Info("hotline stopped")
-	return nil
+	return app
 }
 
-// webMounter mounts the MEAL web view over the cases on app.
-type webMounter func(app *fiber.App, cases *casework.Service, store *boltstore.Store) error
+// newAdminApp is the app of the --admin-addr listener (staff side).
+func newAdminApp() *fiber.App {
+	return fiber.New(fiber.Config{AppName: "numero-vert-staff", ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second})
+}
+
+// serveApp serves app on ln until ctx ends, then finishes in-flight
+// requests (10 s at most).
+func serveApp(ctx context.Context, app *fiber.App, ln net.Listener) error {
+	return fiberserve.Serve(ctx, app, ln, 10*time.Second)
+}
 
 // mirrorChanges publishes each changed case's public status to Redis in
 // the background, so that an officer's click never waits on Redis; a
@@ -169,4 +158,30 @@ func mirrorChanges(ctx context.Context, m *scaleout.Mirror, log *slog.Logger) fu
 			}
 		}()
 	}
+}
+
+// redisPassword reads the Redis password from --redis-password-file, else
+// $REDIS_PASSWORD; a password only in the --redis URL works but is
+// warned about, since every user of the machine can read command lines.
+func redisPassword(rawURL, file string, log *slog.Logger) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("--redis-password-file: %w", err)
+		}
+		p := strings.TrimSpace(string(b))
+		if p == "" {
+			return "", fmt.Errorf("--redis-password-file %s is empty", file)
+		}
+		return p, nil
+	}
+	if p := strings.TrimSpace(os.Getenv("REDIS_PASSWORD")); p != "" {
+		return p, nil
+	}
+	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
+		if _, set := u.User.Password(); set {
+			log.Warn("the Redis password is in the --redis URL, readable by every user of this machine; use $REDIS_PASSWORD or --redis-password-file")
+		}
+	}
+	return "", nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -10,10 +11,12 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
+	fiberredis "github.com/gofiber/storage/redis/v3"
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
@@ -22,12 +25,27 @@ import (
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/gateway/sessions"
+	"github.com/numerovert/hotline/internal/webstore"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/scaleout"
 )
+
+// startCPUProfile profiles the process into path until the returned stop
+// runs. The profile holds function names and sample counts, no data.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
 
 // dbFile is the bbolt file inside the data directory.
 const dbFile = "hotline.db"
@@ -39,84 +57,171 @@ const recordingsFile = "recordings.db"
 // are hours long, so a few minutes late is fine.
 const jobInterval = 5 * time.Minute
 
+// Main is `hotline serve` as a program object: ParseFlags, then Open
+// (keys, config, stores, listeners: everything that can fail at start),
+// Run (serve until the context ends) and Close (stop the background jobs
+// and close every store, last opened first). Tests run it in process.
+type Main struct {
+	Addr, AdminAddr                       string
+	DataDir, KeysDir, ConfigPath          string
+	LocalesDir                            string
+	InitKeys                              bool
+	Limits                                gateway.Limits
+	Role, RedisURL, RedisPrefix, Consumer string
+	// RedisPasswordFile holds the Redis password (else $REDIS_PASSWORD).
+	RedisPasswordFile string
+	Proxies           []netip.Prefix
+	CPUProfile        string
+
+	stderr  io.Writer
+	sms     smsFlagSet
+	log     *slog.Logger
+	jobs    context.Context // background jobs; cancelled by Close
+	stop    context.CancelFunc
+	closers []func() error
+	ln      net.Listener
+	admin   net.Listener // --admin-addr, nil when not set
+	serveFn func(ctx context.Context, ln net.Listener) error
+	adminFn func(ctx context.Context, ln net.Listener) error
+	sock    *adminSocket
+}
+
+// NewMain returns a Main with the defaults of `hotline serve`.
+func NewMain(stderr io.Writer) *Main {
+	return &Main{stderr: stderr, Limits: gateway.DefaultLimits}
+}
+
+// serve is `hotline serve`: Open, Run until ctx ends, Close.
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	fl := newFlags("serve", stderr)
-	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
-	dataDir := fl.String("data", "./data", "data directory (bbolt file)")
-	keysDir := fl.String("keys", "./keys", "secret keys directory; keep it out of backups of --data")
-	cfgPath := fl.String("config", "", "deployment config (YAML); the embedded demo when empty")
-	localesDir := fl.String("locales", "", "locales directory; the embedded copy when empty")
-	limits := gateway.DefaultLimits
-	fl.Float64Var(&limits.Channel.PerSecond, "rate-channel", limits.Channel.PerSecond, "callbacks per second per channel (0: no limit)")
-	fl.IntVar(&limits.Channel.Burst, "burst-channel", limits.Channel.Burst, "callbacks at once per channel")
-	fl.Float64Var(&limits.Caller.PerSecond, "rate-caller", limits.Caller.PerSecond, "callbacks per second per caller key (0: no limit)")
-	fl.IntVar(&limits.Caller.Burst, "burst-caller", limits.Caller.Burst, "callbacks at once per caller key")
-	smsf := smsFlags(fl)
-	role := fl.String("role", roleAll, "all (one process), gateway (stateless, needs --redis) or casework (consumes from --redis into --data)")
-	redisURL := fl.String("redis", "", "Redis URL (redis://host:6379/0) for sessions and intake; none: embedded, no Redis")
-	redisPrefix := fl.String("redis-prefix", scaleout.DefaultPrefix, "prefix of every Redis key, to share one Redis between deployments")
-	consumer := fl.String("consumer", "casework", "consumer name of the casework node in the intake group; keep it stable across restarts")
-	var proxies []netip.Prefix
+	m := NewMain(stderr)
+	if err := m.ParseFlags(args); err != nil {
+		return err
+	}
+	if m.CPUProfile != "" {
+		stop, err := startCPUProfile(m.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if err := m.Open(ctx); err != nil {
+		return errors.Join(err, m.Close())
+	}
+	err := m.Run(ctx)
+	return errors.Join(err, m.Close())
+}
+
+// ParseFlags reads the command line of `hotline serve`.
+func (m *Main) ParseFlags(args []string) error {
+	fl := newFlags("serve", m.stderr)
+	fl.StringVar(&m.Addr, "addr", "127.0.0.1:8080", "address of the provider callbacks")
+	fl.StringVar(&m.AdminAddr, "admin-addr", "", "separate address for the staff side (/meal/, /metrics); empty: served on --addr")
+	fl.StringVar(&m.DataDir, "data", "./data", "data directory (bbolt files)")
+	fl.StringVar(&m.KeysDir, "keys", "./keys", "secret keys directory; keep it out of backups of --data")
+	fl.BoolVar(&m.InitKeys, "init-keys", false, "create new keys, only when the data directory is empty")
+	fl.StringVar(&m.ConfigPath, "config", "", "deployment config (YAML); the embedded demo when empty")
+	fl.StringVar(&m.LocalesDir, "locales", "", "locales directory; the embedded copy when empty")
+	fl.Float64Var(&m.Limits.Channel.PerSecond, "rate-channel", m.Limits.Channel.PerSecond, "callbacks per second per channel (0: no limit)")
+	fl.IntVar(&m.Limits.Channel.Burst, "burst-channel", m.Limits.Channel.Burst, "callbacks at once per channel")
+	fl.Float64Var(&m.Limits.Caller.PerSecond, "rate-caller", m.Limits.Caller.PerSecond, "callbacks per second per caller key (0: no limit)")
+	fl.IntVar(&m.Limits.Caller.Burst, "burst-caller", m.Limits.Caller.Burst, "callbacks at once per caller key")
+	m.sms = smsFlags(fl)
+	fl.StringVar(&m.Role, "role", roleAll, "all (one process), gateway (stateless, needs --redis) or casework (consumes from --redis into --data)")
+	fl.StringVar(&m.RedisURL, "redis", "", "Redis URL (redis://host:6379/0) for sessions and intake; none: embedded, no Redis")
+	fl.StringVar(&m.RedisPasswordFile, "redis-password-file", "", "file holding the Redis password (else $REDIS_PASSWORD); keep it out of the URL")
+	fl.StringVar(&m.RedisPrefix, "redis-prefix", scaleout.DefaultPrefix, "prefix of every Redis key, to share one Redis between deployments")
+	fl.StringVar(&m.Consumer, "consumer", "casework", "consumer name of the casework node in the intake group; keep it stable across restarts")
 	fl.Func("trusted-proxy", "address or CIDR of a TLS-terminating proxy whose X-Forwarded-Proto/-For are believed (repeatable)", func(v string) error {
 		p, err := parsePrefix(v)
-		proxies = append(proxies, p)
+		m.Proxies = append(m.Proxies, p)
 		return err
 	})
+	fl.StringVar(&m.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for `make bench`)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	log := newLogger(stderr)
-	so, err := newScaleOut(*role, *redisURL, *redisPrefix, *consumer, log)
+	if fl.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q: %w", fl.Arg(0), errUsage)
+	}
+	return nil
+}
+
+// onClose registers f to run at Close, before what was registered earlier.
+func (m *Main) onClose(f func() error) { m.closers = append(m.closers, f) }
+
+// Close stops the background jobs and closes what Open opened, last
+// first. It is safe to call after a failed Open.
+func (m *Main) Close() error {
+	if m.stop != nil {
+		m.stop()
+	}
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+// ListenAddr is the address the callbacks listen on, once Open has returned.
+func (m *Main) ListenAddr() string { return m.ln.Addr().String() }
+
+// Open checks keys and config, opens the stores, starts the background
+// jobs and listens. Nothing is served before Run.
+func (m *Main) Open(ctx context.Context) error {
+	m.log = newLogger(m.stderr)
+	log := m.log
+	m.jobs, m.stop = context.WithCancel(context.WithoutCancel(ctx))
+	so, err := newScaleOut(m.Role, m.RedisURL, m.RedisPasswordFile, m.RedisPrefix, m.Consumer, log)
 	if err != nil {
 		return err
 	}
 	if so.rdb != nil {
-		defer so.rdb.Close()
-	}
-
-	kd, created, err := keystore.Open(*keysDir)
-	if err != nil {
-		return err
-	}
-	if created {
-		log.Info("created keys directory (mode 0700)", "path", *keysDir)
+		m.onClose(so.rdb.Close)
 	}
 	var cfg *config.Config
-	if *cfgPath == "" {
+	if m.ConfigPath == "" {
 		cfg, err = config.Demo()
 		log.Warn("no --config given: using the embedded DEMO configuration (channel demo-at); do not use it in production")
 	} else {
-		cfg, err = config.Load(*cfgPath)
+		cfg, err = config.Load(m.ConfigPath)
 	}
 	if err != nil {
 		return err
 	}
-	if err := checkPlaces(cfg, *localesDir); err != nil {
+	if err := checkPlaces(cfg, m.LocalesDir); err != nil {
+		return err
+	}
+	if err := refuseDemoOutsideLoopback(cfg, m.Addr, m.AdminAddr); err != nil {
+		return err
+	}
+	kd, err := m.openKeys(so.role)
+	if err != nil {
 		return err
 	}
 	// Voice messages live in their own encrypted file beside the cases,
 	// wherever the cases are (roles all and casework).
 	var recs *recordings.Store
 	if so.role != roleGateway {
-		var created bool
-		recs, created, err = recordings.Open(filepath.Join(*dataDir, recordingsFile), kd)
+		recs, _, err = recordings.Open(filepath.Join(m.DataDir, recordingsFile), kd)
 		if err != nil {
 			return err
 		}
-		defer recs.Close()
-		if created {
-			log.Info("created recording key recording-k1.key (mode 0600); deleting it makes stored voice messages unreadable")
-		}
+		m.onClose(recs.Close)
+	}
+	snap := &snapshotter{dataDir: m.DataDir}
+	if recs != nil {
+		snap.add(recordingsFile, recs)
 	}
 	// openCases opens the bbolt store and the casework domain over it, and
 	// starts the deadline and retention jobs. Only the process that holds
 	// the data (roles all and casework) calls it.
 	openCases := func() (*boltstore.Store, *casework.Service, error) {
-		pinKeys, sealKeys, err := caseKeys(kd, log)
+		pinKeys, sealKeys, err := caseKeys(kd)
 		if err != nil {
 			return nil, nil, err
 		}
-		store, err := boltstore.Open(filepath.Join(*dataDir, dbFile))
+		store, err := boltstore.Open(filepath.Join(m.DataDir, dbFile))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -127,36 +232,48 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if so.rdb != nil {
 			// Every change reaches the Redis mirror, so that gateway
 			// replicas can answer follow-ups (status and response).
-			o.OnChange = mirrorChanges(ctx, scaleout.NewMirror(so.rdb, so.prefix), log)
+			o.OnChange = mirrorChanges(m.jobs, scaleout.NewMirror(so.rdb, so.prefix), log)
 		}
 		cases, err := casework.NewService(o)
 		if err != nil {
 			store.Close()
 			return nil, nil, err
 		}
-		go cases.Run(ctx, jobInterval)
+		snap.add(dbFile, store)
+		go cases.Run(m.jobs, jobInterval)
 		return store, cases, nil
 	}
 	if so.role == roleCasework {
-		mount := func(app *fiber.App, cases *casework.Service, store *boltstore.Store) error {
-			return mountWeb(app, cases, store, cfg, *localesDir, proxies, log)
+		store, cases, stop, err := runConsumer(m.jobs, so, openCases, log)
+		if err != nil {
+			return err
 		}
-		return serveCasework(ctx, so, *addr, *dataDir, openCases, mount, log)
+		m.onClose(func() error { stop(); return nil })
+		app := caseworkApp(so, store, log)
+		staff := app
+		if m.AdminAddr != "" {
+			staff = newAdminApp()
+		}
+		if err := m.mountWeb(staff, cases, store, cfg, so, log); err != nil {
+			return err
+		}
+		m.serveFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, app, ln) }
+		if m.AdminAddr != "" {
+			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
+		}
+		return m.listen(so, cfg, nil, snap)
 	}
 
-	keyring, created, err := callerid.Load(kd)
+	keyring, _, err := callerid.Load(kd)
 	if err != nil {
 		return err
 	}
-	if created {
-		log.Info("created caller-key secret callerid-k1.key (mode 0600); keep it out of backups of the data directory", "path", *keysDir)
-	}
-	catalog, err := loadCatalog(*localesDir)
+	catalog, err := loadCatalog(m.LocalesDir)
 	if err != nil {
 		return err
 	}
 
-	opts := gateway.Options{Config: cfg, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &limits}
+	opts := gateway.Options{Config: cfg, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &m.Limits, TrustedProxies: m.Proxies, MetricsElsewhere: m.AdminAddr != ""}
 	var store *boltstore.Store // nil in the gateway role: no cases here
 	switch {
 	case so.rdb == nil: // embedded: bbolt and in-memory sessions
@@ -165,63 +282,147 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer store.Close()
+		m.onClose(store.Close)
 		mem := sessions.NewMemory()
-		go mem.Run(ctx, time.Minute)
+		go mem.Run(m.jobs, time.Minute)
 		opts.Cases, opts.Preferences, opts.Sessions = cases, store, mem
 	default: // scale-out: sessions and intake in Redis
 		opts.Sessions = sessions.NewRedis(so.rdb, so.prefix)
 		opts.Submitter = scaleout.NewProducer(so.rdb, so.prefix)
-		opts.Mirror = scaleout.NewMirror(so.rdb, so.prefix)
 		if so.role == roleAll {
 			var cases *casework.Service
 			var stop func()
-			store, cases, stop, err = runConsumer(ctx, so, openCases, log)
+			store, cases, stop, err = runConsumer(m.jobs, so, openCases, log)
 			if err != nil {
 				return err
 			}
-			defer stop()
+			m.onClose(func() error { stop(); return nil })
 			opts.Cases, opts.Preferences = cases, store
 		}
 	}
 	if opts.Cases != nil {
-		// SMS needs the case store in this process: follow-up, appending
-		// to an open case, the outbox beside the data.
-		sms, err := setupSMS(cfg, kd, *keysDir, *dataDir, *localesDir, smsf, log)
+		// SMS needs the case store in this process: follow-up, the
+		// outbox beside the data.
+		sms, err := setupSMS(cfg, kd, m.KeysDir, m.DataDir, m.LocalesDir, m.sms, log)
 		if err != nil {
 			return err
 		}
 		if sms.box != nil {
-			defer sms.box.Close()
-			workerCtx, stopWorker := context.WithCancel(ctx)
+			m.onClose(sms.box.Close)
+			snap.add(outboxFile, sms.box)
+			workerCtx, stopWorker := context.WithCancel(m.jobs)
 			workerDone := make(chan struct{})
 			go func() { sms.worker.Run(workerCtx); close(workerDone) }()
-			// Deferred after box.Close, so it runs first: the worker stops
-			// before the outbox closes.
-			defer func() { stopWorker(); <-workerDone }()
+			// Registered after box.Close, so it runs first: the worker
+			// stops before the outbox closes.
+			m.onClose(func() error { stopWorker(); <-workerDone; return nil })
 		}
 		opts.SMS = sms.opts
-		if opts.Voice, err = setupVoice(cfg, *keysDir, *localesDir, recs, log); err != nil {
+		if opts.Voice, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, recs, log); err != nil {
 			return err
 		}
 	}
-
 	srv := gateway.New(opts)
+	m.serveFn = srv.Serve
 	if opts.Cases != nil {
 		// The MEAL web view lives where the cases are.
-		if err := mountWeb(srv.App(), opts.Cases, store, cfg, *localesDir, proxies, log); err != nil {
+		staff := srv.App()
+		if m.AdminAddr != "" {
+			staff = newAdminApp()
+			staff.Get("/metrics", srv.MetricsHandler())
+			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
+		}
+		if err := m.mountWeb(staff, opts.Cases, store, cfg, so, log); err != nil {
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", *addr)
+	return m.listen(so, cfg, catalog, snap)
+}
+
+// listen opens the callback listener, the --admin-addr listener and the
+// admin socket (where the data is).
+func (m *Main) listen(so scaleOut, cfg *config.Config, catalog *menus.Catalog, snap *snapshotter) error {
+	ln, err := net.Listen("tcp", m.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	log.Info("hotline listening", "addr", ln.Addr().String(), "role", so.role, "redis", so.rdb != nil, "config", cfg.Source, "data", *dataDir, "languages", catalog.Languages())
-	if err := srv.Serve(ctx, ln); err != nil {
-		return err
+	m.ln = ln
+	m.onClose(func() error { ln.Close(); return nil })
+	if m.adminFn != nil {
+		a, err := net.Listen("tcp", m.AdminAddr)
+		if err != nil {
+			return fmt.Errorf("listen --admin-addr: %w", err)
+		}
+		m.admin = a
+		m.onClose(func() error { a.Close(); return nil })
+		m.log.Info("staff side listening", "admin_addr", a.Addr().String())
 	}
-	log.Info("hotline stopped")
+	if so.role != roleGateway {
+		sock, err := listenAdminSocket(m.DataDir, snap, m.log)
+		if err != nil {
+			return err
+		}
+		m.sock = sock
+		m.onClose(sock.Close)
+	}
+	attrs := []any{"addr", ln.Addr().String(), "role", so.role, "redis", so.rdb != nil, "config", cfg.Source, "data", m.DataDir}
+	if catalog != nil {
+		attrs = append(attrs, "languages", catalog.Languages())
+	}
+	m.log.Info("hotline listening", attrs...)
+	return nil
+}
+
+// Run serves the callbacks (and the staff listener and admin socket) until
+// ctx ends, then lets in-flight requests finish.
+func (m *Main) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 3)
+	n := 1
+	go func() { errc <- m.serveFn(ctx, m.ln) }()
+	if m.admin != nil {
+		n++
+		go func() { errc <- m.adminFn(ctx, m.admin) }()
+	}
+	if m.sock != nil {
+		n++
+		go func() { errc <- m.sock.Serve(ctx) }()
+	}
+	var errs []error
+	for range n {
+		if err := <-errc; err != nil {
+			errs = append(errs, err)
+			cancel() // one listener failed: stop the others
+		}
+	}
+	if len(errs) == 0 {
+		m.log.Info("hotline stopped")
+	}
+	return errors.Join(errs...)
+}
+
+// refuseDemoOutsideLoopback refuses a config holding the demo's published
+// credentials (demo: secrets) on any address other than loopback: anyone
+// could forge that deployment's signed callbacks.
+func refuseDemoOutsideLoopback(cfg *config.Config, addrs ...string) error {
+	if !cfg.UsesDemoSecrets() {
+		return nil
+	}
+	for _, a := range addrs {
+		if a == "" {
+			continue
+		}
+		host, _, err := net.SplitHostPort(a)
+		if err != nil {
+			return fmt.Errorf("address %q: %w", a, err)
+		}
+		ip, err := netip.ParseAddr(host)
+		if host == "localhost" || (err == nil && ip.IsLoopback()) {
+			continue
+		}
+		return fmt.Errorf("config %s holds the demo's published credentials (demo: secrets): refused on %s, which is not loopback; put real credentials in env: or file: secrets (see config/example.yaml)", cfg.Source, a)
+	}
 	return nil
 }
 
@@ -254,28 +455,38 @@ func checkPlaces(cfg *config.Config, localesDir string) error {
 	return cfg.CheckPlaces(known)
 }
 
-// caseKeys loads (creating on first run) the PIN-hash and contact-seal
-// secrets from the keys directory.
-func caseKeys(kd keystore.Dir, log *slog.Logger) (pins, seals []keystore.Key, err error) {
-	for _, k := range []struct {
-		purpose string
-		dst     *[]keystore.Key
-	}{{casework.PINKeyPurpose, &pins}, {casework.SealKeyPurpose, &seals}} {
-		keys, created, err := kd.Keys(k.purpose)
-		if err != nil {
-			return nil, nil, err
-		}
-		if created {
-			log.Info("created secret " + k.purpose + "-k1.key (mode 0600); keep it out of backups of the data directory")
-		}
-		*k.dst = keys
+// caseKeys loads the PIN-hash and contact-seal secrets from the keys
+// directory (openKeys has made sure they exist).
+func caseKeys(kd keystore.Dir) (pins, seals []keystore.Key, err error) {
+	if pins, _, err = kd.Keys(casework.PINKeyPurpose); err != nil {
+		return nil, nil, err
+	}
+	if seals, _, err = kd.Keys(casework.SealKeyPurpose); err != nil {
+		return nil, nil, err
 	}
 	return pins, seals, nil
 }
 
-// mountWeb adds the MEAL web view under /meal/ on the gateway's app.
-func mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, cfg *config.Config, localesDir string, proxies []netip.Prefix, log *slog.Logger) error {
-	f, err := localesFS(localesDir).Open("places.csv")
+// sessionsFile keeps the web view's signed-in sessions (hashed ids) in the
+// embedded mode; it is not backed up: a restore signs everyone out.
+const sessionsFile = "sessions.db"
+
+// mountWeb adds the MEAL web view under /meal/ on the gateway's app. Its
+// sessions live in DATA/sessions.db, or in Redis when there is one, so
+// that replicas share them; either way they survive a restart.
+func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, cfg *config.Config, so scaleOut, log *slog.Logger) error {
+	var storage fiber.Storage
+	if so.rdb != nil {
+		storage = fiberredis.NewFromConnection(so.rdb) // closed with so.rdb
+	} else {
+		b, err := webstore.OpenBolt(filepath.Join(m.DataDir, sessionsFile))
+		if err != nil {
+			return err
+		}
+		m.onClose(b.Close)
+		storage = b
+	}
+	f, err := localesFS(m.LocalesDir).Open("places.csv")
 	if err != nil {
 		return fmt.Errorf("locales: %w", err)
 	}
@@ -284,7 +495,8 @@ func mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore,
 	if err != nil {
 		return err
 	}
-	w, err := web.New(web.Options{Cases: cases, Users: users, Config: cfg, Places: places, Logger: log, TrustedProxies: proxies})
+	w, err := web.New(web.Options{Cases: cases, Users: users, Config: cfg, Places: places, Logger: log,
+		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"})
 	if err != nil {
 		return err
 	}

@@ -33,13 +33,16 @@ func simulateUSSD(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if *inputs != "" {
 		list = strings.Split(*inputs, ",")
 	}
-	_, err := u.Play(ctx, list, func(s simulator.Screen) {
+	screens, err := u.Play(ctx, list, func(s simulator.Screen) {
 		marker := "CON"
 		if s.End {
 			marker = "END"
 		}
 		fmt.Fprintf(stdout, "--- %s\n%s\n", marker, s.Text)
 	})
+	if err == nil && (len(screens) == 0 || !screens[len(screens)-1].End) {
+		return fmt.Errorf("simulate ussd: the %d inputs ended before the session did (last screen: CON)", len(list))
+	}
 	return err
 }
 

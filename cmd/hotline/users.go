@@ -55,7 +55,7 @@ func usersAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	u := casework.User{Name: strings.ToLower(*name), FullName: *fullName, Role: casework.Role(*role), Team: *team, CreatedAt: time.Now().UTC()}
-	if err := checkUser(cfg, u); err != nil {
+	if err := casework.CheckUser(cfg, u); err != nil {
 		return err
 	}
 	password, generated, err := readPassword(stdin)
@@ -70,42 +70,23 @@ func usersAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer store.Close()
+	action := "user_created"
 	if _, err := store.User(ctx, u.Name); err == nil && !*replace {
 		return fmt.Errorf("user %s exists (use --replace to reset it)", u.Name)
-	} else if err != nil && !errors.Is(err, casework.ErrNoUser) {
+	} else if err == nil {
+		action = "password_reset"
+	} else if !errors.Is(err, casework.ErrNoUser) {
 		return err
 	}
 	if err := store.PutUser(ctx, u); err != nil {
 		return err
 	}
+	if err := store.AddAdminEvent(ctx, casework.AdminEvent{At: u.CreatedAt, Actor: "cli", Action: action, Target: u.Name}); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "user %s (%s%s) saved\n", u.Name, u.Role, map[bool]string{true: ", team " + u.Team}[u.Team != ""])
 	if generated {
 		fmt.Fprintf(stdout, "password (shown once): %s\n", password)
-	}
-	return nil
-}
-
-// checkUser keeps SEA with PSEA: the psea role belongs to a PSEA team and
-// a PSEA team holds only psea users; case roles need a team.
-func checkUser(cfg *config.Config, u casework.User) error {
-	if !casework.ValidUserName(u.Name) {
-		return fmt.Errorf("--name %q: 2–32 of a-z, 0-9, '.', '_', '-'", u.Name)
-	}
-	if !casework.ValidRole(u.Role) {
-		return fmt.Errorf("--role %q: want one of %v", u.Role, casework.Roles)
-	}
-	if !u.Role.Casework() {
-		if u.Team != "" {
-			return fmt.Errorf("--team: the %s role sees aggregates only and has no team", u.Role)
-		}
-		return nil
-	}
-	t, ok := cfg.Team(u.Team)
-	if !ok {
-		return fmt.Errorf("--team %q is not a team of %s", u.Team, cfg.Source)
-	}
-	if (t.Kind == "psea") != (u.Role == casework.RolePSEA) {
-		return fmt.Errorf("--role %s on team %s (%s): the psea role and PSEA teams go together", u.Role, t.ID, t.Kind)
 	}
 	return nil
 }
@@ -170,6 +151,9 @@ func usersToken(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer store.Close()
 	token := "nv_" + casework.NewSecret(32)
 	if err := store.PutToken(ctx, casework.APIToken{Name: *name, Hash: casework.HashToken(token), CreatedAt: time.Now().UTC()}); err != nil {
+		return err
+	}
+	if err := store.AddAdminEvent(ctx, casework.AdminEvent{At: time.Now().UTC(), Actor: "cli", Action: "token_created", Target: *name}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "API token for %s (shown once; send it as \"Authorization: Bearer …\"):\n%s\n", *name, token)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,7 +38,7 @@ func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings
 		if v == nil {
 			continue
 		}
-		vc := gateway.VoiceChannel{PublicURL: v.PublicURL, RecordingHosts: v.Hosts(ch.Provider), DownloadTimeout: v.DownloadTimeout}
+		vc := gateway.VoiceChannel{PublicURL: v.PublicURL, RecordingHosts: v.Hosts(ch.Provider), CredentialHosts: v.CredentialHosts(ch.Provider), DownloadTimeout: v.DownloadTimeout}
 		switch ch.Provider {
 		case "africastalking":
 			key := ""
@@ -202,7 +201,7 @@ func voiceLine(ctx context.Context, voice, text, out string) error {
 	return os.Rename(tmp, out)
 }
 
-func simulateVoice(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func simulateVoice(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	fl := newFlags("simulate voice", stderr)
 	provider := fl.String("provider", simulator.ProviderAT, "africastalking or twilio")
 	target := fl.String("url", "", "the channel's voice URL (default: the demo channel of --provider on 127.0.0.1:8080)")
@@ -236,13 +235,22 @@ func simulateVoice(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		if *keys != "" {
 			list = strings.Split(*keys, ",")
 		}
-		press = simulator.ScriptedKeypad(list)
+		script, pressed := simulator.ScriptedKeypad(list), 0
+		press = func(heard []string) string {
+			pressed++
+			return script(heard)
+		}
+		defer func() {
+			// The keys ran out while the call still asked for more: a
+			// script that stops short is an error, not a silent hang-up.
+			if errors.Is(err, simulator.ErrHungUp) && pressed > len(list) {
+				err = fmt.Errorf("simulate voice: the %d keys ended before the call did", len(list))
+			}
+		}()
 	}
 	_, err = v.Call(ctx, press, func(line string) { fmt.Fprintln(stdout, line) })
-	if errors.Is(err, simulator.ErrHungUp) {
+	if errors.Is(err, simulator.ErrHungUp) && *interactive {
 		return nil
 	}
 	return err
 }
-
-var _ = http.StatusOK
