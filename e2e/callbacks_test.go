@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -180,5 +181,61 @@ func TestBadCallbacksChangeNothing(t *testing.T) {
 	}
 	if strings.Contains(srv.logs.String(), "99999999") {
 		t.Error("a refused body reached the logs")
+	}
+}
+
+// A provider's session id is not a bearer token: the same sessionId and
+// text from another number (a forged callback) gets a fresh session, never
+// the caller's screen or reference, and a forged end-of-session notice
+// from another number leaves the caller's session alone.
+func TestUSSDSessionBoundToCaller(t *testing.T) {
+	srv := startServer(t, "", "")
+	const other = "+22376000052"
+	post := func(path string, form url.Values) (int, string) {
+		t.Helper()
+		resp, err := http.PostForm(srv.url(path), form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	c := dial(t, srv, "+22376000051")
+	c.next = "Next"
+	c.choose("English")
+	c.complaint()
+	c.choose("Distribution/payment")
+	c.choose("Gao")
+	c.choose("Ansongo")
+	c.choose("Cash")
+	c.send("Moussa kept half of the bags")
+	if !strings.Contains(c.screen.Text, "Moussa") {
+		t.Fatalf("confirmation should show the caller their detail:\n%s", c.screen.Text)
+	}
+	hop := func(text string) string {
+		t.Helper()
+		_, body := post("/c/demo-at/ussd", url.Values{"sessionId": {c.s.ID()}, "phoneNumber": {other},
+			"serviceCode": {"*384*1234#"}, "networkCode": {"99999"}, "text": {text}})
+		return body
+	}
+	if body := hop("x"); strings.Contains(body, "Moussa") || strings.Contains(body, "Ansongo") {
+		t.Fatalf("another number saw the caller's screen: %q", body)
+	}
+	c.choose("Send")
+	ref := c.reference()
+	end := c.screen.Text
+	if body := hop(c.s.Text()); strings.Contains(body, ref[:4]+" "+ref[4:]) {
+		t.Fatalf("another number got the caller's reference: %q", body)
+	}
+	// A forged end notice must not end the caller's session: a retry of
+	// the last hop still gets the very same screen, PIN included (a lost
+	// session would replay and could not show the PIN again).
+	if code, _ := post("/c/demo-at/ussd/events", url.Values{"sessionId": {c.s.ID()}, "status": {"Failed"},
+		"phoneNumber": {other}}); code != 200 {
+		t.Fatalf("forged notice: %d", code)
+	}
+	if scr, err := c.s.Resend(context.Background()); err != nil || scr.Text != end {
+		t.Fatalf("caller's retry after a forged notice: %q %v, want %q", scr.Text, err, end)
 	}
 }

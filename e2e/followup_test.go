@@ -8,10 +8,10 @@ import (
 
 var pinOnScreen = regexp.MustCompile(`Code secret: (\d{4})`)
 
-// A caller follows their complaint over USSD: from the same phone with
-// nothing to type (their only open complaint) or with the reference; from
-// another phone only with the reference and the PIN, and a wrong PIN gets
-// the same neutral answer as a reference that does not exist.
+// A caller follows their complaint over USSD with the reference and the
+// PIN, from every phone, their own included (phones are shared and
+// borrowed); a wrong PIN gets the same neutral answer as a reference that
+// does not exist.
 func TestFollowUpOverUSSD(t *testing.T) {
 	srv := startServer(t, "", "")
 	c := dial(t, srv, "+22376000051")
@@ -56,13 +56,14 @@ func TestFollowUpOverUSSD(t *testing.T) {
 		return f.screen.Text
 	}
 
-	// Same phone: "1" means my only open complaint; the reference works too.
-	for _, inputs := range [][]string{{"1"}, {ref}} {
-		if got := follow("+22376000051", inputs...); !strings.Contains(got, spaced) || !strings.Contains(got, "en attente") {
-			t.Errorf("same phone %v: %q", inputs, got)
-		}
+	// Same phone: the reference alone is not enough, the PIN is asked.
+	if got := follow("+22376000051", ref, pin); !strings.Contains(got, spaced) || !strings.Contains(got, "en attente") {
+		t.Errorf("same phone with the PIN: %q", got)
 	}
-	// Another phone: the PIN is asked for.
+	if got := follow("+22376000051", ref, wrongPIN); strings.Contains(got, spaced) || strings.Contains(got, "en attente") {
+		t.Errorf("same phone with a wrong PIN: %q", got)
+	}
+	// Another phone: the same.
 	if got := follow("+22376000052", ref, pin); !strings.Contains(got, spaced) || !strings.Contains(got, "en attente") {
 		t.Errorf("another phone with the PIN: %q", got)
 	}

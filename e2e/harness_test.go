@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,7 +82,7 @@ func startServer(t *testing.T, dataDir, keysDir string, extra ...string) *server
 	if keysDir == "" {
 		keysDir = filepath.Join(t.TempDir(), "keys")
 	}
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--keys", keysDir}, extra...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--keys", keysDir, "--init-keys"}, extra...)
 	cmd := exec.Command(binary, args...)
 	logs := &syncBuffer{}
 	pr, pw := io.Pipe()
@@ -191,4 +192,33 @@ func filesUnder(t *testing.T, dir string) map[string][]byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// freeAddr is a loopback address with a free port, for a server whose
+// config must name its own address before it starts (Twilio's public_url).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// demoAt returns the serve flags that run the shipped demo config on a
+// free address: its public_url (Twilio signatures are checked against it,
+// never the Host header) names that address instead of 127.0.0.1:8080.
+func demoAt(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "config", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	path := filepath.Join(t.TempDir(), "demo.yaml")
+	if err := os.WriteFile(path, bytes.ReplaceAll(b, []byte("127.0.0.1:8080"), []byte(addr)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--addr", addr, "--config", path}
 }

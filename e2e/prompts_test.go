@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 )
 
@@ -64,5 +63,3 @@ func TestPromptsGenerate(t *testing.T) {
 		t.Errorf("lint does not report missing recordings per language:\n%s", out)
 	}
 }
-
-func containsLine(s, part string) bool { return strings.Contains(s, part) }

@@ -21,22 +21,23 @@ const demoTwilioToken = "demo-twilio-auth-token-NOT-A-SECRET"
 
 // smsConfig writes a deployment whose SMS channels send to the fake
 // provider at base.
-func smsConfig(t *testing.T, base string) string {
+func smsConfig(t *testing.T, base, addr string) string {
 	t.Helper()
 	cfg := fmt.Sprintf(`channels:
   - id: demo-at
     name: e2e AT
     provider: africastalking
     country: ML
+    allow_from: [127.0.0.1]
     sms: {from: "36061", base_url: %q, username: sandbox, api_key: {demo: demo-at-key}}
   - id: demo-twilio
     name: e2e Twilio
     provider: twilio
     country: ML
-    sms: {from: "+22376000900", base_url: %q, account_sid: ACe2e, auth_token: {demo: %s}}
+    sms: {from: "+22376000900", base_url: %q, public_url: %q, account_sid: ACe2e, auth_token: {demo: %s}}
 teams:
   - {id: meal-national, name: MEAL national, kind: meal, organisation: e2e, national: true, supervisor: meal-lead}
-`, base, base, demoTwilioToken)
+`, base, base, "http://"+addr, demoTwilioToken)
 	path := filepath.Join(t.TempDir(), "hotline.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -99,8 +100,9 @@ func TestSMSOutageAndCrash(t *testing.T) {
 	fake.SetFailing(true)
 	prov := httptest.NewServer(fake)
 	defer prov.Close()
-	cfg := smsConfig(t, prov.URL)
-	flags := []string{"--config", cfg, "--sms-retry-min", "50ms", "--sms-retry-max", "300ms"}
+	addr := freeAddr(t)
+	cfg := smsConfig(t, prov.URL, addr)
+	flags := []string{"--addr", addr, "--config", cfg, "--sms-retry-min", "50ms", "--sms-retry-max", "300ms"}
 	srv := startServer(t, "", "", flags...)
 
 	type sent struct {

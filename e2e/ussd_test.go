@@ -87,7 +87,7 @@ func (c *caller) declineContact() bool {
 
 // homeComplaint is the home screen's "make a complaint" in each language
 // (Tamasheq shows the French until it has its own).
-var homeComplaint = []string{"Kuma kura fɔ", "Kuma kura fò", "Faire une plainte", "Wowlude haala", "Šenni taji", "Senni taji", "Make a complaint"}
+var homeComplaint = []string{"Kuma kura fɔ", "Kuma kura fò", "Faire une plainte", "Wowlude haala", "Šenni taji", "Senni taji", "Shenni taji", "Make a complaint"}
 
 // complaint answers the home screen with "make a complaint".
 func (c *caller) complaint() {
@@ -146,7 +146,7 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	if !strings.Contains(fr.screen.Text, "Mon nom a disparu de la liste") {
 		t.Errorf("confirmation does not repeat the detail:\n%s", fr.screen.Text)
 	}
-	fr.choose("Envoyer")
+	fr.choose("Envoyer, garder ma langue")
 	refFR := fr.reference()
 	if !strings.Contains(fr.screen.Text, "indépendante") {
 		t.Errorf("end screen should say who reviews the complaint:\n%s", fr.screen.Text)
@@ -166,8 +166,8 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	refEN := en.reference()
 
 	// The same caller again, with the number written another way: same key,
-	// so the menu starts in French, the language of their last complaint,
-	// with one key to change it.
+	// so the menu starts in French, the language they asked to keep, with
+	// one key to change it.
 	again := dial(t, srv, "0022376000001")
 	again.next = "Next"
 	again.choose("Langue")

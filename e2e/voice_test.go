@@ -90,7 +90,7 @@ func TestVoiceComplaint(t *testing.T) {
 	for _, provider := range []string{simulator.ProviderAT, simulator.ProviderTwilio} {
 		t.Run(provider, func(t *testing.T) {
 			loc := voiceLocales(t)
-			srv := startServer(t, "", "", "--locales", loc)
+			srv := startServer(t, "", "", append(demoAt(t), "--locales", loc)...)
 			const phone = "+22376000041"
 			v := &simulator.Voice{Provider: provider, URL: voiceURL(srv, provider), Phone: phone, AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
 			stop, err := v.ServeRecording()
@@ -98,8 +98,9 @@ func TestVoiceComplaint(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer stop()
-			// French, left out, Mopti, first cercle, food, a voice message, send.
-			res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "1"}), nil)
+			// French, left out, Mopti, first cercle, food, a voice message,
+			// send and remember my language (3).
+			res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "3"}), nil)
 			if err != nil {
 				t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 			}
@@ -120,9 +121,9 @@ func TestVoiceComplaint(t *testing.T) {
 				t.Errorf("recording fetched %d times, want 1", v.Fetches)
 			}
 			// The caller calls back (language remembered): follow my
-			// complaint, the reference ended by #. They hear it read back
-			// with its status.
-			follow, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", refs[0] + "#"}), nil)
+			// complaint, the reference then the PIN, each ended by #. They
+			// hear it read back with its status.
+			follow, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", refs[0] + "#", pins[0] + "#"}), nil)
 			if err != nil || !follow.Ended {
 				t.Fatalf("follow-up call: %v\n%s", err, strings.Join(follow.Heard, "\n"))
 			}
@@ -190,7 +191,7 @@ func TestVoiceComplaint(t *testing.T) {
 // redial, and a forged Twilio signature is refused.
 func TestVoiceMissesResumeAndForgery(t *testing.T) {
 	loc := voiceLocales(t)
-	srv := startServer(t, "", "", "--locales", loc)
+	srv := startServer(t, "", "", append(demoAt(t), "--locales", loc)...)
 	ctx := context.Background()
 	for _, provider := range []string{simulator.ProviderAT, simulator.ProviderTwilio} {
 		phone := map[string]string{simulator.ProviderAT: "+22376000042", simulator.ProviderTwilio: "+22376000043"}[provider]
@@ -209,10 +210,11 @@ func TestVoiceMissesResumeAndForgery(t *testing.T) {
 			t.Errorf("%s: question asked %d times, want 2 (once repeated)", provider, n)
 		}
 
-		// The language is remembered, so the next call starts at the home
-		// screen; the caller makes a complaint, answers three questions
-		// (category, region, cercle) and hangs up, then redials.
-		res, err = v.Call(ctx, simulator.ScriptedKeypad([]string{"1", "1", "1", "5"}), nil)
+		// The language is not remembered (the caller never asked), so the
+		// next call starts with it again; the caller makes a complaint,
+		// answers three questions (category, region, cercle) and hangs up,
+		// then redials.
+		res, err = v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "1", "1", "1", "5"}), nil)
 		if !errors.Is(err, simulator.ErrHungUp) {
 			t.Fatalf("%s: hang-up call: %v", provider, err)
 		}

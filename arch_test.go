@@ -1,0 +1,59 @@
+package hotline_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/numerovert/hotline"
+
+// archRules are the import rules of the "must never" column of
+// docs/architecture.md that an import graph can show: a package (its
+// dependencies included, tests excluded) must import none of the listed
+// prefixes. "module/" means any package of this module.
+var archRules = []struct {
+	pkg    string
+	forbid []string
+	why    string
+}{
+	{"menus", []string{"github.com/gofiber/", "github.com/valyala/", "github.com/redis/", "go.etcd.io/bbolt", "net/http", module + "/gateway", module + "/casework"}, "menus does no I/O beyond loading and knows no HTTP or storage"},
+	{"menus/gsm7", []string{module + "/"}, "gsm7 is a leaf"},
+	{"casework", []string{"github.com/gofiber/", "github.com/valyala/", "github.com/redis/", "go.etcd.io/bbolt", "net/http", module + "/gateway"}, "casework is the domain: no HTTP, no storage engine, never a number"},
+	{"simulator", []string{module + "/"}, "the simulator plays the providers' side over HTTP only"},
+	{"outbox", []string{module + "/gateway"}, "the outbox knows no provider package (outbound types live in outbox/outbound)"},
+	{"outbox/outbound", []string{module + "/"}, "outbound is a leaf"},
+	{"gateway/turn", []string{"github.com/gofiber/", "github.com/redis/", "go.etcd.io/bbolt", module + "/casework", module + "/menus"}, "turn holds channel-neutral types only"},
+	{"keystore", []string{module + "/"}, "keystore is a leaf"},
+}
+
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "./"+pkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps ./%s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
+func TestArchImports(t *testing.T) {
+	for _, r := range archRules {
+		t.Run(r.pkg, func(t *testing.T) {
+			self := module + "/" + r.pkg
+			ds := deps(t, r.pkg)
+			if len(ds) == 0 || ds[len(ds)-1] != self {
+				t.Fatalf("go list -deps ./%s did not list the package itself: %v", r.pkg, ds)
+			}
+			for _, d := range ds {
+				if d == self {
+					continue
+				}
+				for _, f := range r.forbid {
+					if d == f || strings.HasPrefix(d, f) && (strings.HasSuffix(f, "/") || strings.HasPrefix(d, f+"/")) {
+						t.Errorf("%s imports %s (%s)", self, d, r.why)
+					}
+				}
+			}
+		})
+	}
+}
