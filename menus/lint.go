@@ -122,104 +122,135 @@ func (s *source) checkScreens(c *Catalog) map[string]map[string]bool {
 	t := c.tree
 	all := map[string]map[string]bool{}
 	for _, l := range c.locales {
-		el := e.langs[l.code]
 		seen := map[string]bool{}
 		all[l.code] = seen
-		resume := State{Lang: l.code, Node: t.firstQuestion(), Answers: map[string]string{"category": "x"}}
 		nodes := append(slices.Clone(t.nodes), &nodeDef{ID: NodeResume, Kind: kindChoice, Prompt: t.messages[msgResume]})
 		for _, n := range nodes {
-			en := e.nodes[n.ID]
-			line := l.lines[n.Prompt]
+			sc := &screenCheck{s: s, e: e, l: l, el: e.langs[l.code], n: n, seen: seen, line: l.lines[n.Prompt]}
 			if l.borrowed[n.Prompt] {
-				line = l.stringsLine
+				sc.line = l.stringsLine
 			}
-			reported := false
-			check := func(st State, notice, what string) {
-				scr, ok := e.render(st, notice)
-				if !ok {
-					return
-				}
-				name := strings.TrimPrefix(n.ID, "@")
-				if what != "" {
-					name += " (" + strings.TrimSpace(what) + ")"
-				}
-				seen[name] = seen[name] || scr.GSM7
-				if reported || FitsUSSD(scr) {
-					return
-				}
-				reported = true
-				where := fmt.Sprintf("screen %q", strings.TrimPrefix(n.ID, "@"))
-				if what != "" {
-					where += " (" + strings.TrimSpace(what) + ")"
-				}
-				if notice != "" {
-					where += fmt.Sprintf(" with notice %q", notice)
-				}
-				if scr.GSM7 {
-					where += " in the GSM-7 spelling"
-				}
-				s.errorf(l.file, line, "%s is %s", where, ussdSize(USSDText(scr)))
-			}
-			if n.ID == NodeResume {
-				for _, notice := range []string{"", el.invalid} {
-					check(State{Lang: l.code, Node: NodeResume, Resume: &resume}, notice, "")
-				}
-				continue
-			}
-			notices := []string{"", el.invalid}
-			if n.ID == e.first {
-				notices = append(notices, el.cancelled)
-			}
-			for _, ans := range e.sampleAnswers(el, en) {
-				base := State{Lang: l.code, Node: n.ID, Answers: ans, Back: []Frame{{Node: t.start}}}
-				switch n.Kind {
-				case kindEnd:
-					base.Reference = "12345678"
-					check(base, "", "")
-					// After a submission: with the PIN and a three-digit
-					// answer delay, the longest the end screen gets.
-					withPIN := base
-					withPIN.PIN, withPIN.AnswerDays = "1234", 365
-					check(withPIN, "", "with PIN")
-					// A follow-up answer, with the longest status and no
-					// response (LookedUp cuts a response to fit).
-					for _, status := range el.statuses {
-						answer := base
-						answer.Answers = map[string]string{phStatus: status, phResponse: ""}
-						check(answer, "", "status "+status)
-					}
-					base.Reference = ""
-					line = l.lines[t.messages[msgSaveFailed]]
-					check(base, "", "could not save")
-				case kindText:
-					for _, notice := range notices {
-						check(base, notice, "")
-					}
-				default:
-					m := el.menus[e.menuKeyFor(en, base)]
-					if n.Kind == kindChoice && len(m.items) <= MaxPageItems && len(m.pages) > 1 && ans == nil {
-						s.warnf(l.file, line, "screen %q: %d options split over %d pages to fit USSD; shorten the labels",
-							n.ID, len(m.items), len(m.pages))
-					}
-					for p := range m.pages {
-						st := base
-						st.Page = p
-						what := ""
-						if len(m.pages) > 1 {
-							what = fmt.Sprintf("page %d", p+1)
-						}
-						if n.Kind == kindPlace && n.Level == 2 {
-							what = st.Answers[n.Parent] + " " + what
-						}
-						for _, notice := range notices {
-							check(st, notice, what)
-						}
-					}
-				}
-			}
+			sc.run()
 		}
 	}
 	return all
+}
+
+// screenCheck renders the screens of one node in one language, and reports
+// the first that does not fit.
+type screenCheck struct {
+	s        *source
+	e        *Engine
+	l        *locale
+	el       *elang
+	n        *nodeDef
+	seen     map[string]bool // screen name → shown in GSM-7
+	line     int             // where in the locale file to point
+	reported bool
+}
+
+func (sc *screenCheck) run() {
+	e, n, code := sc.e, sc.n, sc.l.code
+	if n.ID == NodeResume {
+		resume := State{Lang: code, Node: e.cat.tree.firstQuestion(), Answers: map[string]string{"category": "x"}}
+		for _, notice := range []string{"", sc.el.invalid} {
+			sc.check(State{Lang: code, Node: NodeResume, Resume: &resume}, notice, "")
+		}
+		return
+	}
+	notices := []string{"", sc.el.invalid}
+	if n.ID == e.first {
+		notices = append(notices, sc.el.cancelled)
+	}
+	en := e.nodes[n.ID]
+	for _, ans := range e.sampleAnswers(sc.el, en) {
+		base := State{Lang: code, Node: n.ID, Answers: ans, Back: []Frame{{Node: e.cat.tree.start}}}
+		switch n.Kind {
+		case kindEnd:
+			sc.checkEnd(base)
+		case kindText:
+			for _, notice := range notices {
+				sc.check(base, notice, "")
+			}
+		default:
+			sc.checkMenu(en, base, ans == nil, notices)
+		}
+	}
+}
+
+// checkEnd renders an end screen at its longest: with a reference, with a
+// PIN and a three-digit answer delay, with every follow-up status, and as
+// the "could not save" apology.
+func (sc *screenCheck) checkEnd(base State) {
+	base.Reference = "12345678"
+	sc.check(base, "", "")
+	withPIN := base
+	withPIN.PIN, withPIN.AnswerDays = "1234", 365
+	sc.check(withPIN, "", "with PIN")
+	// A follow-up answer, with the longest status and no response
+	// (LookedUp cuts a response to fit).
+	for _, status := range sc.el.statuses {
+		answer := base
+		answer.Answers = map[string]string{phStatus: status, phResponse: ""}
+		sc.check(answer, "", "status "+status)
+	}
+	base.Reference = ""
+	sc.line = sc.l.lines[sc.e.cat.tree.messages[msgSaveFailed]]
+	sc.check(base, "", "could not save")
+}
+
+// checkMenu renders every page of a choice or place screen with every
+// notice, and warns when a short list was split only because its labels
+// are long.
+func (sc *screenCheck) checkMenu(en *enode, base State, plain bool, notices []string) {
+	n := sc.n
+	m := sc.el.menus[sc.e.menuKeyFor(en, base)]
+	if n.Kind == kindChoice && len(m.items) <= MaxPageItems && len(m.pages) > 1 && plain {
+		sc.s.warnf(sc.l.file, sc.line, "screen %q: %d options split over %d pages to fit USSD; shorten the labels",
+			n.ID, len(m.items), len(m.pages))
+	}
+	for p := range m.pages {
+		st := base
+		st.Page = p
+		what := ""
+		if len(m.pages) > 1 {
+			what = fmt.Sprintf("page %d", p+1)
+		}
+		if n.Kind == kindPlace && n.Level == 2 {
+			what = st.Answers[n.Parent] + " " + what
+		}
+		for _, notice := range notices {
+			sc.check(st, notice, what)
+		}
+	}
+}
+
+// check renders st with notice; what names the variant in the report.
+func (sc *screenCheck) check(st State, notice, what string) {
+	scr, ok := sc.e.render(st, notice)
+	if !ok {
+		return
+	}
+	name := strings.TrimPrefix(sc.n.ID, "@")
+	if what != "" {
+		name += " (" + strings.TrimSpace(what) + ")"
+	}
+	sc.seen[name] = sc.seen[name] || scr.GSM7
+	if sc.reported || FitsUSSD(scr) {
+		return
+	}
+	sc.reported = true
+	where := fmt.Sprintf("screen %q", strings.TrimPrefix(sc.n.ID, "@"))
+	if what != "" {
+		where += " (" + strings.TrimSpace(what) + ")"
+	}
+	if notice != "" {
+		where += fmt.Sprintf(" with notice %q", notice)
+	}
+	if scr.GSM7 {
+		where += " in the GSM-7 spelling"
+	}
+	sc.s.errorf(sc.l.file, sc.line, "%s is %s", where, ussdSize(USSDText(scr)))
 }
 
 // sampleAnswers are the answer sets a node is rendered with: one per parent

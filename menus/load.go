@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -410,210 +409,6 @@ func (s *source) readTree(fsys fs.FS) {
 	}
 }
 
-// checkTree checks the structure: kinds, references, reachability, dead ends
-// and duplicate options.
-func (s *source) checkTree() {
-	t, f := s.tree, treeFile
-	if t.start != "" && t.byID[t.start] == nil {
-		s.errorf(f, t.startLine, "start refers to missing node %q", t.start)
-	}
-	fieldSetBy := map[string]*nodeDef{}
-	ref := func(m *yaml.Node, id string) {
-		if id != "" && t.byID[id] == nil {
-			s.errorf(f, lineOf(m, "next"), "next refers to missing node %q", id)
-		}
-	}
-	for _, n := range t.nodes {
-		idLine := lineOf(n.raw, "id")
-		if n.Field != "" {
-			if prev := fieldSetBy[n.Field]; prev != nil {
-				s.errorf(f, lineOf(n.raw, "field"), "field %q is already set by node %q", n.Field, prev.ID)
-			}
-			fieldSetBy[n.Field] = n
-		}
-		if n.Prompt == "" {
-			s.errorf(f, idLine, "node %q has no prompt", n.ID)
-		}
-		ref(n.raw, n.Next)
-		for _, to := range []string{n.Found, n.Missing, n.PIN} {
-			ref(n.raw, to)
-		}
-		for _, o := range n.allOptions() {
-			ref(o.raw, o.Next)
-		}
-		if n.Action != "" && (n.Kind != kindText || n.Action != actionLookup) {
-			s.errorf(f, lineOf(n.raw, "action"), "node %q: only text nodes take an action, and it must be %q", n.ID, actionLookup)
-		}
-		if n.Action == actionLookup {
-			for _, end := range []string{n.Found, n.Missing} {
-				if to := t.byID[end]; to == nil || to.Kind != kindEnd {
-					s.errorf(f, idLine, "lookup node %q needs `found` and `missing`, each an end node", n.ID)
-					break
-				}
-			}
-			if to := t.byID[n.PIN]; n.PIN != "" && (to == nil || to.Action != actionLookup) {
-				s.errorf(f, lineOf(n.raw, "pin"), "lookup node %q: `pin` must be a lookup node", n.ID)
-			}
-		} else if n.Found != "" || n.Missing != "" || n.PIN != "" {
-			s.errorf(f, idLine, "node %q: found, missing and pin belong to lookup nodes", n.ID)
-		}
-		switch n.Kind {
-		case kindLanguage:
-			if n.Field != "" || len(n.Options) > 0 || n.Other != nil {
-				s.errorf(f, idLine, "language node %q takes no field or options: they come from the locales", n.ID)
-			}
-		case kindChoice:
-			if len(n.Options) == 0 {
-				s.errorf(f, idLine, "choice node %q has no options", n.ID)
-			}
-			// A choice with no field only steers: each option names where it leads.
-			if n.Field == "" && slices.ContainsFunc(n.Options, func(o *optionDef) bool { return o.Action == "" && o.Next == "" }) {
-				s.errorf(f, idLine, "choice node %q sets no field", n.ID)
-			}
-		case kindPlace:
-			if n.Field == "" {
-				s.errorf(f, idLine, "place node %q sets no field", n.ID)
-			}
-			switch n.Level {
-			case 1:
-			case 2:
-				if n.Parent == "" {
-					s.errorf(f, idLine, "level-2 place node %q needs `parent` (the field holding the region)", n.ID)
-				}
-			default:
-				s.errorf(f, lineOf(n.raw, "level"), "place node %q: level must be 1 (region) or 2 (cercle)", n.ID)
-			}
-			if n.Other == nil {
-				s.errorf(f, idLine, "place node %q needs `other` (other / I don't know)", n.ID)
-			}
-		case kindText:
-			if n.Field == "" {
-				s.errorf(f, idLine, "text node %q sets no field", n.ID)
-			}
-			if n.Max < 0 {
-				s.errorf(f, lineOf(n.raw, "max"), "text node %q: max must be positive", n.ID)
-			}
-		case kindEnd:
-			if n.Next != "" || len(n.Options) > 0 || n.Other != nil || n.Field != "" {
-				s.errorf(f, idLine, "end node %q takes no next, options or field", n.ID)
-			}
-		default:
-			s.errorf(f, lineOf(n.raw, "kind"), "node %q: unknown kind %q", n.ID, n.Kind)
-		}
-		if n.Kind != kindChoice && len(n.Options) > 0 {
-			s.errorf(f, lineOf(n.raw, "options"), "only choice nodes list options")
-		}
-		if n.Kind != kindPlace && n.Other != nil {
-			s.errorf(f, lineOf(n.raw, "other"), "only place nodes have `other`")
-		}
-
-		values, labels := map[string]int{}, map[string]int{}
-		for _, o := range n.allOptions() {
-			if o.Value == "" {
-				s.errorf(f, o.raw.Line, "option without value")
-			} else if l, dup := values[o.Value]; dup {
-				s.errorf(f, lineOf(o.raw, "value"), "duplicate option value %q in node %q (first at line %d)", o.Value, n.ID, l)
-			} else {
-				values[o.Value] = lineOf(o.raw, "value")
-			}
-			if o.Label == "" {
-				s.errorf(f, o.raw.Line, "option without label")
-			} else if l, dup := labels[o.Label]; dup {
-				s.errorf(f, lineOf(o.raw, "label"), "duplicate option label %q in node %q (first at line %d)", o.Label, n.ID, l)
-			} else {
-				labels[o.Label] = lineOf(o.raw, "label")
-			}
-			switch o.Action {
-			case "":
-				if o.nextFrom(n) == "" {
-					s.errorf(f, o.raw.Line, "dead end: option %q of node %q leads nowhere (no next)", o.Value, n.ID)
-				}
-			case actionSubmit:
-				if nx := t.byID[o.Next]; nx == nil || nx.Kind != kindEnd {
-					s.errorf(f, lineOf(o.raw, "action"), "submit option %q must have `next:` an end node", o.Value)
-				}
-			case actionRestart:
-			default:
-				s.errorf(f, lineOf(o.raw, "action"), "unknown action %q", o.Action)
-			}
-		}
-		if (n.Kind == kindLanguage || n.Kind == kindText || n.Kind == kindPlace) && n.Next == "" && n.Action != actionLookup &&
-			(n.Kind != kindPlace || n.Other == nil || n.Other.Next == "") {
-			s.errorf(f, idLine, "dead end: node %q has no next node", n.ID)
-		}
-	}
-	// Second pass: references to fields.
-	for _, n := range t.nodes {
-		if n.Kind == kindPlace && n.Level == 2 && n.Parent != "" {
-			if p := fieldSetBy[n.Parent]; p == nil || p.Kind != kindPlace || p.Level != 1 {
-				s.errorf(f, lineOf(n.raw, "parent"), "parent %q is not the field of a level-1 place node", n.Parent)
-			}
-		}
-		for _, o := range n.allOptions() {
-			for fld := range o.Set {
-				if fieldSetBy[fld] == nil {
-					s.errorf(f, lineOf(o.raw, "set"), "set: %q is not a field of any node", fld)
-				}
-			}
-		}
-		for fld := range n.When {
-			if fieldSetBy[fld] == nil {
-				s.errorf(f, lineOf(n.raw, "when"), "when: %q is not a field of any node", fld)
-			}
-		}
-		if (len(n.When) > 0 || n.Typed) && n.Next == "" {
-			s.errorf(f, lineOf(n.raw, "id"), "node %q may be skipped (when/typed) and needs `next`: where a skipped question leads", n.ID)
-		}
-	}
-	s.checkReachable()
-}
-
-func (n *nodeDef) allOptions() []*optionDef {
-	if n.Other == nil {
-		return n.Options
-	}
-	return append(slices.Clip(n.Options), n.Other)
-}
-
-// firstQuestion is where a session with a known language starts, and where
-// "restart" leads.
-func (t *tree) firstQuestion() string {
-	if st := t.byID[t.start]; st != nil && st.Kind == kindLanguage {
-		return st.Next
-	}
-	return t.start
-}
-
-func (s *source) checkReachable() {
-	t := s.tree
-	if t.byID[t.start] == nil {
-		return
-	}
-	seen := map[string]bool{}
-	queue := []string{t.start}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		n := t.byID[id]
-		if n == nil || seen[id] {
-			continue
-		}
-		seen[id] = true
-		queue = append(queue, n.Next, n.Found, n.Missing, n.PIN)
-		for _, o := range n.allOptions() {
-			if o.Action == actionRestart {
-				queue = append(queue, t.firstQuestion())
-			}
-			queue = append(queue, o.Next)
-		}
-	}
-	for _, n := range t.nodes {
-		if !seen[n.ID] {
-			s.errorf(treeFile, lineOf(n.raw, "id"), "node %q is unreachable from start %q", n.ID, t.start)
-		}
-	}
-}
-
 func (s *source) readPlaces(fsys fs.FS) {
 	f, err := fsys.Open(placesFile)
 	if err != nil {
@@ -623,13 +418,38 @@ func (s *source) readPlaces(fsys fs.FS) {
 	}
 	defer f.Close()
 	errs := s.errCount()
-	r := csv.NewReader(f)
+	p, cercles, lines := s.readPlaceRows(csv.NewReader(f), errs)
+	for _, c := range cercles {
+		if par, ok := p.byCode[c.parent]; !ok || par.level != 1 {
+			s.errorf(placesFile, lines[c.code], "cercle %s: parent %q is not a region", c.code, c.parent)
+			continue
+		}
+		p.children[c.parent] = append(p.children[c.parent], c)
+	}
+	if len(p.regions) == 0 && s.errCount() == errs {
+		s.errorf(placesFile, 0, "no regions")
+	}
+	for _, reg := range p.regions {
+		if len(p.children[reg.code]) == 0 {
+			s.warnf(placesFile, lines[reg.code], "region %s has no cercles", reg.code)
+		}
+	}
+	if s.errCount() > errs {
+		s.treeBad = true
+		return
+	}
+	s.places = p
+}
+
+// readPlaceRows reads the header and every row of places.csv, reporting
+// bad rows with their line; it returns the places with their regions, the
+// cercles (not yet linked to a region) and the line of each P-code.
+func (s *source) readPlaceRows(r *csv.Reader, errs int) (p *places, cercles []place, lines map[string]int) {
 	r.Comment = '#'
 	r.FieldsPerRecord = -1
-	p := &places{children: map[string][]place{}, byCode: map[string]place{}}
+	p = &places{children: map[string][]place{}, byCode: map[string]place{}}
 	col := map[string]int{}
-	var cercles []place
-	lines := map[string]int{}
+	lines = map[string]int{}
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -646,15 +466,7 @@ func (s *source) readPlaces(fsys fs.FS) {
 		}
 		line, _ := r.FieldPos(0)
 		if len(col) == 0 {
-			for i, h := range rec {
-				col[strings.TrimSpace(h)] = i
-			}
-			for _, h := range []string{"admin_level", "pcode", "name", "parent_pcode"} {
-				if _, ok := col[h]; !ok {
-					s.errorf(placesFile, line, "header lacks column %q", h)
-				}
-			}
-			if s.errCount() > errs {
+			if !s.readPlaceHeader(rec, line, col, errs) {
 				break
 			}
 			continue
@@ -686,280 +498,19 @@ func (s *source) readPlaces(fsys fs.FS) {
 			cercles = append(cercles, pl)
 		}
 	}
-	for _, c := range cercles {
-		if par, ok := p.byCode[c.parent]; !ok || par.level != 1 {
-			s.errorf(placesFile, lines[c.code], "cercle %s: parent %q is not a region", c.code, c.parent)
-			continue
-		}
-		p.children[c.parent] = append(p.children[c.parent], c)
-	}
-	if len(p.regions) == 0 && s.errCount() == errs {
-		s.errorf(placesFile, 0, "no regions")
-	}
-	for _, reg := range p.regions {
-		if len(p.children[reg.code]) == 0 {
-			s.warnf(placesFile, lines[reg.code], "region %s has no cercles", reg.code)
-		}
-	}
-	if s.errCount() > errs {
-		s.treeBad = true
-		return
-	}
-	s.places = p
+	return p, cercles, lines
 }
 
-func (s *source) readLocales(fsys fs.FS) {
-	files, err := fs.Glob(fsys, "*.yaml")
-	if err != nil {
-		s.errorf(".", 0, "cannot list locales: %v", err)
-		return
+// readPlaceHeader fills col from the header row; false when a required
+// column is missing.
+func (s *source) readPlaceHeader(rec []string, line int, col map[string]int, errs int) bool {
+	for i, h := range rec {
+		col[strings.TrimSpace(h)] = i
 	}
-	for _, file := range files {
-		if file == treeFile {
-			continue
-		}
-		if l := s.readLocale(fsys, file); l != nil {
-			s.locales = append(s.locales, l)
+	for _, h := range []string{"admin_level", "pcode", "name", "parent_pcode"} {
+		if _, ok := col[h]; !ok {
+			s.errorf(placesFile, line, "header lacks column %q", h)
 		}
 	}
-	slices.SortStableFunc(s.locales, func(a, b *locale) int {
-		if a.order != b.order {
-			return a.order - b.order
-		}
-		return strings.Compare(a.code, b.code)
-	})
-	if len(s.locales) == 0 {
-		s.errorf(".", 0, "no locale files (<lang>.yaml)")
-	}
-}
-
-func (s *source) readLocale(fsys fs.FS, file string) *locale {
-	l := &locale{file: file, order: defaultOrder, strings: map[string]string{}, reviewed: map[string]bool{},
-		borrowed: map[string]bool{}, lines: map[string]int{}, textLines: map[string]int{}}
-	root := s.parseYAML(fsys, file)
-	if root == nil {
-		return nil
-	}
-	errs := s.errCount()
-	s.checkFields(file, root, "locale", "language", "name", "order", "gsm7", "strings")
-	code := strings.TrimSuffix(path.Base(file), ".yaml")
-	if v := valueOf(root, "language"); v == nil || v.Value == "" {
-		s.errorf(file, root.Line, "missing `language:`")
-	} else if v.Value != code {
-		s.errorf(file, v.Line, "language %q does not match the file name %q", v.Value, file)
-	}
-	l.code = code
-	if v := valueOf(root, "name"); v == nil || v.Kind != yaml.ScalarNode || v.Value == "" {
-		s.errorf(file, root.Line, "missing `name:` (the language named in itself)")
-	} else {
-		l.name = v.Value
-	}
-	if v := valueOf(root, "order"); v != nil {
-		s.decode(file, v, &l.order)
-	}
-	if v := valueOf(root, "gsm7"); v != nil {
-		s.readSpelling(file, v, l)
-	}
-	strs := valueOf(root, "strings")
-	if strs == nil || strs.Kind != yaml.MappingNode {
-		s.errorf(file, lineOf(root, "strings"), "missing `strings:` mapping")
-		l.broken = true
-		return l
-	}
-	l.stringsLine = keyNode(root, "strings").Line
-	for _, kv := range pairs(strs) {
-		key, v := kv[0].Value, kv[1]
-		if first, dup := l.lines[key]; dup {
-			s.errorf(file, kv[0].Line, "duplicate string key %q (first at line %d)", key, first)
-			continue
-		}
-		l.lines[key] = kv[0].Line
-		switch v.Kind {
-		case yaml.ScalarNode:
-			if v.Tag != "!!str" {
-				s.errorf(file, v.Line, "string %q: expected text, got %s", key, v.Tag)
-				continue
-			}
-			l.strings[key], l.textLines[key] = v.Value, v.Line
-		case yaml.MappingNode:
-			s.checkFields(file, v, "string "+strconv.Quote(key), "text", "reviewed")
-			var e struct {
-				Text     *string `yaml:"text"`
-				Reviewed bool    `yaml:"reviewed"`
-			}
-			if !s.decode(file, v, &e) {
-				continue
-			}
-			if e.Text == nil {
-				s.errorf(file, v.Line, "string %q: missing `text`", key)
-				continue
-			}
-			l.strings[key], l.reviewed[key], l.textLines[key] = *e.Text, e.Reviewed, lineOf(v, "text")
-		default:
-			s.errorf(file, v.Line, "string %q: expected text or {text, reviewed}", key)
-			continue
-		}
-		if strings.TrimSpace(l.strings[key]) == "" {
-			s.errorf(file, kv[0].Line, "string %q is empty", key)
-		}
-	}
-	if s.errCount() > errs {
-		l.broken = true
-	}
-	return l
-}
-
-// readSpelling reads `gsm7: {ɛ: è, ɔ: ò}`, the letters of the locale
-// written in GSM-7 when a screen does not fit in UCS-2.
-func (s *source) readSpelling(file string, v *yaml.Node, l *locale) {
-	if v.Kind != yaml.MappingNode {
-		s.errorf(file, v.Line, "`gsm7` must map letters to their GSM-7 spelling, e.g. {ɛ: è, ɲ: ny}")
-		l.broken = true
-		return
-	}
-	table := map[string]string{}
-	ok := true
-	for _, kv := range pairs(v) {
-		k, val := kv[0].Value, kv[1]
-		if val.Kind != yaml.ScalarNode {
-			s.errorf(file, val.Line, "gsm7: %q must map to text", k)
-			ok = false
-			continue
-		}
-		// Check each letter alone, to report the line it is on.
-		if _, err := gsm7.NewSpelling(map[string]string{k: val.Value}); err != nil {
-			s.errorf(file, kv[0].Line, "%s", strings.TrimPrefix(err.Error(), "gsm7: spelling: "))
-			ok = false
-			continue
-		}
-		if _, dup := table[k]; dup {
-			s.errorf(file, kv[0].Line, "gsm7: letter %q given twice", k)
-			ok = false
-			continue
-		}
-		table[k] = val.Value
-	}
-	if !ok {
-		l.broken = true
-		return
-	}
-	sp, err := gsm7.NewSpelling(table)
-	if err != nil {
-		s.errorf(file, v.Line, "%v", err)
-		l.broken = true
-		return
-	}
-	l.spelling = sp
-}
-
-func keyNode(m *yaml.Node, key string) *yaml.Node {
-	for _, kv := range pairs(m) {
-		if kv[0].Value == key {
-			return kv[0]
-		}
-	}
-	return nil
-}
-
-var placeholderRE = regexp.MustCompile(`\{([^{}]*)\}`)
-
-// usedKeys lists the string keys the tree needs, each with the placeholders
-// allowed in it.
-func (t *tree) usedKeys() map[string][]string {
-	fields := []string{phPlace}
-	for _, n := range t.nodes {
-		if n.Field != "" {
-			fields = append(fields, n.Field)
-		}
-	}
-	used := map[string][]string{}
-	for _, key := range t.messages {
-		used[key] = nil
-	}
-	if key, ok := t.messages[msgPIN]; ok {
-		used[key] = []string{phCode}
-	}
-	for _, n := range t.nodes {
-		switch n.Kind {
-		case kindEnd:
-			used[n.Prompt] = []string{phReference, phPIN, phDays, phStatus, phResponse}
-		default:
-			used[n.Prompt] = fields
-		}
-		for _, o := range n.allOptions() {
-			used[o.Label] = nil
-		}
-	}
-	// What calls say besides the tree's strings (voice.go).
-	for _, k := range voiceStrings {
-		used[k] = nil
-	}
-	for _, k := range digitKeys() {
-		used[k] = nil
-	}
-	return used
-}
-
-// fallbackLocale is the locale that fills the gaps of the others.
-func (s *source) fallbackLocale() *locale {
-	for _, l := range s.locales {
-		if l.code == s.tree.fallback || s.tree.fallback == "" {
-			return l
-		}
-	}
-	return nil
-}
-
-// checkStrings reports, per locale, missing and unknown keys and unknown
-// placeholders. A string missing from the fallback locale is an error; one
-// missing elsewhere is a warning, and the fallback's text fills the gap so
-// that no screen is ever empty.
-func (s *source) checkStrings() {
-	used := s.tree.usedKeys()
-	keys := make([]string, 0, len(used))
-	for k := range used {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	fb := s.fallbackLocale()
-	if fb == nil {
-		if len(s.locales) > 0 {
-			s.errorf(treeFile, s.tree.fallbackLine, "fallback locale %q has no file %s.yaml", s.tree.fallback, s.tree.fallback)
-			s.treeBad = true
-		}
-		return
-	}
-	// The fallback first: the others borrow from it.
-	order := append([]*locale{fb}, slices.DeleteFunc(slices.Clone(s.locales), func(l *locale) bool { return l == fb })...)
-	for _, l := range order {
-		for _, k := range keys {
-			text, ok := l.strings[k]
-			if !ok {
-				if fbText, has := fb.strings[k]; l != fb && has {
-					s.warnf(l.file, l.stringsLine, "missing string %q (callers see the %s text)", k, fb.code)
-					l.strings[k], l.borrowed[k] = fbText, true
-					continue
-				}
-				s.errorf(l.file, l.stringsLine, "missing string %q", k)
-				l.broken = true
-				continue
-			}
-			for _, m := range placeholderRE.FindAllStringSubmatch(text, -1) {
-				if !slices.Contains(used[k], m[1]) {
-					s.errorf(l.file, l.textLines[k], "string %q: unknown placeholder {%s}", k, m[1])
-					l.broken = true
-				}
-			}
-		}
-		extra := []string{}
-		for k := range l.strings {
-			if _, ok := used[k]; !ok {
-				extra = append(extra, k)
-			}
-		}
-		slices.Sort(extra)
-		for _, k := range extra {
-			s.warnf(l.file, l.lines[k], "unknown string key %q (not used by %s)", k, treeFile)
-		}
-	}
+	return s.errCount() == errs
 }

@@ -117,23 +117,7 @@ func (e *Engine) Voice(st State, s Screen, pin string) VoicePrompt {
 			add(e.followUpAnswer(st, el, n)...)
 			return v
 		}
-		if st.Reference == "" {
-			add(e.clip(el.code, t.messages[msgSaveFailed]))
-			return v
-		}
-		add(e.clip(el.code, VoiceSaved))
-		for round := range 2 {
-			if round == 1 {
-				add(e.clip(el.code, VoiceAgain))
-			}
-			add(e.clip(el.code, VoiceReference))
-			add(e.digits(el.code, st.Reference)...)
-			if pin != "" {
-				add(e.clip(el.code, VoicePIN))
-				add(e.digits(el.code, pin)...)
-			}
-		}
-		add(e.clip(el.code, VoiceThanks))
+		add(e.voiceSaved(st, el, pin)...)
 		return v
 	case kindText:
 		if s.Digits {
@@ -145,6 +129,37 @@ func (e *Engine) Voice(st State, s Screen, pin string) VoicePrompt {
 		v.Record = true
 		return v
 	}
+	e.voiceMenu(&v, st, s, el, en)
+	return v
+}
+
+// voiceSaved speaks the end of a submission: saved, then the reference
+// and the PIN digit by digit, twice; or the apology when nothing was saved.
+func (e *Engine) voiceSaved(st State, el *elang, pin string) []Clip {
+	if st.Reference == "" {
+		return []Clip{e.clip(el.code, e.cat.tree.messages[msgSaveFailed])}
+	}
+	out := []Clip{e.clip(el.code, VoiceSaved)}
+	for round := range 2 {
+		if round == 1 {
+			out = append(out, e.clip(el.code, VoiceAgain))
+		}
+		out = append(out, e.clip(el.code, VoiceReference))
+		out = append(out, e.digits(el.code, st.Reference)...)
+		if pin != "" {
+			out = append(out, e.clip(el.code, VoicePIN))
+			out = append(out, e.digits(el.code, pin)...)
+		}
+	}
+	return append(out, e.clip(el.code, VoiceThanks))
+}
+
+// voiceMenu speaks a question with options: its prompt (the summary, or
+// the promise before the first question) and "for <label>, press <key>"
+// for each option of the page.
+func (e *Engine) voiceMenu(v *VoicePrompt, st State, s Screen, el *elang, en *enode) {
+	t, n := e.cat.tree, en.def
+	add := func(c ...Clip) { v.Clips = append(v.Clips, c...) }
 	if en.tmpl {
 		add(e.summary(st, el, n)...)
 	} else {
@@ -164,9 +179,9 @@ func (e *Engine) Voice(st State, s Screen, pin string) VoicePrompt {
 				e.clip(it.value, VoicePress), e.clip(it.value, DigitKey(key[0])))
 			v.Keys = append(v.Keys, key)
 		}
-		return v
+		return
 	}
-	e.options(&v, el.code, s.Options, func(o Option) Clip {
+	e.options(v, el.code, s.Options, func(o Option) Clip {
 		switch {
 		case o.Key == KeyBack:
 			if o.Label == el.langLbl && e.langStart && n.ID == e.first {
@@ -185,7 +200,6 @@ func (e *Engine) Voice(st State, s Screen, pin string) VoicePrompt {
 		}
 		return Clip{Lang: el.code, Text: o.Label, Say: o.Label} // a place name: no recording
 	})
-	return v
 }
 
 // followUpAnswer speaks an end screen other than the submission's: the
