@@ -161,55 +161,74 @@ func (s *Service) Report(ctx context.Context, o ReportOptions) (Report, error) {
 	for i := range o.Weeks {
 		r.Weeks = append(r.Weeks, first.AddDate(0, 0, 7*i))
 	}
-	regions := slices.Clone(o.Regions)
-	var categories []string
+	tl := &reportTally{regions: slices.Clone(o.Regions), weeks: make([][]reportKey, o.Weeks)}
 	for _, t := range s.cfg.Codebook {
 		for _, c := range t.Categories {
-			categories = append(categories, c.ID)
+			tl.categories = append(tl.categories, c.ID)
 		}
 	}
-	type key struct{ region, category, status, assistance string }
-	weeks := make([][]key, o.Weeks)
-	var ack, resolve []time.Duration
-	overdueN := 0
 	err := s.store.Each(ctx, func(c Case) error {
-		if o.Team != "" && c.Team != o.Team {
-			return nil
-		}
-		if overdue(c, now) != "" {
-			overdueN++
-		}
-		if c.CreatedAt.Before(first) || c.CreatedAt.After(now) {
-			return nil
-		}
-		w := int(c.CreatedAt.Sub(first) / (7 * 24 * time.Hour))
-		cat := c.Category
-		if c.PSEAOnly || c.CallerCategory == config.SEA {
-			cat = config.SEA
-		}
-		region := cmp.Or(c.Region, Unknown)
-		if region != Unknown && !slices.Contains(regions, region) {
-			regions = append(regions, region)
-		}
-		if !slices.Contains(categories, cat) {
-			categories = append(categories, cat)
-		}
-		weeks[w] = append(weeks[w], key{region, cat, string(c.Status), cmp.Or(c.Assistance, "other")})
-		if !c.AcknowledgedAt.IsZero() {
-			ack = append(ack, c.AcknowledgedAt.Sub(c.CreatedAt))
-		}
-		if !c.ResolvedAt.IsZero() {
-			resolve = append(resolve, c.ResolvedAt.Sub(c.CreatedAt))
+		if o.Team == "" || c.Team == o.Team {
+			tl.add(c, first, now)
 		}
 		return nil
 	})
 	if err != nil {
 		return Report{}, fmt.Errorf("casework: report: %w", err)
 	}
-	slices.Sort(regions)
-	regions = append(slices.Compact(regions), Unknown)
+	r.fill(tl, !o.PrimaryOnly)
+	return r, nil
+}
+
+// reportKey is how one case is counted.
+type reportKey struct{ region, category, status, assistance string }
+
+// reportTally is what Report collects from the store before building its
+// tables: each week's cases as keys, the durations for medians, and every
+// region and category seen (beyond the configured ones).
+type reportTally struct {
+	regions, categories []string
+	weeks               [][]reportKey
+	ack, resolve        []time.Duration
+	overdue             int
+}
+
+func (tl *reportTally) add(c Case, first, now time.Time) {
+	if overdue(c, now) != "" {
+		tl.overdue++
+	}
+	if c.CreatedAt.Before(first) || c.CreatedAt.After(now) {
+		return
+	}
+	w := int(c.CreatedAt.Sub(first) / (7 * 24 * time.Hour))
+	cat := c.Category
+	if c.PSEAOnly || c.CallerCategory == config.SEA {
+		cat = config.SEA
+	}
+	region := cmp.Or(c.Region, Unknown)
+	if region != Unknown && !slices.Contains(tl.regions, region) {
+		tl.regions = append(tl.regions, region)
+	}
+	if !slices.Contains(tl.categories, cat) {
+		tl.categories = append(tl.categories, cat)
+	}
+	tl.weeks[w] = append(tl.weeks[w], reportKey{region, cat, string(c.Status), cmp.Or(c.Assistance, "other")})
+	if !c.AcknowledgedAt.IsZero() {
+		tl.ack = append(tl.ack, c.AcknowledgedAt.Sub(c.CreatedAt))
+	}
+	if !c.ResolvedAt.IsZero() {
+		tl.resolve = append(tl.resolve, c.ResolvedAt.Sub(c.CreatedAt))
+	}
+}
+
+// fill builds r's series and cells from tl, one week at a time, each week
+// protected alone (complementary suppression when complementary).
+func (r *Report) fill(tl *reportTally, complementary bool) {
+	slices.Sort(tl.regions)
+	regions := append(slices.Compact(tl.regions), Unknown)
+	categories := tl.categories
 	assist := slices.Clone(Assistance)
-	for _, w := range weeks {
+	for _, w := range tl.weeks {
 		for _, k := range w {
 			if !slices.Contains(assist, k.assistance) {
 				assist = append(assist, k.assistance)
@@ -220,36 +239,42 @@ func (s *Service) Report(ctx context.Context, o ReportOptions) (Report, error) {
 	for i, st := range Statuses {
 		statuses[i] = string(st)
 	}
+	weeks := len(tl.weeks)
 	r.Regions, r.Categories = regions, categories
-	r.ByRegion, r.ByCategory = newSeries(regions, o.Weeks), newSeries(categories, o.Weeks)
-	r.ByStatus, r.ByAssistance = newSeries(statuses, o.Weeks), newSeries(assist, o.Weeks)
-	for w, cases := range weeks {
+	r.ByRegion, r.ByCategory = newSeries(regions, weeks), newSeries(categories, weeks)
+	r.ByStatus, r.ByAssistance = newSeries(statuses, weeks), newSeries(assist, weeks)
+	for w, cases := range tl.weeks {
 		t := newWeekTables(len(regions), len(categories), len(statuses), len(assist))
 		for _, k := range cases {
 			t.add(slices.Index(regions, k.region), slices.Index(categories, k.category),
 				slices.Index(statuses, k.status), slices.Index(assist, k.assistance))
 		}
-		t.protect(!o.PrimaryOnly)
-		for i := range regions {
-			for j := range categories {
-				r.Cells = append(r.Cells, Cell{Week: r.Weeks[w], Region: regions[i], Category: categories[j], Count: t.grid.at(i, j)})
-			}
-			r.ByRegion[i].Counts[w] = t.grid.at(i, len(categories))
-		}
-		for j := range categories {
-			r.ByCategory[j].Counts[w] = t.grid.at(len(regions), j)
-		}
-		r.Totals = append(r.Totals, t.grid.at(len(regions), len(categories)))
-		for i := range statuses {
-			r.ByStatus[i].Counts[w] = t.status.at(i)
-		}
-		for i := range assist {
-			r.ByAssistance[i].Counts[w] = t.assist.at(i)
-		}
+		t.protect(complementary)
+		r.publishWeek(w, t)
 	}
-	r.Overdue = count(overdueN)
-	r.MedianAcknowledge, r.MedianResolve = median(ack), median(resolve)
-	return r, nil
+	r.Overdue = count(tl.overdue)
+	r.MedianAcknowledge, r.MedianResolve = median(tl.ack), median(tl.resolve)
+}
+
+// publishWeek copies week w's protected tables into r.
+func (r *Report) publishWeek(w int, t *weekTables) {
+	nr, nc := len(r.Regions), len(r.Categories)
+	for i := range nr {
+		for j := range nc {
+			r.Cells = append(r.Cells, Cell{Week: r.Weeks[w], Region: r.Regions[i], Category: r.Categories[j], Count: t.grid.at(i, j)})
+		}
+		r.ByRegion[i].Counts[w] = t.grid.at(i, nc)
+	}
+	for j := range nc {
+		r.ByCategory[j].Counts[w] = t.grid.at(nr, j)
+	}
+	r.Totals = append(r.Totals, t.grid.at(nr, nc))
+	for i := range r.ByStatus {
+		r.ByStatus[i].Counts[w] = t.status.at(i)
+	}
+	for i := range r.ByAssistance {
+		r.ByAssistance[i].Counts[w] = t.assist.at(i)
+	}
 }
 
 func newSeries(keys []string, weeks int) []Series {

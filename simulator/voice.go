@@ -147,101 +147,123 @@ func (e element) attr(name string) string {
 // Call dials, plays the call through with press, and reports each line
 // heard to onHear (may be nil).
 func (v *Voice) Call(ctx context.Context, press Keypad, onHear func(string)) (CallResult, error) {
-	res := CallResult{CallID: newID("CA")}
+	c := &call{v: v, press: press, onHear: onHear, res: CallResult{CallID: newID("CA")}}
 	if v.Provider == ProviderAT {
-		res.CallID = "ATVId_" + newID("")
-	}
-	hear := func(s string) {
-		res.Heard = append(res.Heard, s)
-		if onHear != nil {
-			onHear(s)
-		}
+		c.res.CallID = "ATVId_" + newID("")
 	}
 	target, extra := v.URL, url.Values{}
 	for hops := 0; hops < 200; hops++ {
-		body, status, err := v.post(ctx, target, res.CallID, extra, false)
-		res.Status = status
+		body, status, err := v.post(ctx, target, c.res.CallID, extra, false)
+		c.res.Status = status
 		if err != nil {
-			return res, err
+			return c.res, err
 		}
 		if status != http.StatusOK {
-			return res, fmt.Errorf("simulator: voice callback answered %d: %s", status, strings.TrimSpace(body))
+			return c.res, fmt.Errorf("simulator: voice callback answered %d: %s", status, strings.TrimSpace(body))
 		}
 		var root element
 		if err := xml.Unmarshal([]byte(body), &root); err != nil {
-			return res, fmt.Errorf("simulator: reply is not XML: %w", err)
+			return c.res, fmt.Errorf("simulator: reply is not XML: %w", err)
 		}
-		next, nextExtra, hungUp := "", url.Values{}, false
-	actions:
-		for _, el := range root.Kids {
-			switch el.XMLName.Local {
-			case "Say", "Play":
-				v.prompt(el, hear, &res)
-			case "GetDigits", "Gather", "Record":
-				for _, k := range el.Kids {
-					v.prompt(k, hear, &res)
-				}
-				action := el.attr("callbackUrl")
-				if action == "" {
-					action = el.attr("action")
-				}
-				key := press(res.Heard)
-				switch {
-				case key == "hangup":
-					hungUp = true
-					break actions
-				case key == "-" || key == "":
-					hear("(silence)")
-					continue
-				case el.XMLName.Local == "Record":
-					if key != "rec" {
-						hear("(silence)")
-						continue
-					}
-					hear("(beep; the caller leaves a voice message)")
-					next = action
-					if v.Provider == ProviderAT {
-						nextExtra.Set("recordingUrl", v.recordingURL)
-					} else {
-						nextExtra.Set("RecordingUrl", v.recordingURL)
-						nextExtra.Set("RecordingDuration", "12")
-						nextExtra.Set("Digits", "#")
-					}
-				default:
-					hear("(presses " + key + ")")
-					next = action
-					if v.Provider == ProviderAT {
-						nextExtra.Set("dtmfDigits", key)
-					} else {
-						nextExtra.Set("Digits", key)
-					}
-				}
-				break actions
-			case "Redirect":
-				next = strings.TrimSpace(el.Text)
-				break actions
-			case "Hangup", "Reject":
-				break actions
-			}
-		}
+		next, nextExtra, hungUp := c.play(root)
 		if next == "" {
-			// The hotline ended the call, or the caller did.
-			_, status, err := v.post(ctx, v.URL, res.CallID, nil, true)
-			if err == nil && status != http.StatusOK {
-				err = fmt.Errorf("simulator: final request answered %d", status)
-			}
-			res.Ended = !hungUp
-			if hungUp {
-				hear("(hangs up)")
-				if err == nil {
-					err = ErrHungUp
-				}
-			}
-			return res, err
+			return c.res, c.end(ctx, hungUp)
 		}
 		target, extra = resolve(v.URL, next), nextExtra
 	}
-	return res, errors.New("simulator: call did not end after 200 steps")
+	return c.res, errors.New("simulator: call did not end after 200 steps")
+}
+
+// call is one call in progress: what was heard and played so far.
+type call struct {
+	v      *Voice
+	press  Keypad
+	onHear func(string)
+	res    CallResult
+}
+
+func (c *call) hear(s string) {
+	c.res.Heard = append(c.res.Heard, s)
+	if c.onHear != nil {
+		c.onHear(s)
+	}
+}
+
+// play performs one reply's actions in order until one leads elsewhere:
+// it returns where the call goes next ("" when it ends), the fields to
+// post there, and whether the caller hung up.
+func (c *call) play(root element) (next string, extra url.Values, hungUp bool) {
+	for _, el := range root.Kids {
+		switch el.XMLName.Local {
+		case "Say", "Play":
+			c.v.prompt(el, c.hear, &c.res)
+		case "GetDigits", "Gather", "Record":
+			next, extra, hungUp, answered := c.ask(el)
+			if answered {
+				return next, extra, hungUp
+			}
+		case "Redirect":
+			return strings.TrimSpace(el.Text), url.Values{}, false
+		case "Hangup", "Reject":
+			return "", nil, false
+		}
+	}
+	return "", nil, false
+}
+
+// ask plays an input element's prompts and the caller's answer: keys, a
+// voice message, silence (answered false: the reply goes on) or hanging up.
+func (c *call) ask(el element) (next string, extra url.Values, hungUp, answered bool) {
+	for _, k := range el.Kids {
+		c.v.prompt(k, c.hear, &c.res)
+	}
+	action := el.attr("callbackUrl")
+	if action == "" {
+		action = el.attr("action")
+	}
+	at := c.v.Provider == ProviderAT
+	extra = url.Values{}
+	switch key := c.press(c.res.Heard); {
+	case key == "hangup":
+		return "", nil, true, true
+	case key == "-" || key == "", el.XMLName.Local == "Record" && key != "rec":
+		c.hear("(silence)")
+		return "", nil, false, false
+	case el.XMLName.Local == "Record":
+		c.hear("(beep; the caller leaves a voice message)")
+		if at {
+			extra.Set("recordingUrl", c.v.recordingURL)
+		} else {
+			extra.Set("RecordingUrl", c.v.recordingURL)
+			extra.Set("RecordingDuration", "12")
+			extra.Set("Digits", "#")
+		}
+	default:
+		c.hear("(presses " + key + ")")
+		if at {
+			extra.Set("dtmfDigits", key)
+		} else {
+			extra.Set("Digits", key)
+		}
+	}
+	return action, extra, false, true
+}
+
+// end tells the hotline the call is over (the hotline ended it, or the
+// caller hung up).
+func (c *call) end(ctx context.Context, hungUp bool) error {
+	_, status, err := c.v.post(ctx, c.v.URL, c.res.CallID, nil, true)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("simulator: final request answered %d", status)
+	}
+	c.res.Ended = !hungUp
+	if hungUp {
+		c.hear("(hangs up)")
+		if err == nil {
+			err = ErrHungUp
+		}
+	}
+	return err
 }
 
 func (v *Voice) prompt(el element, hear func(string), res *CallResult) {

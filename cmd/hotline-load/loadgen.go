@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -113,78 +114,98 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 	client := simulator.NewLoadClient(o.Callers)
 	defer client.CloseIdleConnections()
 
-	var (
-		next     atomic.Int64 // next session number to play
-		hops     atomic.Int64
-		done     atomic.Int64
-		failures atomic.Int64
-		mu       sync.Mutex
-		res      LoadResult
-	)
-	stopBar := startProgress(o.Progress, o.Sessions, &done, &hops, &failures)
+	r := &playing{o: o, inputs: inputs, client: client}
+	stopBar := startProgress(o.Progress, o.Sessions, &r.done, &r.hops, &r.failures)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range o.Callers {
-		wg.Go(func() {
-			var lat, submits []time.Duration
-			var refs []string
-			var firstErr error
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= o.Sessions {
-					break
-				}
-				s := simulator.USSD{URL: o.URL, Phone: simulator.LoadPhone(i), Client: client}.NewSession()
-				ok := true
-				for h := -1; h < len(inputs); h++ {
-					input := ""
-					if h >= 0 {
-						input = inputs[h]
-					}
-					t0 := time.Now()
-					sc, err := s.Send(ctx, input)
-					if err != nil {
-						if ctx.Err() == nil {
-							failures.Add(1)
-							if firstErr == nil {
-								firstErr = err
-							}
-						}
-						ok = false
-						break
-					}
-					took := time.Since(t0)
-					lat = append(lat, took)
-					hops.Add(1)
-					if sc.End {
-						if m := loadReference.FindStringSubmatch(sc.Text); m != nil {
-							refs = append(refs, m[1]+m[2])
-							submits = append(submits, took)
-						}
-						break
-					}
-				}
-				if ok {
-					done.Add(1)
-				}
-			}
-			mu.Lock()
-			res.Latencies = append(res.Latencies, lat...)
-			res.Submits = append(res.Submits, submits...)
-			res.References = append(res.References, refs...)
-			if firstErr != nil && res.FirstError == "" {
-				res.FirstError = firstErr.Error()
-			}
-			mu.Unlock()
-		})
+		wg.Go(func() { r.caller(ctx) })
 	}
 	wg.Wait()
+	res := r.res
 	res.Elapsed = time.Since(start)
 	stopBar()
-	res.Hops, res.Sessions, res.Errors = int(hops.Load()), int(done.Load()), int(failures.Load())
+	res.Hops, res.Sessions, res.Errors = int(r.hops.Load()), int(r.done.Load()), int(r.failures.Load())
 	slices.Sort(res.Latencies)
 	slices.Sort(res.Submits)
 	return res, nil
+}
+
+// playing is one Load in progress, shared by its callers.
+type playing struct {
+	o      LoadOptions
+	inputs []string
+	client *http.Client
+
+	next     atomic.Int64 // next session number to play
+	hops     atomic.Int64
+	done     atomic.Int64
+	failures atomic.Int64
+
+	mu  sync.Mutex
+	res LoadResult
+}
+
+// callerTally is what one caller measured, merged into the run at its end.
+type callerTally struct {
+	lat, submits []time.Duration
+	refs         []string
+	firstErr     error
+}
+
+// caller plays whole sessions one after the other until none are left.
+func (r *playing) caller(ctx context.Context) {
+	var t callerTally
+	for ctx.Err() == nil {
+		i := int(r.next.Add(1)) - 1
+		if i >= r.o.Sessions {
+			break
+		}
+		if r.session(ctx, i, &t) {
+			r.done.Add(1)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res.Latencies = append(r.res.Latencies, t.lat...)
+	r.res.Submits = append(r.res.Submits, t.submits...)
+	r.res.References = append(r.res.References, t.refs...)
+	if t.firstErr != nil && r.res.FirstError == "" {
+		r.res.FirstError = t.firstErr.Error()
+	}
+}
+
+// session plays session i hop by hop; false when a hop failed.
+func (r *playing) session(ctx context.Context, i int, t *callerTally) bool {
+	s := simulator.USSD{URL: r.o.URL, Phone: simulator.LoadPhone(i), Client: r.client}.NewSession()
+	for h := -1; h < len(r.inputs); h++ {
+		input := ""
+		if h >= 0 {
+			input = r.inputs[h]
+		}
+		t0 := time.Now()
+		sc, err := s.Send(ctx, input)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.failures.Add(1)
+				if t.firstErr == nil {
+					t.firstErr = err
+				}
+			}
+			return false
+		}
+		took := time.Since(t0)
+		t.lat = append(t.lat, took)
+		r.hops.Add(1)
+		if sc.End {
+			if m := loadReference.FindStringSubmatch(sc.Text); m != nil {
+				t.refs = append(t.refs, m[1]+m[2])
+				t.submits = append(t.submits, took)
+			}
+			break
+		}
+	}
+	return true
 }
 
 // startProgress redraws a bar on w four times a second until the returned
