@@ -57,17 +57,16 @@ func (w *Web) renderAdmin(c fiber.Ctx, user, password string) error {
 	return w.render(c, "admin", p)
 }
 
-// audit records an admin action on an account or token.
-func (w *Web) audit(c fiber.Ctx, action, target string) error {
+// accounts is where every change to an account or token goes: checked
+// and audited there.
+func (w *Web) accounts() casework.Accounts {
+	return casework.Accounts{Store: w.users, Config: w.cfg, Now: w.time}
+}
+
+// logged records in the server's log what an admin changed.
+func (w *Web) logged(c fiber.Ctx, action, target string) {
 	u, _ := current(c)
-	rctx, cancel := ctx(c)
-	defer cancel()
-	err := w.users.AddAdminEvent(rctx, casework.AdminEvent{At: w.time(), Actor: u.Name, Action: action, Target: target})
-	if err != nil {
-		return err
-	}
 	w.log.Info("web: admin action", "admin", u.Name, "action", action, "target", target)
-	return nil
 }
 
 func (w *Web) adminBack(c fiber.Ctx, key string) error {
@@ -76,35 +75,28 @@ func (w *Web) adminBack(c fiber.Ctx, key string) error {
 
 // adminCreate makes an account with a generated password, shown once.
 func (w *Web) adminCreate(c fiber.Ctx) error {
+	me, _ := current(c)
 	u := casework.User{
-		Name: strings.ToLower(strings.TrimSpace(c.FormValue("name"))), FullName: strings.TrimSpace(c.FormValue("full_name")),
-		Role: casework.Role(c.FormValue("role")), Team: c.FormValue("team"), CreatedAt: w.time(),
+		Name: c.FormValue("name"), FullName: strings.TrimSpace(c.FormValue("full_name")),
+		Role: casework.Role(c.FormValue("role")), Team: c.FormValue("team"),
 	}
 	if !u.Role.Casework() {
 		u.Team = ""
 	}
-	if err := casework.CheckUser(w.cfg, u); err != nil {
-		return w.adminBack(c, "err=user")
-	}
 	rctx, cancel := ctx(c)
 	defer cancel()
-	if _, err := w.users.User(rctx, u.Name); err == nil {
+	password, err := w.accounts().Create(rctx, me.Name, u, "")
+	switch {
+	case errors.Is(err, casework.ErrUserExists):
 		return w.adminBack(c, "err=exists")
-	} else if !errors.Is(err, casework.ErrNoUser) {
+	case errors.Is(err, casework.ErrInvalidAccount):
+		return w.adminBack(c, "err=user")
+	case err != nil:
 		return err
 	}
-	password := casework.NewSecret(15)
-	var err error
-	if u.PasswordHash, err = casework.HashPassword(password); err != nil {
-		return err
-	}
-	if err := w.users.PutUser(rctx, u); err != nil {
-		return err
-	}
-	if err := w.audit(c, "user_created", u.Name); err != nil {
-		return err
-	}
-	return w.renderAdmin(c, u.Name, password)
+	name := strings.ToLower(strings.TrimSpace(u.Name))
+	w.logged(c, "user_created", name)
+	return w.renderAdmin(c, name, password)
 }
 
 // adminUser disables, enables or resets the password of an account.
@@ -112,59 +104,47 @@ func (w *Web) adminUser(c fiber.Ctx) error {
 	me, _ := current(c)
 	rctx, cancel := ctx(c)
 	defer cancel()
-	u, err := w.users.User(rctx, c.Params("name"))
-	if errors.Is(err, casework.ErrNoUser) {
-		return errNotFound
-	}
-	if err != nil {
-		return err
-	}
+	name, acc := c.Params("name"), w.accounts()
 	var action, password string
+	var err error
 	switch c.Params("action") {
 	case "disable":
-		if u.Name == me.Name {
-			return w.adminBack(c, "err=self")
-		}
-		u.Disabled, action = true, "user_disabled"
+		action, err = "user_disabled", acc.SetDisabled(rctx, me.Name, name, true)
 	case "enable":
-		u.Disabled, action = false, "user_enabled"
+		action, err = "user_enabled", acc.SetDisabled(rctx, me.Name, name, false)
 	case "reset":
-		password = casework.NewSecret(15)
-		if u.PasswordHash, err = casework.HashPassword(password); err != nil {
-			return err
-		}
 		action = "password_reset"
+		password, err = acc.ResetPassword(rctx, me.Name, name, "")
 	default:
 		return errNotFound
 	}
-	if err := w.users.PutUser(rctx, u); err != nil {
+	switch {
+	case errors.Is(err, casework.ErrSelf):
+		return w.adminBack(c, "err=self")
+	case errors.Is(err, casework.ErrNoUser):
+		return errNotFound
+	case err != nil:
 		return err
 	}
-	if err := w.audit(c, action, u.Name); err != nil {
-		return err
-	}
+	w.logged(c, action, name)
 	if password != "" {
-		return w.renderAdmin(c, u.Name, password)
+		return w.renderAdmin(c, name, password)
 	}
 	return w.adminBack(c, "ok="+action)
 }
 
 // adminRevoke revokes an API token by its hash.
 func (w *Web) adminRevoke(c fiber.Ctx) error {
+	me, _ := current(c)
 	rctx, cancel := ctx(c)
 	defer cancel()
-	t, err := w.users.Token(rctx, c.FormValue("hash"))
+	name, err := w.accounts().RevokeToken(rctx, me.Name, c.FormValue("hash"))
 	if errors.Is(err, casework.ErrNoUser) {
 		return errNotFound
 	}
 	if err != nil {
 		return err
 	}
-	if err := w.users.DeleteToken(rctx, t.Hash); err != nil {
-		return err
-	}
-	if err := w.audit(c, "token_revoked", t.Name); err != nil {
-		return err
-	}
+	w.logged(c, "token_revoked", name)
 	return w.adminBack(c, "ok=token_revoked")
 }
