@@ -74,7 +74,13 @@ func TestReadmeTour(t *testing.T) {
 		background := strings.HasSuffix(line, "&")
 		line = strings.TrimSpace(strings.TrimSuffix(line, "&"))
 		run := strings.ReplaceAll(line, "go run ./cmd/hotline", binary)
+		if background {
+			// exec: the interrupt at the end reaches the program, not
+			// only the shell that started it.
+			run = "exec " + run
+		}
 		cmd := exec.CommandContext(ctx, "sh", "-c", run)
+		cmd.WaitDelay = 15 * time.Second
 		cmd.Dir = dir
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out

@@ -25,7 +25,8 @@ import (
 )
 
 // adminSocketFile is the local admin socket in the data directory (0600):
-// `hotline backup` goes through it while the server holds the bbolt locks.
+// `hotline backup` and the operator commands (online.go) go through it
+// while the server holds the bbolt locks.
 const adminSocketFile = "admin.sock"
 
 // dataFiles are the files a data directory may hold and an archive carries.
@@ -64,7 +65,7 @@ type adminSocket struct {
 	srv  *http.Server
 }
 
-func listenAdminSocket(dataDir string, snap *snapshotter, log *slog.Logger) (*adminSocket, error) {
+func listenAdminSocket(dataDir string, snap *snapshotter, ops *opsEnv, log *slog.Logger) (*adminSocket, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("admin socket: %w", err)
 	}
@@ -95,6 +96,7 @@ func listenAdminSocket(dataDir string, snap *snapshotter, log *slog.Logger) (*ad
 		}
 		log.Info("backup written through the admin socket")
 	})
+	mux.HandleFunc("POST /run", serveOps(ops, log))
 	return &adminSocket{ln: ln, path: path, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}, nil
 }
 
@@ -196,16 +198,7 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // openArchiveSource streams an archive from the running server's admin
 // socket, or, when no server answers there, writes one from the files.
 func openArchiveSource(ctx context.Context, dataDir string) (io.ReadCloser, string, error) {
-	sock := filepath.Join(dataDir, adminSocketFile)
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", sock)
-	}}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://admin/backup", nil)
-	if err != nil {
-		return nil, "", err
-	}
-	resp, err := client.Do(req)
+	resp, err := adminSocketDo(ctx, dataDir, http.MethodGet, "/backup", nil)
 	if err == nil {
 		if resp.StatusCode != http.StatusOK {
 			resp.Body.Close()
@@ -213,8 +206,8 @@ func openArchiveSource(ctx context.Context, dataDir string) (io.ReadCloser, stri
 		}
 		return resp.Body, "through the running server", nil
 	}
-	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ECONNREFUSED) {
-		return nil, "", fmt.Errorf("backup: admin socket: %w", err)
+	if !errors.Is(err, errNoServer) {
+		return nil, "", fmt.Errorf("backup: %w", err)
 	}
 	// No server: open each file read-only (this fails while a server
 	// holds it) and write the archive through a pipe.

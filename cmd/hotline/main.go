@@ -35,10 +35,15 @@ usage:
   hotline prompts generate [--locales locales] [--langs fr,en] [--force]
   hotline cases list [--data ./data]
   hotline outbox list [--data ./data] [--keys ./keys]
-  hotline users add --name NAME --role officer|supervisor|psea|viewer|admin [--team TEAM] [--data ./data] [--config FILE]
-                    (password: one line on stdin, or generated and printed once)
+  hotline users add --name NAME --role officer|supervisor|psea|viewer|admin [--team TEAM] [--full-name N] [--data ./data] [--config FILE]
+  hotline users reset --name NAME [--data ./data]   (password: one line on stdin, or generated and printed once)
+  hotline users disable|enable --name NAME [--data ./data]
   hotline users list [--data ./data]
   hotline users token --name NAME [--data ./data]   (read-only API token, printed once)
+  hotline users tokens [--data ./data]
+  hotline users revoke --name NAME [--data ./data]  (every token of that name)
+    (users, cases and outbox run inside the server, through DATA/admin.sock, while one serves
+     that data; there the server's --config and --keys apply)
   hotline keys list [--data ./data] [--keys ./keys]
   hotline keys rotate callerid|pin|seal|recording|outbox [--data ./data] [--keys ./keys]
   hotline backup --out FILE [--data ./data] [--recipient age1...]   (while serving: through DATA/admin.sock)
@@ -64,8 +69,20 @@ type exitError int
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if isOpsCommand(args) {
+		// While a server holds the data, it runs the command.
+		if code, forwarded := forwardOps(ctx, args, stdin, stdout, stderr); forwarded {
+			return code
+		}
+	}
 	usages := flagUsages.Load()
-	err := dispatch(ctx, args, stdin, stdout, stderr)
+	return exitCode(dispatch(ctx, args, stdin, stdout, stderr), usages, stderr)
+}
+
+// exitCode prints err as the command line shows it and returns the exit
+// status: 0, 2 for a command line not understood, 1 for a failure.
+// usages is flagUsages before the command ran.
+func exitCode(err error, usages int64, stderr io.Writer) int {
 	var code exitError
 	switch {
 	case err == nil:
@@ -118,18 +135,12 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if rest, ok := sub("lint"); ok {
 			return lintMenus(rest, stdout, stderr)
 		}
-	case "users":
-		return usersCmd(ctx, args[1:], stdin, stdout, stderr)
+	case "users", "cases", "outbox":
+		if isOpsCommand(args) {
+			return runOps(ctx, nil, args, stdin, stdout, stderr)
+		}
 	case "prompts":
 		return prompts(ctx, args[1:], stdout, stderr)
-	case "cases":
-		if rest, ok := sub("list"); ok {
-			return listCases(ctx, rest, stdout, stderr)
-		}
-	case "outbox":
-		if rest, ok := sub("list"); ok {
-			return listOutbox(ctx, rest, stdout, stderr)
-		}
 	case "keys":
 		return keysCmd(ctx, args[1:], stdout, stderr)
 	case "backup":

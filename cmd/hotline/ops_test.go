@@ -64,3 +64,66 @@ func TestBackupSocketFallbackAndRotate(t *testing.T) {
 	}
 	again.Close()
 }
+
+// The operator commands run inside the server while it holds the data
+// (bbolt admits one process), and on the files once it is stopped: same
+// commands, same output, same exit statuses.
+func TestOperatorCommandsWhileServingAndStopped(t *testing.T) {
+	dir := t.TempDir()
+	data, keys := filepath.Join(dir, "data"), filepath.Join(dir, "keys")
+	m, err := openMain(t, data, keys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+
+	const pass = "a long passphrase"
+	expect := func(stdin string, wantCode int, want string, args ...string) string {
+		t.Helper()
+		code, out, errs := runCLIIn(t, stdin, append(args, "--data", data)...)
+		if code != wantCode || !strings.Contains(out+errs, want) {
+			t.Errorf("hotline %q: exit %d (want %d), want %q in\n%s%s", args, code, wantCode, want, out, errs)
+		}
+		if strings.Contains(out+errs, pass) {
+			t.Errorf("hotline %q echoed the password:\n%s%s", args, out, errs)
+		}
+		return out
+	}
+	expect(pass+"\n", 0, "user awa (officer, team meal-mopti) saved", "users", "add", "--name", "awa", "--role", "officer", "--team", "meal-mopti")
+	expect(pass+"\n", 1, "user awa exists", "users", "add", "--name", "awa", "--role", "officer", "--team", "meal-mopti")
+	expect("", 1, "team", "users", "add", "--name", "bob", "--role", "officer", "--team", "no-such-team")
+	expect("", 2, "flag provided but not defined: -colour", "users", "add", "--colour", "red")
+	expect("", 2, "--name NAME is required", "users", "disable")
+	expect("", 1, "users disable nobody: boltstore: user: casework: no such user", "users", "disable", "--name", "nobody")
+	generated := expect("", 0, "password (shown once): ", "users", "reset", "--name", "awa")
+	if strings.Count(generated, "\n") != 2 {
+		t.Errorf("users reset: %q", generated)
+	}
+	expect("", 0, "user awa disabled", "users", "disable", "--name", "awa")
+	if out := expect("", 0, "awa", "users", "list"); !strings.Contains(out, "disabled") {
+		t.Errorf("users list after disable:\n%s", out)
+	}
+	expect("", 0, "nv_", "users", "token", "--name", "cluster-dashboard")
+	expect("", 0, "cluster-dashboard", "users", "tokens")
+	expect("", 0, "1 token(s) named cluster-dashboard revoked", "users", "revoke", "--name", "cluster-dashboard")
+	expect("", 1, "cluster-dashboard", "users", "revoke", "--name", "cluster-dashboard")
+	expect("", 0, "", "cases", "list")
+	expect("", 0, "", "outbox", "list", "--keys", keys)
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Stopped: the changes made through the server are in the file.
+	if out := expect("", 0, "awa", "users", "list"); !strings.Contains(out, "disabled") {
+		t.Errorf("users list from the file:\n%s", out)
+	}
+	expect("", 0, "user awa enabled", "users", "enable", "--name", "awa")
+	expect(pass+"\n", 1, "user awa exists", "users", "add", "--name", "awa", "--role", "officer", "--team", "meal-mopti")
+	expect("", 0, "", "outbox", "list", "--keys", keys)
+}

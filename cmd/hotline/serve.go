@@ -210,6 +210,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.onClose(recs.Close)
 	}
 	snap := &snapshotter{dataDir: m.DataDir}
+	ops := &opsEnv{cfg: cfg} // what `hotline users`, `cases list` and `outbox list` run on while this serves
 	if recs != nil {
 		snap.add(recordingsFile, recs)
 	}
@@ -240,6 +241,7 @@ func (m *Main) Open(ctx context.Context) error {
 			return nil, nil, err
 		}
 		snap.add(dbFile, store)
+		ops.store = store
 		go cases.Run(m.jobs, jobInterval)
 		return store, cases, nil
 	}
@@ -261,7 +263,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.AdminAddr != "" {
 			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
 		}
-		return m.listen(so, cfg, nil, snap)
+		return m.listen(so, cfg, nil, snap, ops)
 	}
 
 	keyring, _, err := callerid.Load(kd)
@@ -310,6 +312,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if sms.box != nil {
 			m.onClose(sms.box.Close)
 			snap.add(outboxFile, sms.box)
+			ops.box = sms.box
 			workerCtx, stopWorker := context.WithCancel(m.jobs)
 			workerDone := make(chan struct{})
 			go func() { sms.worker.Run(workerCtx); close(workerDone) }()
@@ -336,12 +339,12 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
-	return m.listen(so, cfg, catalog, snap)
+	return m.listen(so, cfg, catalog, snap, ops)
 }
 
 // listen opens the callback listener, the --admin-addr listener and the
 // admin socket (where the data is).
-func (m *Main) listen(so scaleOut, cfg *config.Config, catalog *menus.Catalog, snap *snapshotter) error {
+func (m *Main) listen(so scaleOut, cfg *config.Config, catalog *menus.Catalog, snap *snapshotter, ops *opsEnv) error {
 	ln, err := net.Listen("tcp", m.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -358,7 +361,7 @@ func (m *Main) listen(so scaleOut, cfg *config.Config, catalog *menus.Catalog, s
 		m.log.Info("staff side listening", "admin_addr", a.Addr().String())
 	}
 	if so.role != roleGateway {
-		sock, err := listenAdminSocket(m.DataDir, snap, m.log)
+		sock, err := listenAdminSocket(m.DataDir, snap, ops, m.log)
 		if err != nil {
 			return err
 		}

@@ -227,26 +227,18 @@ func maskNumber(n string) string {
 	return strings.Repeat("*", len(n)-2) + n[len(n)-2:]
 }
 
-func listOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func listOutbox(ctx context.Context, env *opsEnv, args []string, stdout, stderr io.Writer) error {
 	fl := newFlags("outbox list", stderr)
-	dataDir := fl.String("data", "./data", "data directory (stop the server first: bbolt locks its file)")
-	keysDir := fl.String("keys", "./keys", "keys directory (the sealing key; nothing is unsealed)")
+	dataDir := fl.String("data", "./data", "data directory")
+	keysDir := fl.String("keys", "./keys", "keys directory (the sealing key; nothing is unsealed); the server's own while one serves")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	kd, _, err := keystore.Open(*keysDir)
+	box, done, err := env.outbox(*dataDir, *keysDir)
 	if err != nil {
 		return err
 	}
-	sealer, _, err := outbox.LoadSealer(kd)
-	if err != nil {
-		return err
-	}
-	box, err := outbox.Open(filepath.Join(*dataDir, outboxFile), sealer, outbox.Options{})
-	if err != nil {
-		return err
-	}
-	defer box.Close()
+	defer done()
 	list, err := box.List(ctx)
 	if err != nil {
 		return err

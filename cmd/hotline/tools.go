@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/numerovert/hotline/casework"
-	"github.com/numerovert/hotline/casework/boltstore"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/simulator"
 )
@@ -104,17 +103,17 @@ func printCoverage(w io.Writer, cov []menus.Coverage) {
 	fmt.Fprintln(w)
 }
 
-func listCases(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func listCases(ctx context.Context, env *opsEnv, args []string, stdout, stderr io.Writer) error {
 	fl := newFlags("cases list", stderr)
-	dataDir := fl.String("data", "./data", "data directory (stop the server first: bbolt locks its file)")
+	dataDir := fl.String("data", "./data", "data directory")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	store, err := boltstore.Open(filepath.Join(*dataDir, dbFile))
+	store, done, err := env.caseStore(*dataDir)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer done()
 	enc := json.NewEncoder(stdout)
 	return store.Each(ctx, func(c casework.Case) error { return enc.Encode(c) })
 }

@@ -7,103 +7,165 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/numerovert/hotline/casework"
-	"github.com/numerovert/hotline/casework/boltstore"
 	"github.com/numerovert/hotline/config"
 )
 
-// usersCmd manages the MEAL web view's staff accounts and API tokens, in
-// the bbolt file (stop the server first: bbolt locks its file).
-func usersCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// usersCmd manages the MEAL web view's staff accounts and API tokens
+// through casework.Accounts, which checks and audits every change the
+// same way as the web view's admin page does.
+func usersCmd(ctx context.Context, env *opsEnv, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errUsage
 	}
-	switch args[0] {
+	name, rest := args[0], args[1:]
+	switch name {
 	case "add":
-		return usersAdd(ctx, args[1:], stdin, stdout, stderr)
+		return usersAdd(ctx, env, rest, stdin, stdout, stderr)
 	case "list":
-		return usersList(ctx, args[1:], stdout, stderr)
-	case "token":
-		return usersToken(ctx, args[1:], stdout, stderr)
+		return usersList(ctx, env, rest, stdout, stderr)
+	case "tokens":
+		return tokensList(ctx, env, rest, stdout, stderr)
+	case "reset", "disable", "enable", "token", "revoke":
+		return usersChange(ctx, env, name, rest, stdin, stdout, stderr)
 	}
-	return errUsage
+	return fmt.Errorf("users %s: unknown subcommand: %w", name, errUsage)
 }
 
-func openStore(dataDir string) (*boltstore.Store, error) {
-	return boltstore.Open(filepath.Join(dataDir, dbFile))
+// cliActor is the actor the accounts' audit trail records for the command
+// line: not a valid login name, so never mistaken for one.
+const cliActor = "(cli)"
+
+// accountsOn opens the accounts in env: the server's store and config, or
+// the files'.
+func accountsOn(env *opsEnv, dataDir, cfgPath string) (casework.Accounts, func(), error) {
+	cfg, err := env.config(cfgPath)
+	if err != nil {
+		return casework.Accounts{}, nil, err
+	}
+	store, done, err := env.caseStore(dataDir)
+	if err != nil {
+		return casework.Accounts{}, nil, err
+	}
+	return casework.Accounts{Store: store, Config: cfg}, done, nil
 }
 
-func usersAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func usersAdd(ctx context.Context, env *opsEnv, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fl := newFlags("users add", stderr)
 	dataDir := fl.String("data", "./data", "data directory")
-	cfgPath := fl.String("config", "", "deployment config (YAML); the embedded demo when empty")
+	cfgPath := fl.String("config", "", "deployment config (YAML); the embedded demo when empty (the server's own while one serves)")
 	name := fl.String("name", "", "login name (a-z, 0-9, . _ -)")
 	fullName := fl.String("full-name", "", "name shown to colleagues (optional)")
 	role := fl.String("role", "", "officer, supervisor, psea, viewer or admin")
 	team := fl.String("team", "", "team id from the config (officer, supervisor, psea)")
-	replace := fl.Bool("replace", false, "replace an existing user (e.g. to reset a password)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	if fl.NArg() > 0 {
+		return fmt.Errorf("users add: unexpected argument %q: %w", fl.Arg(0), errUsage)
+	}
+	acc, done, err := accountsOn(env, *dataDir, *cfgPath)
 	if err != nil {
 		return err
 	}
-	u := casework.User{Name: strings.ToLower(*name), FullName: *fullName, Role: casework.Role(*role), Team: *team, CreatedAt: time.Now().UTC()}
-	if err := casework.CheckUser(cfg, u); err != nil {
-		return err
-	}
-	password, generated, err := readPassword(stdin)
+	defer done()
+	password, err := readPassword(stdin)
 	if err != nil {
 		return err
 	}
-	if u.PasswordHash, err = casework.HashPassword(password); err != nil {
-		return err
+	u := casework.User{Name: *name, FullName: *fullName, Role: casework.Role(*role), Team: *team}
+	set, err := acc.Create(ctx, cliActor, u, password)
+	if errors.Is(err, casework.ErrUserExists) {
+		return fmt.Errorf("user %s exists (hotline users reset --name %s sets a new password)", strings.ToLower(*name), strings.ToLower(*name))
 	}
-	store, err := openStore(*dataDir)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	action := "user_created"
-	if _, err := store.User(ctx, u.Name); err == nil && !*replace {
-		return fmt.Errorf("user %s exists (use --replace to reset it)", u.Name)
-	} else if err == nil {
-		action = "password_reset"
-	} else if !errors.Is(err, casework.ErrNoUser) {
-		return err
-	}
-	if err := store.PutUser(ctx, u); err != nil {
-		return err
-	}
-	if err := store.AddAdminEvent(ctx, casework.AdminEvent{At: u.CreatedAt, Actor: "cli", Action: action, Target: u.Name}); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "user %s (%s%s) saved\n", u.Name, u.Role, map[bool]string{true: ", team " + u.Team}[u.Team != ""])
-	if generated {
-		fmt.Fprintf(stdout, "password (shown once): %s\n", password)
+	fmt.Fprintf(stdout, "user %s (%s%s) saved\n", strings.ToLower(*name), u.Role, map[bool]string{true: ", team " + u.Team}[u.Team != ""])
+	if password == "" {
+		fmt.Fprintf(stdout, "password (shown once): %s\n", set)
 	}
 	return nil
 }
 
-// readPassword takes one line from stdin when it is not a terminal, else
-// generates a password.
-func readPassword(stdin io.Reader) (password string, generated bool, err error) {
-	if f, ok := stdin.(*os.File); !ok || !isTerminal(f) {
-		line, err := bufio.NewReader(stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", false, fmt.Errorf("read password: %w", err)
-		}
-		if p := strings.TrimRight(line, "\r\n"); p != "" {
-			return p, false, nil
-		}
+// usersChange is `users reset|disable|enable|token|revoke --name NAME`.
+func usersChange(ctx context.Context, env *opsEnv, sub string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("users "+sub, stderr)
+	dataDir := fl.String("data", "./data", "data directory")
+	help := "login name"
+	if sub == "token" || sub == "revoke" {
+		help = "the token's name (e.g. cluster-dashboard)"
 	}
-	return casework.NewSecret(15), true, nil
+	name := fl.String("name", "", help)
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" || fl.NArg() > 0 {
+		return fmt.Errorf("users %s: --name NAME is required: %w", sub, errUsage)
+	}
+	acc, done, err := accountsOn(env, *dataDir, "")
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := changeAccount(ctx, acc, sub, *name, stdin, stdout); err != nil {
+		return fmt.Errorf("users %s %s: %w", sub, *name, err)
+	}
+	return nil
+}
+
+// changeAccount makes one change of `users reset|disable|enable|token|revoke`.
+func changeAccount(ctx context.Context, acc casework.Accounts, sub, name string, stdin io.Reader, stdout io.Writer) error {
+	switch sub {
+	case "reset":
+		password, err := readPassword(stdin)
+		if err != nil {
+			return err
+		}
+		set, err := acc.ResetPassword(ctx, cliActor, name, password)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password of %s reset\n", name)
+		if password == "" {
+			fmt.Fprintf(stdout, "password (shown once): %s\n", set)
+		}
+	case "disable", "enable":
+		if err := acc.SetDisabled(ctx, cliActor, name, sub == "disable"); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s %sd (takes effect on their next request)\n", name, sub)
+	case "token":
+		token, err := acc.CreateToken(ctx, cliActor, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "API token for %s (shown once; send it as \"Authorization: Bearer …\"):\n%s\n", name, token)
+	case "revoke":
+		n, err := acc.RevokeTokensNamed(ctx, cliActor, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d token(s) named %s revoked\n", n, name)
+	}
+	return nil
+}
+
+// readPassword takes one line from stdin when it is not a terminal; ""
+// (a terminal, or nothing piped in) asks for a generated password.
+func readPassword(stdin io.Reader) (string, error) {
+	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+		return "", nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func isTerminal(f *os.File) bool {
@@ -111,53 +173,56 @@ func isTerminal(f *os.File) bool {
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
-func usersList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func usersList(ctx context.Context, env *opsEnv, args []string, stdout, stderr io.Writer) error {
 	fl := newFlags("users list", stderr)
 	dataDir := fl.String("data", "./data", "data directory")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	store, err := openStore(*dataDir)
+	store, done, err := env.caseStore(*dataDir)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer done()
 	list, err := store.Users(ctx)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tTEAM\tFULL NAME\tCREATED")
+	fmt.Fprintln(tw, "NAME\tROLE\tTEAM\tSTATE\tFULL NAME\tCREATED")
 	for _, u := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, u.Team, u.FullName, u.CreatedAt.Format(time.DateOnly))
+		state := "active"
+		if u.Disabled {
+			state = "disabled"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, u.Team, state, u.FullName, u.CreatedAt.Format(time.DateOnly))
 	}
 	return tw.Flush()
 }
 
-func usersToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := newFlags("users token", stderr)
+// tokensList prints the API tokens' names and dates (never a hash: the
+// name is what `users revoke` takes).
+func tokensList(ctx context.Context, env *opsEnv, args []string, stdout, stderr io.Writer) error {
+	fl := newFlags("users tokens", stderr)
 	dataDir := fl.String("data", "./data", "data directory")
-	name := fl.String("name", "", "who the token is for (e.g. cluster-dashboard)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	if strings.TrimSpace(*name) == "" {
-		return fmt.Errorf("--name is required")
-	}
-	store, err := openStore(*dataDir)
+	store, done, err := env.caseStore(*dataDir)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	token := "nv_" + casework.NewSecret(32)
-	if err := store.PutToken(ctx, casework.APIToken{Name: *name, Hash: casework.HashToken(token), CreatedAt: time.Now().UTC()}); err != nil {
+	defer done()
+	list, err := store.Tokens(ctx)
+	if err != nil {
 		return err
 	}
-	if err := store.AddAdminEvent(ctx, casework.AdminEvent{At: time.Now().UTC(), Actor: "cli", Action: "token_created", Target: *name}); err != nil {
-		return err
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tCREATED")
+	for _, t := range list {
+		fmt.Fprintf(tw, "%s\t%s\n", t.Name, t.CreatedAt.Format(time.DateTime))
 	}
-	fmt.Fprintf(stdout, "API token for %s (shown once; send it as \"Authorization: Bearer …\"):\n%s\n", *name, token)
-	return nil
+	return tw.Flush()
 }
 
 func loadConfig(path string) (*config.Config, error) {
