@@ -68,6 +68,11 @@ func TestAdminPageInBrowser(t *testing.T) {
 		chromedp.Click(`#user-kadi form[action$="/disable"] button`),
 		chromedp.WaitVisible(`#user-kadi form[action$="/enable"]`),
 	)
+	// Every button reads against what is behind it (WCAG AA, 4.5:1): the
+	// header's white link style once made the list's buttons invisible.
+	if low := str(chromedp.Run(adm, chromedp.Evaluate[string](lowContrastButtons))); low != "" {
+		t.Errorf("buttons below 4.5:1 contrast on the admin page: %s", low)
+	}
 	do(kadi, chromedp.Navigate(base+"/meal/queue"), chromedp.WaitVisible(`input[name=name]`))
 	url := str(chromedp.Run(kadi, chromedp.Location()))
 	if !strings.HasSuffix(url, "/meal/login") {
@@ -116,3 +121,23 @@ func TestAdminPageInBrowser(t *testing.T) {
 		t.Fatalf("officer on /meal/admin: %d", resp.StatusCode)
 	}
 }
+
+// lowContrastButtons lists the visible buttons whose text is below 4.5:1
+// contrast against the first opaque background behind them.
+const lowContrastButtons = `(() => {
+  const lum = c => c.match(/[\d.]+/g).slice(0, 3).map(Number).map(v => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const behind = el => {
+    for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor;
+      if (c !== 'transparent' && !/rgba\(.*,\s*0\)$/.test(c)) return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return Array.from(document.querySelectorAll('button')).filter(b => b.offsetParent !== null).map(b => {
+    const a = lum(getComputedStyle(b).color), z = lum(behind(b));
+    const ratio = (Math.max(a, z) + 0.05) / (Math.min(a, z) + 0.05);
+    return ratio < 4.5 ? JSON.stringify(b.textContent.trim()) + ' ' + ratio.toFixed(2) + ':1' : '';
+  }).filter(Boolean).join(', ');
+})()`
