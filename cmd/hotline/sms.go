@@ -78,7 +78,7 @@ func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir 
 			if err != nil {
 				return smsSetup{}, fmt.Errorf("channel %s: api_key: %w", ch.ID, err)
 			}
-			warnDemo(log, ch, sc.APIKey)
+			warnDemo(log, ch, "sms", sc.APIKey)
 			channels[ch.ID] = gateway.SMSChannel{Adapter: africastalking.SMS{}, From: sc.From}
 			senders[ch.ID] = africastalking.Sender{BaseURL: orDefault(sc.BaseURL, atBaseURL), Username: sc.Username, APIKey: key, Client: client}
 		case "twilio":
@@ -86,7 +86,7 @@ func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir 
 			if err != nil {
 				return smsSetup{}, fmt.Errorf("channel %s: auth_token: %w", ch.ID, err)
 			}
-			warnDemo(log, ch, sc.AuthToken)
+			warnDemo(log, ch, "sms", sc.AuthToken)
 			channels[ch.ID] = gateway.SMSChannel{Adapter: twilio.SMS{AuthToken: token, PublicURL: sc.PublicURL}, From: sc.From}
 			s := twilio.Sender{BaseURL: orDefault(sc.BaseURL, twilioBaseURL), AccountSID: sc.AccountSID, AuthToken: token, Client: client}
 			if sc.PublicURL != "" {
@@ -121,9 +121,11 @@ func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir 
 	}, nil
 }
 
-func warnDemo(log *slog.Logger, ch config.Channel, s config.Secret) {
+// warnDemo says, once per channel and use (sms, voice), that a published
+// demo credential is in use.
+func warnDemo(log *slog.Logger, ch config.Channel, use string, s config.Secret) {
 	if s.IsDemo() {
-		log.Warn("channel uses a published DEMO credential; do not use it in production", "channel", ch.Name)
+		log.Warn("channel uses a published DEMO credential; do not use it in production", "channel", ch.Name, "for", use)
 	}
 }
 

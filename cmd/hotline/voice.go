@@ -47,7 +47,7 @@ func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings
 				if key, err = v.APIKey.Resolve(keysDir); err != nil {
 					return gateway.VoiceOptions{}, fmt.Errorf("channel %s: voice.api_key: %w", ch.ID, err)
 				}
-				warnDemo(log, ch, v.APIKey)
+				warnDemo(log, ch, "voice", v.APIKey)
 			}
 			vc.Adapter = africastalking.Voice{APIKey: key}
 		case "twilio":
@@ -55,7 +55,7 @@ func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings
 			if err != nil {
 				return gateway.VoiceOptions{}, fmt.Errorf("channel %s: voice.auth_token: %w", ch.ID, err)
 			}
-			warnDemo(log, ch, v.AuthToken)
+			warnDemo(log, ch, "voice", v.AuthToken)
 			vc.Adapter = twilio.Voice{AccountSID: v.AccountSID, AuthToken: token, PublicURL: v.PublicURL}
 		default:
 			continue
