@@ -15,10 +15,8 @@ package config
 import (
 	"bytes"
 	_ "embed"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"os"
 	"regexp"
@@ -474,7 +472,8 @@ func (cfg *Config) Validate() error {
 }
 
 // CheckPlaces reports every P-code in teams and programmes that is not in
-// known (for example the codes of locales/places.csv), with file:line.
+// known (menus.Catalog.PlaceCodes: the codes of locales/places.csv), with
+// file:line.
 func (cfg *Config) CheckPlaces(known map[string]bool) error {
 	var errs []error
 	check := func(what, id string, line int, places []string) {
@@ -491,26 +490,6 @@ func (cfg *Config) CheckPlaces(known map[string]bool) error {
 		check("programme", p.ID, p.line, p.Places)
 	}
 	return errors.Join(errs...)
-}
-
-// ReadPlaces reads the P-codes of a places.csv (admin_level,pcode,…;
-// lines starting with # are comments).
-func ReadPlaces(r io.Reader) (map[string]bool, error) {
-	cr := csv.NewReader(r)
-	cr.Comment = '#'
-	cr.FieldsPerRecord = -1
-	rows, err := cr.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("places: %w", err)
-	}
-	out := map[string]bool{}
-	for i, row := range rows {
-		if i == 0 || len(row) < 2 {
-			continue // header
-		}
-		out[row[1]] = true
-	}
-	return out, nil
 }
 
 // Channel returns the channel with id.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/locales"
+	"github.com/numerovert/hotline/menus"
 )
 
 func TestDemoIsValid(t *testing.T) {
@@ -112,11 +113,7 @@ func TestCheckPlaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	known, err := config.ReadPlaces(strings.NewReader("# comment\nadmin_level,pcode,name,parent_pcode\n1,ML01,Kayes,MLI\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = cfg.CheckPlaces(known)
+	err = cfg.CheckPlaces(map[string]bool{"ML01": true})
 	if err == nil || !strings.Contains(err.Error(), "x.yaml:5: team \"m2\": unknown P-code \"ML0199\"") || strings.Contains(err.Error(), "\"ML01\"") {
 		t.Errorf("CheckPlaces = %v", err)
 	}
@@ -127,15 +124,11 @@ func TestDemoPlacesExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := locales.FS.Open("places.csv")
+	catalog, err := menus.Load(locales.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	known, err := config.ReadPlaces(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	known := catalog.PlaceCodes()
 	if len(known) < 60 {
 		t.Fatalf("read %d P-codes from places.csv", len(known))
 	}

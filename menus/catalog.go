@@ -51,6 +51,36 @@ func newCatalog(s *source, locales []*locale) *Catalog {
 	return c
 }
 
+// Place is an administrative area of places.csv, by its OCHA P-code.
+type Place struct {
+	Code   string
+	Name   string
+	Level  int    // 1 région, 2 cercle
+	Parent string // the region of a cercle
+}
+
+// Places lists places.csv, the one reading of it: each region followed by
+// its cercles, in file order.
+func (c *Catalog) Places() []Place {
+	var out []Place
+	for _, r := range c.places.regions {
+		out = append(out, Place{Code: r.code, Name: r.name, Level: 1})
+		for _, ce := range c.places.children[r.code] {
+			out = append(out, Place{Code: ce.code, Name: ce.name, Level: 2, Parent: r.code})
+		}
+	}
+	return out
+}
+
+// PlaceCodes is the set of every P-code in places.csv.
+func (c *Catalog) PlaceCodes() map[string]bool {
+	known := map[string]bool{}
+	for _, p := range c.Places() {
+		known[p.Code] = true
+	}
+	return known
+}
+
 // Languages returns the locale codes in menu order (by callers' demand).
 func (c *Catalog) Languages() []string {
 	out := make([]string, len(c.locales))

@@ -94,15 +94,11 @@ func newEnv(t testing.TB, opts ...func(*web.Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := locales.FS.Open("places.csv")
+	catalog, err := menus.Load(locales.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	places, err := web.ReadPlaces(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	places := catalog.Places()
 	users := memstore.NewUsers()
 	o := web.Options{Cases: svc, Users: users, Config: cfg, Places: places, Now: clk.Now}
 	for _, f := range opts {

@@ -71,7 +71,7 @@ type Options struct {
 	Cases  *casework.Service
 	Users  casework.UserStore
 	Config *config.Config
-	// Places names the P-codes (locales/places.csv, see ReadPlaces).
+	// Places names the P-codes (menus.Catalog.Places, from locales/places.csv).
 	Places []Place
 	Logger *slog.Logger
 	// TrustedProxies are the addresses of TLS-terminating proxies whose

@@ -22,7 +22,11 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPlaces(cfg, *localesDir); err != nil {
+	catalog, err := loadCatalog(*localesDir)
+	if err != nil {
+		return err
+	}
+	if err := cfg.CheckPlaces(catalog.PlaceCodes()); err != nil {
 		return err
 	}
 	note := ""

@@ -189,7 +189,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPlaces(cfg, m.LocalesDir); err != nil {
+	// The catalogue is the one reading of locales/places.csv: the config's
+	// P-codes are checked against it, and the web view names places by it.
+	catalog, err := loadCatalog(m.LocalesDir)
+	if err != nil {
+		return err
+	}
+	if err := cfg.CheckPlaces(catalog.PlaceCodes()); err != nil {
 		return err
 	}
 	if err := refuseDemoOutsideLoopback(cfg, m.Addr, m.AdminAddr); err != nil {
@@ -256,25 +262,20 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.AdminAddr != "" {
 			staff = newAdminApp()
 		}
-		if err := m.mountWeb(staff, cases, store, cfg, so, log); err != nil {
+		if err := m.mountWeb(staff, cases, store, cfg, catalog.Places(), so, log); err != nil {
 			return err
 		}
 		m.serveFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, app, ln) }
 		if m.AdminAddr != "" {
 			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
 		}
-		return m.listen(so, cfg, nil, snap, ops)
+		return m.listen(so, cfg, catalog, snap, ops)
 	}
 
 	keyring, _, err := callerid.Load(kd)
 	if err != nil {
 		return err
 	}
-	catalog, err := loadCatalog(m.LocalesDir)
-	if err != nil {
-		return err
-	}
-
 	opts := gateway.Options{Config: cfg, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &m.Limits, TrustedProxies: m.Proxies, MetricsElsewhere: m.AdminAddr != ""}
 	var store *boltstore.Store // nil in the gateway role: no cases here
 	switch {
@@ -335,7 +336,7 @@ func (m *Main) Open(ctx context.Context) error {
 			staff.Get("/metrics", srv.MetricsHandler())
 			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
 		}
-		if err := m.mountWeb(staff, opts.Cases, store, cfg, so, log); err != nil {
+		if err := m.mountWeb(staff, opts.Cases, store, cfg, catalog.Places(), so, log); err != nil {
 			return err
 		}
 	}
@@ -444,20 +445,6 @@ func loadCatalog(dir string) (*menus.Catalog, error) {
 	return c, nil
 }
 
-// checkPlaces rejects a config whose P-codes are not in places.csv.
-func checkPlaces(cfg *config.Config, localesDir string) error {
-	f, err := localesFS(localesDir).Open("places.csv")
-	if err != nil {
-		return fmt.Errorf("locales: %w", err)
-	}
-	defer f.Close()
-	known, err := config.ReadPlaces(f)
-	if err != nil {
-		return fmt.Errorf("locales: %w", err)
-	}
-	return cfg.CheckPlaces(known)
-}
-
 // caseKeys loads the PIN-hash and contact-seal secrets from the keys
 // directory (openKeys has made sure they exist).
 func caseKeys(kd keystore.Dir) (pins, seals []keystore.Key, err error) {
@@ -477,7 +464,7 @@ const sessionsFile = "sessions.db"
 // mountWeb adds the MEAL web view under /meal/ on the gateway's app. Its
 // sessions live in DATA/sessions.db, or in Redis when there is one, so
 // that replicas share them; either way they survive a restart.
-func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, cfg *config.Config, so scaleOut, log *slog.Logger) error {
+func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, cfg *config.Config, places []web.Place, so scaleOut, log *slog.Logger) error {
 	var storage fiber.Storage
 	if so.rdb != nil {
 		storage = fiberredis.NewFromConnection(so.rdb) // closed with so.rdb
@@ -488,15 +475,6 @@ func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.
 		}
 		m.onClose(b.Close)
 		storage = b
-	}
-	f, err := localesFS(m.LocalesDir).Open("places.csv")
-	if err != nil {
-		return fmt.Errorf("locales: %w", err)
-	}
-	defer f.Close()
-	places, err := web.ReadPlaces(f)
-	if err != nil {
-		return err
 	}
 	w, err := web.New(web.Options{Cases: cases, Users: users, Config: cfg, Places: places, Logger: log,
 		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"})
