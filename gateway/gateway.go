@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -111,6 +112,8 @@ type Server struct {
 	voice    VoiceOptions
 	voiceEng *menus.Engine
 	audio    map[string]bool // "<lang>/<key>.wav" present in voice.Audio
+
+	background sync.WaitGroup // requests that outlive a callback (deleteProviderCopy); Serve waits for them
 }
 
 // New builds the gateway's routes.
@@ -178,7 +181,9 @@ func (s *Server) App() *fiber.App { return s.app }
 // Serve answers on ln until ctx ends, then finishes in-flight requests
 // (10 s at most).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	if err := fiberserve.Serve(ctx, s.app, ln, 10*time.Second); err != nil {
+	err := fiberserve.Serve(ctx, s.app, ln, 10*time.Second)
+	s.background.Wait()
+	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	return nil

@@ -41,6 +41,9 @@ type metrics struct {
 	submissions *prometheus.CounterVec
 	errors      *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
+	// providerCopies counts voice messages whose copy at the provider we
+	// had deleted, or failed to.
+	providerCopies *prometheus.CounterVec
 }
 
 func newMetrics(sessions SessionStore) *metrics {
@@ -67,8 +70,12 @@ func newMetrics(sessions SessionStore) *metrics {
 			Help:    "Time to answer one callback, from request read to response written by the handler.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{labelChannel, labelProvider}),
+		providerCopies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hotline_recording_provider_copies_total",
+			Help: "Voice messages stored here whose copy at the provider was deleted (outcome deleted) or was not (failed: delete it in the provider's console).",
+		}, []string{labelChannel, labelProvider, labelOutcome}),
 	}
-	m.reg.MustRegister(m.hops, m.sessions, m.submissions, m.errors, m.latency,
+	m.reg.MustRegister(m.hops, m.sessions, m.submissions, m.errors, m.latency, m.providerCopies,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if counter, ok := sessions.(interface{ Len() int }); ok {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,6 +33,17 @@ type VoiceAdapter interface {
 	Render(r turn.VoiceReply) (contentType string, body []byte)
 	// Authorize adds the provider's credentials to a recording download.
 	Authorize(req *http.Request)
+}
+
+// RecordingDeleter is a VoiceAdapter whose provider can delete its copy of
+// a voice message (twilio.Voice): once the message is stored here,
+// encrypted, the gateway has the provider delete it, so a caller's voice
+// does not stay in the provider's account.
+type RecordingDeleter interface {
+	// DeleteRecording returns the request, with the provider's
+	// credentials, that deletes the recording at u; ok is false when u is
+	// not one of this account's recordings.
+	DeleteRecording(ctx context.Context, u *url.URL) (req *http.Request, ok bool)
 }
 
 // VoiceChannel is one channel's voice side.
@@ -447,5 +459,6 @@ func (s *Server) keepRecording(ctx context.Context, ch config.Channel, vc VoiceC
 	if err := s.voice.Recordings.Put(ctx, id, data); err != nil {
 		return "", fmt.Errorf("store recording: %w", err)
 	}
+	s.deleteProviderCopy(ch, vc, call.RecordingURL)
 	return id, nil
 }

@@ -10,6 +10,10 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/numerovert/hotline/config"
 )
 
 // Fetching a voice message is the one request the gateway makes on a URL
@@ -128,4 +132,60 @@ func hostMatches(u *url.URL, hosts []string, exact bool) bool {
 		}
 	}
 	return false
+}
+
+// deleteProviderCopy has the provider delete its copy of a voice message
+// we now hold, after the callback has been answered (a provider waits
+// for the answer, not for this). Only the provider's own API host gets
+// the request, with its credentials, and no redirect is followed. A copy
+// that could not be deleted is logged (never its URL) for an operator to
+// delete in the provider's console.
+func (s *Server) deleteProviderCopy(ch config.Channel, vc VoiceChannel, raw string) {
+	d, ok := vc.Adapter.(RecordingDeleter)
+	if !ok {
+		return // the provider offers no deletion (Africa's Talking): see docs/threat-model.md
+	}
+	copies := func(outcome string) prometheus.Counter {
+		return s.metrics.providerCopies.WithLabelValues(ch.ID, ch.Provider, outcome)
+	}
+	failed := copies("failed")
+	u, err := url.Parse(raw)
+	if err != nil || !allowedRecordingURL(u, vc.RecordingHosts) || !hostMatches(u, vc.CredentialHosts, true) {
+		s.log.Warn("voice message kept; its copy at the provider was not deleted: it is not on the provider's API host", "channel", ch.ID)
+		failed.Inc()
+		return
+	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), downloadTimeout(vc))
+		defer cancel()
+		req, ok := d.DeleteRecording(ctx, u)
+		if !ok {
+			s.log.Warn("voice message kept; its copy at the provider was not deleted: not a recording of this account", "channel", ch.ID)
+			failed.Inc()
+			return
+		}
+		client := *s.voice.Client
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := client.Do(req)
+		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // url.Error quotes the URL
+			}
+			s.log.Warn("voice message kept; deleting its copy at the provider failed: delete it in the provider's console", "channel", ch.ID, "err", err)
+			failed.Inc()
+			return
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusNoContent, http.StatusOK, http.StatusNotFound: // 404: already gone
+			copies("deleted").Inc()
+			s.log.Info("voice message kept; its copy at the provider deleted", "channel", ch.ID)
+		default:
+			s.log.Warn("voice message kept; deleting its copy at the provider failed: delete it in the provider's console", "channel", ch.ID, "status", resp.StatusCode)
+			failed.Inc()
+		}
+	}()
 }

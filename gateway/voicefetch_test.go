@@ -2,13 +2,18 @@ package gateway
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway/turn"
+	"github.com/numerovert/hotline/gateway/twilio"
 )
 
 // keyedAdapter sends credentials the way both providers do: a custom
@@ -105,5 +110,79 @@ func TestRecordingURLRules(t *testing.T) {
 		if got := allowedRecordingURL(u, hosts); got != want {
 			t.Errorf("allowedRecordingURL(%s) = %v, want %v", raw, got, want)
 		}
+	}
+}
+
+type memRecordings struct {
+	mu   sync.Mutex
+	data map[string][]byte
+}
+
+func (m *memRecordings) Put(_ context.Context, id string, data []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data[id] = data
+	return nil
+}
+
+// Once a voice message is stored here, Twilio is asked to delete its copy
+// (DELETE …/Recordings/{Sid}.json with the account's credentials), after
+// the callback; a recording that is not on the provider's API host, or of
+// another account, is not sent credentials and is counted as not deleted.
+func TestProviderCopyOfRecordingDeleted(t *testing.T) {
+	const account, token = "AC0123456789abcdef0123456789abcdef", "5ecre7-token"
+	const rec = "/2010-04-01/Accounts/" + account + "/Recordings/RE0123456789abcdef0123456789abcdef"
+	var mu sync.Mutex
+	var deletes []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet:
+			w.Write([]byte("RIFF....WAVE"))
+		case http.MethodDelete:
+			user, pass, _ := r.BasicAuth()
+			mu.Lock()
+			deletes = append(deletes, r.URL.Path+" "+user+":"+pass)
+			mu.Unlock()
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	t.Cleanup(api.Close)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			t.Errorf("a host that is not the provider's API got %s %s", r.Method, r.URL)
+		}
+		w.Write([]byte("RIFF....WAVE"))
+	}))
+	t.Cleanup(other.Close)
+
+	store := &memRecordings{data: map[string][]byte{}}
+	s := &Server{voice: VoiceOptions{Client: &http.Client{}, MaxRecording: 1 << 20, Recordings: store}, metrics: newMetrics(nil), log: slog.New(slog.DiscardHandler)}
+	ch := config.Channel{ID: "ch-tw", Provider: "twilio"}
+	vc := VoiceChannel{Adapter: twilio.Voice{AccountSID: account, AuthToken: token}, RecordingHosts: []string{"127.0.0.1"}, CredentialHosts: []string{hostOf(t, api.URL)}}
+
+	keep := func(callID, url string) {
+		t.Helper()
+		if _, err := s.keepRecording(context.Background(), ch, vc, turn.Call{CallID: callID, RecordingURL: url}); err != nil {
+			t.Fatal(err)
+		}
+		s.background.Wait()
+	}
+	keep("CA1", api.URL+rec)
+	if len(store.data) != 1 {
+		t.Fatalf("recording not stored: %d", len(store.data))
+	}
+	want := rec + ".json " + account + ":" + token
+	if len(deletes) != 1 || deletes[0] != want {
+		t.Fatalf("deletes %q, want [%q]", deletes, want)
+	}
+	keep("CA2", other.URL+rec)                                                                                                   // not the API host: no credentials, no DELETE
+	keep("CA3", api.URL+"/2010-04-01/Accounts/AC99999999999999999999999999999999/Recordings/RE0123456789abcdef0123456789abcdef") // another account
+	if len(deletes) != 1 {
+		t.Errorf("deletes %q: only the first recording's copy may be deleted", deletes)
+	}
+	deleted := testutil.ToFloat64(s.metrics.providerCopies.WithLabelValues("ch-tw", "twilio", "deleted"))
+	failed := testutil.ToFloat64(s.metrics.providerCopies.WithLabelValues("ch-tw", "twilio", "failed"))
+	if deleted != 1 || failed != 2 {
+		t.Errorf("provider copies: deleted %v failed %v, want 1 and 2", deleted, failed)
 	}
 }

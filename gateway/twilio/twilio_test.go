@@ -212,3 +212,39 @@ func TestVoiceRender(t *testing.T) {
 		t.Errorf("hangup TwiML = %s", body)
 	}
 }
+
+// DeleteRecording targets this account's recording by Twilio's REST path,
+// whatever media extension the webhook's RecordingUrl had, and nothing else.
+func TestDeleteRecordingRequest(t *testing.T) {
+	const account = "AC0123456789abcdef0123456789abcdef"
+	v := twilio.Voice{AccountSID: account, AuthToken: "tok"}
+	base := "https://api.twilio.com/2010-04-01/Accounts/" + account + "/Recordings/RE0123456789abcdef0123456789abcdef"
+	for raw, ok := range map[string]bool{
+		base:            true,
+		base + ".wav":   true,
+		base + ".mp3":   true,
+		base + ".json":  true,
+		base + "?x=1":   false,
+		base + ".txt":   false,
+		base + "/extra": false,
+		"https://api.twilio.com/2010-04-01/Accounts/AC99999999999999999999999999999999/Recordings/RE0123456789abcdef0123456789abcdef": false,
+		"https://api.twilio.com/2010-04-01/Accounts/" + account + "/Calls/CA0123456789abcdef0123456789abcdef":                         false,
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, got := v.DeleteRecording(context.Background(), u)
+		if got != ok {
+			t.Errorf("DeleteRecording(%s) ok = %v, want %v", raw, got, ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		user, pass, _ := req.BasicAuth()
+		if req.Method != http.MethodDelete || req.URL.String() != base+".json" || user != account || pass != "tok" {
+			t.Errorf("DeleteRecording(%s) = %s %s (%s:%s)", raw, req.Method, req.URL, user, pass)
+		}
+	}
+}

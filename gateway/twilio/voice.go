@@ -2,8 +2,11 @@ package twilio
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -53,6 +56,29 @@ func (v Voice) Authorize(req *http.Request) {
 	if v.AccountSID != "" {
 		req.SetBasicAuth(v.AccountSID, v.AuthToken)
 	}
+}
+
+// recordingPath is a recording of an account in Twilio's REST API:
+// /2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}, the form
+// of a webhook's RecordingUrl, with or without a media extension.
+var recordingPath = regexp.MustCompile(`^/2010-04-01/Accounts/(AC[0-9A-Za-z]{32})/Recordings/(RE[0-9A-Za-z]{32})(\.(wav|mp3|json))?$`)
+
+// DeleteRecording builds Twilio's "delete a recording" request, DELETE
+// /2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.json with the
+// account's credentials (204 when deleted), for a recording of this
+// account only. Twilio keeps the recording's metadata, not its audio.
+func (v Voice) DeleteRecording(ctx context.Context, u *url.URL) (*http.Request, bool) {
+	m := recordingPath.FindStringSubmatch(u.EscapedPath())
+	if m == nil || v.AccountSID == "" || m[1] != v.AccountSID || u.RawQuery != "" {
+		return nil, false
+	}
+	target := url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/2010-04-01/Accounts/" + m[1] + "/Recordings/" + m[2] + ".json"}
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, target.String(), nil)
+	if err != nil {
+		return nil, false
+	}
+	req.SetBasicAuth(v.AccountSID, v.AuthToken)
+	return req, true
 }
 
 // Render writes TwiML. Gather and Record that get nothing fall through to
