@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/recordings"
@@ -245,5 +246,51 @@ func TestVoiceMissesResumeAndForgery(t *testing.T) {
 		if f := containsAny([]byte(srv.logs.String()), n); len(f) > 0 {
 			t.Errorf("log holds %v", f)
 		}
+	}
+}
+
+// Twilio's copy of a voice message is deleted once the hotline holds it:
+// the real binary sends DELETE …/Recordings/{Sid}.json with the account's
+// credentials to the channel's API host (here the simulator, named in
+// api_hosts), and the case still opens with its recording.
+func TestTwilioRecordingCopyDeleted(t *testing.T) {
+	v := &simulator.Voice{Provider: simulator.ProviderTwilio, Phone: "+22376000042", AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
+	stop, err := v.ServeRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	flags := demoAt(t)
+	cfgPath := flags[len(flags)-1]
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const anchor = "      account_sid: ACdemo0000000000000000000000000000\n      auth_token: {demo: demo-twilio-auth-token-NOT-A-SECRET}\n\n"
+	if !bytes.Contains(b, []byte(anchor)) {
+		t.Fatal("the demo config's Twilio voice block changed")
+	}
+	b = bytes.Replace(b, []byte(anchor), []byte(strings.TrimSuffix(anchor, "\n")+"      api_hosts: ["+v.RecordingHost()+"]\n\n"), 1)
+	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, "", "", append(flags, "--locales", voiceLocales(t))...)
+	v.URL = voiceURL(srv, simulator.ProviderTwilio)
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "1"}), nil)
+	if err != nil || !res.Ended {
+		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+	}
+	if v.Fetches != 1 {
+		t.Fatalf("recording fetched %d times, want 1", v.Fetches)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !v.Deleted() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !v.Deleted() {
+		t.Fatalf("Twilio's copy of the recording was not deleted; server log:\n%s", srv.logs)
+	}
+	if !strings.Contains(srv.logs.String(), "its copy at the provider deleted") {
+		t.Errorf("the deletion is not in the log:\n%s", srv.logs)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,6 +39,9 @@ type Voice struct {
 	Recording []byte
 	// Fetches counts how often the hotline fetched the recording.
 	Fetches int
+	// deleted: the hotline had Twilio delete the recording (Deleted).
+	mu      sync.Mutex
+	deleted bool
 	// OnRequest, when set, can change a request before it is sent (tests
 	// forge signatures with it).
 	OnRequest func(*http.Request)
@@ -117,14 +121,55 @@ func (v *Voice) ServeRecording() (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("simulator: recording server: %w", err)
 	}
+	// Twilio's RecordingUrl is the recording's REST resource, which a
+	// DELETE of its .json removes (204) with the account's credentials.
+	path := "/recordings/" + newID("RE") + ".wav"
+	if v.Provider == ProviderTwilio {
+		path = "/2010-04-01/Accounts/" + twilioAccount + "/Recordings/" + newID("RE")
+	}
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v.Fetches++
-		w.Header().Set("Content-Type", "audio/wav")
-		_, _ = w.Write(v.Recording)
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		switch {
+		case r.Method == http.MethodDelete && v.Provider == ProviderTwilio && r.URL.Path == path+".json":
+			if user, pass, ok := r.BasicAuth(); !ok || user != twilioAccount || pass != v.AuthToken {
+				http.Error(w, "bad credentials", http.StatusUnauthorized)
+				return
+			}
+			v.deleted = true
+			w.WriteHeader(http.StatusNoContent)
+		case r.Method == http.MethodGet && r.URL.Path == path && !v.deleted:
+			v.Fetches++
+			w.Header().Set("Content-Type", "audio/wav")
+			_, _ = w.Write(v.Recording)
+		default:
+			http.NotFound(w, r)
+		}
 	})}
 	go func() { _ = srv.Serve(ln) }()
-	v.recordingURL = "http://" + ln.Addr().String() + "/recordings/" + newID("RE") + ".wav"
+	v.recordingURL = "http://" + ln.Addr().String() + path
 	return func() { _ = srv.Close() }, nil
+}
+
+// twilioAccount is the demo's Twilio account SID.
+const twilioAccount = "ACdemo0000000000000000000000000000"
+
+// RecordingHost is the host:port the recording is served on, once
+// ServeRecording has run.
+func (v *Voice) RecordingHost() string {
+	u, err := url.Parse(v.recordingURL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// Deleted reports whether the hotline had the provider (Twilio) delete
+// the recording.
+func (v *Voice) Deleted() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.deleted
 }
 
 // element is one XML action with its nested prompts.
@@ -314,7 +359,7 @@ func (v *Voice) post(ctx context.Context, target, callID string, extra url.Value
 		}
 	} else {
 		form.Set("CallSid", callID)
-		form.Set("AccountSid", "ACdemo0000000000000000000000000000")
+		form.Set("AccountSid", twilioAccount)
 		form.Set("From", v.Phone)
 		form.Set("To", "+22376000900")
 		form.Set("Direction", "inbound")
