@@ -5,7 +5,7 @@ export CGO_ENABLED ?= 1
 # module proxy on first use (go.mod's toolchain line is ignored where GOTOOLCHAIN=local).
 export GOTOOLCHAIN = go1.27.3
 
-.PHONY: run build test lint lint-v vet vulncheck prompts bench bench-go bench-load fuzz fuzz-smoke clean screenshots
+.PHONY: run build test lint lint-v vet vulncheck prompts bench bench-go bench-load fuzz fuzz-smoke clean screenshots axe
 
 ## run: start the hotline on embedded defaults (127.0.0.1:8080, ./data, ./keys, demo config).
 ## --init-keys creates ./keys only while ./data is empty (first run); later runs check that
@@ -67,6 +67,15 @@ fuzz-smoke:
 FUZZTIME ?= 2m
 fuzz:
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_SMOKE=$(FUZZTIME)
+
+## axe: install axe-core, the accessibility rules the browser tests run on every page, with npm into
+## a cache outside the repository (the tests skip without it, and fail under CI=true)
+AXE_CORE_VERSION = 4.14.1
+AXE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/hotline/axe
+axe:
+	@grep -qs '"version": "$(AXE_CORE_VERSION)"' "$(AXE_DIR)/node_modules/axe-core/package.json" || \
+		npm install --prefix "$(AXE_DIR)" --no-audit --no-fund --silent axe-core@$(AXE_CORE_VERSION)
+	@echo "axe-core $(AXE_CORE_VERSION) in $(AXE_DIR)"
 
 # Analysers, pinned and run with `go run` (nothing to install).
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -1,0 +1,83 @@
+package web_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/numerovert/hotline/casework"
+)
+
+// axeSource is axe-core's axe.min.js (Deque's accessibility rules engine):
+// $AXE_CORE, or the copy `make axe` installs with npm under the user's
+// cache (~/.cache/hotline/axe). Under CI=true a missing copy fails the test.
+func axeSource(t testing.TB) string {
+	t.Helper()
+	path := os.Getenv("AXE_CORE")
+	if path == "" {
+		cache, _ := os.UserCacheDir()
+		path = filepath.Join(cache, "hotline", "axe", "node_modules", "axe-core", "axe.min.js")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("axe-core not found (%v): install it with `make axe`; required under CI", err)
+		}
+		t.Skipf("axe-core not found (%v); `make axe` installs it", err)
+	}
+	return string(b)
+}
+
+// axeRun checks the page against WCAG 2.1 A and AA and lists each
+// violation as "rule (impact) × nodes: first node — help".
+const axeRun = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+  .then(r => r.violations.map(v => v.id + ' (' + v.impact + ') ×' + v.nodes.length + ': ' + v.nodes[0].target.join(' ') + ' — ' + v.help))`
+
+// Every page of the web view, signed out and in each role that sees it,
+// at a laptop's 1366 px and a phone's 375 px, has no axe-core violation.
+func TestAccessibilityAxe(t *testing.T) {
+	axe := axeSource(t)
+	e := newEnv(t)
+	e.addUser(t, "root", casework.RoleAdmin, "")
+	caller := e.keyring.Key("+22376000062", "ML")
+	mine := e.submit(t, caller, "exclusion", "ML05", "ML0501", "On m'a retiré de la liste")
+	base := e.serve(t)
+	pages := []struct{ user, path, ready string }{
+		{"", "/meal/login", "#login"},
+		{"awa", "/meal/queue", "main"},
+		{"awa", "/meal/cases/" + mine.Case.ID, "#detail"},
+		{"awa", "/meal/intake", "main"},
+		{"awa", "/meal/dashboard", "main"},
+		{"root", "/meal/admin", "#create-user"},
+	}
+	for _, width := range []int{1366, 375} {
+		b := browser(t, width, 800)
+		for _, p := range pages {
+			ctx := tab(t, b)
+			steps := []chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(int64(width), 800)}
+			if p.user != "" {
+				steps = append(steps, signIn(base, p.user))
+			}
+			steps = append(steps, chromedp.Navigate(base+p.path), chromedp.WaitVisible(p.ready))
+			if err := chromedp.Do(ctx, steps...); err != nil {
+				t.Fatalf("%s at %d px: %v", p.path, width, err)
+			}
+			// Folded parts (the dashboard's table of figures) are
+			// checked open.
+			open := `document.querySelectorAll('details').forEach(d => d.open = true)`
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](open+";"+axe)); err != nil {
+				t.Fatalf("load axe-core: %v", err)
+			}
+			found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](axeRun, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("axe.run on %s: %v", p.path, err)
+			}
+			if len(found) > 0 {
+				t.Errorf("%s at %d px (%s): %d axe-core violation(s):\n  %s", p.path, width, p.user, len(found), strings.Join(found, "\n  "))
+			}
+		}
+	}
+}
