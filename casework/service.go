@@ -24,7 +24,7 @@ import (
 // ends.
 type Service struct {
 	store    Store
-	cfg      *config.Config
+	cfg      atomic.Pointer[config.Config] // SetConfig replaces it while serving
 	pins     keyring
 	seals    keyring
 	now      func() time.Time
@@ -108,16 +108,28 @@ func NewService(o Options) (*Service, error) {
 		o.AttemptWindow = DefaultAttemptWindow
 	}
 	s := &Service{
-		store: o.Store, cfg: o.Config, pins: pins, seals: seals, now: o.Now, log: o.Logger,
+		store: o.Store, pins: pins, seals: seals, now: o.Now, log: o.Logger,
 		limiter: newAttempts(o.MaxAttempts, o.AttemptWindow),
 		records: o.Recordings, onChange: o.OnChange,
 	}
 	if s.onChange == nil {
 		s.onChange = func(Case) {}
 	}
+	s.cfg.Store(o.Config)
 	s.overdueNow.Store(-1)
 	return s, nil
 }
+
+// config is the configuration an operation starts with.
+func (s *Service) config() *config.Config { return s.cfg.Load() }
+
+// Config returns the configuration in use.
+func (s *Service) Config() *config.Config { return s.cfg.Load() }
+
+// SetConfig replaces the teams, programmes, codebook and deadlines for
+// every operation that starts after it (a reload). Cases keep the team
+// they were routed to; a case re-routed later uses the new rules.
+func (s *Service) SetConfig(cfg *config.Config) { s.cfg.Store(cfg) }
 
 // time returns the clock in UTC without a monotonic reading, so stored
 // times compare equal after a round trip.
@@ -153,7 +165,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 	}
 	now := s.time()
 	c := NewCase(in, NewID(), in.Reference, now) // "": the store draws one
-	r, err := Route(s.cfg, c.Category, c.Region, c.Cercle, c.Assistance)
+	r, err := Route(s.config(), c.Category, c.Region, c.Cercle, c.Assistance)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("casework: submit: %w", err)
 	}
@@ -179,7 +191,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 		pin = ""
 	}
 	s.onChange(stored)
-	team, _ := s.cfg.Team(stored.Team)
+	team, _ := s.config().Team(stored.Team)
 	return Receipt{Case: stored, PIN: pin, TeamName: team.Name, AnswerBy: stored.ResolveBy}, nil
 }
 
@@ -187,7 +199,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 // Deadlines run from creation; a category missing from the codebook gets
 // the defaults of an ordinary one.
 func (s *Service) applyCategory(c *Case) {
-	cat, ok := s.cfg.Category(c.Category)
+	cat, ok := s.config().Category(c.Category)
 	if !ok {
 		cat = config.Category{Priority: "normal", Acknowledge: config.Duration(config.DefaultAcknowledge), Resolve: config.Duration(config.DefaultResolve)}
 	}
@@ -204,7 +216,7 @@ func (s *Service) applyCategory(c *Case) {
 
 // retention is how long after closing a case keeps what identifies.
 func (s *Service) retention(category string) time.Duration {
-	if cat, ok := s.cfg.Category(category); ok {
+	if cat, ok := s.config().Category(category); ok {
 		return time.Duration(cat.Retention)
 	}
 	return config.DefaultRetention
@@ -324,7 +336,7 @@ func (s *Service) Reopen(ctx context.Context, who Actor, id, reason string) (Cas
 		}
 		was := c.Status
 		c.Status, c.ClosedAt, c.ResolvedAt = StatusInProgress, time.Time{}, time.Time{}
-		cat, ok := s.cfg.Category(c.Category)
+		cat, ok := s.config().Category(c.Category)
 		window := config.DefaultResolve
 		if ok {
 			window = time.Duration(cat.Resolve)
@@ -355,7 +367,7 @@ func (s *Service) Note(ctx context.Context, who Actor, id, text string) (Case, e
 // fraud report recoded as sexual abuse), the case is routed afresh and
 // goes back to new in the other team's queue.
 func (s *Service) Recode(ctx context.Context, who Actor, id, category, code string) (Case, error) {
-	cat, ok := s.cfg.Category(category)
+	cat, ok := s.config().Category(category)
 	if !ok {
 		return Case{}, fmt.Errorf("casework: recode: category %q is not in the codebook", category)
 	}
@@ -375,10 +387,10 @@ func (s *Service) Recode(ctx context.Context, who Actor, id, category, code stri
 		if c.PSEAOnly {
 			// Once SEA, always with PSEA: a PSEA team keeps it whatever
 			// the new coding; a case just recoded to SEA goes to one.
-			if team, ok := s.cfg.Team(c.Team); ok && team.Kind == pseaKind {
+			if team, ok := s.config().Team(c.Team); ok && team.Kind == pseaKind {
 				return events, nil
 			}
-			r, err := Route(s.cfg, config.SEA, c.Region, c.Cercle, c.Assistance)
+			r, err := Route(s.config(), config.SEA, c.Region, c.Cercle, c.Assistance)
 			if err != nil {
 				return nil, err
 			}
@@ -386,11 +398,11 @@ func (s *Service) Recode(ctx context.Context, who Actor, id, category, code stri
 			c.Status, c.Officer = StatusNew, ""
 			return append(events, Event{Action: ActionRouted, Detail: c.Rule}), nil
 		}
-		r, err := Route(s.cfg, c.Category, c.Region, c.Cercle, c.Assistance)
+		r, err := Route(s.config(), c.Category, c.Region, c.Cercle, c.Assistance)
 		if err != nil {
 			return nil, err
 		}
-		if team, ok := s.cfg.Team(c.Team); ok && team.Handles(cat) && !s.conflicted(team, r.Programmes) {
+		if team, ok := s.config().Team(c.Team); ok && team.Handles(cat) && !s.conflicted(team, r.Programmes) {
 			return events, nil
 		}
 		c.Team, c.Rule, c.Programmes = r.Team, r.Rule, r.Programmes
@@ -401,7 +413,7 @@ func (s *Service) Recode(ctx context.Context, who Actor, id, category, code stri
 
 func (s *Service) conflicted(t config.Team, programmes []string) bool {
 	for _, id := range programmes {
-		for _, p := range s.cfg.Programmes {
+		for _, p := range s.config().Programmes {
 			if p.ID == id && (slices.Contains(t.Exclude.Programmes, p.ID) || slices.Contains(t.Exclude.Organisations, p.Organisation)) {
 				return true
 			}
@@ -471,7 +483,7 @@ func (s *Service) holds(who Actor, c Case) bool {
 		return false
 	}
 	if c.PSEAOnly || c.Category == config.SEA || c.CallerCategory == config.SEA {
-		t, _ := s.cfg.Team(who.Team)
+		t, _ := s.config().Team(who.Team)
 		return t.Kind == pseaKind
 	}
 	return true
@@ -485,13 +497,13 @@ func (s *Service) otherReports(ctx context.Context, who Actor, c Case) (int, err
 	if err != nil {
 		return 0, err
 	}
-	viewer, _ := s.cfg.Team(who.Team)
+	viewer, _ := s.config().Team(who.Team)
 	n := 0
 	for _, o := range list {
 		if o.ID == c.ID {
 			continue
 		}
-		if t, _ := s.cfg.Team(o.Team); (t.Kind == pseaKind || o.PSEAOnly || o.Category == config.SEA || o.CallerCategory == config.SEA) && viewer.Kind != pseaKind {
+		if t, _ := s.config().Team(o.Team); (t.Kind == pseaKind || o.PSEAOnly || o.Category == config.SEA || o.CallerCategory == config.SEA) && viewer.Kind != pseaKind {
 			continue
 		}
 		n++

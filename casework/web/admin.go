@@ -46,7 +46,7 @@ func (w *Web) renderAdmin(c fiber.Ctx, user, password string) error {
 	for i, j := 0, len(d.Events)-1; i < j; i, j = i+1, j-1 {
 		d.Events[i], d.Events[j] = d.Events[j], d.Events[i]
 	}
-	for _, t := range w.cfg.Teams {
+	for _, t := range w.cases.Config().Teams {
 		d.Teams = append(d.Teams, t.ID)
 	}
 	p := w.newPage(c, "admin")
@@ -60,7 +60,7 @@ func (w *Web) renderAdmin(c fiber.Ctx, user, password string) error {
 // accounts is where every change to an account or token goes: checked
 // and audited there.
 func (w *Web) accounts() casework.Accounts {
-	return casework.Accounts{Store: w.users, Config: w.cfg, Now: w.time}
+	return casework.Accounts{Store: w.users, Config: w.cases.Config(), Now: w.time}
 }
 
 // logged records in the server's log what an admin changed.

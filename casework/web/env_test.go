@@ -100,7 +100,7 @@ func newEnv(t testing.TB, opts ...func(*web.Options)) *env {
 	}
 	places := catalog.Places()
 	users := memstore.NewUsers()
-	o := web.Options{Cases: svc, Users: users, Config: cfg, Places: places, Now: clk.Now}
+	o := web.Options{Cases: svc, Users: users, Places: places, Now: clk.Now}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -22,7 +22,7 @@ type option struct {
 
 func (w *Web) categoryOptions(selected string) []option {
 	var out []option
-	for _, t := range w.cfg.Codebook {
+	for _, t := range w.cases.Config().Codebook {
 		for _, cat := range t.Categories {
 			out = append(out, option{Value: cat.ID, Label: cat.Name, Selected: cat.ID == selected, Group: t.Name})
 		}
@@ -31,7 +31,7 @@ func (w *Web) categoryOptions(selected string) []option {
 }
 
 func (w *Web) categoryName(id string) string {
-	if cat, ok := w.cfg.Category(id); ok {
+	if cat, ok := w.cases.Config().Category(id); ok {
 		return cat.Name
 	}
 	return id
@@ -208,7 +208,7 @@ func (w *Web) casePage(c fiber.Ctx) error {
 	case casework.StatusResolved:
 		d.Next = []option{{Value: string(casework.StatusClosed), Label: p.L["status_closed"]}}
 	}
-	for _, t := range w.cfg.Codebook {
+	for _, t := range w.cases.Config().Codebook {
 		for _, cat := range t.Categories {
 			d.Recode = append(d.Recode, option{Value: cat.ID + "/", Label: cat.Name, Group: t.Name, Selected: cat.ID == v.Category && v.Code == ""})
 			for _, code := range cat.Codes {
@@ -402,7 +402,7 @@ func (w *Web) intake(c fiber.Ctx) error {
 		Assistance:     c.FormValue("assistance"),
 		Detail:         strings.TrimSpace(c.FormValue("detail")),
 	}
-	if _, ok := w.cfg.Category(in.Category); !ok || languageName(in.Language) == "" || !slices.Contains(assistance, in.Assistance) {
+	if _, ok := w.cases.Config().Category(in.Category); !ok || languageName(in.Language) == "" || !slices.Contains(assistance, in.Assistance) {
 		return errBadRequest
 	}
 	rctx, cancel := ctx(c)

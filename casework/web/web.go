@@ -32,7 +32,6 @@ import (
 	fsession "github.com/gofiber/fiber/v3/middleware/session"
 
 	"github.com/numerovert/hotline/casework"
-	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/internal/webstore"
 )
 
@@ -68,9 +67,8 @@ const (
 
 // Options wires the web view.
 type Options struct {
-	Cases  *casework.Service
-	Users  casework.UserStore
-	Config *config.Config
+	Cases *casework.Service
+	Users casework.UserStore
 	// Places names the P-codes (menus.Catalog.Places, from locales/places.csv).
 	Places []Place
 	Logger *slog.Logger
@@ -92,11 +90,11 @@ type Options struct {
 	LoginSlowDown time.Duration
 }
 
-// Web is the MEAL web view.
+// Web is the MEAL web view. Its configuration is the case service's
+// (Service.Config), so a reload reaches both at once.
 type Web struct {
 	cases     *casework.Service
 	users     casework.UserStore
-	cfg       *config.Config
 	places    map[string]Place
 	regions   []Place
 	cercles   map[string][]Place // by region
@@ -117,8 +115,8 @@ type Web struct {
 
 // New builds the web view; Mount adds its routes to an app.
 func New(o Options) (*Web, error) {
-	if o.Cases == nil || o.Users == nil || o.Config == nil {
-		return nil, errors.New("web: needs the case service, a user store and the config")
+	if o.Cases == nil || o.Users == nil {
+		return nil, errors.New("web: needs the case service and a user store")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -127,7 +125,7 @@ func New(o Options) (*Web, error) {
 		o.Now = time.Now
 	}
 	w := &Web{
-		cases: o.Cases, users: o.Users, cfg: o.Config, log: o.Logger, proxies: o.TrustedProxies, now: o.Now,
+		cases: o.Cases, users: o.Users, log: o.Logger, proxies: o.TrustedProxies, now: o.Now,
 		places: map[string]Place{}, cercles: map[string][]Place{},
 		logins:    casework.NewAttempts(LoginAttempts, LoginWindow),
 		addresses: casework.NewAttempts(AddressAttempts, LoginWindow),

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/numerovert/hotline/casework/boltstore"
@@ -34,12 +35,12 @@ import (
 // opsEnv is where an operator command finds the data: the running
 // server's open stores (inServer), or the files named by its flags.
 type opsEnv struct {
-	store *boltstore.Store // cases, accounts and tokens; nil in the server when it holds none
-	box   *outbox.Store    // the SMS outbox; nil when the server keeps none
-	cfg   *config.Config   // the server's configuration; nil outside the server
+	store *boltstore.Store              // cases, accounts and tokens; nil in the server when it holds none
+	box   *outbox.Store                 // the SMS outbox; nil when the server keeps none
+	cfg   atomic.Pointer[config.Config] // the server's configuration (Reload replaces it); nil outside the server
 }
 
-func (e *opsEnv) inServer() bool { return e != nil && e.cfg != nil }
+func (e *opsEnv) inServer() bool { return e != nil && e.cfg.Load() != nil }
 
 // caseStore is the case store: the server's, or the file in dataDir.
 func (e *opsEnv) caseStore(dataDir string) (*boltstore.Store, func(), error) {
@@ -84,7 +85,7 @@ func (e *opsEnv) outbox(dataDir, keysDir string) (*outbox.Store, func(), error) 
 // demo when empty).
 func (e *opsEnv) config(path string) (*config.Config, error) {
 	if e.inServer() {
-		return e.cfg, nil
+		return e.cfg.Load(), nil
 	}
 	return loadConfig(path)
 }

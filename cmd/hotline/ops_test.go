@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // backup goes through the admin socket (0600) while Main runs, and from
@@ -126,4 +128,78 @@ func TestOperatorCommandsWhileServingAndStopped(t *testing.T) {
 	expect("", 0, "user awa enabled", "users", "enable", "--name", "awa")
 	expect(pass+"\n", 1, "user awa exists", "users", "add", "--name", "awa", "--role", "officer", "--team", "meal-mopti")
 	expect("", 0, "", "outbox", "list", "--keys", keys)
+}
+
+// kill -HUP reloads the config: a new team is usable at once (here by
+// `users add` through the admin socket, and by the case service); a
+// broken config, or one that changes a channel, is refused with its
+// file:line and the running one stays.
+func TestReloadOnSIGHUP(t *testing.T) {
+	dir := t.TempDir()
+	data, keys := filepath.Join(dir, "data"), filepath.Join(dir, "keys")
+	demo, err := os.ReadFile(filepath.Join("..", "..", "config", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "hotline.yaml")
+	write := func(text string) {
+		t.Helper()
+		if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(string(demo))
+	m, err := openMain(t, data, keys, func(m *Main) { m.ConfigPath = cfgPath })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+		m.Close()
+	}()
+	addSegou := []string{"users", "add", "--data", data, "--name", "binta", "--role", "officer", "--team", "meal-segou"}
+	if code, _, errs := runCLI(t, addSegou...); code != 1 || !strings.Contains(errs, "meal-segou") {
+		t.Fatalf("officer of a team not in the config: exit %d %s", code, errs)
+	}
+
+	const segou = "teams:\n  - id: meal-segou\n    name: MEAL Ségou\n    kind: meal\n    organisation: Demo NGO\n    places: [ML04]\n    categories: [exclusion, distribution, question, feedback]\n    supervisor: fatou\n"
+	withSegou := strings.Replace(string(demo), "teams:\n", segou, 1)
+	write(withSegou)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, ok := m.ops.cfg.Load().Team("meal-segou"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SIGHUP did not reload the config: Reload says %v", m.Reload())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, out, errs := runCLIIn(t, "a long passphrase\n", addSegou...); code != 0 {
+		t.Fatalf("officer of the new team after reload: exit %d %s%s", code, out, errs)
+	}
+	if _, ok := m.cases.Config().Team("meal-segou"); !ok {
+		t.Error("the case service did not get the reloaded config")
+	}
+
+	for name, tt := range map[string]struct{ text, want string }{
+		"syntax":  {strings.Replace(withSegou, "    kind: meal\n", "    kind: [meal\n", 1), "hotline.yaml:"},
+		"place":   {strings.Replace(withSegou, "places: [ML04]", "places: [ML0499]", 1), `unknown P-code "ML0499"`},
+		"channel": {strings.Replace(withSegou, `from: "+22376000900"`, `from: "+22376000901"`, 1), "channels change only at a restart"},
+	} {
+		write(tt.text)
+		if err := m.Reload(); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("reload of a %s error: %v, want %q", name, err, tt.want)
+		}
+		if _, ok := m.cases.Config().Team("meal-segou"); !ok {
+			t.Errorf("after a refused reload (%s) the running config is gone", name)
+		}
+	}
 }

@@ -10,9 +10,11 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -84,6 +86,12 @@ type Main struct {
 	serveFn func(ctx context.Context, ln net.Listener) error
 	adminFn func(ctx context.Context, ln net.Listener) error
 	sock    *adminSocket
+
+	// What Reload reads and replaces.
+	cfg     *config.Config
+	catalog *menus.Catalog
+	cases   *casework.Service // nil in the gateway role
+	ops     *opsEnv
 }
 
 // NewMain returns a Main with the defaults of `hotline serve`.
@@ -216,7 +224,9 @@ func (m *Main) Open(ctx context.Context) error {
 		m.onClose(recs.Close)
 	}
 	snap := &snapshotter{dataDir: m.DataDir}
-	ops := &opsEnv{cfg: cfg} // what `hotline users`, `cases list` and `outbox list` run on while this serves
+	ops := &opsEnv{} // what `hotline users`, `cases list` and `outbox list` run on while this serves
+	ops.cfg.Store(cfg)
+	m.cfg, m.catalog, m.ops = cfg, catalog, ops
 	if recs != nil {
 		snap.add(recordingsFile, recs)
 	}
@@ -248,6 +258,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		snap.add(dbFile, store)
 		ops.store = store
+		m.cases = cases
 		go cases.Run(m.jobs, jobInterval)
 		return store, cases, nil
 	}
@@ -393,6 +404,22 @@ func (m *Main) Run(ctx context.Context) error {
 		n++
 		go func() { errc <- m.sock.Serve(ctx) }()
 	}
+	// kill -HUP (systemctl reload) reloads the config.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if err := m.Reload(); err != nil {
+					m.log.Error("config reload refused; the running config stays", "err", err)
+				}
+			}
+		}
+	}()
 	var errs []error
 	for range n {
 		if err := <-errc; err != nil {
@@ -476,7 +503,7 @@ func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.
 		m.onClose(b.Close)
 		storage = b
 	}
-	w, err := web.New(web.Options{Cases: cases, Users: users, Config: cfg, Places: places, Logger: log,
+	w, err := web.New(web.Options{Cases: cases, Users: users, Places: places, Logger: log,
 		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"})
 	if err != nil {
 		return err
