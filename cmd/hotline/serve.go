@@ -273,7 +273,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.AdminAddr != "" {
 			staff = newAdminApp()
 		}
-		if err := m.mountWeb(staff, cases, store, cfg, catalog.Places(), so, log); err != nil {
+		if err := m.mountWeb(staff, cases, store, catalog.Places(), so, log); err != nil {
 			return err
 		}
 		m.serveFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, app, ln) }
@@ -347,7 +347,7 @@ func (m *Main) Open(ctx context.Context) error {
 			staff.Get("/metrics", srv.MetricsHandler())
 			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
 		}
-		if err := m.mountWeb(staff, opts.Cases, store, cfg, catalog.Places(), so, log); err != nil {
+		if err := m.mountWeb(staff, opts.Cases, store, catalog.Places(), so, log); err != nil {
 			return err
 		}
 	}
@@ -491,7 +491,7 @@ const sessionsFile = "sessions.db"
 // mountWeb adds the MEAL web view under /meal/ on the gateway's app. Its
 // sessions live in DATA/sessions.db, or in Redis when there is one, so
 // that replicas share them; either way they survive a restart.
-func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, cfg *config.Config, places []web.Place, so scaleOut, log *slog.Logger) error {
+func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, places []web.Place, so scaleOut, log *slog.Logger) error {
 	var storage fiber.Storage
 	if so.rdb != nil {
 		storage = fiberredis.NewFromConnection(so.rdb) // closed with so.rdb
