@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,15 @@ func TestAccessibilityAxe(t *testing.T) {
 			found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](axeRun, chromedp.EvalAwaitPromise))
 			if err != nil {
 				t.Fatalf("axe.run on %s: %v", p.path, err)
+			}
+			// Header cells say what they head (html-validate's rule;
+			// axe does not require it).
+			loose, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('th:not([scope])').length`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if loose > 0 {
+				found = append(found, fmt.Sprintf("th-scope: %d header cell(s) without scope", loose))
 			}
 			if len(found) > 0 {
 				t.Errorf("%s at %d px (%s): %d axe-core violation(s):\n  %s", p.path, width, p.user, len(found), strings.Join(found, "\n  "))
