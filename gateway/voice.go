@@ -66,6 +66,7 @@ type VoiceChannel struct {
 // Recordings keeps voice messages encrypted (recordings.Store).
 type Recordings interface {
 	Put(ctx context.Context, id string, data []byte) error
+	Has(ctx context.Context, id string) (bool, error)
 }
 
 // VoiceOptions wires /c/{channel}/voice and /audio/. Without Recordings
@@ -451,11 +452,16 @@ func recordingID(channelID, callID string) string {
 // encrypted. The URL is checked against the channel's recording hosts and
 // never logged or put in an error: it opens the caller's voice.
 func (s *Server) keepRecording(ctx context.Context, ch config.Channel, vc VoiceChannel, call turn.Call) (string, error) {
+	id := recordingID(ch.ID, call.CallID)
 	data, err := s.fetchRecording(ctx, vc, call.RecordingURL)
 	if err != nil {
+		// A provider retrying this step after we kept the message and had
+		// its copy deleted: the fetch fails, but the message is here.
+		if has, herr := s.voice.Recordings.Has(ctx, id); herr == nil && has {
+			return id, nil
+		}
 		return "", err
 	}
-	id := recordingID(ch.ID, call.CallID)
 	if err := s.voice.Recordings.Put(ctx, id, data); err != nil {
 		return "", fmt.Errorf("store recording: %w", err)
 	}

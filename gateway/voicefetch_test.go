@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -118,6 +120,13 @@ type memRecordings struct {
 	data map[string][]byte
 }
 
+func (m *memRecordings) Has(_ context.Context, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.data[id]
+	return ok, nil
+}
+
 func (m *memRecordings) Put(_ context.Context, id string, data []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -137,6 +146,13 @@ func TestProviderCopyOfRecordingDeleted(t *testing.T) {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet:
+			mu.Lock()
+			gone := slices.ContainsFunc(deletes, func(d string) bool { return strings.HasPrefix(d, r.URL.Path+".json ") })
+			mu.Unlock()
+			if gone {
+				http.NotFound(w, r)
+				return
+			}
 			w.Write([]byte("RIFF....WAVE"))
 		case http.MethodDelete:
 			user, pass, _ := r.BasicAuth()
@@ -174,6 +190,15 @@ func TestProviderCopyOfRecordingDeleted(t *testing.T) {
 	want := rec + ".json " + account + ":" + token
 	if len(deletes) != 1 || deletes[0] != want {
 		t.Fatalf("deletes %q, want [%q]", deletes, want)
+	}
+	// The provider retries that step: its copy is gone (404), ours is kept.
+	first := recordingID(ch.ID, "CA1")
+	if id, err := s.keepRecording(context.Background(), ch, vc, turn.Call{CallID: "CA1", RecordingURL: api.URL + rec}); err != nil || id != first {
+		t.Errorf("retried step after the deletion: %q %v, want %q", id, err, first)
+	}
+	s.background.Wait()
+	if _, err := s.keepRecording(context.Background(), ch, vc, turn.Call{CallID: "CA9", RecordingURL: api.URL + rec}); err == nil {
+		t.Error("a recording neither fetched nor kept was taken as kept")
 	}
 	keep("CA2", other.URL+rec)                                                                                                   // not the API host: no credentials, no DELETE
 	keep("CA3", api.URL+"/2010-04-01/Accounts/AC99999999999999999999999999999999/Recordings/RE0123456789abcdef0123456789abcdef") // another account

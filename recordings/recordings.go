@@ -163,6 +163,21 @@ func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
 	return nil, fmt.Errorf("%w: its key %s is no longer held", ErrUnreadable, version)
 }
 
+// Has reports whether a recording is stored under id (without opening it).
+func (s *Store) Has(ctx context.Context, id string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("recordings: has: %w", err)
+	}
+	found := false
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		found = tx.Bucket(bucket).Get([]byte(id)) != nil
+		return nil
+	}); err != nil {
+		return false, fmt.Errorf("recordings: has: %w", err)
+	}
+	return found, nil
+}
+
 // Delete removes a recording (retention, or a caller's request).
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
