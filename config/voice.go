@@ -38,34 +38,22 @@ type Voice struct {
 	AuthToken  Secret `yaml:"auth_token"`
 }
 
-// DefaultRecordingHosts are where each provider keeps recordings.
-var DefaultRecordingHosts = map[string][]string{
-	"africastalking": {".africastalking.com"},
-	"twilio":         {"api.twilio.com", ".twilio.com"},
-}
-
-// DefaultAPIHosts are each provider's API host, where its credentials go.
-var DefaultAPIHosts = map[string][]string{
-	"africastalking": {"voice.africastalking.com"},
-	"twilio":         {"api.twilio.com"},
-}
-
 // CredentialHosts returns the hosts the provider's credentials may be
-// sent to, the defaults when none are configured.
-func (v Voice) CredentialHosts(provider string) []string {
+// sent to: voice.api_hosts, else the provider's defaults.
+func (v Voice) CredentialHosts(defaults []string) []string {
 	if len(v.APIHosts) > 0 {
 		return v.APIHosts
 	}
-	return DefaultAPIHosts[provider]
+	return defaults
 }
 
-// Hosts returns the recording hosts for provider, the defaults when none
-// are configured.
-func (v Voice) Hosts(provider string) []string {
+// Hosts returns the recording hosts: voice.recording_hosts, else the
+// provider's defaults.
+func (v Voice) Hosts(defaults []string) []string {
 	if len(v.RecordingHosts) > 0 {
 		return v.RecordingHosts
 	}
-	return DefaultRecordingHosts[provider]
+	return defaults
 }
 
 func validateVoice(ch Channel) []string {
@@ -92,24 +80,6 @@ func validateVoice(ch Channel) []string {
 	}
 	if v.DownloadTimeout < 0 {
 		problems = append(problems, "voice.download_timeout must be positive")
-	}
-	switch ch.Provider {
-	case "africastalking":
-		if !v.APIKey.IsZero() {
-			if err := v.APIKey.validate("voice.api_key"); err != nil {
-				problems = append(problems, err.Error())
-			}
-		}
-	case "twilio":
-		if v.AccountSID == "" {
-			problems = append(problems, "voice.account_sid is required for twilio")
-		}
-		if v.PublicURL == "" {
-			problems = append(problems, "voice.public_url is required for twilio: its signatures are checked against it")
-		}
-		if err := v.AuthToken.validate("voice.auth_token"); err != nil {
-			problems = append(problems, err.Error())
-		}
 	}
 	return problems
 }

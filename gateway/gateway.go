@@ -22,8 +22,8 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
-	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/internal/clientip"
 	"github.com/numerovert/hotline/internal/fiberserve"
@@ -47,23 +47,16 @@ type Submitter interface {
 }
 
 // ussdProvider is what a provider adapter offers for USSD.
-type ussdProvider interface {
-	Parse(contentType string, body []byte) (turn.USSD, error)
-	NewInput(prev, text string) string
-	Inputs(text string) []string
-	Render(r turn.Reply) (contentType string, body []byte)
-	ParseEnd(contentType string, body []byte) (turn.USSDEnd, error)
-}
-
-var ussdProviders = map[string]ussdProvider{
-	"africastalking": africastalking.USSD{},
-}
+type ussdProvider = provider.USSD
 
 // Options wires a Server.
 type Options struct {
-	Config  *config.Config
-	Catalog *menus.Catalog
-	Cases   *casework.Service
+	Config *config.Config
+	// Providers are the wire formats the channels speak (cmd/hotline's
+	// list); a channel whose provider offers no USSD has no USSD route.
+	Providers provider.List
+	Catalog   *menus.Catalog
+	Cases     *casework.Service
 	// Submitter takes complaints; Cases when nil (the gateway role gives a
 	// queue in Redis instead, and no Cases).
 	Submitter Submitter
@@ -113,6 +106,8 @@ type Server struct {
 	voiceEng *menus.Engine
 	audio    map[string]bool // "<lang>/<key>.wav" present in voice.Audio
 
+	providers provider.List
+
 	background sync.WaitGroup // requests that outlive a callback (deleteProviderCopy); Serve waits for them
 }
 
@@ -131,16 +126,17 @@ func New(o Options) *Server {
 	m := newMetrics(o.Sessions)
 	m.watchCases(o.Cases, o.SMS.Outbox)
 	s := &Server{
-		cfg:      o.Config,
-		ussd:     menus.NewEngine(o.Catalog, menus.FitsUSSD),
-		cases:    o.Cases,
-		prefs:    o.Preferences,
-		submit:   o.Submitter,
-		sessions: o.Sessions,
-		keyring:  o.Keyring,
-		log:      o.Logger,
-		timeout:  o.Timeout,
-		proxies:  o.TrustedProxies,
+		cfg:       o.Config,
+		providers: o.Providers,
+		ussd:      menus.NewEngine(o.Catalog, menus.FitsUSSD),
+		cases:     o.Cases,
+		prefs:     o.Preferences,
+		submit:    o.Submitter,
+		sessions:  o.Sessions,
+		keyring:   o.Keyring,
+		log:       o.Logger,
+		timeout:   o.Timeout,
+		proxies:   o.TrustedProxies,
 
 		channelLimit: newLimiter(limits.Channel, 2*len(o.Config.Channels), nil),
 		callerLimit:  newLimiter(limits.Caller, limits.MaxCallers, nil),

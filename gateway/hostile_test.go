@@ -18,8 +18,11 @@ import (
 	"github.com/numerovert/hotline/casework/caseworktest"
 	"github.com/numerovert/hotline/casework/memstore"
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/sessions"
+	"github.com/numerovert/hotline/gateway/twilio"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
 )
@@ -53,13 +56,14 @@ func newTestServerWith(t testing.TB, limits *Limits, store casework.Store, chang
 	}
 	ts := &testServer{cases: store, sessions: sessions.NewMemory(), logs: &bytes.Buffer{}}
 	o := Options{
-		Config:   cfg,
-		Catalog:  cat,
-		Cases:    caseworktest.Service(t, store, ts.logs),
-		Sessions: ts.sessions,
-		Keyring:  callerid.New(bytes.Repeat([]byte{7}, 32)),
-		Logger:   slog.New(slog.NewTextHandler(ts.logs, nil)),
-		Limits:   limits,
+		Config:    cfg,
+		Providers: provider.List{africastalking.Provider, twilio.Provider},
+		Catalog:   cat,
+		Cases:     caseworktest.Service(t, store, ts.logs),
+		Sessions:  ts.sessions,
+		Keyring:   callerid.New(bytes.Repeat([]byte{7}, 32)),
+		Logger:    slog.New(slog.NewTextHandler(ts.logs, nil)),
+		Limits:    limits,
 	}
 	for _, change := range changes {
 		change(&o)

@@ -12,6 +12,7 @@ import (
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/outbox"
@@ -19,14 +20,7 @@ import (
 
 // SMSAdapter is what a provider adapter offers for SMS
 // (africastalking.SMS, twilio.SMS).
-type SMSAdapter interface {
-	// Authenticate refuses a request the provider did not send
-	// (twilio.ErrBadSignature → 403) or cannot read (turn.BadRequest).
-	Authenticate(requestURL string, header func(string) string, contentType string, body []byte) error
-	ParseSMS(contentType string, body []byte) (turn.SMS, error)
-	ParseReport(contentType string, body []byte) (turn.DeliveryReport, error)
-	Ack() (contentType string, body []byte)
-}
+type SMSAdapter = provider.SMS
 
 // SMSChannel is one channel's SMS side.
 type SMSChannel struct {

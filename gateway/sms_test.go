@@ -20,6 +20,7 @@ import (
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/gateway/twilio"
 	"github.com/numerovert/hotline/locales"
@@ -70,7 +71,8 @@ func newSMSRig(t *testing.T, changes ...func(*gateway.Options)) *smsRig {
 	logs := &bytes.Buffer{}
 	svc := caseworktest.Service(t, cases, logs)
 	o := gateway.Options{
-		Config: cfg, Catalog: cat, Cases: svc, Preferences: cases, Sessions: sessions.NewMemory(),
+		Providers: provider.List{africastalking.Provider, twilio.Provider},
+		Config:    cfg, Catalog: cat, Cases: svc, Preferences: cases, Sessions: sessions.NewMemory(),
 		Keyring: callerid.New(bytes.Repeat([]byte{7}, 32)),
 		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
 		SMS: gateway.SMSOptions{

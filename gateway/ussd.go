@@ -62,8 +62,9 @@ func (s *Server) ussdChannel(c fiber.Ctx) (config.Channel, ussdProvider, error) 
 	if err != nil {
 		return config.Channel{}, nil, err
 	}
-	p, ok := ussdProviders[ch.Provider]
-	if !ok {
+	d, ok := s.providers.Get(ch.Provider)
+	p := d.USSD
+	if !ok || p == nil {
 		return config.Channel{}, nil, fiber.ErrNotFound
 	}
 	return ch, p, nil

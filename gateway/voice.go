@@ -19,21 +19,14 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/menus"
 )
 
 // VoiceAdapter is what a provider adapter offers for voice calls
 // (africastalking.Voice, twilio.Voice).
-type VoiceAdapter interface {
-	// Authenticate refuses a request the provider did not send
-	// (twilio.ErrBadSignature → 403) or cannot read (turn.BadRequest).
-	Authenticate(requestURL string, header func(string) string, contentType string, body []byte) error
-	ParseCall(contentType string, body []byte) (turn.Call, error)
-	Render(r turn.VoiceReply) (contentType string, body []byte)
-	// Authorize adds the provider's credentials to a recording download.
-	Authorize(req *http.Request)
-}
+type VoiceAdapter = provider.Voice
 
 // RecordingDeleter is a VoiceAdapter whose provider can delete its copy of
 // a voice message (twilio.Voice): once the message is stored here,

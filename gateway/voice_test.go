@@ -17,7 +17,9 @@ import (
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/sessions"
+	"github.com/numerovert/hotline/gateway/twilio"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
@@ -48,7 +50,8 @@ func newVoiceRig(t *testing.T, hosts []string) *voiceRig {
 	cat, _ := menus.Load(locales.FS)
 	logs := &bytes.Buffer{}
 	srv := gateway.New(gateway.Options{
-		Config: cfg, Catalog: cat, Cases: caseworktest.Service(t, cases, logs), Preferences: cases, Sessions: sessions.NewMemory(),
+		Providers: provider.List{africastalking.Provider, twilio.Provider},
+		Config:    cfg, Catalog: cat, Cases: caseworktest.Service(t, cases, logs), Preferences: cases, Sessions: sessions.NewMemory(),
 		Keyring: callerid.New(bytes.Repeat([]byte{7}, 32)),
 		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
 		Voice: gateway.VoiceOptions{

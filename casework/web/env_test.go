@@ -21,8 +21,11 @@ import (
 	"github.com/numerovert/hotline/casework/web"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/sessions"
+	"github.com/numerovert/hotline/gateway/twilio"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
@@ -116,7 +119,8 @@ func newEnv(t testing.TB, opts ...func(*web.Options)) *env {
 	}
 	keyring := callerid.New([]byte(strings.Repeat("c", keystore.Size)))
 	gw := gateway.New(gateway.Options{
-		Config: cfg, Catalog: cat, Cases: svc, Sessions: sessions.NewMemory(), Keyring: keyring,
+		Providers: provider.List{africastalking.Provider, twilio.Provider},
+		Config:    cfg, Catalog: cat, Cases: svc, Sessions: sessions.NewMemory(), Keyring: keyring,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	app := gw.App()

@@ -22,6 +22,9 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := providers.Check(cfg); err != nil {
+		return err
+	}
 	catalog, err := loadCatalog(*localesDir)
 	if err != nil {
 		return err

@@ -24,6 +24,9 @@ func (m *Main) Reload() error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
+	if err := providers.Check(next); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
 	if err := next.CheckPlaces(m.catalog.PlaceCodes()); err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}

@@ -197,6 +197,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := providers.Check(cfg); err != nil {
+		return err
+	}
 	// The catalogue is the one reading of locales/places.csv: the config's
 	// P-codes are checked against it, and the web view names places by it.
 	catalog, err := loadCatalog(m.LocalesDir)
@@ -287,7 +290,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := gateway.Options{Config: cfg, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &m.Limits, TrustedProxies: m.Proxies, MetricsElsewhere: m.AdminAddr != ""}
+	opts := gateway.Options{Config: cfg, Providers: providers, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &m.Limits, TrustedProxies: m.Proxies, MetricsElsewhere: m.AdminAddr != ""}
 	var store *boltstore.Store // nil in the gateway role: no cases here
 	switch {
 	case so.rdb == nil: // embedded: bbolt and in-memory sessions

@@ -18,8 +18,6 @@ import (
 
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
-	"github.com/numerovert/hotline/gateway/africastalking"
-	"github.com/numerovert/hotline/gateway/twilio"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/outbox"
@@ -28,12 +26,6 @@ import (
 
 // outboxFile is the outbox's bbolt file inside the data directory.
 const outboxFile = "outbox.db"
-
-// Production API base URLs, used when a channel's sms.base_url is empty.
-const (
-	atBaseURL     = "https://api.africastalking.com"
-	twilioBaseURL = "https://api.twilio.com"
-)
 
 type smsFlagSet struct {
 	retryMin, retryMax, window *time.Duration
@@ -72,28 +64,16 @@ func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir 
 			timeout = 10 * time.Second
 		}
 		client := &http.Client{Timeout: timeout}
-		switch ch.Provider {
-		case "africastalking":
-			key, err := sc.APIKey.Resolve(keysDir)
-			if err != nil {
-				return smsSetup{}, fmt.Errorf("channel %s: api_key: %w", ch.ID, err)
-			}
-			warnDemo(log, ch, "sms", sc.APIKey)
-			channels[ch.ID] = gateway.SMSChannel{Adapter: africastalking.SMS{}, From: sc.From}
-			senders[ch.ID] = africastalking.Sender{BaseURL: orDefault(sc.BaseURL, atBaseURL), Username: sc.Username, APIKey: key, Client: client}
-		case "twilio":
-			token, err := sc.AuthToken.Resolve(keysDir)
-			if err != nil {
-				return smsSetup{}, fmt.Errorf("channel %s: auth_token: %w", ch.ID, err)
-			}
-			warnDemo(log, ch, "sms", sc.AuthToken)
-			channels[ch.ID] = gateway.SMSChannel{Adapter: twilio.SMS{AuthToken: token, PublicURL: sc.PublicURL}, From: sc.From}
-			s := twilio.Sender{BaseURL: orDefault(sc.BaseURL, twilioBaseURL), AccountSID: sc.AccountSID, AuthToken: token, Client: client}
-			if sc.PublicURL != "" {
-				s.StatusCallback = strings.TrimRight(sc.PublicURL, "/") + "/c/" + ch.ID + "/sms/status"
-			}
-			senders[ch.ID] = s
+		d, _ := providers.Get(ch.Provider) // providers.Check passed at start
+		field, secret := d.SMS.Secret(*sc)
+		value, err := secret.Resolve(keysDir)
+		if err != nil {
+			return smsSetup{}, fmt.Errorf("channel %s: %s: %w", ch.ID, field, err)
 		}
+		warnDemo(log, ch, "sms", secret)
+		adapter, sender := d.SMS.New(ch, value, client)
+		channels[ch.ID] = gateway.SMSChannel{Adapter: adapter, From: sc.From}
+		senders[ch.ID] = sender
 	}
 	if len(channels) == 0 {
 		return smsSetup{}, nil
@@ -127,13 +107,6 @@ func warnDemo(log *slog.Logger, ch config.Channel, use string, s config.Secret) 
 	if s.IsDemo() {
 		log.Warn("channel uses a published DEMO credential; do not use it in production", "channel", ch.Name, "for", use)
 	}
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func smsFS(dir string) fs.FS {

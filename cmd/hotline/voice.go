@@ -18,8 +18,6 @@ import (
 
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
-	"github.com/numerovert/hotline/gateway/africastalking"
-	"github.com/numerovert/hotline/gateway/twilio"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/recordings"
@@ -38,28 +36,18 @@ func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings
 		if v == nil {
 			continue
 		}
-		vc := gateway.VoiceChannel{PublicURL: v.PublicURL, RecordingHosts: v.Hosts(ch.Provider), CredentialHosts: v.CredentialHosts(ch.Provider), DownloadTimeout: v.DownloadTimeout}
-		switch ch.Provider {
-		case "africastalking":
-			key := ""
-			if !v.APIKey.IsZero() {
-				var err error
-				if key, err = v.APIKey.Resolve(keysDir); err != nil {
-					return gateway.VoiceOptions{}, fmt.Errorf("channel %s: voice.api_key: %w", ch.ID, err)
-				}
-				warnDemo(log, ch, "voice", v.APIKey)
+		d, _ := providers.Get(ch.Provider) // providers.Check passed at start
+		vc := gateway.VoiceChannel{PublicURL: v.PublicURL, RecordingHosts: v.Hosts(d.Voice.RecordingHosts), CredentialHosts: v.CredentialHosts(d.Voice.APIHosts), DownloadTimeout: v.DownloadTimeout}
+		field, secret := d.Voice.Secret(*v)
+		value := ""
+		if !(d.Voice.SecretOptional && secret.IsZero()) {
+			var err error
+			if value, err = secret.Resolve(keysDir); err != nil {
+				return gateway.VoiceOptions{}, fmt.Errorf("channel %s: %s: %w", ch.ID, field, err)
 			}
-			vc.Adapter = africastalking.Voice{APIKey: key}
-		case "twilio":
-			token, err := v.AuthToken.Resolve(keysDir)
-			if err != nil {
-				return gateway.VoiceOptions{}, fmt.Errorf("channel %s: voice.auth_token: %w", ch.ID, err)
-			}
-			warnDemo(log, ch, "voice", v.AuthToken)
-			vc.Adapter = twilio.Voice{AccountSID: v.AccountSID, AuthToken: token, PublicURL: v.PublicURL}
-		default:
-			continue
+			warnDemo(log, ch, "voice", secret)
 		}
+		vc.Adapter = d.Voice.New(ch, value)
 		channels[ch.ID] = vc
 	}
 	if len(channels) == 0 {
