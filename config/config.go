@@ -298,57 +298,76 @@ func Parse(name string, data []byte) (*Config, error) {
 // that may receive it, and a national MEAL team without conflicts exists
 // for categories nobody configured.
 func (cfg *Config) Validate() error {
-	name := cfg.Source
-	var errs []error
-	fail := func(line int, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...)))
-	}
+	p := &problems{source: cfg.Source}
+	cfg.checkChannels(p)
+	programmes := cfg.checkProgrammes(p)
+	categories := cfg.fillCategories(p)
+	cfg.checkTeams(p, programmes, categories)
+	cfg.checkFallbacks(p)
+	return errors.Join(p.errs...)
+}
+
+// problems collects Validate's findings, each with the file and line.
+type problems struct {
+	source string
+	errs   []error
+}
+
+func (p *problems) at(line int, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("%s:%d: %s", p.source, line, fmt.Sprintf(format, args...)))
+}
+
+func (cfg *Config) checkChannels(p *problems) {
 	seen := map[string]bool{}
 	for i := range cfg.Channels {
 		ch := &cfg.Channels[i]
 		switch {
 		case !channelID.MatchString(ch.ID):
-			fail(ch.line, "channel id %q must be 6 to 64 letters, digits, '-' or '_'", ch.ID)
+			p.at(ch.line, "channel id %q must be 6 to 64 letters, digits, '-' or '_'", ch.ID)
 		case seen[ch.ID]:
-			fail(ch.line, "channel id %q is used twice", ch.ID)
+			p.at(ch.line, "channel id %q is used twice", ch.ID)
 		}
 		seen[ch.ID] = true
 		if ch.Provider == "" {
-			fail(ch.line, "channel %q: provider is required", ch.ID)
+			p.at(ch.line, "channel %q: provider is required", ch.ID)
 		}
 		if !countryCode.MatchString(ch.Country) {
-			fail(ch.line, "channel %q: country must be an ISO 3166 code such as ML, got %q", ch.ID, ch.Country)
+			p.at(ch.line, "channel %q: country must be an ISO 3166 code such as ML, got %q", ch.ID, ch.Country)
 		}
-		for _, p := range ch.parseSources() {
-			fail(ch.line, "channel %q: %s", ch.ID, p)
-		}
-		for _, p := range validateVoice(*ch) {
-			fail(ch.line, "channel %q: %s", ch.ID, p)
-		}
-		for _, p := range validateSMS(*ch) {
-			fail(ch.line, "channel %q: %s", ch.ID, p)
-		}
-	}
-	if len(cfg.Channels) == 0 {
-		fail(1, "no channels: add at least one under 'channels:'")
-	}
-
-	programmes := map[string]bool{}
-	for _, p := range cfg.Programmes {
-		if !ident.MatchString(p.ID) || programmes[p.ID] {
-			fail(p.line, "programme id %q is empty, malformed or used twice", p.ID)
-		}
-		programmes[p.ID] = true
-		if strings.TrimSpace(p.Organisation) == "" {
-			fail(p.line, "programme %q has no organisation: conflicts of interest are declared against it", p.ID)
-		}
-		for _, pc := range p.Places {
-			if !pcode.MatchString(pc) {
-				fail(p.line, "programme %q: %q is not a Mali region or cercle P-code (ML01, ML0101)", p.ID, pc)
+		for _, list := range [][]string{ch.parseSources(), validateVoice(*ch), validateSMS(*ch)} {
+			for _, msg := range list {
+				p.at(ch.line, "channel %q: %s", ch.ID, msg)
 			}
 		}
 	}
+	if len(cfg.Channels) == 0 {
+		p.at(1, "no channels: add at least one under 'channels:'")
+	}
+}
 
+// checkProgrammes returns the programme ids.
+func (cfg *Config) checkProgrammes(p *problems) map[string]bool {
+	programmes := map[string]bool{}
+	for _, pr := range cfg.Programmes {
+		if !ident.MatchString(pr.ID) || programmes[pr.ID] {
+			p.at(pr.line, "programme id %q is empty, malformed or used twice", pr.ID)
+		}
+		programmes[pr.ID] = true
+		if strings.TrimSpace(pr.Organisation) == "" {
+			p.at(pr.line, "programme %q has no organisation: conflicts of interest are declared against it", pr.ID)
+		}
+		for _, pc := range pr.Places {
+			if !pcode.MatchString(pc) {
+				p.at(pr.line, "programme %q: %q is not a Mali region or cercle P-code (ML01, ML0101)", pr.ID, pc)
+			}
+		}
+	}
+	return programmes
+}
+
+// fillCategories fills each category's defaults, checks it, and returns
+// the categories by id.
+func (cfg *Config) fillCategories(p *problems) map[string]*Category {
 	categories := map[string]*Category{}
 	for i := range cfg.Codebook {
 		ft := &cfg.Codebook[i]
@@ -356,103 +375,107 @@ func (cfg *Config) Validate() error {
 			cat := &ft.Categories[j]
 			cat.Type = ft.ID
 			if !ident.MatchString(cat.ID) || categories[cat.ID] != nil {
-				fail(cat.line, "category id %q is empty, malformed or used twice", cat.ID)
+				p.at(cat.line, "category id %q is empty, malformed or used twice", cat.ID)
 			}
 			categories[cat.ID] = cat
-			if cat.ID == SEA {
-				cat.Sensitive = true
-				if len(cat.Recipients) > 0 && !slices.Equal(cat.Recipients, []string{"psea"}) {
-					fail(cat.line, "category %q (sexual exploitation and abuse) may only reach PSEA focal points: set recipients to [psea] or leave it out", cat.ID)
-				}
-				cat.Recipients = []string{"psea"}
-			}
-			if len(cat.Recipients) == 0 {
-				cat.Recipients = []string{"meal", "protection"}
-			}
-			for _, k := range cat.Recipients {
-				if !contains(ValidKinds, k) {
-					fail(cat.line, "category %q: recipient kind %q is not an independent function (%s); community leaders, distribution committees and implementing teams never receive cases", cat.ID, k, strings.Join(ValidKinds, ", "))
-				}
-			}
-			if cat.Priority == "" {
-				cat.Priority = "normal"
-				if cat.Sensitive {
-					cat.Priority = "high"
-				}
-			}
-			if !contains(Priorities, cat.Priority) {
-				fail(cat.line, "category %q: priority %q (want %s)", cat.ID, cat.Priority, strings.Join(Priorities, ", "))
-			}
-			def := func(d *Duration, v time.Duration) {
-				if *d == 0 {
-					*d = Duration(v)
-				}
-			}
-			if cat.Sensitive {
-				def(&cat.Acknowledge, DefaultSensitiveAcknowledge)
-				def(&cat.Resolve, DefaultSensitiveResolve)
-			} else {
-				def(&cat.Acknowledge, DefaultAcknowledge)
-				def(&cat.Resolve, DefaultResolve)
-			}
-			def(&cat.Retention, DefaultRetention)
-			if cat.Acknowledge > cat.Resolve {
-				fail(cat.line, "category %q: acknowledge deadline is later than resolve deadline", cat.ID)
-			}
-			codes := map[string]bool{}
-			for _, c := range cat.Codes {
-				if !ident.MatchString(c.ID) || codes[c.ID] {
-					fail(cat.line, "category %q: code id %q is empty, malformed or used twice", cat.ID, c.ID)
-				}
-				codes[c.ID] = true
-			}
+			cat.fill(p)
 		}
 	}
+	return categories
+}
 
+// fill sets a category's recipients, priority and deadlines where the
+// file leaves them out, and checks them and its codes.
+func (cat *Category) fill(p *problems) {
+	if cat.ID == SEA {
+		cat.Sensitive = true
+		if len(cat.Recipients) > 0 && !slices.Equal(cat.Recipients, []string{"psea"}) {
+			p.at(cat.line, "category %q (sexual exploitation and abuse) may only reach PSEA focal points: set recipients to [psea] or leave it out", cat.ID)
+		}
+		cat.Recipients = []string{"psea"}
+	}
+	if len(cat.Recipients) == 0 {
+		cat.Recipients = []string{"meal", "protection"}
+	}
+	for _, k := range cat.Recipients {
+		if !contains(ValidKinds, k) {
+			p.at(cat.line, "category %q: recipient kind %q is not an independent function (%s); community leaders, distribution committees and implementing teams never receive cases", cat.ID, k, strings.Join(ValidKinds, ", "))
+		}
+	}
+	if cat.Priority == "" {
+		cat.Priority = map[bool]string{false: "normal", true: "high"}[cat.Sensitive]
+	}
+	if !contains(Priorities, cat.Priority) {
+		p.at(cat.line, "category %q: priority %q (want %s)", cat.ID, cat.Priority, strings.Join(Priorities, ", "))
+	}
+	ack, resolve := DefaultAcknowledge, DefaultResolve
+	if cat.Sensitive {
+		ack, resolve = DefaultSensitiveAcknowledge, DefaultSensitiveResolve
+	}
+	orDefault(&cat.Acknowledge, ack)
+	orDefault(&cat.Resolve, resolve)
+	orDefault(&cat.Retention, DefaultRetention)
+	if cat.Acknowledge > cat.Resolve {
+		p.at(cat.line, "category %q: acknowledge deadline is later than resolve deadline", cat.ID)
+	}
+	codes := map[string]bool{}
+	for _, c := range cat.Codes {
+		if !ident.MatchString(c.ID) || codes[c.ID] {
+			p.at(cat.line, "category %q: code id %q is empty, malformed or used twice", cat.ID, c.ID)
+		}
+		codes[c.ID] = true
+	}
+}
+
+func orDefault(d *Duration, v time.Duration) {
+	if *d == 0 {
+		*d = Duration(v)
+	}
+}
+
+func (cfg *Config) checkTeams(p *problems, programmes map[string]bool, categories map[string]*Category) {
 	teams := map[string]bool{}
 	for _, t := range cfg.Teams {
 		if t.ID == "" || teams[t.ID] {
-			fail(t.line, "team id %q is empty or used twice", t.ID)
+			p.at(t.line, "team id %q is empty or used twice", t.ID)
 		}
 		teams[t.ID] = true
 		if !contains(ValidKinds, t.Kind) {
-			fail(t.line, "team %q has kind %q: only independent functions (%s) may receive cases, never community leaders, distribution committees or implementing teams", t.ID, t.Kind, strings.Join(ValidKinds, ", "))
+			p.at(t.line, "team %q has kind %q: only independent functions (%s) may receive cases, never community leaders, distribution committees or implementing teams", t.ID, t.Kind, strings.Join(ValidKinds, ", "))
 		}
 		if strings.TrimSpace(t.Supervisor) == "" {
-			fail(t.line, "team %q has no supervisor: overdue cases are escalated to them", t.ID)
+			p.at(t.line, "team %q has no supervisor: overdue cases are escalated to them", t.ID)
 		}
 		if !t.National && len(t.Places) == 0 {
-			fail(t.line, "team %q covers no place: list region or cercle P-codes under places, or set national: true", t.ID)
+			p.at(t.line, "team %q covers no place: list region or cercle P-codes under places, or set national: true", t.ID)
 		}
 		for _, pc := range t.Places {
 			if !pcode.MatchString(pc) {
-				fail(t.line, "team %q: %q is not a Mali region or cercle P-code (ML01, ML0101)", t.ID, pc)
+				p.at(t.line, "team %q: %q is not a Mali region or cercle P-code (ML01, ML0101)", t.ID, pc)
 			}
 		}
 		for _, c := range t.Categories {
 			if categories[c] == nil {
-				fail(t.line, "team %q handles unknown category %q", t.ID, c)
+				p.at(t.line, "team %q handles unknown category %q", t.ID, c)
 			}
 		}
-		for _, p := range t.Exclude.Programmes {
-			if !programmes[p] {
-				fail(t.line, "team %q excludes unknown programme %q", t.ID, p)
+		for _, pr := range t.Exclude.Programmes {
+			if !programmes[pr] {
+				p.at(t.line, "team %q excludes unknown programme %q", t.ID, pr)
 			}
 		}
 	}
+}
 
-	// The fallback: routing must always find a team, and a conflicted
-	// fallback could be excluded from a case.
+// checkFallbacks makes sure routing always finds a team: a national team
+// without exclusions (a conflicted fallback could be excluded from a case)
+// for MEAL and for every category.
+func (cfg *Config) checkFallbacks(p *problems) {
 	hasFallback := func(ok func(Team) bool) bool {
-		for _, t := range cfg.Teams {
-			if t.National && t.Exclude.Empty() && ok(t) {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(cfg.Teams, func(t Team) bool { return t.National && t.Exclude.Empty() && ok(t) })
 	}
 	if !hasFallback(func(t Team) bool { return t.Kind == "meal" }) {
-		fail(1, "no national MEAL team without conflict exclusions: one is needed as the fallback for every case (add a team with kind: meal, national: true and no exclude)")
+		p.at(1, "no national MEAL team without conflict exclusions: one is needed as the fallback for every case (add a team with kind: meal, national: true and no exclude)")
 	}
 	for _, ft := range cfg.Codebook {
 		for _, cat := range ft.Categories {
@@ -461,11 +484,10 @@ func (cfg *Config) Validate() error {
 				if !cat.Sensitive {
 					how = "leave its categories empty or list it"
 				}
-				fail(cat.line, "category %q has no fallback: add a national team of kind %s with no exclude, and %s", cat.ID, strings.Join(cat.Recipients, " or "), how)
+				p.at(cat.line, "category %q has no fallback: add a national team of kind %s with no exclude, and %s", cat.ID, strings.Join(cat.Recipients, " or "), how)
 			}
 		}
 	}
-	return errors.Join(errs...)
 }
 
 // CheckPlaces reports every P-code in teams and programmes that is not in
