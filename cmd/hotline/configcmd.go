@@ -22,14 +22,11 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := providers.Check(cfg); err != nil {
-		return err
-	}
 	catalog, err := loadCatalog(*localesDir)
 	if err != nil {
 		return err
 	}
-	if err := cfg.CheckPlaces(catalog.PlaceCodes()); err != nil {
+	if err := checkDeployment(cfg, catalog); err != nil {
 		return err
 	}
 	note := ""

@@ -24,10 +24,7 @@ func (m *Main) Reload() error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	if err := providers.Check(next); err != nil {
-		return fmt.Errorf("reload: %w", err)
-	}
-	if err := next.CheckPlaces(m.catalog.PlaceCodes()); err != nil {
+	if err := checkDeployment(next, m.catalog); err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
 	if err := refuseDemoOutsideLoopback(next, m.Addr, m.AdminAddr); err != nil {

@@ -187,29 +187,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if so.rdb != nil {
 		m.onClose(so.rdb.Close)
 	}
-	var cfg *config.Config
-	if m.ConfigPath == "" {
-		cfg, err = config.Demo()
-		log.Warn("no --config given: using the embedded DEMO configuration (channel demo-at); do not use it in production")
-	} else {
-		cfg, err = config.Load(m.ConfigPath)
-	}
+	cfg, catalog, err := m.openConfig()
 	if err != nil {
-		return err
-	}
-	if err := providers.Check(cfg); err != nil {
-		return err
-	}
-	// The catalogue is the one reading of locales/places.csv: the config's
-	// P-codes are checked against it, and the web view names places by it.
-	catalog, err := loadCatalog(m.LocalesDir)
-	if err != nil {
-		return err
-	}
-	if err := cfg.CheckPlaces(catalog.PlaceCodes()); err != nil {
-		return err
-	}
-	if err := refuseDemoOutsideLoopback(cfg, m.Addr, m.AdminAddr); err != nil {
 		return err
 	}
 	kd, err := m.openKeys(so.role)
@@ -233,38 +212,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if recs != nil {
 		snap.add(recordingsFile, recs)
 	}
-	// openCases opens the bbolt store and the casework domain over it, and
-	// starts the deadline and retention jobs. Only the process that holds
-	// the data (roles all and casework) calls it.
-	openCases := func() (*boltstore.Store, *casework.Service, error) {
-		pinKeys, sealKeys, err := caseKeys(kd)
-		if err != nil {
-			return nil, nil, err
-		}
-		store, err := boltstore.Open(filepath.Join(m.DataDir, dbFile))
-		if err != nil {
-			return nil, nil, err
-		}
-		o := casework.Options{Store: store, Config: cfg, PINKeys: pinKeys, SealKeys: sealKeys, Logger: log}
-		if recs != nil {
-			o.Recordings = recs
-		}
-		if so.rdb != nil {
-			// Every change reaches the Redis mirror, so that gateway
-			// replicas can answer follow-ups (status and response).
-			o.OnChange = mirrorChanges(m.jobs, scaleout.NewMirror(so.rdb, so.prefix), log)
-		}
-		cases, err := casework.NewService(o)
-		if err != nil {
-			store.Close()
-			return nil, nil, err
-		}
-		snap.add(dbFile, store)
-		ops.store = store
-		m.cases = cases
-		go cases.Run(m.jobs, jobInterval)
-		return store, cases, nil
-	}
+	openCases := func() (*boltstore.Store, *casework.Service, error) { return m.openCases(kd, recs, so, snap) }
 	if so.role == roleCasework {
 		store, cases, stop, err := runConsumer(m.jobs, so, openCases, log)
 		if err != nil {
@@ -318,24 +266,11 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	if opts.Cases != nil {
-		// SMS needs the case store in this process: follow-up, the
-		// outbox beside the data.
-		sms, err := setupSMS(cfg, kd, m.KeysDir, m.DataDir, m.LocalesDir, m.sms, log)
-		if err != nil {
+		// SMS and voice need the case store in this process: follow-up,
+		// the outbox and the recordings beside the data.
+		if opts.SMS, err = m.openSMS(cfg, kd, snap, ops); err != nil {
 			return err
 		}
-		if sms.box != nil {
-			m.onClose(sms.box.Close)
-			snap.add(outboxFile, sms.box)
-			ops.box = sms.box
-			workerCtx, stopWorker := context.WithCancel(m.jobs)
-			workerDone := make(chan struct{})
-			go func() { sms.worker.Run(workerCtx); close(workerDone) }()
-			// Registered after box.Close, so it runs first: the worker
-			// stops before the outbox closes.
-			m.onClose(func() error { stopWorker(); <-workerDone; return nil })
-		}
-		opts.SMS = sms.opts
 		if opts.Voice, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, recs, log); err != nil {
 			return err
 		}
@@ -355,6 +290,97 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	return m.listen(so, cfg, catalog, snap, ops)
+}
+
+// openCases opens the bbolt store and the casework domain over it, and
+// starts the deadline and retention jobs. Only the process that holds the
+// data (roles all and casework) calls it.
+func (m *Main) openCases(kd keystore.Dir, recs *recordings.Store, so scaleOut, snap *snapshotter) (*boltstore.Store, *casework.Service, error) {
+	pinKeys, sealKeys, err := caseKeys(kd)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := boltstore.Open(filepath.Join(m.DataDir, dbFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	o := casework.Options{Store: store, Config: m.cfg, PINKeys: pinKeys, SealKeys: sealKeys, Logger: m.log}
+	if recs != nil {
+		o.Recordings = recs
+	}
+	if so.rdb != nil {
+		// Every change reaches the Redis mirror, so that gateway replicas
+		// can answer follow-ups (status and response).
+		o.OnChange = mirrorChanges(m.jobs, scaleout.NewMirror(so.rdb, so.prefix), m.log)
+	}
+	cases, err := casework.NewService(o)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	snap.add(dbFile, store)
+	m.ops.store = store
+	m.cases = cases
+	go cases.Run(m.jobs, jobInterval)
+	return store, cases, nil
+}
+
+// openSMS opens the outbox and starts its send worker (stopped before
+// the outbox closes), when the config has SMS channels.
+func (m *Main) openSMS(cfg *config.Config, kd keystore.Dir, snap *snapshotter, ops *opsEnv) (gateway.SMSOptions, error) {
+	sms, err := setupSMS(cfg, kd, m.KeysDir, m.DataDir, m.LocalesDir, m.sms, m.log)
+	if err != nil {
+		return gateway.SMSOptions{}, err
+	}
+	if sms.box != nil {
+		m.onClose(sms.box.Close)
+		snap.add(outboxFile, sms.box)
+		ops.box = sms.box
+		workerCtx, stopWorker := context.WithCancel(m.jobs)
+		workerDone := make(chan struct{})
+		go func() { sms.worker.Run(workerCtx); close(workerDone) }()
+		// Registered after box.Close, so it runs first: the worker
+		// stops before the outbox closes.
+		m.onClose(func() error { stopWorker(); <-workerDone; return nil })
+	}
+	return sms.opts, nil
+}
+
+// openConfig loads --config (the embedded demo when empty) and the
+// locales, and checks them together.
+func (m *Main) openConfig() (*config.Config, *menus.Catalog, error) {
+	var cfg *config.Config
+	var err error
+	if m.ConfigPath == "" {
+		cfg, err = config.Demo()
+		m.log.Warn("no --config given: using the embedded DEMO configuration (channel demo-at); do not use it in production")
+	} else {
+		cfg, err = config.Load(m.ConfigPath)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	catalog, err := loadCatalog(m.LocalesDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkDeployment(cfg, catalog); err != nil {
+		return nil, nil, err
+	}
+	if err := refuseDemoOutsideLoopback(cfg, m.Addr, m.AdminAddr); err != nil {
+		return nil, nil, err
+	}
+	return cfg, catalog, nil
+}
+
+// checkDeployment is what serve, reload and `config check` check beyond
+// the config file itself: every channel's provider and its fields, and
+// every P-code against the catalogue, the one reading of places.csv.
+func checkDeployment(cfg *config.Config, catalog *menus.Catalog) error {
+	if err := providers.Check(cfg); err != nil {
+		return err
+	}
+	return cfg.CheckPlaces(catalog.PlaceCodes())
 }
 
 // listen opens the callback listener, the --admin-addr listener and the
