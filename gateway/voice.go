@@ -249,32 +249,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 		t = s.begin(ctx, s.voiceEng, mediumVoice, sess.CallerKey)
 	default:
 		cur := s.voiceEng.Screen(sess.State)
-		input, miss := "", false
-		switch {
-		case cur.Digits:
-			// A reference or a PIN, ended by #.
-			if input = strings.TrimSuffix(call.Digits, "#"); input == "" || noInput {
-				miss = true
-			}
-		case cur.FreeText && call.RecordingURL != "":
-			id, err := s.keepRecording(ctx, ch, vc, call)
-			if err != nil {
-				// Nothing acknowledged: the provider may retry; if not, the
-				// caller hears the question again.
-				s.log.Error("voice message not kept", "channel", ch.Name, "err", err)
-				miss = true
-				break
-			}
-			sess.Recording, input = id, menus.VoiceMessage
-		case cur.FreeText:
-			// Silence, or a key instead of a message: no detail (it is
-			// optional), as USSD's "skip".
-			input = menus.KeySkip
-		case noInput || call.Digits == "":
-			miss = true
-		default:
-			input = call.Digits[:1]
-		}
+		input, miss := s.callInput(ctx, ch, vc, call, cur, noInput, &sess)
 		if miss {
 			t = menus.Turn{State: sess.State, Screen: cur}
 		} else {
@@ -317,6 +292,34 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	}
 	s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, nil, t.State)
 	return sess.Reply, nil
+}
+
+// callInput reads what the caller gave on screen cur: digits (a reference
+// or PIN ended by #, else one key), or a voice message, kept here before
+// the step moves on. miss: nothing usable, the question is asked again.
+func (s *Server) callInput(ctx context.Context, ch config.Channel, vc VoiceChannel, call turn.Call, cur menus.Screen, noInput bool, sess *voiceSession) (input string, miss bool) {
+	switch {
+	case cur.Digits:
+		input = strings.TrimSuffix(call.Digits, "#")
+		return input, input == "" || noInput
+	case cur.FreeText && call.RecordingURL != "":
+		id, err := s.keepRecording(ctx, ch, vc, call)
+		if err != nil {
+			// Nothing acknowledged: the provider may retry; if not, the
+			// caller hears the question again.
+			s.log.Error("voice message not kept", "channel", ch.Name, "err", err)
+			return "", true
+		}
+		sess.Recording = id
+		return menus.VoiceMessage, false
+	case cur.FreeText:
+		// Silence, or a key instead of a message: no detail (it is
+		// optional), as USSD's "skip".
+		return menus.KeySkip, false
+	case noInput || call.Digits == "":
+		return "", true
+	}
+	return call.Digits[:1], false
 }
 
 // endCall says goodbye and hangs up, keeping the answers for a redial.
