@@ -172,22 +172,15 @@ func (g *grid) cover(i, j int) (added, ok bool) {
 // movable cycle through (i, j), dir saying whether (i, j) goes up or
 // down; cost −1 when there is none. Rows are vertices 0..R, columns
 // R+1..R+C+1; a path alternates column→row (second, fourth… cell of the
-// cycle) and row→column.
+// cycle) and row→column. It is Dijkstra's search: a cell already hidden
+// costs nothing, a new one its value plus a large constant, so the fewest
+// new cells win, then the smallest.
 func (g *grid) cycle(i, j, dir int) ([]int, int) {
-	R, C := g.rows, g.cols
-	flip := func(a, b int) int {
-		if (a == R) != (b == C) {
-			return -1
-		}
-		return 1
-	}
-	// movable: the cell may take the change its position gives it.
-	movable := func(k, delta int) bool { return delta > 0 || g.v[k] >= 1 }
-	if !movable(g.idx(i, j), dir*flip(i, j)) {
+	if !g.movable(g.idx(i, j), dir*g.flip(i, j)) {
 		return nil, -1
 	}
 	const newCost = 1 << 20
-	n := R + 1 + C + 1
+	n := g.rows + 1 + g.cols + 1
 	dist := make([]int, n)
 	prev := make([]int, n) // the cell used to arrive
 	from := make([]int, n)
@@ -195,15 +188,10 @@ func (g *grid) cycle(i, j, dir int) ([]int, int) {
 	for v := range dist {
 		dist[v], prev[v], from[v] = -1, -1, -1
 	}
-	start := R + 1 + j
+	start := g.rows + 1 + j
 	dist[start] = 0
 	for {
-		u := -1
-		for v := range n {
-			if !done[v] && dist[v] >= 0 && (u < 0 || dist[v] < dist[u]) {
-				u = v
-			}
-		}
+		u := nearest(dist, done)
 		if u < 0 {
 			return nil, -1
 		}
@@ -212,21 +200,8 @@ func (g *grid) cycle(i, j, dir int) ([]int, int) {
 			break
 		}
 		for w := range n {
-			var a, b, delta int
-			if u > R && w <= R { // column → row: the cycle's next cell moves against (i, j)
-				a, b = w, u-R-1
-				delta = -dir * flip(a, b)
-			} else if u <= R && w > R { // row → column: with (i, j)
-				a, b = u, w-R-1
-				delta = dir * flip(a, b)
-			} else {
-				continue
-			}
-			if (a == R && b == C) || (a == i && b == j) || done[w] {
-				continue
-			}
-			k := g.idx(a, b)
-			if !movable(k, delta) {
+			k, ok := g.edge(u, w, i, j, dir)
+			if !ok || done[w] {
 				continue
 			}
 			c := dist[u]
@@ -243,4 +218,50 @@ func (g *grid) cycle(i, j, dir int) ([]int, int) {
 		path = append(path, prev[v])
 	}
 	return append(path, g.idx(i, j)), dist[i]
+}
+
+// flip is the sign a change takes at cell (a, b) relative to an inner
+// cell: margins (the total row R or column C, not both) move the other way.
+func (g *grid) flip(a, b int) int {
+	if (a == g.rows) != (b == g.cols) {
+		return -1
+	}
+	return 1
+}
+
+// movable: cell k may take the change delta (a count cannot go below 0).
+func (g *grid) movable(k, delta int) bool { return delta > 0 || g.v[k] >= 1 }
+
+// edge is the cell that the search's step from vertex u to w goes
+// through, when that step may be part of a cycle through (i, j).
+func (g *grid) edge(u, w, i, j, dir int) (int, bool) {
+	R, C := g.rows, g.cols
+	var a, b, delta int
+	switch {
+	case u > R && w <= R: // column → row: the cycle's next cell moves against (i, j)
+		a, b = w, u-R-1
+		delta = -dir * g.flip(a, b)
+	case u <= R && w > R: // row → column: with (i, j)
+		a, b = u, w-R-1
+		delta = dir * g.flip(a, b)
+	default:
+		return 0, false
+	}
+	if (a == R && b == C) || (a == i && b == j) {
+		return 0, false
+	}
+	k := g.idx(a, b)
+	return k, g.movable(k, delta)
+}
+
+// nearest is the unfinished vertex with the smallest known distance, −1
+// when none is reachable.
+func nearest(dist []int, done []bool) int {
+	u := -1
+	for v := range dist {
+		if !done[v] && dist[v] >= 0 && (u < 0 || dist[v] < dist[u]) {
+			u = v
+		}
+	}
+	return u
 }
