@@ -65,23 +65,12 @@ func Route(cfg *config.Config, category, region, cercle, assistance string) (Rou
 			{"national", func(t config.Team) bool { return t.National }},
 		}
 		for _, lv := range levels {
-			for _, kind := range cat.Recipients {
-				for _, t := range cfg.Teams {
-					if t.Kind != kind || !lv.match(t) || !t.Handles(cat) {
-						continue
-					}
-					if conflicted(t) {
-						if !slices.Contains(passedOver, t.ID) {
-							passedOver = append(passedOver, t.ID)
-						}
-						continue
-					}
-					return Routing{
-						Team:       t.ID,
-						Rule:       fmt.Sprintf("category %s to kinds %s; %s covered by %s team %s%s", cat.ID, strings.Join(cat.Recipients, "/"), lv.name, kind, t.ID, note()),
-						Programmes: ids,
-					}, nil
-				}
+			if t, ok := pickTeam(cfg, cat, lv.match, conflicted, &passedOver); ok {
+				return Routing{
+					Team:       t.ID,
+					Rule:       fmt.Sprintf("category %s to kinds %s; %s covered by %s team %s%s", cat.ID, strings.Join(cat.Recipients, "/"), lv.name, t.Kind, t.ID, note()),
+					Programmes: ids,
+				}, nil
 			}
 		}
 		return Routing{}, fmt.Errorf("%w: category %s", ErrNoRoute, cat.ID)
@@ -96,6 +85,26 @@ func Route(cfg *config.Config, category, region, cercle, assistance string) (Rou
 		}
 	}
 	return Routing{}, fmt.Errorf("%w: category not in the codebook and no national MEAL fallback", ErrNoRoute)
+}
+
+// pickTeam is the first team, by the category's recipient kinds in order
+// then config order, that match accepts and that handles cat; a team
+// conflicted out is added to passedOver once and skipped.
+func pickTeam(cfg *config.Config, cat config.Category, match, conflicted func(config.Team) bool, passedOver *[]string) (config.Team, bool) {
+	for _, kind := range cat.Recipients {
+		for _, t := range cfg.Teams {
+			if t.Kind != kind || !match(t) || !t.Handles(cat) {
+				continue
+			}
+			if !conflicted(t) {
+				return t, true
+			}
+			if !slices.Contains(*passedOver, t.ID) {
+				*passedOver = append(*passedOver, t.ID)
+			}
+		}
+	}
+	return config.Team{}, false
 }
 
 // normalisePlace maps "" to Unknown and fills the region from a known
