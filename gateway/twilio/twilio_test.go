@@ -3,17 +3,17 @@ package twilio_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/gateway/twilio"
 	"github.com/numerovert/hotline/internal/fixture"
+	"github.com/numerovert/hotline/internal/sendtest"
 )
 
 // The published test vector (protocols.md §4.4).
@@ -127,59 +127,26 @@ func TestReply(t *testing.T) {
 }
 
 func TestSend(t *testing.T) {
-	tests := []struct {
-		name      string
-		status    int
-		reply     string
-		wantSID   string
-		wantCode  string
-		permanent bool
-	}{
-		{"created", 201, `{"sid":"SMabc","status":"queued","to":"+22376000001"}`, "SMabc", "", false},
-		{"invalid number", 400, `{"code":21211,"message":"The 'To' number +22376000001 is not a valid phone number.","status":400}`, "", "http 400 code 21211", true},
-		{"rate limited", 429, `{"code":20429,"message":"Too Many Requests","status":429}`, "", "http 429 code 20429", false},
-		{"server error", 500, `oops`, "", "http 500", false},
-		{"no sid", 201, `{}`, "", "reply without sid", false},
+	m := turn.Outbound{ID: "ob1", To: "+22376000001", From: "+22376000900", Body: "Réf 1234 5678"}
+	newSender := func(base string, c *http.Client) provider.Sender {
+		return twilio.Sender{BaseURL: base, AccountSID: "ACdemo", AuthToken: "tok", Client: c, StatusCallback: "https://hotline.example.org/c/demo-twilio/sms/status"}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var form url.Values
-			var user, pass string
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != "/2010-04-01/Accounts/ACdemo/Messages.json" {
-					t.Errorf("path %s", r.URL.Path)
-				}
-				user, pass, _ = r.BasicAuth()
-				b, _ := io.ReadAll(r.Body)
-				form, _ = url.ParseQuery(string(b))
-				w.WriteHeader(tt.status)
-				io.WriteString(w, tt.reply)
-			}))
-			defer srv.Close()
-			s := twilio.Sender{BaseURL: srv.URL, AccountSID: "ACdemo", AuthToken: "tok", StatusCallback: "https://hotline.example.org/c/demo-twilio/sms/status"}
-			sid, err := s.Send(context.Background(), turn.Outbound{ID: "ob1", To: "+22376000001", From: "+22376000900", Body: "Réf 1234 5678"})
-			if user != "ACdemo" || pass != "tok" || form.Get("To") != "+22376000001" || form.Get("From") != "+22376000900" ||
-				form.Get("Body") != "Réf 1234 5678" || form.Get("StatusCallback") == "" {
-				t.Errorf("request: user %q form %v", user, form)
-			}
-			if sid != tt.wantSID {
-				t.Errorf("sid = %q, want %q", sid, tt.wantSID)
-			}
-			if tt.wantCode == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			var se *turn.SendError
-			if !errors.As(err, &se) || se.Code != tt.wantCode || se.Permanent != tt.permanent {
-				t.Fatalf("err = %#v, want %q permanent %v", err, tt.wantCode, tt.permanent)
-			}
-			if strings.Contains(err.Error(), "76000") {
-				t.Errorf("error quotes the number: %v", err)
-			}
-		})
-	}
+	sendtest.Run(t, m, []sendtest.Reply{
+		{Name: "created", Status: 201, Body: `{"sid":"SMabc","status":"queued","to":"+22376000001"}`, WantID: "SMabc"},
+		{Name: "invalid number", Status: 400, Body: `{"code":21211,"message":"The 'To' number +22376000001 is not a valid phone number.","status":400}`, WantCode: "http 400 code 21211", Permanent: true},
+		{Name: "rate limited", Status: 429, Body: `{"code":20429,"message":"Too Many Requests","status":429}`, WantCode: "http 429 code 20429"},
+		{Name: "server error", Status: 500, Body: `oops`, WantCode: "http 500"},
+		{Name: "no sid", Status: 201, Body: `{}`, WantCode: "reply without sid"},
+	}, func(base string) provider.Sender { return newSender(base, nil) }, func(t *testing.T, r *http.Request, form url.Values) {
+		user, pass, _ := r.BasicAuth()
+		if r.URL.Path != "/2010-04-01/Accounts/ACdemo/Messages.json" || user != "ACdemo" || pass != "tok" {
+			t.Errorf("request %s as %q", r.URL.Path, user)
+		}
+		if form.Get("To") != m.To || form.Get("From") != m.From || form.Get("Body") != m.Body || form.Get("StatusCallback") == "" {
+			t.Errorf("form %v", form)
+		}
+	})
+	sendtest.Timeout(t, m, newSender)
 }
 
 func TestVoiceFixtures(t *testing.T) {
