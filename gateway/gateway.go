@@ -49,6 +49,24 @@ type Submitter interface {
 // ussdProvider is what a provider adapter offers for USSD.
 type ussdProvider = provider.USSD
 
+// FollowUpper answers a caller's follow-up: the case with this reference
+// whose PIN matches, for one of the caller's keys (casework.Service). It
+// must answer an unknown reference, a wrong PIN and a locked-out reference
+// alike (casework.ErrNoMatch or ErrTooManyAttempts).
+type FollowUpper interface {
+	FollowUp(ctx context.Context, callerKeys []string, reference, pin string) (casework.Answer, error)
+}
+
+var _ FollowUpper = (*casework.Service)(nil)
+
+// noFollowUp is a gateway replica's: it holds no case and no PIN, so it
+// finds nothing, and says so the way a wrong PIN is answered.
+type noFollowUp struct{}
+
+func (noFollowUp) FollowUp(context.Context, []string, string, string) (casework.Answer, error) {
+	return casework.Answer{}, casework.ErrNoMatch
+}
+
 // Options wires a Server.
 type Options struct {
 	Config *config.Config
@@ -60,6 +78,9 @@ type Options struct {
 	// Submitter takes complaints; Cases when nil (the gateway role gives a
 	// queue in Redis instead, and no Cases).
 	Submitter Submitter
+	// FollowUp answers follow-ups; Cases when nil, and with no Cases
+	// either (a gateway replica) every follow-up finds nothing.
+	FollowUp FollowUpper
 	// Preferences remembers each caller's language; nil forgets it (every
 	// call starts at the language screen).
 	Preferences casework.Preferences
@@ -91,6 +112,7 @@ type Server struct {
 	cases    *casework.Service
 	prefs    casework.Preferences
 	submit   Submitter
+	follow   FollowUpper
 	sessions SessionStore
 	keyring  *callerid.Keyring
 	log      *slog.Logger
@@ -145,6 +167,14 @@ func New(o Options) *Server {
 	}
 	if s.submit == nil && o.Cases != nil {
 		s.submit = o.Cases
+	}
+	switch {
+	case o.FollowUp != nil:
+		s.follow = o.FollowUp
+	case o.Cases != nil:
+		s.follow = o.Cases
+	default:
+		s.follow = noFollowUp{}
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:      "numero-vert",

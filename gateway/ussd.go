@@ -356,10 +356,7 @@ func receipt(r casework.Receipt, now time.Time) menus.Receipt {
 // gateway role) holds no PIN to check, so it answers no follow-up: the
 // reference alone, or the phone, is never enough.
 func (s *Server) followUp(ctx context.Context, keys []string, reference, pin string) (casework.Answer, menus.LookupOutcome) {
-	if s.cases == nil {
-		return casework.Answer{}, menus.LookupNoMatch
-	}
-	ans, err := s.cases.FollowUp(ctx, keys, reference, pin)
+	ans, err := s.follow.FollowUp(ctx, keys, reference, pin)
 	switch {
 	case err == nil:
 		return ans, menus.LookupFound
