@@ -68,7 +68,7 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 	prompts := func() {
 		for _, a := range r.Audio {
 			if a.URL != "" {
-				b.WriteString(`<Play url="` + attr(a.URL) + `"/>`)
+				b.WriteString(`<Play url="` + turn.XMLText(a.URL) + `"/>`)
 			} else if a.Text != "" {
 				b.WriteString("<Say>")
 				_ = xml.EscapeText(&b, []byte(a.Text)) // writes to a bytes.Buffer never fail
@@ -79,15 +79,15 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 	switch {
 	case r.Gather:
 		if r.Number {
-			b.WriteString(`<GetDigits finishOnKey="#" timeout="` + strconv.Itoa(r.Timeout) + `" callbackUrl="` + attr(r.Action) + `">`)
+			b.WriteString(`<GetDigits finishOnKey="#" timeout="` + strconv.Itoa(r.Timeout) + `" callbackUrl="` + turn.XMLText(r.Action) + `">`)
 		} else {
-			b.WriteString(`<GetDigits numDigits="1" timeout="` + strconv.Itoa(r.Timeout) + `" callbackUrl="` + attr(r.Action) + `">`)
+			b.WriteString(`<GetDigits numDigits="1" timeout="` + strconv.Itoa(r.Timeout) + `" callbackUrl="` + turn.XMLText(r.Action) + `">`)
 		}
 		prompts()
 		b.WriteString("</GetDigits>")
 	case r.Record:
 		b.WriteString(`<Record finishOnKey="#" maxLength="` + strconv.Itoa(r.MaxLength) + `" timeout="` + strconv.Itoa(r.Timeout) +
-			`" trimSilence="true" playBeep="true" callbackUrl="` + attr(r.Action) + `">`)
+			`" trimSilence="true" playBeep="true" callbackUrl="` + turn.XMLText(r.Action) + `">`)
 		prompts()
 		b.WriteString("</Record>")
 	default:
@@ -100,10 +100,4 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 	}
 	b.WriteString("</Response>")
 	return "application/xml; charset=utf-8", b.Bytes()
-}
-
-func attr(s string) string {
-	var b bytes.Buffer
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
 }

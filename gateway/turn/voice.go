@@ -1,6 +1,8 @@
 package turn
 
 import (
+	"bytes"
+	"encoding/xml"
 	"strings"
 	"unicode/utf8"
 )
@@ -73,4 +75,12 @@ type VoiceReply struct {
 	Action    string `json:"action,omitempty"`     // where the key or recording is posted
 	Fallback  string `json:"fallback,omitempty"`   // where the provider goes when nothing came
 	Hangup    bool   `json:"hangup,omitempty"`
+}
+
+// XMLText escapes s for an XML attribute or text node of a voice reply
+// (Africa's Talking's XML, Twilio's TwiML): both renderers write with it.
+func XMLText(s string) string {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s)) // writing to a bytes.Buffer cannot fail
+	return b.String()
 }

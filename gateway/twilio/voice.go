@@ -95,7 +95,7 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 				_ = xml.EscapeText(&b, []byte(a.URL)) // writes to a bytes.Buffer never fail
 				b.WriteString("</Play>")
 			} else if a.Text != "" {
-				b.WriteString(`<Say language="` + attr(orDefault(a.Lang, "fr-FR")) + `">`)
+				b.WriteString(`<Say language="` + turn.XMLText(orDefault(a.Lang, "fr-FR")) + `">`)
 				_ = xml.EscapeText(&b, []byte(a.Text))
 				b.WriteString("</Say>")
 			}
@@ -104,15 +104,15 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 	switch {
 	case r.Gather:
 		if r.Number {
-			b.WriteString(`<Gather finishOnKey="#" timeout="` + strconv.Itoa(r.Timeout) + `" action="` + attr(r.Action) + `" method="POST">`)
+			b.WriteString(`<Gather finishOnKey="#" timeout="` + strconv.Itoa(r.Timeout) + `" action="` + turn.XMLText(r.Action) + `" method="POST">`)
 		} else {
-			b.WriteString(`<Gather numDigits="1" timeout="` + strconv.Itoa(r.Timeout) + `" action="` + attr(r.Action) + `" method="POST">`)
+			b.WriteString(`<Gather numDigits="1" timeout="` + strconv.Itoa(r.Timeout) + `" action="` + turn.XMLText(r.Action) + `" method="POST">`)
 		}
 		prompts()
 		b.WriteString("</Gather>")
 	case r.Record:
 		prompts()
-		b.WriteString(`<Record action="` + attr(r.Action) + `" method="POST" maxLength="` + strconv.Itoa(r.MaxLength) +
+		b.WriteString(`<Record action="` + turn.XMLText(r.Action) + `" method="POST" maxLength="` + strconv.Itoa(r.MaxLength) +
 			`" timeout="` + strconv.Itoa(r.Timeout) + `" playBeep="true" finishOnKey="#"/>`)
 	default:
 		prompts()
@@ -127,12 +127,6 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 	}
 	b.WriteString("</Response>")
 	return "text/xml; charset=utf-8", b.Bytes()
-}
-
-func attr(s string) string {
-	var b bytes.Buffer
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
 }
 
 func orDefault(v, def string) string {
