@@ -20,6 +20,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/numerovert/hotline/internal/reference"
 )
 
 // Status is where a case stands in its lifecycle:
@@ -332,39 +334,14 @@ func NewReference() string {
 	return n.Add(n, refOffset).String()
 }
 
-// FormatReference writes a reference for people: "12345678" → "1234 5678".
-// Anything that is not 8 characters comes back unchanged.
-func FormatReference(ref string) string {
-	if len(ref) != 8 {
-		return ref
-	}
-	return ref[:4] + " " + ref[4:]
-}
+// FormatReference writes a reference for people: "12345678" → "1234 5678"
+// (reference.Format).
+func FormatReference(ref string) string { return reference.Format(ref) }
 
-// ParseReference reads a reference as a person types it: "1234 5678",
-// "12345678", "1234-5678", with any spaces or dashes. It returns the 8 digits
-// and true, or false if what remains is not 8 ASCII digits with a non-zero
-// first digit (no reference is ever issued starting with 0).
-func ParseReference(input string) (string, bool) {
-	var b strings.Builder
-	for _, r := range input {
-		switch {
-		case r >= '0' && r <= '9':
-			if b.Len() == 8 {
-				return "", false
-			}
-			b.WriteRune(r)
-		case r == '-' || unicode.IsSpace(r):
-		default:
-			return "", false
-		}
-	}
-	ref := b.String()
-	if len(ref) != 8 || ref[0] == '0' {
-		return "", false
-	}
-	return ref, true
-}
+// ParseReference reads a reference as a person types it, spaces and
+// dashes allowed; false unless 8 digits not starting with 0 remain
+// (reference.Parse).
+func ParseReference(input string) (string, bool) { return reference.Parse(input) }
 
 // Store keeps cases and their audit trails. Stores persist; they decide
 // nothing (routing, lifecycle and PIN checks live in Service). They must be

@@ -442,21 +442,6 @@ func (e *Engine) Screen(st State) Screen {
 	return e.Begin(st.Lang).Screen
 }
 
-// FormatReference groups a reference in fours for reading aloud or copying:
-// "12345678" → "1234 5678".
-func FormatReference(ref string) string {
-	ref = strings.Join(strings.Fields(ref), "")
-	r := []rune(ref)
-	var b strings.Builder
-	for i, c := range r {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 func (e *Engine) lookup(st State) (*elang, *enode, bool) {
 	en := e.nodes[st.Node]
 	if en == nil {

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/numerovert/hotline/internal/reference"
 )
 
 func (e *Engine) mustRender(st State, notice string) Screen {
@@ -185,7 +187,7 @@ func (e *Engine) fill(tmpl string, st State, el *elang, text map[string]string, 
 func (e *Engine) value(name string, st State, el *elang, text map[string]string) (v string, fromText bool) {
 	switch {
 	case name == phReference:
-		return FormatReference(st.Reference), false
+		return reference.Format(st.Reference), false
 	case name == phPIN:
 		if st.PIN == "" {
 			return "", false
