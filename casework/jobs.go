@@ -50,7 +50,7 @@ func (s *Service) CheckDeadlines(ctx context.Context) (int, error) {
 		_, err := s.store.Update(ctx, c.ID, func(c *Case) ([]Event, error) {
 			var events []Event
 			supervisor := "(team not in config)"
-			if t, ok := s.config().Team(c.Team); ok {
+			if t, ok := s.Config().Team(c.Team); ok {
 				supervisor = t.Supervisor
 			}
 			escalate := func(deadline string, by time.Time) {

@@ -162,7 +162,7 @@ func (s *Service) Report(ctx context.Context, o ReportOptions) (Report, error) {
 		r.Weeks = append(r.Weeks, first.AddDate(0, 0, 7*i))
 	}
 	tl := &reportTally{regions: slices.Clone(o.Regions), weeks: make([][]reportKey, o.Weeks)}
-	for _, t := range s.config().Codebook {
+	for _, t := range s.Config().Codebook {
 		for _, c := range t.Categories {
 			tl.categories = append(tl.categories, c.ID)
 		}

@@ -120,9 +120,6 @@ func NewService(o Options) (*Service, error) {
 	return s, nil
 }
 
-// config is the configuration an operation starts with.
-func (s *Service) config() *config.Config { return s.cfg.Load() }
-
 // Config returns the configuration in use.
 func (s *Service) Config() *config.Config { return s.cfg.Load() }
 
@@ -165,7 +162,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 	}
 	now := s.time()
 	c := NewCase(in, NewID(), in.Reference, now) // "": the store draws one
-	r, err := Route(s.config(), c.Category, c.Region, c.Cercle, c.Assistance)
+	r, err := Route(s.Config(), c.Category, c.Region, c.Cercle, c.Assistance)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("casework: submit: %w", err)
 	}
@@ -191,7 +188,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 		pin = ""
 	}
 	s.onChange(stored)
-	team, _ := s.config().Team(stored.Team)
+	team, _ := s.Config().Team(stored.Team)
 	return Receipt{Case: stored, PIN: pin, TeamName: team.Name, AnswerBy: stored.ResolveBy}, nil
 }
 
@@ -199,7 +196,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 // Deadlines run from creation; a category missing from the codebook gets
 // the defaults of an ordinary one.
 func (s *Service) applyCategory(c *Case) {
-	cat, ok := s.config().Category(c.Category)
+	cat, ok := s.Config().Category(c.Category)
 	if !ok {
 		cat = config.Category{Priority: "normal", Acknowledge: config.Duration(config.DefaultAcknowledge), Resolve: config.Duration(config.DefaultResolve)}
 	}
@@ -216,7 +213,7 @@ func (s *Service) applyCategory(c *Case) {
 
 // retention is how long after closing a case keeps what identifies.
 func (s *Service) retention(category string) time.Duration {
-	if cat, ok := s.config().Category(category); ok {
+	if cat, ok := s.Config().Category(category); ok {
 		return time.Duration(cat.Retention)
 	}
 	return config.DefaultRetention
@@ -336,7 +333,7 @@ func (s *Service) Reopen(ctx context.Context, who Actor, id, reason string) (Cas
 		}
 		was := c.Status
 		c.Status, c.ClosedAt, c.ResolvedAt = StatusInProgress, time.Time{}, time.Time{}
-		cat, ok := s.config().Category(c.Category)
+		cat, ok := s.Config().Category(c.Category)
 		window := config.DefaultResolve
 		if ok {
 			window = time.Duration(cat.Resolve)
@@ -367,7 +364,7 @@ func (s *Service) Note(ctx context.Context, who Actor, id, text string) (Case, e
 // fraud report recoded as sexual abuse), the case is routed afresh and
 // goes back to new in the other team's queue.
 func (s *Service) Recode(ctx context.Context, who Actor, id, category, code string) (Case, error) {
-	cat, ok := s.config().Category(category)
+	cat, ok := s.Config().Category(category)
 	if !ok {
 		return Case{}, fmt.Errorf("casework: recode: category %q is not in the codebook", category)
 	}
@@ -387,10 +384,10 @@ func (s *Service) Recode(ctx context.Context, who Actor, id, category, code stri
 		if c.PSEAOnly {
 			// Once SEA, always with PSEA: a PSEA team keeps it whatever
 			// the new coding; a case just recoded to SEA goes to one.
-			if team, ok := s.config().Team(c.Team); ok && team.Kind == pseaKind {
+			if team, ok := s.Config().Team(c.Team); ok && team.Kind == pseaKind {
 				return events, nil
 			}
-			r, err := Route(s.config(), config.SEA, c.Region, c.Cercle, c.Assistance)
+			r, err := Route(s.Config(), config.SEA, c.Region, c.Cercle, c.Assistance)
 			if err != nil {
 				return nil, err
 			}
@@ -398,11 +395,11 @@ func (s *Service) Recode(ctx context.Context, who Actor, id, category, code stri
 			c.Status, c.Officer = StatusNew, ""
 			return append(events, Event{Action: ActionRouted, Detail: c.Rule}), nil
 		}
-		r, err := Route(s.config(), c.Category, c.Region, c.Cercle, c.Assistance)
+		r, err := Route(s.Config(), c.Category, c.Region, c.Cercle, c.Assistance)
 		if err != nil {
 			return nil, err
 		}
-		if team, ok := s.config().Team(c.Team); ok && team.Handles(cat) && !s.conflicted(team, r.Programmes) {
+		if team, ok := s.Config().Team(c.Team); ok && team.Handles(cat) && !s.conflicted(team, r.Programmes) {
 			return events, nil
 		}
 		c.Team, c.Rule, c.Programmes = r.Team, r.Rule, r.Programmes
@@ -413,7 +410,7 @@ func (s *Service) Recode(ctx context.Context, who Actor, id, category, code stri
 
 func (s *Service) conflicted(t config.Team, programmes []string) bool {
 	for _, id := range programmes {
-		for _, p := range s.config().Programmes {
+		for _, p := range s.Config().Programmes {
 			if p.ID == id && (slices.Contains(t.Exclude.Programmes, p.ID) || slices.Contains(t.Exclude.Organisations, p.Organisation)) {
 				return true
 			}
@@ -483,7 +480,7 @@ func (s *Service) holds(who Actor, c Case) bool {
 		return false
 	}
 	if c.PSEAOnly || c.Category == config.SEA || c.CallerCategory == config.SEA {
-		t, _ := s.config().Team(who.Team)
+		t, _ := s.Config().Team(who.Team)
 		return t.Kind == pseaKind
 	}
 	return true
@@ -497,13 +494,13 @@ func (s *Service) otherReports(ctx context.Context, who Actor, c Case) (int, err
 	if err != nil {
 		return 0, err
 	}
-	viewer, _ := s.config().Team(who.Team)
+	viewer, _ := s.Config().Team(who.Team)
 	n := 0
 	for _, o := range list {
 		if o.ID == c.ID {
 			continue
 		}
-		if t, _ := s.config().Team(o.Team); (t.Kind == pseaKind || o.PSEAOnly || o.Category == config.SEA || o.CallerCategory == config.SEA) && viewer.Kind != pseaKind {
+		if t, _ := s.Config().Team(o.Team); (t.Kind == pseaKind || o.PSEAOnly || o.Category == config.SEA || o.CallerCategory == config.SEA) && viewer.Kind != pseaKind {
 			continue
 		}
 		n++

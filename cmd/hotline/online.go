@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -154,14 +152,12 @@ func forwardOps(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if len(args) > 1 && args[0] == "users" && (args[1] == "add" || args[1] == "reset") {
 		// The password, if one is piped in: the same one line the
 		// command reads when it runs on the files.
-		if f, ok := stdin.(*os.File); !ok || !isTerminal(f) {
-			line, err := bufio.NewReader(stdin).ReadString('\n')
-			if err != nil && !errors.Is(err, io.EOF) {
-				fmt.Fprintln(stderr, "hotline: read password:", err)
-				return 1, true
-			}
-			req.Stdin = line
+		password, err := readPassword(stdin)
+		if err != nil {
+			fmt.Fprintln(stderr, "hotline:", err)
+			return 1, true
 		}
+		req.Stdin = password
 	}
 	body, err := json.Marshal(req)
 	if err != nil {

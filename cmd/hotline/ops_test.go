@@ -10,18 +10,35 @@ import (
 	"time"
 )
 
-// backup goes through the admin socket (0600) while Main runs, and from
-// the files once it is closed; keys rotate records the new version.
-func TestBackupSocketFallbackAndRotate(t *testing.T) {
-	dir := t.TempDir()
-	data, keys := filepath.Join(dir, "data"), filepath.Join(dir, "keys")
-	m, err := openMain(t, data, keys, nil)
+// serveMain opens Main and runs it until stop, which ends Run, checks it
+// stopped cleanly and closes Main (for the files to be free after it).
+func serveMain(t *testing.T, data, keys string, edit func(*Main)) (m *Main, stop func()) {
+	t.Helper()
+	m, err := openMain(t, data, keys, edit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
+	return m, func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// backup goes through the admin socket (0600) while Main runs, and from
+// the files once it is closed; keys rotate records the new version.
+func TestBackupSocketFallbackAndRotate(t *testing.T) {
+	dir := t.TempDir()
+	data, keys := filepath.Join(dir, "data"), filepath.Join(dir, "keys")
+	_, stop := serveMain(t, data, keys, nil)
 	info, err := os.Stat(filepath.Join(data, adminSocketFile))
 	if err != nil || info.Mode().Perm() != 0o600 || info.Mode().Type() != os.ModeSocket {
 		t.Fatalf("admin socket: %v %v", info, err)
@@ -29,13 +46,7 @@ func TestBackupSocketFallbackAndRotate(t *testing.T) {
 	if code, out, errs := runCLI(t, "backup", "--data", data, "--out", filepath.Join(dir, "live.tar")); code != 0 || !strings.Contains(out, "through the running server") {
 		t.Fatalf("backup while serving: exit %d\n%s%s", code, out, errs)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	if _, err := os.Stat(filepath.Join(data, adminSocketFile)); !os.IsNotExist(err) {
 		t.Errorf("admin socket left after Close: %v", err)
 	}
@@ -73,13 +84,7 @@ func TestBackupSocketFallbackAndRotate(t *testing.T) {
 func TestOperatorCommandsWhileServingAndStopped(t *testing.T) {
 	dir := t.TempDir()
 	data, keys := filepath.Join(dir, "data"), filepath.Join(dir, "keys")
-	m, err := openMain(t, data, keys, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
+	_, stop := serveMain(t, data, keys, nil)
 
 	const pass = "a long passphrase"
 	expect := func(stdin string, wantCode int, want string, args ...string) string {
@@ -114,13 +119,7 @@ func TestOperatorCommandsWhileServingAndStopped(t *testing.T) {
 	expect("", 0, "", "cases", "list")
 	expect("", 0, "", "outbox", "list", "--keys", keys)
 
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	// Stopped: the changes made through the server are in the file.
 	if out := expect("", 0, "awa", "users", "list"); !strings.Contains(out, "disabled") {
 		t.Errorf("users list from the file:\n%s", out)
@@ -149,18 +148,8 @@ func TestReloadOnSIGHUP(t *testing.T) {
 		}
 	}
 	write(string(demo))
-	m, err := openMain(t, data, keys, func(m *Main) { m.ConfigPath = cfgPath })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-		m.Close()
-	}()
+	m, stop := serveMain(t, data, keys, func(m *Main) { m.ConfigPath = cfgPath })
+	defer stop()
 	addSegou := []string{"users", "add", "--data", data, "--name", "binta", "--role", "officer", "--team", "meal-segou"}
 	if code, _, errs := runCLI(t, addSegou...); code != 1 || !strings.Contains(errs, "meal-segou") {
 		t.Fatalf("officer of a team not in the config: exit %d %s", code, errs)
