@@ -45,6 +45,8 @@ FUZZ_TARGETS = \
 	./gateway/twilio:FuzzParseReport \
 	./gateway/twilio:FuzzParseCall \
 	./gateway/twilio:FuzzAuthenticate \
+	./gateway/kannel:FuzzParseSMS \
+	./gateway/kannel:FuzzParseReport \
 	./gateway:FuzzSessionDecode \
 	./menus:FuzzEngine \
 	./menus:FuzzEngineState \

@@ -35,6 +35,10 @@ type SMS struct {
 	// Twilio.
 	AccountSID string `yaml:"account_sid"`
 	AuthToken  Secret `yaml:"auth_token"`
+	// Kannel: Username and Password of its sendsms-user; SMSC, when set,
+	// is the smsc-id replies leave through (an SMPP bind, a modem).
+	Password Secret `yaml:"password"`
+	SMSC     string `yaml:"smsc"`
 }
 
 // Secret says where a credential is read from: Env (an environment

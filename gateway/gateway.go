@@ -177,12 +177,16 @@ func New(o Options) *Server {
 		s.follow = noFollowUp{}
 	}
 	s.app = fiber.New(fiber.Config{
-		AppName:      "numero-vert",
-		BodyLimit:    64 << 10,
-		ReadTimeout:  10 * time.Second,
-		WriteTimeout: 10 * time.Second,
-		IdleTimeout:  60 * time.Second,
-		ErrorHandler: s.handleError,
+		AppName:   "numero-vert",
+		BodyLimit: 64 << 10,
+		// Kannel's get-url carries a whole (concatenated) SMS in the query
+		// string: fasthttp's default 4 KB request line would refuse a long
+		// UCS-2 message with 431.
+		ReadBufferSize: 16 << 10,
+		ReadTimeout:    10 * time.Second,
+		WriteTimeout:   10 * time.Second,
+		IdleTimeout:    60 * time.Second,
+		ErrorHandler:   s.handleError,
 	})
 	s.app.Use(s.accessLog)
 	s.app.Get("/healthz", func(c fiber.Ctx) error { return c.SendString("ok") })

@@ -26,6 +26,9 @@ type SMSAdapter = provider.SMS
 type SMSChannel struct {
 	Adapter SMSAdapter
 	From    string // our short code or number; empty: the number the caller texted
+	// GET: the provider calls with GET, the fields in the query string
+	// (provider.SMSKind.GET); such a channel refuses POST, others GET.
+	GET bool
 }
 
 // SMSOptions wires the SMS routes. Without an Outbox they are not served.
@@ -58,8 +61,22 @@ func (s *Server) routeSMS(o SMSOptions) {
 		o.RetryAfterFailure = time.Minute
 	}
 	s.sms = o
-	s.app.Post("/c/:channel/sms", s.observe, s.handleSMS)
-	s.app.Post("/c/:channel/sms/status", s.observe, s.handleSMSStatus)
+	for _, add := range []func(string, any, ...any) fiber.Router{s.app.Post, s.app.Get} {
+		add("/c/:channel/sms", s.observe, s.handleSMS)
+		add("/c/:channel/sms/status", s.observe, s.handleSMSStatus)
+	}
+}
+
+// smsCallback is what the adapter parses: the body and its type, or, for
+// a provider that calls with GET, the query string as a form-encoded body.
+func smsCallback(c fiber.Ctx, sc SMSChannel) (contentType string, body []byte, err error) {
+	if (c.Method() == fiber.MethodGet) != sc.GET {
+		return "", nil, fiber.ErrMethodNotAllowed
+	}
+	if sc.GET {
+		return fiber.MIMEApplicationForm, c.Request().URI().QueryString(), nil
+	}
+	return c.Get(fiber.HeaderContentType), c.Body(), nil
 }
 
 func (s *Server) smsChannel(c fiber.Ctx) (config.Channel, SMSChannel, error) {
@@ -71,10 +88,14 @@ func (s *Server) smsChannel(c fiber.Ctx) (config.Channel, SMSChannel, error) {
 	if !ok {
 		return config.Channel{}, SMSChannel{}, fiber.ErrNotFound
 	}
+	contentType, body, err := smsCallback(c, sc)
+	if err != nil {
+		return config.Channel{}, SMSChannel{}, err
+	}
 	// Only the path and query: a signing adapter puts its configured
 	// public URL in front, never the request's Host header.
 	requestURL := string(c.Request().URI().RequestURI())
-	err = sc.Adapter.Authenticate(requestURL, func(h string) string { return c.Get(h) }, c.Get(fiber.HeaderContentType), c.Body())
+	err = sc.Adapter.Authenticate(requestURL, func(h string) string { return c.Get(h) }, contentType, body)
 	var bad *turn.BadRequest
 	switch {
 	case errors.As(err, &bad):
@@ -91,7 +112,8 @@ func (s *Server) handleSMS(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := sc.Adapter.ParseSMS(c.Get(fiber.HeaderContentType), c.Body())
+	contentType, body, _ := smsCallback(c, sc) // smsChannel checked the method
+	m, err := sc.Adapter.ParseSMS(contentType, body)
 	if err != nil {
 		return err
 	}
@@ -244,7 +266,8 @@ func (s *Server) handleSMSStatus(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := sc.Adapter.ParseReport(c.Get(fiber.HeaderContentType), c.Body())
+	contentType, body, _ := smsCallback(c, sc) // smsChannel checked the method
+	r, err := sc.Adapter.ParseReport(contentType, body)
 	if err != nil {
 		return err
 	}

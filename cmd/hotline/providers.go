@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/numerovert/hotline/gateway/africastalking"
+	"github.com/numerovert/hotline/gateway/kannel"
 	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/twilio"
 )
@@ -11,4 +12,5 @@ import (
 var providers = provider.List{
 	africastalking.Provider,
 	twilio.Provider,
+	kannel.Provider,
 }

@@ -72,7 +72,7 @@ func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir 
 		}
 		warnDemo(log, ch, "sms", secret)
 		adapter, sender := d.SMS.New(ch, value, client)
-		channels[ch.ID] = gateway.SMSChannel{Adapter: adapter, From: sc.From}
+		channels[ch.ID] = gateway.SMSChannel{Adapter: adapter, From: sc.From, GET: d.SMS.GET}
 		senders[ch.ID] = sender
 	}
 	if len(channels) == 0 {

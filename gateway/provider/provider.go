@@ -79,6 +79,11 @@ type SMSKind struct {
 	// New builds the inbound adapter and the send API from the channel's
 	// sms section and its resolved secret; client bounds each send.
 	New func(ch config.Channel, secret string, client *http.Client) (SMS, Sender)
+	// GET: the provider calls with GET and the fields in the query string
+	// (Kannel's get-url and dlr-url). The gateway hands the parser that
+	// query as a form-encoded body, and refuses a POST on such a channel
+	// (and a GET on any other).
+	GET bool
 }
 
 // VoiceKind is a provider's voice side.

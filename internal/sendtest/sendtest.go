@@ -6,6 +6,7 @@
 package sendtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -33,7 +34,7 @@ type Reply struct {
 }
 
 // Run sends m once per reply through newSender(the server's URL); check
-// sees each request (its form already parsed).
+// sees each request (its form already parsed, its body readable again).
 func Run(t *testing.T, m turn.Outbound, replies []Reply, newSender func(baseURL string) provider.Sender, check func(t *testing.T, r *http.Request, form url.Values)) {
 	t.Helper()
 	for _, tt := range replies {
@@ -45,6 +46,7 @@ func Run(t *testing.T, m turn.Outbound, replies []Reply, newSender func(baseURL 
 				b, _ := io.ReadAll(r.Body)
 				mu.Lock()
 				req = r.Clone(context.Background())
+				req.Body = io.NopCloser(bytes.NewReader(b))
 				form, _ = url.ParseQuery(string(b))
 				mu.Unlock()
 				w.WriteHeader(tt.Status)
