@@ -20,6 +20,7 @@ import (
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/callerid"
+	"github.com/numerovert/hotline/gateway/kannel"
 	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/gateway/twilio"
@@ -456,5 +457,45 @@ func TestTwilioForgedHostRefused(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden || len(r.allCases()) != 0 {
 		t.Fatalf("forged Host: status %d, %d cases; want 403 and none", resp.StatusCode, len(r.allCases()))
+	}
+}
+
+// A channel takes its provider's method only: a GET on a POST provider's
+// channel and a POST on a GET provider's (Kannel) get 405 and change
+// nothing; a Kannel get-url with its fields in the query opens a case, a
+// malformed one gets 400 and none.
+func TestSMSCallbackMethodIsTheProviders(t *testing.T) {
+	query := "?id=k-1&from=%2B22376000041&to=80001234&text=Je+suis+exclue&coding=0&charset=UTF-8"
+	at := newSMSRig(t)
+	if code, _ := at.get("/c/demo-at/sms" + query); code != 405 {
+		t.Errorf("GET on an AT channel: %d", code)
+	}
+	if n := len(at.allCases()); n != 0 {
+		t.Fatalf("%d cases after a refused GET", n)
+	}
+
+	k := newSMSRig(t, func(o *gateway.Options) {
+		o.SMS.Channels["demo-at"] = gateway.SMSChannel{Adapter: kannel.SMS{}, From: "80001234", GET: true}
+	})
+	if code, _ := k.post("/c/demo-at/sms", url.Values{"id": {"k-1"}, "from": {"+22376000041"}, "text": {"x"}}, nil); code != 405 {
+		t.Errorf("POST on a Kannel channel: %d", code)
+	}
+	if code, body := k.get("/c/demo-at/sms?id=k-2&to=80001234&text=x"); code != 400 || body != "missing from" {
+		t.Errorf("get-url without from: %d %q", code, body)
+	}
+	if n := len(k.allCases()); n != 0 {
+		t.Fatalf("%d cases after refused callbacks", n)
+	}
+	if code, body := k.get("/c/demo-at/sms" + query); code != 200 || body != "" {
+		t.Fatalf("get-url: %d %q (Kannel would text a non-empty body to the caller)", code, body)
+	}
+	if code, _ := k.get("/c/demo-at/sms" + query); code != 200 {
+		t.Fatalf("repeated get-url: %d", code)
+	}
+	if c := k.allCases(); len(c) != 1 || c[0].Detail != "Je suis exclue" {
+		t.Fatalf("cases = %+v", c)
+	}
+	if to, body := k.reply("demo-at", "k-1"); to != "+22376000041" || !refInReply.MatchString(body) {
+		t.Errorf("reply to %q: %q", to, body)
 	}
 }
