@@ -158,8 +158,10 @@ func TestExampleConfigStarts(t *testing.T) {
 	if err := os.MkdirAll(keys, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(keys, "twilio-auth-token"), []byte("not-a-real-token\n"), 0o600); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"twilio-auth-token", "kannel-sendsms-password"} {
+		if err := os.WriteFile(filepath.Join(keys, f), []byte("not-a-real-secret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Setenv("HOTLINE_AT_API_KEY", "not-a-real-key")
 	m, err := openMain(t, filepath.Join(dir, "data"), keys, func(m *Main) {
