@@ -579,14 +579,6 @@ func (e *Engine) skips(n *nodeDef, ans map[string]string) bool {
 	return false
 }
 
-// ForTheEar returns a copy of e for voice calls: questions that need typed
-// text (typed: true) are passed over.
-func (e *Engine) ForTheEar() *Engine {
-	c := *e
-	c.forTheEar = true
-	return &c
-}
-
 // cleanText makes caller text safe to show and store: NFC, no control
 // characters, trimmed, at most max runes. '*' and everything else stay.
 func cleanText(s string, max int) string {

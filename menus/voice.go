@@ -423,3 +423,11 @@ func (e *Engine) Invalid(s Screen) bool {
 	el := e.langs[s.Lang]
 	return el != nil && s.Notice != "" && s.Notice == el.invalid
 }
+
+// ForTheEar returns a copy of e for voice calls: questions that need typed
+// text (typed: true) are passed over.
+func (e *Engine) ForTheEar() *Engine {
+	c := *e
+	c.forTheEar = true
+	return &c
+}
