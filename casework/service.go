@@ -25,8 +25,8 @@ import (
 type Service struct {
 	store    Store
 	cfg      atomic.Pointer[config.Config] // SetConfig replaces it while serving
-	pins     keyring
-	seals    keyring
+	pins     atomic.Pointer[keyring]       // replaced whole by UseKeys
+	seals    atomic.Pointer[keyring]
 	now      func() time.Time
 	log      *slog.Logger
 	limiter  *attempts
@@ -87,14 +87,6 @@ func NewService(o Options) (*Service, error) {
 	if o.Store == nil || o.Config == nil {
 		return nil, errors.New("casework: service needs a store and a config")
 	}
-	pins, err := checkKeys(PINKeyPurpose, o.PINKeys)
-	if err != nil {
-		return nil, err
-	}
-	seals, err := checkKeys(SealKeyPurpose, o.SealKeys)
-	if err != nil {
-		return nil, err
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -108,16 +100,42 @@ func NewService(o Options) (*Service, error) {
 		o.AttemptWindow = DefaultAttemptWindow
 	}
 	s := &Service{
-		store: o.Store, pins: pins, seals: seals, now: o.Now, log: o.Logger,
+		store: o.Store, now: o.Now, log: o.Logger,
 		limiter: newAttempts(o.MaxAttempts, o.AttemptWindow),
 		records: o.Recordings, onChange: o.OnChange,
 	}
 	if s.onChange == nil {
 		s.onChange = func(Case) {}
 	}
+	if err := s.UseKeys(PINKeyPurpose, o.PINKeys); err != nil {
+		return nil, err
+	}
+	if err := s.UseKeys(SealKeyPurpose, o.SealKeys); err != nil {
+		return nil, err
+	}
 	s.cfg.Store(o.Config)
 	s.overdueNow.Store(-1)
 	return s, nil
+}
+
+// UseKeys replaces the versions held of the PIN-hash or contact-seal
+// secret (purpose PINKeyPurpose or SealKeyPurpose) by keys, oldest first,
+// the last one current: after `hotline keys rotate pin` while serving, new
+// cases use the new version and older cases still open with theirs.
+func (s *Service) UseKeys(purpose string, keys []keystore.Key) error {
+	kr, err := checkKeys(purpose, keys)
+	if err != nil {
+		return err
+	}
+	switch purpose {
+	case PINKeyPurpose:
+		s.pins.Store(&kr)
+	case SealKeyPurpose:
+		s.seals.Store(&kr)
+	default:
+		return fmt.Errorf("casework: no key purpose %q", purpose)
+	}
+	return nil
 }
 
 // Config returns the configuration in use.
@@ -170,9 +188,9 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 	s.applyCategory(&c)
 	c.UpdatedAt = now
 	pin := newPIN()
-	c.PINHash = s.pins.hashPIN(c.ID, pin)
+	c.PINHash = s.pins.Load().hashPIN(c.ID, pin)
 	if in.Contact != nil {
-		if c.Contact, err = s.seals.seal(c.ID, *in.Contact); err != nil {
+		if c.Contact, err = s.seals.Load().seal(c.ID, *in.Contact); err != nil {
 			return Receipt{}, fmt.Errorf("casework: submit: %w", err)
 		}
 	}
@@ -557,7 +575,7 @@ func (s *Service) Contact(ctx context.Context, who Actor, id string) (Contact, e
 	if err := s.store.Record(ctx, Event{CaseID: c.ID, At: s.time(), Actor: who.ID, Action: ActionContactRead}); err != nil {
 		return Contact{}, fmt.Errorf("casework: contact: audit: %w", err)
 	}
-	ct, err := s.seals.open(c.ID, c.Contact)
+	ct, err := s.seals.Load().open(c.ID, c.Contact)
 	if err != nil {
 		return Contact{}, fmt.Errorf("casework: contact: %w", err)
 	}

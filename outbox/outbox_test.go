@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/outbox"
 	"github.com/numerovert/hotline/outbox/outbound"
 )
@@ -93,6 +94,29 @@ func TestSealer(t *testing.T) {
 				t.Fatalf("err = %v, want ErrUnsealable", err)
 			}
 		})
+	}
+}
+
+// UseKeys on a sealer in use (keys rotate outbox while serving): what is
+// sealed from then on uses the new version, what was queued still opens.
+func TestSealerUseKeys(t *testing.T) {
+	k1, k2 := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	s := sealer(t, k1)
+	v, sealed := s.Seal([]byte(phone), []byte("id"))
+	if err := s.UseKeys([]keystore.Key{{Version: "k1", Secret: k1}, {Version: "k2", Secret: k2}}); err != nil {
+		t.Fatal(err)
+	}
+	if v2, _ := s.Seal([]byte(phone), []byte("id")); v2 != "k2" {
+		t.Errorf("sealed with %s after UseKeys, want k2", v2)
+	}
+	if got, err := s.Open(v, sealed, []byte("id")); err != nil || string(got) != phone {
+		t.Errorf("queued message after UseKeys: %v", err)
+	}
+	if err := s.UseKeys(nil); err == nil {
+		t.Error("UseKeys with no key accepted")
+	}
+	if err := s.UseKeys([]keystore.Key{{Version: "k3", Secret: []byte("short")}}); err == nil {
+		t.Error("UseKeys with a short key accepted")
 	}
 }
 

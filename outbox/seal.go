@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/numerovert/hotline/keystore"
 )
@@ -24,7 +25,7 @@ var ErrUnsealable = errors.New("outbox: cannot open sealed message")
 // makes every message sealed with it unreadable for good. Safe for
 // concurrent use.
 type Sealer struct {
-	versions []sealKey // newest first
+	versions atomic.Pointer[[]sealKey] // newest first; replaced whole by UseKeys
 }
 
 type sealKey struct {
@@ -35,21 +36,13 @@ type sealKey struct {
 // LoadSealer reads every outbox key version from dir, creating k1 when
 // there is none. created reports whether a key was made now.
 func LoadSealer(dir keystore.Dir) (s *Sealer, created bool, err error) {
-	names, created, err := dir.Ensure(Purpose)
+	keys, created, err := dir.Keys(Purpose)
 	if err != nil {
 		return nil, false, fmt.Errorf("outbox: %w", err)
 	}
 	s = &Sealer{}
-	for _, name := range slices.Backward(names) {
-		secret, err := dir.Read(Purpose, name)
-		if err != nil {
-			return nil, false, fmt.Errorf("outbox: %w", err)
-		}
-		k, err := newKey(name, secret)
-		if err != nil {
-			return nil, false, err
-		}
-		s.versions = append(s.versions, k)
+	if err := s.UseKeys(keys); err != nil {
+		return nil, false, err
 	}
 	return s, created, nil
 }
@@ -57,18 +50,35 @@ func LoadSealer(dir keystore.Dir) (s *Sealer, created bool, err error) {
 // NewSealer builds a sealer from 32-byte secrets, newest last, named k1,
 // k2, … It is for tests; the server uses LoadSealer.
 func NewSealer(secrets ...[]byte) (*Sealer, error) {
-	s := &Sealer{}
+	keys := make([]keystore.Key, len(secrets))
 	for i, secret := range secrets {
-		k, err := newKey(fmt.Sprintf("k%d", i+1), secret)
-		if err != nil {
-			return nil, err
-		}
-		s.versions = append([]sealKey{k}, s.versions...)
+		keys[i] = keystore.Key{Version: fmt.Sprintf("k%d", i+1), Secret: secret}
 	}
-	if len(s.versions) == 0 {
-		return nil, errors.New("outbox: no sealing key")
+	s := &Sealer{}
+	if err := s.UseKeys(keys); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// UseKeys replaces the sealing keys by keys (oldest first, the last one
+// current), as after `hotline keys rotate outbox` while serving: messages
+// queued from then on are sealed with the new version, queued ones still
+// open with theirs.
+func (s *Sealer) UseKeys(keys []keystore.Key) error {
+	var ring []sealKey
+	for _, key := range slices.Backward(keys) {
+		k, err := newKey(key.Version, key.Secret)
+		if err != nil {
+			return err
+		}
+		ring = append(ring, k)
+	}
+	if len(ring) == 0 {
+		return errors.New("outbox: no sealing key")
+	}
+	s.versions.Store(&ring)
+	return nil
 }
 
 func newKey(name string, secret []byte) (sealKey, error) {
@@ -90,7 +100,7 @@ func newKey(name string, secret []byte) (sealKey, error) {
 // sealed number cannot be moved to another record) under the newest key.
 // The result is a random 12-byte nonce followed by the ciphertext.
 func (s *Sealer) Seal(plaintext, aad []byte) (version string, sealed []byte) {
-	k := s.versions[0]
+	k := (*s.versions.Load())[0]
 	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(plaintext)+k.aead.Overhead())
 	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (it aborts the program instead)
 	return k.name, k.aead.Seal(nonce, nonce, plaintext, aad)
@@ -99,7 +109,7 @@ func (s *Sealer) Seal(plaintext, aad []byte) (version string, sealed []byte) {
 // Open decrypts what Seal made with version. The error wraps ErrUnsealable
 // and never includes the plaintext.
 func (s *Sealer) Open(version string, sealed, aad []byte) ([]byte, error) {
-	for _, k := range s.versions {
+	for _, k := range *s.versions.Load() {
 		if k.name != version {
 			continue
 		}

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -45,7 +46,7 @@ var bucket = []byte("recordings") // id → version + 0x00 + nonce|ciphertext
 type Store struct {
 	db     *bolt.DB
 	commit *boltfile.Committer
-	keys   []sealKey // newest first
+	keys   atomic.Pointer[[]sealKey] // newest first; replaced whole by UseKeys
 }
 
 type sealKey struct {
@@ -70,22 +71,8 @@ func OpenWithKeys(path string, keys []keystore.Key) (*Store, error) { return ope
 
 func open(path string, keys []keystore.Key) (*Store, error) {
 	s := &Store{}
-	for _, k := range slices.Backward(keys) {
-		if len(k.Secret) != 32 {
-			return nil, fmt.Errorf("recordings: key %s is %d bytes, want 32", k.Version, len(k.Secret))
-		}
-		block, err := aes.NewCipher(k.Secret)
-		if err != nil {
-			return nil, fmt.Errorf("recordings: key %s: %w", k.Version, err)
-		}
-		gcm, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, fmt.Errorf("recordings: key %s: %w", k.Version, err)
-		}
-		s.keys = append(s.keys, sealKey{version: k.Version, aead: gcm})
-	}
-	if len(s.keys) == 0 {
-		return nil, errors.New("recordings: no key")
+	if err := s.UseKeys(keys); err != nil {
+		return nil, err
 	}
 	db, err := boltfile.Open(path, bucket)
 	if err != nil {
@@ -93,6 +80,32 @@ func open(path string, keys []keystore.Key) (*Store, error) {
 	}
 	s.db, s.commit = db, boltfile.NewCommitter(db)
 	return s, nil
+}
+
+// UseKeys replaces the recording keys by keys (oldest first, the last one
+// current), as after `hotline keys rotate recording` while serving: new
+// voice messages are sealed with the new version, older ones still open.
+func (s *Store) UseKeys(keys []keystore.Key) error {
+	var ring []sealKey
+	for _, k := range slices.Backward(keys) {
+		if len(k.Secret) != 32 {
+			return fmt.Errorf("recordings: key %s is %d bytes, want 32", k.Version, len(k.Secret))
+		}
+		block, err := aes.NewCipher(k.Secret)
+		if err != nil {
+			return fmt.Errorf("recordings: key %s: %w", k.Version, err)
+		}
+		gcm, err := cipher.NewGCM(block)
+		if err != nil {
+			return fmt.Errorf("recordings: key %s: %w", k.Version, err)
+		}
+		ring = append(ring, sealKey{version: k.Version, aead: gcm})
+	}
+	if len(ring) == 0 {
+		return errors.New("recordings: no key")
+	}
+	s.keys.Store(&ring)
+	return nil
 }
 
 // Close closes the file.
@@ -109,7 +122,7 @@ func (s *Store) Put(ctx context.Context, id string, data []byte) error {
 	if id == "" || len(data) == 0 || len(data) > MaxSize {
 		return errors.New("recordings: put: empty id, or recording empty or too large")
 	}
-	k := s.keys[0]
+	k := (*s.keys.Load())[0]
 	nonce := make([]byte, k.aead.NonceSize())
 	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (it aborts the program instead)
 	sealed := k.aead.Seal(nonce, nonce, data, []byte("recording\x00"+id))
@@ -146,7 +159,7 @@ func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
 	if !ok {
 		return nil, ErrUnreadable
 	}
-	for _, k := range s.keys {
+	for _, k := range *s.keys.Load() {
 		if k.version != version {
 			continue
 		}

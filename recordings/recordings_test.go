@@ -68,3 +68,42 @@ func TestSealedAtRestAndRotation(t *testing.T) {
 		t.Fatalf("unknown id: err = %v", err)
 	}
 }
+
+// UseKeys while open: new recordings are sealed with the new current
+// version, older ones open with theirs; a ring without the old version
+// no longer opens what it sealed (crypto-shredding still works).
+func TestUseKeysRotatesWhileOpen(t *testing.T) {
+	k := key
+	s, err := recordings.OpenWithKeys(filepath.Join(t.TempDir(), "r.db"), []keystore.Key{k("k1", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Put(ctx, "old", []byte("before")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UseKeys([]keystore.Key{k("k1", 1), k("k2", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "new", []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"old": "before", "new": "after"} {
+		if got, err := s.Get(ctx, id); err != nil || string(got) != want {
+			t.Errorf("Get(%s) = %q, %v", id, got, err)
+		}
+	}
+	if err := s.UseKeys([]keystore.Key{k("k2", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "old"); err == nil {
+		t.Error("a recording sealed with k1 opened without k1")
+	}
+	if got, err := s.Get(ctx, "new"); err != nil || string(got) != "after" {
+		t.Errorf("the k2 recording: %q, %v", got, err)
+	}
+	if err := s.UseKeys(nil); err == nil {
+		t.Error("UseKeys with no key accepted")
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -51,14 +52,16 @@ func (m *Main) openKeys(role string) (keystore.Dir, error) {
 	return kd, nil
 }
 
-// keysCmd is `hotline keys list|rotate`.
-func keysCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+// keysCmd is `hotline keys list|rotate|reload`. rotate and reload run
+// inside the server when one serves the data (env), which takes the new
+// version at once; on the files, a rotation takes effect at the next start.
+func keysCmd(_ context.Context, env *opsEnv, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errUsage
 	}
 	fl := newFlags("keys "+args[0], stderr)
 	dataDir := fl.String("data", "./data", "data directory (its keys.json records the keys its data uses)")
-	keysDir := fl.String("keys", "./keys", "keys directory")
+	keysDir := fl.String("keys", "./keys", "keys directory (while serving: the server's)")
 	switch args[0] {
 	case "list":
 		if err := fl.Parse(args[1:]); err != nil {
@@ -66,41 +69,110 @@ func keysCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return listKeys(*dataDir, *keysDir, stdout)
 	case "rotate":
-		// The name may come before the flags (as in the usage) or after.
-		rest, name := args[1:], ""
-		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-			name, rest = rest[0], rest[1:]
-		}
-		if err := fl.Parse(rest); err != nil {
-			return err
-		}
-		if name == "" && fl.NArg() == 1 {
-			name = fl.Arg(0)
-		} else if fl.NArg() != 0 {
-			name = ""
-		}
-		if !slices.Contains(keyPurposes, name) {
-			return fmt.Errorf("keys rotate: name one of %v: %w", keyPurposes, errUsage)
-		}
-		kd, _, err := keystore.Open(*keysDir)
+		name, err := parseKeyName(fl, args[1:])
 		if err != nil {
 			return err
 		}
-		// Refuse to rotate keys that do not belong to this data.
-		if _, err := keystore.Bind(*dataDir, kd, keyPurposes, false); err != nil {
+		return rotateKey(env, name, *dataDir, *keysDir, stdout)
+	case "reload":
+		if err := fl.Parse(args[1:]); err != nil {
 			return err
 		}
-		v, err := kd.Rotate(name)
-		if err != nil {
-			return err
+		if fl.NArg() != 0 {
+			return fmt.Errorf("keys reload takes no argument: %w", errUsage)
 		}
-		if _, err := keystore.Bind(*dataDir, kd, keyPurposes, false); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "created %s-%s; new data uses it after the next restart, older versions stay readable (docs/operations.md)\n", name, v)
-		return nil
+		return reloadKeys(env, *dataDir, stdout)
 	}
 	return errUsage
+}
+
+// parseKeyName reads `keys rotate NAME [flags]`; the name may come before
+// the flags (as in the usage) or after.
+func parseKeyName(fl *flag.FlagSet, args []string) (string, error) {
+	rest, name := args, ""
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
+	}
+	if err := fl.Parse(rest); err != nil {
+		return "", err
+	}
+	if name == "" && fl.NArg() == 1 {
+		name = fl.Arg(0)
+	} else if fl.NArg() != 0 {
+		name = ""
+	}
+	if !slices.Contains(keyPurposes, name) {
+		return "", fmt.Errorf("keys rotate: name one of %v: %w", keyPurposes, errUsage)
+	}
+	return name, nil
+}
+
+// rotateKey adds a version of name's key, after checking that the keys
+// directory belongs to the data, and records it in the data directory.
+// Inside the server every user of that key takes it at once.
+func rotateKey(env *opsEnv, name, dataDir, keysDir string, stdout io.Writer) error {
+	kd := env.serverKeys()
+	if !env.inServer() {
+		var err error
+		if kd, _, err = keystore.Open(keysDir); err != nil {
+			return err
+		}
+	}
+	bound := !env.inServer() || env.boundToData
+	// Refuse to rotate keys that do not belong to this data.
+	if bound {
+		if _, err := keystore.Bind(dataDir, kd, keyPurposes, false); err != nil {
+			return err
+		}
+	}
+	v, err := kd.Rotate(name)
+	if err != nil {
+		return err
+	}
+	if bound {
+		if _, err := keystore.Bind(dataDir, kd, keyPurposes, false); err != nil {
+			return err
+		}
+	}
+	if !env.inServer() {
+		fmt.Fprintf(stdout, "created %s-%s; new data uses it from the next start, older versions stay readable (docs/operations.md)\n", name, v)
+		return nil
+	}
+	n, err := env.reloadKeys(name)
+	if err != nil {
+		return fmt.Errorf("created %s-%s, but the running server could not take it (restart it): %w", name, v, err)
+	}
+	if n == 0 {
+		fmt.Fprintf(stdout, "created %s-%s; this server makes nothing with %s keys (its role), older versions stay readable\n", name, v, name)
+		return nil
+	}
+	fmt.Fprintf(stdout, "created %s-%s; the running server uses it now for new data, older versions stay readable (docs/operations.md)\n", name, v)
+	return nil
+}
+
+// reloadKeys makes the running server read every key version in its keys
+// directory again: on a replica, after the operator copied a version
+// rotated on another node. On the files there is nothing to reload.
+func reloadKeys(env *opsEnv, dataDir string, stdout io.Writer) error {
+	if !env.inServer() {
+		return fmt.Errorf("keys reload: no server is running on %s; keys are read when it starts", dataDir)
+	}
+	if env.boundToData {
+		if _, err := keystore.Bind(dataDir, env.serverKeys(), keyPurposes, false); err != nil {
+			return err
+		}
+	}
+	for _, purpose := range keyPurposes {
+		n, err := env.reloadKeys(purpose)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			versions, _ := env.serverKeys().Versions(purpose)
+			fmt.Fprintf(stdout, "%s: %s in use (of %s)\n", purpose, versions[len(versions)-1], strings.Join(versions, ", "))
+		}
+	}
+	return nil
 }
 
 func listKeys(dataDir, keysDir string, stdout io.Writer) error {

@@ -46,6 +46,9 @@ usage:
      that data; there the server's --config and --keys apply)
   hotline keys list [--data ./data] [--keys ./keys]
   hotline keys rotate callerid|pin|seal|recording|outbox [--data ./data] [--keys ./keys]
+  hotline keys reload [--data ./data]   (a running server rereads its keys directory)
+    (keys rotate and reload run inside the server while one serves that data: it uses the new
+     version at once; stopped, a rotation takes effect at the next start)
   hotline backup --out FILE [--data ./data] [--recipient age1...]   (while serving: through DATA/admin.sock)
   hotline restore --data DIR [--identity FILE] FILE                 (DIR must be new or empty)
   hotline config check FILE
@@ -142,7 +145,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "prompts":
 		return prompts(ctx, args[1:], stdout, stderr)
 	case "keys":
-		return keysCmd(ctx, args[1:], stdout, stderr)
+		return keysCmd(ctx, nil, args[1:], stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, args[1:], stdout, stderr)
 	case "restore":

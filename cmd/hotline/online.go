@@ -36,6 +36,47 @@ type opsEnv struct {
 	store *boltstore.Store              // cases, accounts and tokens; nil in the server when it holds none
 	box   *outbox.Store                 // the SMS outbox; nil when the server keeps none
 	cfg   atomic.Pointer[config.Config] // the server's configuration (Reload replaces it); nil outside the server
+	// keysDir and keyUsers: the server's keys directory, and per key
+	// purpose what takes a rotated version at once (keys rotate|reload).
+	keysDir     keystore.Dir
+	keyUsers    map[string][]func([]keystore.Key) error
+	boundToData bool // the server holds data bound to its keys (not role gateway)
+}
+
+// serverKeys is the running server's keys directory.
+func (e *opsEnv) serverKeys() keystore.Dir {
+	if e == nil {
+		return keystore.Dir{}
+	}
+	return e.keysDir
+}
+
+// useKeys registers use as a user of purpose's keys: `keys rotate` and
+// `keys reload` through the admin socket hand it the versions held.
+func (e *opsEnv) useKeys(purpose string, use func([]keystore.Key) error) {
+	if e.keyUsers == nil {
+		e.keyUsers = map[string][]func([]keystore.Key) error{}
+	}
+	e.keyUsers[purpose] = append(e.keyUsers[purpose], use)
+}
+
+// reloadKeys hands every user of purpose the versions now in the keys
+// directory; it reports how many users took them.
+func (e *opsEnv) reloadKeys(purpose string) (int, error) {
+	users := e.keyUsers[purpose]
+	if len(users) == 0 {
+		return 0, nil
+	}
+	keys, _, err := e.keysDir.Keys(purpose)
+	if err != nil {
+		return 0, err
+	}
+	for _, use := range users {
+		if err := use(keys); err != nil {
+			return 0, fmt.Errorf("%s keys: %w", purpose, err)
+		}
+	}
+	return len(users), nil
 }
 
 func (e *opsEnv) inServer() bool { return e != nil && e.cfg.Load() != nil }
@@ -97,6 +138,8 @@ func runOps(ctx context.Context, env *opsEnv, args []string, stdin io.Reader, st
 		return listCases(ctx, env, args[2:], stdout, stderr)
 	case len(args) > 1 && args[0] == "outbox" && args[1] == "list":
 		return listOutbox(ctx, env, args[2:], stdout, stderr)
+	case len(args) > 1 && args[0] == "keys" && (args[1] == "rotate" || args[1] == "reload"):
+		return keysCmd(ctx, env, args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("%s: not an operator command: %w", strings.Join(args, " "), errUsage)
 }
@@ -107,6 +150,8 @@ func isOpsCommand(args []string) bool {
 	case len(args) > 1 && args[0] == "users":
 		return true
 	case len(args) > 1 && (args[0] == "cases" || args[0] == "outbox") && args[1] == "list":
+		return true
+	case len(args) > 1 && args[0] == "keys" && (args[1] == "rotate" || args[1] == "reload"):
 		return true
 	}
 	return false

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/numerovert/hotline/casework"
 )
 
 // serveMain opens Main and runs it until stop, which ends Run, checks it
@@ -190,5 +192,52 @@ func TestReloadOnSIGHUP(t *testing.T) {
 		if _, ok := m.cases.Config().Team("meal-segou"); !ok {
 			t.Errorf("after a refused reload (%s) the running config is gone", name)
 		}
+	}
+}
+
+// keys rotate while serving goes through the admin socket and the running
+// server takes the new version at once: a case filed after the rotation
+// has its PIN hashed with pin-k2 and a caller key made with callerid-k2,
+// and a case filed before still answers to its PIN. keys reload rereads
+// the directory; on the files it is refused, with nothing to reload.
+func TestKeysRotateWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	data, keys := filepath.Join(dir, "data"), filepath.Join(dir, "keys")
+	m, stop := serveMain(t, data, keys, nil)
+	ctx := context.Background()
+	submit := func(n string) casework.Receipt {
+		t.Helper()
+		r, err := m.cases.Submit(ctx, casework.Intake{IdempotencyKey: "rotate/" + n, CallerKey: "k1:caller-" + n,
+			Channel: "demo-at", Medium: "ussd", Language: "fr", Category: "question"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	before := submit("1")
+	for _, name := range []string{"pin", "callerid", "seal", "recording", "outbox"} {
+		code, out, errs := runCLI(t, "keys", "rotate", name, "--data", data)
+		if code != 0 || !strings.Contains(out, name+"-k2") || !strings.Contains(out, "uses it now") {
+			t.Errorf("keys rotate %s while serving: exit %d\n%s%s", name, code, out, errs)
+		}
+	}
+	after := submit("2")
+	if !strings.HasPrefix(after.Case.PINHash, "k2:") || !strings.HasPrefix(before.Case.PINHash, "k1:") {
+		t.Errorf("PIN hash versions: before %.3s, after %.3s; want k1, k2", before.Case.PINHash, after.Case.PINHash)
+	}
+	for _, r := range []casework.Receipt{before, after} {
+		if _, err := m.cases.FollowUp(ctx, nil, r.Case.Reference, r.PIN); err != nil {
+			t.Errorf("follow-up of %s after the rotation: %v", r.Case.Reference, err)
+		}
+	}
+	if code, out, errs := runCLI(t, "keys", "reload", "--data", data); code != 0 || !strings.Contains(out, "callerid: k2 in use (of k1, k2)") {
+		t.Errorf("keys reload: exit %d\n%s%s", code, out, errs)
+	}
+	stop()
+	if code, out, _ := runCLI(t, "keys", "list", "--data", data, "--keys", keys); code != 0 || strings.Count(out, "uses it") != 10 {
+		t.Errorf("keys list after rotating all five: exit %d\n%s", code, out)
+	}
+	if code, _, errs := runCLI(t, "keys", "reload", "--data", data); code != 1 || !strings.Contains(errs, "no server is running") {
+		t.Errorf("keys reload with no server: exit %d %s", code, errs)
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/outbox"
 	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/scaleout"
 )
@@ -206,11 +207,12 @@ func (m *Main) Open(ctx context.Context) error {
 		m.onClose(recs.Close)
 	}
 	snap := &snapshotter{dataDir: m.DataDir}
-	ops := &opsEnv{} // what `hotline users`, `cases list` and `outbox list` run on while this serves
+	ops := &opsEnv{keysDir: kd, boundToData: so.role != roleGateway} // what `hotline users`, `cases list`, `outbox list` and `keys rotate` run on while this serves
 	ops.cfg.Store(cfg)
 	m.cfg, m.catalog, m.ops = cfg, catalog, ops
 	if recs != nil {
 		snap.add(recordingsFile, recs)
+		ops.useKeys(recordings.Purpose, recs.UseKeys)
 	}
 	openCases := func() (*boltstore.Store, *casework.Service, error) { return m.openCases(kd, recs, so, snap) }
 	if so.role == roleCasework {
@@ -238,6 +240,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ops.useKeys(callerid.Purpose, keyring.UseKeys)
 	opts := gateway.Options{Config: cfg, Providers: providers, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &m.Limits, TrustedProxies: m.Proxies, MetricsElsewhere: m.AdminAddr != ""}
 	var store *boltstore.Store // nil in the gateway role: no cases here
 	switch {
@@ -320,6 +323,9 @@ func (m *Main) openCases(kd keystore.Dir, recs *recordings.Store, so scaleOut, s
 	}
 	snap.add(dbFile, store)
 	m.ops.store = store
+	for _, purpose := range []string{casework.PINKeyPurpose, casework.SealKeyPurpose} {
+		m.ops.useKeys(purpose, func(keys []keystore.Key) error { return cases.UseKeys(purpose, keys) })
+	}
 	m.cases = cases
 	go cases.Run(m.jobs, jobInterval)
 	return store, cases, nil
@@ -336,6 +342,7 @@ func (m *Main) openSMS(cfg *config.Config, kd keystore.Dir, snap *snapshotter, o
 		m.onClose(sms.box.Close)
 		snap.add(outboxFile, sms.box)
 		ops.box = sms.box
+		ops.useKeys(outbox.Purpose, sms.sealer.UseKeys)
 		workerCtx, stopWorker := context.WithCancel(m.jobs)
 		workerDone := make(chan struct{})
 		go func() { sms.worker.Run(workerCtx); close(workerDone) }()

@@ -43,6 +43,7 @@ func smsFlags(fl *flag.FlagSet) smsFlagSet {
 type smsSetup struct {
 	opts   gateway.SMSOptions
 	box    *outbox.Store
+	sealer *outbox.Sealer // takes a rotated outbox key while serving
 	worker *outbox.Worker
 }
 
@@ -94,8 +95,9 @@ func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir 
 		return smsSetup{}, err
 	}
 	return smsSetup{
-		opts: gateway.SMSOptions{Outbox: box, Texts: texts, Channels: channels},
-		box:  box,
+		opts:   gateway.SMSOptions{Outbox: box, Texts: texts, Channels: channels},
+		box:    box,
+		sealer: sealer,
 		worker: &outbox.Worker{Store: box, Senders: senders, Names: names, Logger: log,
 			Backoff: outbox.Backoff{Min: *f.retryMin, Max: *f.retryMax}},
 	}, nil

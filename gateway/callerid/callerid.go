@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -33,8 +34,15 @@ import (
 const Purpose = "callerid"
 
 // Keyring hashes numbers with every caller-key version it holds. It is safe
-// for concurrent use.
+// for concurrent use, UseKeys included: a rotation while serving swaps the
+// versions and the memo of recent keys in one step.
 type Keyring struct {
+	state atomic.Pointer[keyState]
+}
+
+// keyState is what one set of versions needs; it is never changed once
+// stored, only replaced.
+type keyState struct {
 	versions []version // newest first
 	recent   *memo     // Key's results, by a keyed tag of the number
 }
@@ -47,17 +55,13 @@ type version struct {
 // Load reads every caller-key version from dir, creating k1 when there is
 // none. created reports whether a key was made now.
 func Load(dir keystore.Dir) (kr *Keyring, created bool, err error) {
-	names, created, err := dir.Ensure(Purpose)
+	keys, created, err := dir.Keys(Purpose)
 	if err != nil {
 		return nil, false, fmt.Errorf("callerid: %w", err)
 	}
-	kr = &Keyring{recent: newMemo()}
-	for _, name := range slices.Backward(names) {
-		secret, err := dir.Read(Purpose, name)
-		if err != nil {
-			return nil, false, fmt.Errorf("callerid: %w", err)
-		}
-		kr.versions = append(kr.versions, version{name: name, secret: secret})
+	kr = &Keyring{}
+	if err := kr.UseKeys(keys); err != nil {
+		return nil, false, err
 	}
 	return kr, created, nil
 }
@@ -65,11 +69,30 @@ func Load(dir keystore.Dir) (kr *Keyring, created bool, err error) {
 // New builds a keyring from secrets, newest last, named k1, k2, … It is for
 // tests and tools; the server uses Load.
 func New(secrets ...[]byte) *Keyring {
-	kr := &Keyring{recent: newMemo()}
+	keys := make([]keystore.Key, len(secrets))
 	for i, s := range secrets {
-		kr.versions = append([]version{{name: fmt.Sprintf("k%d", i+1), secret: s}}, kr.versions...)
+		keys[i] = keystore.Key{Version: fmt.Sprintf("k%d", i+1), Secret: s}
+	}
+	kr := &Keyring{}
+	if err := kr.UseKeys(keys); err != nil {
+		panic(err) // tests and tools give at least one secret
 	}
 	return kr
+}
+
+// UseKeys replaces the versions held by keys (oldest first, the last one
+// current), as after `hotline keys rotate callerid` while serving. The memo
+// of recent keys starts empty: it holds keys made with the old version.
+func (kr *Keyring) UseKeys(keys []keystore.Key) error {
+	if len(keys) == 0 {
+		return fmt.Errorf("callerid: no key")
+	}
+	st := &keyState{recent: newMemo()}
+	for _, k := range slices.Backward(keys) {
+		st.versions = append(st.versions, version{name: k.Version, secret: k.Secret})
+	}
+	kr.state.Store(st)
+	return nil
 }
 
 // Key returns the caller key for raw under the newest key version, written
@@ -79,12 +102,13 @@ func New(secrets ...[]byte) *Keyring {
 // A caller's number arrives on every hop, and parsing it is most of a hop's
 // cost, so the key is remembered for the number's recent callers (see memo).
 func (kr *Keyring) Key(raw, region string) string {
-	tag := kr.recent.tag(raw, region)
-	if k, ok := kr.recent.get(tag); ok {
+	st := kr.state.Load()
+	tag := st.recent.tag(raw, region)
+	if k, ok := st.recent.get(tag); ok {
 		return k
 	}
-	k := kr.versions[0].key(Normalize(raw, region))
-	kr.recent.put(tag, k)
+	k := st.versions[0].key(Normalize(raw, region))
+	st.recent.put(tag, k)
 	return k
 }
 
@@ -92,8 +116,9 @@ func (kr *Keyring) Key(raw, region string) string {
 // first, so that lookups still find cases made before a rotation.
 func (kr *Keyring) Keys(raw, region string) []string {
 	n := Normalize(raw, region)
-	out := make([]string, len(kr.versions))
-	for i, v := range kr.versions {
+	versions := kr.state.Load().versions
+	out := make([]string, len(versions))
+	for i, v := range versions {
 		out[i] = v.key(n)
 	}
 	return out

@@ -84,6 +84,39 @@ func TestRotationKeepsOldKeysForLookup(t *testing.T) {
 	}
 }
 
+// A rotation while serving: the keyring in use takes the new version at
+// once, and forgets the keys it remembered under the old one.
+func TestUseKeysWhileServing(t *testing.T) {
+	dir, _, err := keystore.Open(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, _, err := callerid.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := kr.Key("+22376000002", "ML") // now in the memo
+	if _, err := dir.Rotate(callerid.Purpose); err != nil {
+		t.Fatal(err)
+	}
+	keys, _, err := dir.Keys(callerid.Purpose)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.UseKeys(keys); err != nil {
+		t.Fatal(err)
+	}
+	if k := kr.Key("+22376000002", "ML"); !strings.HasPrefix(k, "k2:") {
+		t.Errorf("Key after UseKeys = %.3s…, want the k2 version", k)
+	}
+	if all := kr.Keys("+22376000002", "ML"); len(all) != 2 || all[1] != old {
+		t.Errorf("Keys after UseKeys: %d keys, old one kept: %v", len(all), len(all) == 2 && all[1] == old)
+	}
+	if err := kr.UseKeys(nil); err == nil {
+		t.Error("UseKeys with no key accepted")
+	}
+}
+
 func TestKeysDirectoryPermissions(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys")
 	dir, created, err := keystore.Open(path)

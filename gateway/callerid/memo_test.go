@@ -8,7 +8,7 @@ import (
 
 func TestMemoGivesTheKeyItWouldCompute(t *testing.T) {
 	kr := New(bytes.Repeat([]byte{7}, 32))
-	fresh := func(raw, region string) string { return kr.versions[0].key(Normalize(raw, region)) }
+	fresh := func(raw, region string) string { return kr.state.Load().versions[0].key(Normalize(raw, region)) }
 	for round := range 2 {
 		for _, c := range []struct{ raw, region string }{
 			{"+22376000001", "ML"}, {"76 00 00 01", "ML"}, {"76000001", "SN"}, {"+22376000002", "ML"},
