@@ -52,9 +52,9 @@ func (m *Main) openKeys(role string) (keystore.Dir, error) {
 	return kd, nil
 }
 
-// keysCmd is `hotline keys list|rotate|reload`. rotate and reload run
-// inside the server when one serves the data (env), which takes the new
-// version at once; on the files, a rotation takes effect at the next start.
+// keysCmd is `hotline keys list|rotate`. rotate runs inside the server
+// when one serves the data (env), which takes the new version at once; on
+// the files, a rotation takes effect at the next start.
 func keysCmd(_ context.Context, env *opsEnv, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errUsage
@@ -74,14 +74,6 @@ func keysCmd(_ context.Context, env *opsEnv, args []string, stdout, stderr io.Wr
 			return err
 		}
 		return rotateKey(env, name, *dataDir, *keysDir, stdout)
-	case "reload":
-		if err := fl.Parse(args[1:]); err != nil {
-			return err
-		}
-		if fl.NArg() != 0 {
-			return fmt.Errorf("keys reload takes no argument: %w", errUsage)
-		}
-		return reloadKeys(env, *dataDir, stdout)
 	}
 	return errUsage
 }
@@ -147,31 +139,6 @@ func rotateKey(env *opsEnv, name, dataDir, keysDir string, stdout io.Writer) err
 		return nil
 	}
 	fmt.Fprintf(stdout, "created %s-%s; the running server uses it now for new data, older versions stay readable (docs/operations.md)\n", name, v)
-	return nil
-}
-
-// reloadKeys makes the running server read every key version in its keys
-// directory again: on a replica, after the operator copied a version
-// rotated on another node. On the files there is nothing to reload.
-func reloadKeys(env *opsEnv, dataDir string, stdout io.Writer) error {
-	if !env.inServer() {
-		return fmt.Errorf("keys reload: no server is running on %s; keys are read when it starts", dataDir)
-	}
-	if env.boundToData {
-		if _, err := keystore.Bind(dataDir, env.serverKeys(), keyPurposes, false); err != nil {
-			return err
-		}
-	}
-	for _, purpose := range keyPurposes {
-		n, err := env.reloadKeys(purpose)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			versions, _ := env.serverKeys().Versions(purpose)
-			fmt.Fprintf(stdout, "%s: %s in use (of %s)\n", purpose, versions[len(versions)-1], strings.Join(versions, ", "))
-		}
-	}
 	return nil
 }
 

@@ -46,9 +46,8 @@ usage:
      that data; there the server's --config and --keys apply)
   hotline keys list [--data ./data] [--keys ./keys]
   hotline keys rotate callerid|pin|seal|recording|outbox [--data ./data] [--keys ./keys]
-  hotline keys reload [--data ./data]   (a running server rereads its keys directory)
-    (keys rotate and reload run inside the server while one serves that data: it uses the new
-     version at once; stopped, a rotation takes effect at the next start)
+    (keys rotate runs inside the server while one serves that data: it uses the new version at
+     once; stopped, at the next start. kill -HUP makes a server reread its keys directory)
   hotline backup --out FILE [--data ./data] [--recipient age1...]   (while serving: through DATA/admin.sock)
   hotline restore --data DIR [--identity FILE] FILE                 (DIR must be new or empty)
   hotline config check FILE

@@ -37,7 +37,7 @@ type opsEnv struct {
 	box   *outbox.Store                 // the SMS outbox; nil when the server keeps none
 	cfg   atomic.Pointer[config.Config] // the server's configuration (Reload replaces it); nil outside the server
 	// keysDir and keyUsers: the server's keys directory, and per key
-	// purpose what takes a rotated version at once (keys rotate|reload).
+	// purpose what takes a rotated version at once (keys rotate, SIGHUP).
 	keysDir     keystore.Dir
 	keyUsers    map[string][]func([]keystore.Key) error
 	boundToData bool // the server holds data bound to its keys (not role gateway)
@@ -51,8 +51,8 @@ func (e *opsEnv) serverKeys() keystore.Dir {
 	return e.keysDir
 }
 
-// useKeys registers use as a user of purpose's keys: `keys rotate` and
-// `keys reload` through the admin socket hand it the versions held.
+// useKeys registers use as a user of purpose's keys: `keys rotate`
+// through the admin socket, and SIGHUP, hand it the versions held.
 func (e *opsEnv) useKeys(purpose string, use func([]keystore.Key) error) {
 	if e.keyUsers == nil {
 		e.keyUsers = map[string][]func([]keystore.Key) error{}
@@ -138,7 +138,7 @@ func runOps(ctx context.Context, env *opsEnv, args []string, stdin io.Reader, st
 		return listCases(ctx, env, args[2:], stdout, stderr)
 	case len(args) > 1 && args[0] == "outbox" && args[1] == "list":
 		return listOutbox(ctx, env, args[2:], stdout, stderr)
-	case len(args) > 1 && args[0] == "keys" && (args[1] == "rotate" || args[1] == "reload"):
+	case len(args) > 1 && args[0] == "keys" && args[1] == "rotate":
 		return keysCmd(ctx, env, args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("%s: not an operator command: %w", strings.Join(args, " "), errUsage)
@@ -151,7 +151,7 @@ func isOpsCommand(args []string) bool {
 		return true
 	case len(args) > 1 && (args[0] == "cases" || args[0] == "outbox") && args[1] == "list":
 		return true
-	case len(args) > 1 && args[0] == "keys" && (args[1] == "rotate" || args[1] == "reload"):
+	case len(args) > 1 && args[0] == "keys" && args[1] == "rotate":
 		return true
 	}
 	return false
