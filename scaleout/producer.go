@@ -3,6 +3,7 @@ package scaleout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,9 +33,16 @@ const maxDraws = 100
 //
 // It returns {"dup", ref} when the key was queued before, {"taken", ""}
 // when the reference belongs to another complaint, {"new", ref} otherwise.
+// A repeat renews the idempotency key's TTL: that write, replicated after
+// the first, lets WAIT on the repeat's connection vouch for the complaint
+// too (a retry after ErrNotReplicated must not show the reference unless
+// replicas now hold it).
 var queueScript = redis.NewScript(`
 local prev = redis.call('GET', KEYS[1])
-if prev then return {'dup', prev} end
+if prev then
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+  return {'dup', prev}
+end
 if redis.call('HSETNX', KEYS[2], 'status', ARGV[5]) == 0 then return {'taken', ''} end
 redis.call('HSET', KEYS[2], 'updated', ARGV[3])
 redis.call('XADD', KEYS[3], '*', 'v', '1', 'ref', ARGV[1], 'intake', ARGV[2])
@@ -45,21 +53,59 @@ return {'new', ARGV[1]}
 // Producer is a gateway's way to hand complaints to casework through the
 // Redis stream. It is safe for concurrent use.
 type Producer struct {
-	rdb  redis.Scripter
-	ping func(context.Context) error
-	keys keys
+	client *redis.Client
+	ping   func(context.Context) error
+	keys   keys
 	// Now is the clock for the "received" status time; tests may replace it.
 	Now func() time.Time
+	// Replicas, when above 0, is how many replicas must hold a complaint
+	// before its reference is shown (Redis WAIT, within ReplicaTimeout):
+	// a failover to one of them then cannot lose it. Fewer acknowledgements
+	// fail the submission with ErrNotReplicated; the caller hears the
+	// apology, not a reference.
+	Replicas       int
+	ReplicaTimeout time.Duration
 }
+
+// ErrNotReplicated is returned (wrapped) by Submit when fewer than
+// Replicas replicas acknowledged the complaint in time.
+var ErrNotReplicated = errors.New("scaleout: complaint not acknowledged by enough Redis replicas")
+
+// DefaultReplicaTimeout bounds the wait for replicas: well inside a USSD
+// hop's time.
+const DefaultReplicaTimeout = time.Second
 
 // NewProducer queues on rdb under prefix.
 func NewProducer(rdb *redis.Client, prefix string) *Producer {
 	return &Producer{
-		rdb:  rdb,
-		ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
-		keys: keys{prefix},
-		Now:  time.Now,
+		client:         rdb,
+		ping:           func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+		keys:           keys{prefix},
+		Now:            time.Now,
+		ReplicaTimeout: DefaultReplicaTimeout,
 	}
+}
+
+// queue runs the queue script and, when Replicas is set, waits on the same
+// connection (WAIT counts that connection's writes) for the replicas.
+func (p *Producer) queue(ctx context.Context, keys []string, args ...any) ([]string, error) {
+	if p.Replicas <= 0 {
+		return queueScript.Run(ctx, p.client, keys, args...).StringSlice()
+	}
+	conn := p.client.Conn()
+	defer conn.Close()
+	res, err := queueScript.Run(ctx, conn, keys, args...).StringSlice()
+	if err != nil {
+		return nil, err
+	}
+	n, err := conn.Wait(ctx, p.Replicas, p.ReplicaTimeout).Result()
+	if err != nil {
+		return nil, fmt.Errorf("wait for replicas: %w", err)
+	}
+	if n < int64(p.Replicas) {
+		return nil, fmt.Errorf("%w: %d of %d", ErrNotReplicated, n, p.Replicas)
+	}
+	return res, nil
 }
 
 // Submit validates in, reserves a fresh reference and appends the
@@ -83,10 +129,10 @@ func (p *Producer) Submit(ctx context.Context, in casework.Intake) (casework.Rec
 		if err != nil {
 			return casework.Receipt{}, fmt.Errorf("scaleout: submit: encode intake: %w", err)
 		}
-		res, err := queueScript.Run(ctx, p.rdb,
+		res, err := p.queue(ctx,
 			[]string{p.keys.idem(in.IdempotencyKey), p.keys.status(in.Reference), p.keys.stream()},
 			in.Reference, data, now.UTC().Format(time.RFC3339Nano), int(idemTTL/time.Second), string(StatusReceived),
-		).StringSlice()
+		)
 		if err != nil {
 			return casework.Receipt{}, fmt.Errorf("scaleout: submit: queue: %w", err)
 		}
@@ -98,8 +144,7 @@ func (p *Producer) Submit(ctx context.Context, in casework.Intake) (casework.Rec
 			c := casework.NewCase(in, "", res[1], now)
 			c.Status = StatusReceived
 			// No PIN: the casework node makes the case, and a PIN made
-			// there could not be shown. Follow-up works from the phone
-			// that called (README, scale-out limits).
+			// there could not be shown (README, scale-out limits).
 			return casework.Receipt{Case: c}, nil
 		case "taken":
 			if given {

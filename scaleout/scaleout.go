@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -51,10 +52,22 @@ func (k keys) idem(key string) string {
 // ready, and recovers by itself when Redis returns. The URL may hold a
 // password: callers must not log it.
 //
-// password, when not empty, replaces any password in the URL: it comes
-// from $REDIS_PASSWORD or --redis-password-file, because a URL given on
-// the command line is readable by every user of the machine (ps).
+// A URL with a master_name parameter names Redis Sentinels instead of one
+// server, in go-redis's form
+// (redis://sentinel1:26379/0?master_name=hotline&addr=sentinel2:26379&addr=sentinel3:26379):
+// the client asks the sentinels for the current primary and follows a
+// failover by itself. Commands in flight while the primary is down fail
+// (the caller hears the apology); none is retried onto the new primary
+// blindly (MaxRetries 1, as for one server).
+//
+// password, when not empty, replaces any password in the URL (of the
+// Redis servers, not of the sentinels): it comes from $REDIS_PASSWORD or
+// --redis-password-file, because a URL given on the command line is
+// readable by every user of the machine (ps).
 func Dial(rawURL, password string) (*redis.Client, error) {
+	if u, err := url.Parse(rawURL); err == nil && u.Query().Has("master_name") {
+		return dialSentinel(rawURL, password)
+	}
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// ParseURL errors may quote the URL; keep the password out.
@@ -63,10 +76,26 @@ func Dial(rawURL, password string) (*redis.Client, error) {
 	if password != "" {
 		opt.Password = password
 	}
-	opt.DialTimeout = time.Second
-	opt.ReadTimeout = 2 * time.Second
-	opt.WriteTimeout = 2 * time.Second
-	opt.PoolTimeout = 3 * time.Second
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = hopTimeouts()
 	opt.MaxRetries = 1
 	return redis.NewClient(opt), nil
+}
+
+func dialSentinel(rawURL, password string) (*redis.Client, error) {
+	opt, err := redis.ParseFailoverURL(rawURL)
+	if err != nil || opt.MasterName == "" {
+		return nil, fmt.Errorf("scaleout: --redis is not a valid Sentinel URL (redis://host:port/db?master_name=NAME&addr=host:port…)")
+	}
+	if password != "" {
+		opt.Password = password
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = hopTimeouts()
+	opt.MaxRetries = 1
+	return redis.NewFailoverClient(opt), nil
+}
+
+// hopTimeouts are dial, read, write and pool timeouts that leave a USSD
+// hop time to answer with the apology.
+func hopTimeouts() (dial, read, write, pool time.Duration) {
+	return time.Second, 2 * time.Second, 2 * time.Second, 3 * time.Second
 }

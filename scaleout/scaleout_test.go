@@ -398,3 +398,33 @@ func TestMirrorFollowsChanges(t *testing.T) {
 		t.Errorf("unknown reference: %v, want ErrNotFound", err)
 	}
 }
+
+// With Replicas set, a complaint no replica acknowledged is refused (the
+// caller hears the apology, not a reference), and so is its retry. The
+// test Redis has no replicas; the Sentinel failover test in e2e covers the
+// case where one does.
+func TestProducerWaitsForReplicas(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	ctx := context.Background()
+	if n := rdb.Wait(ctx, 1, 10*time.Millisecond).Val(); n != 0 {
+		t.Skipf("the test Redis has %d replicas; this test needs none", n)
+	}
+	p := scaleout.NewProducer(rdb, prefix)
+	p.Replicas, p.ReplicaTimeout = 1, 50*time.Millisecond
+	in := intake(1)
+	for _, try := range []string{"first", "retry"} {
+		r, err := p.Submit(ctx, in)
+		if !errors.Is(err, scaleout.ErrNotReplicated) {
+			t.Fatalf("%s: Submit = %q, %v; want ErrNotReplicated", try, r.Case.Reference, err)
+		}
+	}
+	// The same producer without the requirement takes it, once.
+	p.Replicas = 0
+	if _, err := p.Submit(ctx, in); err != nil {
+		t.Fatalf("Replicas 0: %v", err)
+	}
+	if n := rdb.XLen(ctx, prefix+"intake").Val(); n != 1 {
+		t.Errorf("stream holds %d entries, want 1", n)
+	}
+}

@@ -73,8 +73,10 @@ type Main struct {
 	Role, RedisURL, RedisPrefix, Consumer string
 	// RedisPasswordFile holds the Redis password (else $REDIS_PASSWORD).
 	RedisPasswordFile string
-	Proxies           []netip.Prefix
-	CPUProfile        string
+	// RedisReplicas: see scaleout.Producer.Replicas.
+	RedisReplicas int
+	Proxies       []netip.Prefix
+	CPUProfile    string
 
 	stderr  io.Writer
 	sms     smsFlagSet
@@ -136,7 +138,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fl.IntVar(&m.Limits.Caller.Burst, "burst-caller", m.Limits.Caller.Burst, "callbacks at once per caller key")
 	m.sms = smsFlags(fl)
 	fl.StringVar(&m.Role, "role", roleAll, "all (one process), gateway (stateless, needs --redis) or casework (consumes from --redis into --data)")
-	fl.StringVar(&m.RedisURL, "redis", "", "Redis URL (redis://host:6379/0) for sessions and intake; none: embedded, no Redis")
+	fl.StringVar(&m.RedisURL, "redis", "", "Redis URL (redis://host:6379/0, or Sentinels: redis://s1:26379/0?master_name=NAME&addr=s2:26379&addr=s3:26379) for sessions and intake; none: embedded, no Redis")
+	fl.IntVar(&m.RedisReplicas, "redis-wait-replicas", 0, "replicas that must hold a complaint before its reference is shown (Redis WAIT); 0: the primary's acknowledgement")
 	fl.StringVar(&m.RedisPasswordFile, "redis-password-file", "", "file holding the Redis password (else $REDIS_PASSWORD); keep it out of the URL")
 	fl.StringVar(&m.RedisPrefix, "redis-prefix", scaleout.DefaultPrefix, "prefix of every Redis key, to share one Redis between deployments")
 	fl.StringVar(&m.Consumer, "consumer", "casework", "consumer name of the casework node in the intake group; keep it stable across restarts")
@@ -256,7 +259,9 @@ func (m *Main) Open(ctx context.Context) error {
 		opts.Cases, opts.Preferences, opts.Sessions = cases, store, mem
 	default: // scale-out: sessions and intake in Redis
 		opts.Sessions = sessions.NewRedis(so.rdb, so.prefix)
-		opts.Submitter = scaleout.NewProducer(so.rdb, so.prefix)
+		producer := scaleout.NewProducer(so.rdb, so.prefix)
+		producer.Replicas = m.RedisReplicas
+		opts.Submitter = producer
 		if so.role == roleAll {
 			var cases *casework.Service
 			var stop func()
