@@ -171,6 +171,14 @@ type Intake struct {
 	// it (8 digits, first non-zero). Empty: the store draws one.
 	Reference string
 
+	// ID and PINHash, when set (both or neither), are the case ID and the
+	// keyed hash of the PIN that a gateway in front of a queue drew and
+	// showed the caller (PINs.New, with the casework node's PIN keys): the
+	// case keeps them, so the PIN shown works on follow-up. Empty: Submit
+	// draws both. Only a trusted gateway may set them; staff intake never
+	// does.
+	ID, PINHash string
+
 	CallerKey, Channel, Medium, Language, Category, Region, Cercle, Assistance, Detail string
 
 	// Contact is the optional opt-in contact for exclusion complaints.
@@ -271,6 +279,15 @@ func (in Intake) Validate() error {
 			problems = append(problems, "reference is not 8 digits with a non-zero first digit")
 		}
 	}
+	if (in.ID == "") != (in.PINHash == "") {
+		problems = append(problems, "case ID and PIN hash come together or not at all")
+	}
+	if in.ID != "" && !isID(in.ID) {
+		problems = append(problems, "case ID is not 32 lower-case hex digits")
+	}
+	if len(in.PINHash) > MaxFieldBytes || strings.IndexFunc(in.PINHash, unicode.IsControl) >= 0 {
+		problems = append(problems, "PIN hash is malformed")
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalidIntake, strings.Join(problems, "; "))
 	}
@@ -315,6 +332,16 @@ func NewID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it aborts the program instead)
 	return hex.EncodeToString(b[:])
 }
+
+// isID reports whether id is as NewID makes them.
+func isID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil && strings.ToLower(id) == id
+}
+
 
 var (
 	refSpan   = big.NewInt(90_000_000) // 10000000..99999999

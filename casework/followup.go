@@ -87,7 +87,7 @@ func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, 
 	if !found {
 		id = "" // still hash, so timing does not tell
 	}
-	if !s.pins.Load().checkPIN(id, strings.TrimSpace(pin), c.PINHash) || !found {
+	if !s.pins.Check(id, pin, c.PINHash) || !found {
 		s.limiter.fail(now, subjects...)
 		return Answer{}, ErrNoMatch
 	}

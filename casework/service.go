@@ -25,8 +25,8 @@ import (
 type Service struct {
 	store    Store
 	cfg      atomic.Pointer[config.Config] // SetConfig replaces it while serving
-	pins     atomic.Pointer[keyring]       // replaced whole by UseKeys
-	seals    atomic.Pointer[keyring]
+	pins     *PINs
+	seals    atomic.Pointer[keyring] // replaced whole by UseKeys
 	now      func() time.Time
 	log      *slog.Logger
 	limiter  *attempts
@@ -102,7 +102,7 @@ func NewService(o Options) (*Service, error) {
 	s := &Service{
 		store: o.Store, now: o.Now, log: o.Logger,
 		limiter: newAttempts(o.MaxAttempts, o.AttemptWindow),
-		records: o.Recordings, onChange: o.OnChange,
+		records: o.Recordings, onChange: o.OnChange, pins: &PINs{},
 	}
 	if s.onChange == nil {
 		s.onChange = func(Case) {}
@@ -123,14 +123,14 @@ func NewService(o Options) (*Service, error) {
 // the last one current: after `hotline keys rotate pin` while serving, new
 // cases use the new version and older cases still open with theirs.
 func (s *Service) UseKeys(purpose string, keys []keystore.Key) error {
-	kr, err := checkKeys(purpose, keys)
-	if err != nil {
-		return err
-	}
 	switch purpose {
 	case PINKeyPurpose:
-		s.pins.Store(&kr)
+		return s.pins.UseKeys(keys)
 	case SealKeyPurpose:
+		kr, err := checkKeys(purpose, keys)
+		if err != nil {
+			return err
+		}
 		s.seals.Store(&kr)
 	default:
 		return fmt.Errorf("casework: no key purpose %q", purpose)
@@ -158,8 +158,8 @@ type Receipt struct {
 	Case Case
 	// PIN is the 4-digit follow-up PIN, to show the caller now: only its
 	// keyed hash is kept. It is empty when the submission repeated an
-	// earlier one (a retried callback); that PIN cannot be shown again,
-	// and the caller can still follow up from the same phone.
+	// earlier one (a retried callback), whose PIN cannot be shown again,
+	// and when the intake brought its own PIN hash (Intake.PINHash).
 	PIN string
 	// TeamName says who reviews the complaint; AnswerBy when the caller
 	// can expect an answer (WFP's minimum standard for complaint
@@ -179,7 +179,11 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 		return Receipt{}, fmt.Errorf("casework: submit: %w: contact details are only taken for %s complaints", ErrInvalidIntake, strings.Join(ContactCategories, ", "))
 	}
 	now := s.time()
-	c := NewCase(in, NewID(), in.Reference, now) // "": the store draws one
+	id := in.ID
+	if id == "" {
+		id = NewID()
+	}
+	c := NewCase(in, id, in.Reference, now) // reference "": the store draws one
 	r, err := Route(s.Config(), c.Category, c.Region, c.Cercle, c.Assistance)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("casework: submit: %w", err)
@@ -187,8 +191,10 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 	c.Team, c.Rule, c.Programmes = r.Team, r.Rule, r.Programmes
 	s.applyCategory(&c)
 	c.UpdatedAt = now
-	pin := newPIN()
-	c.PINHash = s.pins.Load().hashPIN(c.ID, pin)
+	var pin string
+	if c.PINHash = in.PINHash; c.PINHash == "" {
+		pin, c.PINHash = s.pins.New(c.ID)
+	}
 	if in.Contact != nil {
 		if c.Contact, err = s.seals.Load().seal(c.ID, *in.Contact); err != nil {
 			return Receipt{}, fmt.Errorf("casework: submit: %w", err)

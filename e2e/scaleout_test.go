@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -172,7 +173,7 @@ func TestScaleOutRoundRobin(t *testing.T) {
 	client := &http.Client{Transport: rr, Timeout: 10 * time.Second}
 
 	const callers = 6
-	refs := make([]string, callers)
+	refs, pins := make([]string, callers), make([]string, callers)
 	details := make([]string, callers)
 	var wg sync.WaitGroup
 	for i := range callers {
@@ -180,6 +181,11 @@ func TestScaleOutRoundRobin(t *testing.T) {
 		wg.Go(func() {
 			c := dialVia(t, cl.gateways[0].base, fmt.Sprintf("+2237600001%d", i), "Suivant", client)
 			refs[i] = complainFR(c, details[i])
+			if m := pinOnScreen.FindStringSubmatch(c.screen.Text); m != nil {
+				pins[i] = m[1]
+			} else {
+				t.Errorf("a replica showed no PIN:\n%s", c.screen.Text)
+			}
 			// AT retries the confirmation; the balancer sends it elsewhere.
 			again, err := c.s.Resend(context.Background())
 			if err != nil || again != c.screen {
@@ -198,25 +204,30 @@ func TestScaleOutRoundRobin(t *testing.T) {
 	}
 	cl.waitStatus(string(casework.StatusNew), refs...)
 
-	// Follow-up on the replicas: a gateway replica holds no PIN to check
-	// (the case is made after the caller hung up), and the reference or
-	// the phone alone is never enough, so every phone gets the neutral
-	// answer, the caller's own included.
-	follow := func(phone string) string {
+	// Follow-up on the replicas, hops spread over all of them: the
+	// reference and the PIN shown by one replica answer on any, from any
+	// phone; a wrong PIN gets the neutral answer, the caller's own phone
+	// included (the phone alone is never enough).
+	follow := func(phone, pin string) string {
 		f := dialVia(t, cl.gateways[0].base, phone, "Suivant", client)
 		if _, ok := f.screen.Key("Francais"); ok {
 			f.choose("Francais")
 		}
 		f.choose("Suivre ma plainte")
 		f.send(refs[0])
-		f.send("1234")
+		f.send(pin)
 		return f.screen.Text
 	}
-	if got := follow("+22376000010"); strings.Contains(got, refs[0][:4]+" "+refs[0][4:]) || !strings.Contains(got, "Nous ne trouvons rien") {
-		t.Errorf("follow-up on a replica, own phone: %q", got)
+	spaced := refs[0][:4] + " " + refs[0][4:]
+	if got := follow("+22376000099", pins[0]); !strings.Contains(got, spaced) || !strings.Contains(got, "en attente") {
+		t.Errorf("follow-up on the replicas with reference and PIN, another phone: %q", got)
 	}
-	if got := follow("+22376000099"); !strings.Contains(got, "Nous ne trouvons rien") {
-		t.Errorf("follow-up on a replica, another phone: %q", got)
+	wrong := "0000"
+	if pins[0] == wrong {
+		wrong = "1111"
+	}
+	if got := follow("+22376000010", wrong); strings.Contains(got, spaced) || !strings.Contains(got, "Nous ne trouvons rien") {
+		t.Errorf("follow-up on a replica with a wrong PIN, own phone: %q", got)
 	}
 	cl.casework.stop(t)
 	stored := map[string]casework.Case{}
@@ -431,4 +442,30 @@ func (p *tcpProxy) stop() {
 		c.Close()
 	}
 	clear(p.conns)
+}
+
+// A gateway whose keys directory is not the casework node's is refused
+// before it serves: its PINs could never be checked, and its caller keys
+// would match nothing.
+func TestScaleOutGatewayWithOtherKeysRefused(t *testing.T) {
+	cl := newCluster(t)
+	cl.startCasework()
+	waitReady(t, cl.casework, 200)
+	cmd := exec.Command(binary, "serve", "--role", "gateway", "--addr", "127.0.0.1:0",
+		"--redis", redistest.URL(), "--redis-prefix", cl.prefix,
+		"--data", filepath.Join(t.TempDir(), "gw-data"), "--keys", filepath.Join(t.TempDir(), "other-keys"), "--init-keys")
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("a gateway with another keys directory started serving:\n%s", out)
+	}
+	if err == nil || !strings.Contains(string(out), "differs from the casework node's") || !strings.Contains(string(out), "pin-k1") {
+		t.Errorf("exit %v, output:\n%s\nwant a refusal naming pin-k1", err, out)
+	}
 }

@@ -59,7 +59,7 @@ type FollowUpper interface {
 
 var _ FollowUpper = (*casework.Service)(nil)
 
-// noFollowUp is a gateway replica's: it holds no case and no PIN, so it
+// noFollowUp is a gateway replica's without a PIN key: it can check no PIN, so it
 // finds nothing, and says so the way a wrong PIN is answered.
 type noFollowUp struct{}
 

@@ -352,9 +352,9 @@ func receipt(r casework.Receipt, now time.Time) menus.Receipt {
 // followUp asks casework about a complaint for the caller holding keys
 // (every key version, used to count wrong attempts). Every way of not
 // matching is one outcome, so no channel can tell an unknown reference
-// from a wrong PIN or a lock-out. A gateway without casework (the Redis
-// gateway role) holds no PIN to check, so it answers no follow-up: the
-// reference alone, or the phone, is never enough.
+// from a wrong PIN or a lock-out. A gateway replica answers from the
+// Redis mirror (scaleout.FollowUps) by the same rules; one without a PIN
+// key answers none: the reference alone, or the phone, is never enough.
 func (s *Server) followUp(ctx context.Context, keys []string, reference, pin string) (casework.Answer, menus.LookupOutcome) {
 	ans, err := s.follow.FollowUp(ctx, keys, reference, pin)
 	switch {

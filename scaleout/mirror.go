@@ -21,9 +21,14 @@ type PublicStatus struct {
 	Response, Language string
 	// CallerKey is the keyed hash of the phone that made the case (as in
 	// bbolt; never a number), empty once purged. It alone must never
-	// answer a follow-up: that needs the PIN, which the mirror does not
-	// hold yet, so gateway replicas answer no follow-up.
+	// answer a follow-up: that needs the PIN (FollowUps).
 	CallerKey string
+	// ID and PINHash are the case ID and the keyed hash of its PIN (never
+	// the PIN), for FollowUps; empty once purged, so a purged case answers
+	// no follow-up.
+	ID, PINHash string
+	// AnswerBy is when an answer is due (the case's resolve deadline).
+	AnswerBy time.Time
 }
 
 // Mirror keeps each case's public status in Redis: one hash per reference
@@ -41,10 +46,20 @@ func NewMirror(rdb redis.Cmdable, prefix string) *Mirror {
 func (m *Mirror) set(ctx context.Context, p redis.Cmdable, ref string, ps PublicStatus) {
 	p.HSet(ctx, m.keys.status(ref),
 		"status", string(ps.Status),
-		"updated", ps.Updated.UTC().Format(time.RFC3339Nano),
+		"updated", formatTime(ps.Updated),
 		"response", ps.Response,
 		"language", ps.Language,
-		"caller", ps.CallerKey)
+		"caller", ps.CallerKey,
+		"id", ps.ID,
+		"pin", ps.PINHash,
+		"answer_by", formatTime(ps.AnswerBy))
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // Publish writes the public status of the case with reference ref.
@@ -76,10 +91,12 @@ func (m *Mirror) Lookup(ctx context.Context, ref string) (PublicStatus, error) {
 	if h["status"] == "" {
 		return PublicStatus{}, fmt.Errorf("scaleout: lookup: %w", casework.ErrNotFound)
 	}
-	ps := PublicStatus{Status: casework.Status(h["status"]), Response: h["response"], Language: h["language"], CallerKey: h["caller"]}
-	if t, err := time.Parse(time.RFC3339Nano, h["updated"]); err == nil {
-		ps.Updated = t
+	ps := PublicStatus{
+		Status: casework.Status(h["status"]), Response: h["response"], Language: h["language"],
+		CallerKey: h["caller"], ID: h["id"], PINHash: h["pin"],
 	}
+	ps.Updated, _ = time.Parse(time.RFC3339Nano, h["updated"])
+	ps.AnswerBy, _ = time.Parse(time.RFC3339Nano, h["answer_by"])
 	return ps, nil
 }
 
@@ -126,7 +143,10 @@ func statusOf(c casework.Case) PublicStatus {
 	if updated.IsZero() {
 		updated = c.CreatedAt
 	}
-	return PublicStatus{Status: c.Status, Updated: updated, Response: a.Response, Language: a.Language, CallerKey: c.CallerKey}
+	return PublicStatus{
+		Status: c.Status, Updated: updated, Response: a.Response, Language: a.Language,
+		CallerKey: c.CallerKey, ID: c.ID, PINHash: c.PINHash, AnswerBy: c.ResolveBy,
+	}
 }
 
 // PublishCase mirrors c's public status; the casework node calls it for

@@ -29,7 +29,8 @@ const maxDraws = 100
 // key) or nothing is.
 //
 //	KEYS[1] idempotency key, KEYS[2] reference status hash, KEYS[3] stream
-//	ARGV[1] reference, ARGV[2] intake JSON, ARGV[3] now (RFC 3339), ARGV[4] idempotency TTL (s)
+//	ARGV[1] reference, ARGV[2] intake JSON, ARGV[3] now (RFC 3339), ARGV[4] idempotency TTL (s),
+//	ARGV[5] public status, ARGV[6] case ID, ARGV[7] PIN hash (both "" without PINs)
 //
 // It returns {"dup", ref} when the key was queued before, {"taken", ""}
 // when the reference belongs to another complaint, {"new", ref} otherwise.
@@ -44,7 +45,7 @@ if prev then
   return {'dup', prev}
 end
 if redis.call('HSETNX', KEYS[2], 'status', ARGV[5]) == 0 then return {'taken', ''} end
-redis.call('HSET', KEYS[2], 'updated', ARGV[3])
+redis.call('HSET', KEYS[2], 'updated', ARGV[3], 'id', ARGV[6], 'pin', ARGV[7])
 redis.call('XADD', KEYS[3], '*', 'v', '1', 'ref', ARGV[1], 'intake', ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 return {'new', ARGV[1]}
@@ -65,6 +66,11 @@ type Producer struct {
 	// apology, not a reference.
 	Replicas       int
 	ReplicaTimeout time.Duration
+	// PINs, when set (the casework node's PIN keys), lets the gateway draw
+	// the case ID and the PIN, show the PIN with the reference, and queue
+	// only its keyed hash: the caller can then follow up on any gateway
+	// (FollowUps). Without it no PIN is shown and no follow-up can succeed.
+	PINs *casework.PINs
 }
 
 // ErrNotReplicated is returned (wrapped) by Submit when fewer than
@@ -114,10 +120,16 @@ func (p *Producer) queue(ctx context.Context, keys []string, args ...any) ([]str
 // reference given the first time and queues nothing. An intake that
 // already carries a Reference keeps it, or fails with ErrReferenceTaken.
 // The receipt's case carries the reference and the intake's fields with
-// StatusReceived; it has no ID (the casework node assigns it) and no PIN.
+// StatusReceived; with PINs it also carries the case ID and, the first
+// time only, the PIN to show.
 func (p *Producer) Submit(ctx context.Context, in casework.Intake) (casework.Receipt, error) {
 	now := p.Now()
 	given := in.Reference != ""
+	var pin string
+	if p.PINs != nil {
+		in.ID = casework.NewID()
+		pin, in.PINHash = p.PINs.New(in.ID)
+	}
 	for range maxDraws {
 		if !given {
 			in.Reference = casework.NewReference()
@@ -132,6 +144,7 @@ func (p *Producer) Submit(ctx context.Context, in casework.Intake) (casework.Rec
 		res, err := p.queue(ctx,
 			[]string{p.keys.idem(in.IdempotencyKey), p.keys.status(in.Reference), p.keys.stream()},
 			in.Reference, data, now.UTC().Format(time.RFC3339Nano), int(idemTTL/time.Second), string(StatusReceived),
+			in.ID, in.PINHash,
 		)
 		if err != nil {
 			return casework.Receipt{}, fmt.Errorf("scaleout: submit: queue: %w", err)
@@ -143,9 +156,14 @@ func (p *Producer) Submit(ctx context.Context, in casework.Intake) (casework.Rec
 		case "new", "dup":
 			c := casework.NewCase(in, "", res[1], now)
 			c.Status = StatusReceived
-			// No PIN: the casework node makes the case, and a PIN made
-			// there could not be shown (README, scale-out limits).
-			return casework.Receipt{Case: c}, nil
+			if res[0] == "dup" {
+				// The first submission's PIN cannot be shown again (only
+				// its hash exists), as in casework.Service.Submit.
+				pin = ""
+			} else {
+				c.ID = in.ID
+			}
+			return casework.Receipt{Case: c, PIN: pin}, nil
 		case "taken":
 			if given {
 				return casework.Receipt{}, fmt.Errorf("scaleout: submit: %w", casework.ErrReferenceTaken)

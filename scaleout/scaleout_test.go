@@ -428,3 +428,99 @@ func TestProducerWaitsForReplicas(t *testing.T) {
 		t.Errorf("stream holds %d entries, want 1", n)
 	}
 }
+
+// A gateway with the PIN keys shows a PIN with the reference; the caller
+// then follows up on any gateway with reference and PIN, before and after
+// the casework node has stored the case, and the same PIN works on the
+// casework node itself. Wrong attempts count across gateways.
+func TestFollowUpOnAnyGateway(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	ctx := context.Background()
+	pins, err := casework.NewPINs(caseworktest.Keys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := scaleout.NewProducer(rdb, prefix)
+	p.PINs = pins
+	in := intake(1)
+	r, err := p.Submit(ctx, in)
+	if err != nil || len(r.PIN) != 4 {
+		t.Fatalf("Submit = PIN %q, %v; want a 4-digit PIN", r.PIN, err)
+	}
+	if again, err := p.Submit(ctx, in); err != nil || again.PIN != "" || again.Case.Reference != r.Case.Reference {
+		t.Errorf("repeat = %q PIN %q, %v; want the same reference and no PIN", again.Case.Reference, again.PIN, err)
+	}
+	ref := casework.FormatReference(r.Case.Reference)
+	gatewayA, gatewayB := scaleout.NewFollowUps(rdb, prefix, pins), scaleout.NewFollowUps(rdb, prefix, pins)
+	callerKeys := []string{in.CallerKey}
+
+	a, err := gatewayB.FollowUp(ctx, callerKeys, ref, r.PIN)
+	if err != nil || a.Status != casework.PublicReceived || a.Response != "" {
+		t.Fatalf("queued, on another gateway: %+v, %v; want received", a, err)
+	}
+	for _, bad := range [][2]string{{ref, wrongPIN(r.PIN)}, {"19999999", r.PIN}, {"12", r.PIN}, {ref, ""}} {
+		if _, err := gatewayA.FollowUp(ctx, []string{"k1:someone-else"}, bad[0], bad[1]); !errors.Is(err, casework.ErrNoMatch) {
+			t.Errorf("FollowUp(%q, %q) = %v, want ErrNoMatch", bad[0], bad[1], err)
+		}
+	}
+
+	store := memstore.New()
+	mirror := scaleout.NewMirror(rdb, prefix)
+	svc := caseworktest.ServiceWith(t, store, func(o *casework.Options) {
+		o.OnChange = func(c casework.Case) { _ = mirror.PublishCase(ctx, c) }
+	})
+	runConsumer(t, scaleout.NewConsumer(rdb, prefix, svc, "casework-1", quiet))
+	eventually(t, "case stored", func() bool { return count(t, store) == 1 })
+	stored, err := store.ByReference(ctx, r.Case.Reference)
+	if err != nil || stored.ID != r.Case.ID {
+		t.Fatalf("stored case %q, %v; want the gateway's ID %q", stored.ID, err, r.Case.ID)
+	}
+	if a, err := svc.FollowUp(ctx, callerKeys, ref, r.PIN); err != nil || a.Status != casework.PublicReceived {
+		t.Errorf("the gateway's PIN on the casework node: %+v, %v", a, err)
+	}
+	officer := casework.Actor{ID: "o", Team: stored.Team}
+	if _, err := svc.Assign(ctx, officer, stored.ID, "o"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Start(ctx, officer, stored.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Resolve(ctx, officer, stored.ID, map[string]string{in.Language: "Votre nom est remis sur la liste."}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "answer on a gateway", func() bool {
+		a, err := gatewayA.FollowUp(ctx, callerKeys, ref, r.PIN)
+		return err == nil && a.Status == casework.PublicAnswered && a.Response == "Votre nom est remis sur la liste."
+	})
+
+	// Five wrong PINs for the reference (one above, four here), spread
+	// over two gateways, lock it on both, the right PIN included.
+	for i := range casework.DefaultMaxAttempts - 1 {
+		g := []*scaleout.FollowUps{gatewayA, gatewayB}[i%2]
+		if _, err := g.FollowUp(ctx, []string{fmt.Sprintf("k1:guesser-%d", i)}, ref, wrongPIN(r.PIN)); !errors.Is(err, casework.ErrNoMatch) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	for _, g := range []*scaleout.FollowUps{gatewayA, gatewayB} {
+		if _, err := g.FollowUp(ctx, callerKeys, ref, r.PIN); !errors.Is(err, casework.ErrTooManyAttempts) {
+			t.Errorf("after 5 wrong PINs: %v, want ErrTooManyAttempts", err)
+		}
+	}
+	keys, err := redistest.Keys(ctx, rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if found := anyOf(k, r.Case.Reference, in.CallerKey, "guesser", r.PIN); found != "" && !strings.HasSuffix(k, "case:"+r.Case.Reference) {
+			t.Errorf("Redis key %q holds %q", k, found)
+		}
+	}
+}
+
+func wrongPIN(pin string) string {
+	if pin == "0000" {
+		return "0001"
+	}
+	return "0000"
+}

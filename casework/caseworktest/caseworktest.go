@@ -33,10 +33,9 @@ func ServiceWith(t testing.TB, store casework.Store, change func(*casework.Optio
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := keystore.Key{Version: "k1", Secret: bytes.Repeat([]byte{9}, keystore.Size)}
 	o := casework.Options{
 		Store: store, Config: cfg,
-		PINKeys: []keystore.Key{key}, SealKeys: []keystore.Key{key},
+		PINKeys: Keys(), SealKeys: Keys(),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	change(&o)
@@ -45,4 +44,10 @@ func ServiceWith(t testing.TB, store casework.Store, change func(*casework.Optio
 		t.Fatal(err)
 	}
 	return svc
+}
+
+// Keys are the fixed test keys the Service uses for PINs and seals, for a
+// test's own casework.PINs (a gateway's, in scaleout).
+func Keys() []keystore.Key {
+	return []keystore.Key{{Version: "k1", Secret: bytes.Repeat([]byte{9}, keystore.Size)}}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
 	"github.com/numerovert/hotline/internal/fiberserve"
+	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/scaleout"
 )
 
@@ -184,4 +186,44 @@ func redisPassword(rawURL, file string, log *slog.Logger) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// gatewayPINs are the PIN keys with which a process in front of the queue
+// shows a PIN for the case the casework node makes later (nil: none, and
+// callers of this gateway cannot follow up). A gateway replica first
+// checks that its keys are the casework node's (scaleout.CheckKeys), and
+// makes no PIN key of its own unless --init-keys says so: a PIN hashed
+// with a key the casework node lacks could never be checked.
+func (m *Main) gatewayPINs(ctx context.Context, kd keystore.Dir, so scaleOut) (*casework.PINs, error) {
+	if m.InitKeys {
+		if _, _, err := kd.Keys(casework.PINKeyPurpose); err != nil { // before the check, so it covers a key made now
+			return nil, err
+		}
+	}
+	fps, err := kd.List()
+	if err != nil {
+		return nil, err
+	}
+	if so.role == roleGateway {
+		if err := scaleout.CheckKeys(ctx, so.rdb, so.prefix, fps); err != nil {
+			return nil, err
+		}
+		has := slices.ContainsFunc(fps, func(f keystore.Fingerprint) bool {
+			return strings.HasPrefix(f.Name, casework.PINKeyPurpose+"-")
+		})
+		if !has {
+			m.log.Warn("no PIN key in the keys directory: this gateway shows no PIN, so its callers cannot follow up; copy the casework node's pin-k*.key here", "path", m.KeysDir)
+			return nil, nil
+		}
+	}
+	keys, _, err := kd.Keys(casework.PINKeyPurpose)
+	if err != nil {
+		return nil, err
+	}
+	pins, err := casework.NewPINs(keys)
+	if err != nil {
+		return nil, err
+	}
+	m.ops.useKeys(casework.PINKeyPurpose, pins.UseKeys)
+	return pins, nil
 }

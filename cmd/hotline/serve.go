@@ -261,7 +261,15 @@ func (m *Main) Open(ctx context.Context) error {
 		opts.Sessions = sessions.NewRedis(so.rdb, so.prefix)
 		producer := scaleout.NewProducer(so.rdb, so.prefix)
 		producer.Replicas = m.RedisReplicas
+		if producer.PINs, err = m.gatewayPINs(ctx, kd, so); err != nil {
+			return err
+		}
 		opts.Submitter = producer
+		if producer.PINs != nil {
+			// From the mirror, on any process: a case still in the queue
+			// answers too, and wrong attempts count across gateways.
+			opts.FollowUp = scaleout.NewFollowUps(so.rdb, so.prefix, producer.PINs)
+		}
 		if so.role == roleAll {
 			var cases *casework.Service
 			var stop func()
@@ -325,6 +333,16 @@ func (m *Main) openCases(kd keystore.Dir, recs *recordings.Store, so scaleOut, s
 	if err != nil {
 		store.Close()
 		return nil, nil, err
+	}
+	if so.rdb != nil {
+		// Gateways compare their keys with these fingerprints before serving.
+		fps, err := kd.List()
+		if err == nil {
+			err = scaleout.PublishKeys(m.jobs, so.rdb, so.prefix, fps)
+		}
+		if err != nil {
+			m.log.Warn("key fingerprints not published for the gateways", "err", err)
+		}
 	}
 	snap.add(dbFile, store)
 	m.ops.store = store
