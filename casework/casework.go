@@ -342,7 +342,6 @@ func isID(id string) bool {
 	return err == nil && strings.ToLower(id) == id
 }
 
-
 var (
 	refSpan   = big.NewInt(90_000_000) // 10000000..99999999
 	refOffset = big.NewInt(10_000_000)
