@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,7 +28,11 @@ const (
 // playing whole sessions one after the other until Sessions have been
 // played in all.
 type LoadOptions struct {
-	URL      string
+	URL string
+	// Hosts, when set, are further servers ("host:port") that take hops
+	// in turn with URL's, as a balancer without session affinity would:
+	// consecutive hops of one session go to different servers.
+	Hosts    []string
 	Callers  int
 	Sessions int
 	// Inputs are sent after dialling (DefaultLoadInputs when nil). A
@@ -113,6 +118,13 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 	}
 	client := simulator.NewLoadClient(o.Callers)
 	defer client.CloseIdleConnections()
+	if len(o.Hosts) > 0 {
+		u, err := url.Parse(o.URL)
+		if err != nil {
+			return LoadResult{}, fmt.Errorf("simulator: load: %w", err)
+		}
+		client.Transport = &roundRobin{hosts: append([]string{u.Host}, o.Hosts...), next: client.Transport}
+	}
 
 	r := &playing{o: o, inputs: inputs, client: client}
 	stopBar := startProgress(o.Progress, o.Sessions, &r.done, &r.hops, &r.failures)
@@ -238,4 +250,18 @@ func startProgress(w io.Writer, total int, done, hops, failures *atomic.Int64) (
 		}
 	}()
 	return func() { close(quit); <-finished }
+}
+
+// roundRobin sends each request to the next host in turn.
+type roundRobin struct {
+	hosts []string
+	n     atomic.Int64
+	next  http.RoundTripper
+}
+
+func (rr *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
+	host := rr.hosts[int(rr.n.Add(1)-1)%len(rr.hosts)]
+	req = req.Clone(req.Context())
+	req.URL.Host, req.Host = host, host
+	return rr.next.RoundTrip(req)
 }

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v3"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/numerovert/hotline/internal/fiberserve"
 	"github.com/numerovert/hotline/scaleout"
@@ -108,6 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	timeout := fl.Duration("timeout", 10*time.Minute, "stop the whole run after this long")
 	quiet := fl.Bool("quiet", false, "no progress bar")
 	redisURL := fl.String("redis", "", "also load the Redis mode (serve --role all --redis URL) under a fresh key prefix, deleted afterwards")
+	gateways := fl.Int("gateways", 0, "with --redis, also load this many `--role gateway` processes and one casework node, hops spread over the gateways in turn")
 	cpuProfile := fl.String("cpuprofile", "", "write the CPU profile of the embedded server's first run to this file")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -194,6 +196,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 			runs = append(runs, loadRun{name: "hotline (Redis)", callers: c, res: res, rss: rss, load: loadAverage()})
+			if *gateways > 0 {
+				fmt.Fprintf(stderr, "load: %d gateways + casework on Redis, %d callers, %d sessions\n", *gateways, c, opts.Sessions)
+				n++
+				res, err := loadOnGateways(ctx, *hotline, *redisURL, fmt.Sprintf("%s/run%d", tmp, n), initKeys, *gateways, o)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, loadRun{name: fmt.Sprintf("hotline (%d gateways)", *gateways), callers: c, res: res, load: loadAverage()})
+			}
 		}
 		r, err = loadChild("bare Fiber", c, self, []string{"bare"}, `msg="bare listening" addr=(\S+)`)
 		if err != nil {
@@ -516,20 +527,11 @@ func procStatus(pid int, field string) int {
 // loadOnRedis runs the load against `serve --role all --redis url` under a
 // fresh key prefix, and deletes every key under it afterwards.
 func loadOnRedis(ctx context.Context, hotline, url string, serveArgs []string, opts LoadOptions) (LoadResult, int, error) {
-	rdb, err := scaleout.Dial(url, os.Getenv("REDIS_PASSWORD"))
+	_, prefix, cleanup, err := loadPrefix(url)
 	if err != nil {
 		return LoadResult{}, 0, err
 	}
-	defer rdb.Close()
-	prefix := fmt.Sprintf("nvload:%d:", time.Now().UnixNano())
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	}()
+	defer cleanup()
 	args := append(serveArgs, "--redis", url, "--redis-prefix", prefix)
 	srv, err := startChild(ctx, hotline, args, `msg="hotline listening" addr=(\S+)`)
 	if err != nil {
@@ -539,4 +541,54 @@ func loadOnRedis(ctx context.Context, hotline, url string, serveArgs []string, o
 	opts.URL = "http://" + srv.addr + "/c/demo-at/ussd"
 	r, err := Load(ctx, opts)
 	return r, srv.peakRSS(), err
+}
+
+// loadPrefix is a fresh key prefix on url's Redis, and what deletes every
+// key under it afterwards.
+func loadPrefix(url string) (*redis.Client, string, func(), error) {
+	rdb, err := scaleout.Dial(url, os.Getenv("REDIS_PASSWORD"))
+	if err != nil {
+		return nil, "", nil, err
+	}
+	prefix := fmt.Sprintf("nvload:%d:", time.Now().UnixNano())
+	return rdb, prefix, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		rdb.Close()
+	}, nil
+}
+
+// loadOnGateways loads n gateway processes (stateless, --role gateway)
+// and one casework node on url's Redis, the hops spread over the
+// gateways in turn; dir holds the casework node's data and the keys all
+// share.
+func loadOnGateways(ctx context.Context, hotline, url, dir string, initKeys bool, n int, opts LoadOptions) (LoadResult, error) {
+	_, prefix, cleanup, err := loadPrefix(url)
+	if err != nil {
+		return LoadResult{}, err
+	}
+	defer cleanup()
+	const ready = `msg="hotline listening" addr=(\S+)`
+	redisArgs := []string{"--redis", url, "--redis-prefix", prefix}
+	cw, err := startChild(ctx, hotline, append(append(freshServe(dir, initKeys), "--role", "casework"), redisArgs...), ready)
+	if err != nil {
+		return LoadResult{}, err
+	}
+	defer cw.stop()
+	var hosts []string
+	for i := range n {
+		args := []string{"serve", "--addr", "127.0.0.1:0", "--data", fmt.Sprintf("%s/gw%d", dir, i), "--keys", dir + "/keys", "--rate-channel", "0", "--role", "gateway"}
+		g, err := startChild(ctx, hotline, append(args, redisArgs...), ready)
+		if err != nil {
+			return LoadResult{}, err
+		}
+		defer g.stop()
+		hosts = append(hosts, g.addr)
+	}
+	opts.URL, opts.Hosts = "http://"+hosts[0]+"/c/demo-at/ussd", hosts[1:]
+	return Load(ctx, opts)
 }
