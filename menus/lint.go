@@ -18,6 +18,23 @@ type Problem struct {
 	Line    int    // 1-based; 0 when the problem has no line
 	Msg     string
 	Warning bool // the menu still works
+	// Gap: a string a caller can reach that this locale lacks (they see the
+	// fallback's text), not listed under the locale's `awaiting:`. A
+	// warning; Strict makes it an error.
+	Gap bool
+}
+
+// Strict turns every Gap into an error: `hotline menus lint --strict`, run
+// by `make lint`, so that no shipped locale silently shows a caller French.
+func Strict(problems []Problem) []Problem {
+	out := slices.Clone(problems)
+	for i := range out {
+		if out[i].Gap {
+			out[i].Warning = false
+			out[i].Msg += "; --strict: draft it (reviewed: false), or list it under `awaiting:` saying why"
+		}
+	}
+	return out
 }
 
 // String formats the problem as "file:line: problem".

@@ -152,6 +152,7 @@ type locale struct {
 	strings     map[string]string
 	reviewed    map[string]bool
 	borrowed    map[string]bool // keys missing from the file, filled from the fallback locale
+	awaiting    map[string]int  // `awaiting:` keys knowingly left to the fallback → line
 	spelling    *gsm7.Spelling  // from `gsm7:`; nil folds generically
 	lines       map[string]int  // string key → line of the key
 	textLines   map[string]int  // string key → line of its text

@@ -30,7 +30,7 @@ usage:
   hotline simulate sms --provider africastalking|twilio [--url URL] --phone +22376000001 --text TEXT
   hotline simulate provider [--addr 127.0.0.1:8090] [--fail] [--delay 2s]
   hotline simulate voice --provider africastalking|twilio [--url URL] --phone +22376000001 [--keys 2,1,rec,...] [--interactive]
-  hotline menus lint [--coverage] [DIR]
+  hotline menus lint [--coverage] [--strict] [DIR]
   hotline prompts script [--lang L] [--markdown] [DIR]
   hotline prompts generate [--locales locales] [--langs fr,en] [--force]
   hotline cases list [--data ./data]

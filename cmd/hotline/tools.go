@@ -48,11 +48,15 @@ func simulateUSSD(ctx context.Context, args []string, stdin io.Reader, stdout, s
 func lintMenus(args []string, stdout, stderr io.Writer) error {
 	fl := newFlags("menus lint", stderr)
 	coverage := fl.Bool("coverage", false, "print per locale how many strings are translated and reviewed, and which USSD screens use the GSM-7 spelling")
+	strict := fl.Bool("strict", false, "fail when a locale lacks a string a caller can reach (unless it lists it under `awaiting:`)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	dir := fl.Arg(0)
 	problems, cov := menus.Report(localesFS(dir))
+	if *strict {
+		problems = menus.Strict(problems)
+	}
 	if *coverage {
 		printCoverage(stdout, cov)
 	}
