@@ -66,6 +66,7 @@ type Coverage struct {
 	Translated int      // of those, present in the locale's own file
 	Reviewed   int      // of those, marked `reviewed: true` (by a native speaker)
 	Missing    []string // keys shown in the fallback language instead
+	Awaiting   []string // of those, the ones the file lists under `awaiting:`
 	Screens    []string // every USSD screen checked, e.g. "category", "cercle (ML05 page 2)"
 	GSM7       []string // the screens shown in the GSM-7 spelling
 }
@@ -109,6 +110,9 @@ func (s *source) coverage(screens map[string]map[string]bool) []Coverage {
 			switch {
 			case !has || l.borrowed[k]:
 				c.Missing = append(c.Missing, k)
+				if _, ok := l.awaiting[k]; ok {
+					c.Awaiting = append(c.Awaiting, k)
+				}
 			default:
 				c.Translated++
 				if l.reviewed[k] {
@@ -117,6 +121,7 @@ func (s *source) coverage(screens map[string]map[string]bool) []Coverage {
 			}
 		}
 		slices.Sort(c.Missing)
+		slices.Sort(c.Awaiting)
 		for name, g := range screens[l.code] {
 			c.Screens = append(c.Screens, name)
 			if g {
