@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,22 +10,29 @@ import (
 	"github.com/numerovert/hotline/locales"
 )
 
-// copyLocales writes the shipped locale files (not the audio) into a
-// temporary directory, with edit applied to each file's text.
+// copyLocales writes the shipped locale files and SMS replies (not the
+// audio) into a temporary directory, with edit applied to each file's text
+// (name relative to the directory: "bm.yaml", "sms/bm.yaml").
 func copyLocales(t *testing.T, edit func(name, text string) string) string {
 	t.Helper()
 	dir := t.TempDir()
-	entries, err := locales.FS.ReadDir(".")
-	if err != nil {
+	if err := os.Mkdir(filepath.Join(dir, "sms"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range entries {
-		b, err := locales.FS.ReadFile(e.Name())
+	for _, src := range []fs.FS{locales.FS, locales.SMS} {
+		names, err := fs.Glob(src, "*.*")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, e.Name()), []byte(edit(e.Name(), string(b))), 0o600); err != nil {
-			t.Fatal(err)
+		more, _ := fs.Glob(src, "sms/*.yaml")
+		for _, name := range append(names, more...) {
+			b, err := fs.ReadFile(src, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(edit(name, string(b))), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	return dir
@@ -50,5 +58,16 @@ func TestMenusLintStrict(t *testing.T) {
 	want := filepath.Join(dir, "ff.yaml") + `:9: missing string "contact.yes"`
 	if code != 1 || !strings.Contains(out, want) {
 		t.Errorf("--strict with a gap: exit %d, want 1 and %q in:\n%s", code, want, out)
+	}
+
+	// A menu language without SMS replies: its callers' SMS are answered
+	// in French, an error under --strict.
+	dir = copyLocales(t, func(name, text string) string { return text })
+	if err := os.Remove(filepath.Join(dir, "sms", "ses.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, "menus", "lint", "--strict", dir)
+	if want := filepath.Join(dir, "sms", "ses.yaml") + ":0: no SMS replies in ses"; code != 1 || !strings.Contains(out, want) {
+		t.Errorf("--strict without sms/ses.yaml: exit %d, want 1 and %q in:\n%s", code, want, out)
 	}
 }

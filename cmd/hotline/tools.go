@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/simulator"
 )
@@ -54,6 +55,11 @@ func lintMenus(args []string, stdout, stderr io.Writer) error {
 	}
 	dir := fl.Arg(0)
 	problems, cov := menus.Report(localesFS(dir))
+	var langs []string
+	for _, c := range cov {
+		langs = append(langs, c.Lang)
+	}
+	problems = append(problems, gateway.LintSMS(smsFS(dir), langs)...)
 	if *strict {
 		problems = menus.Strict(problems)
 	}
