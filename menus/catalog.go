@@ -104,6 +104,17 @@ func (c *Catalog) LanguageName(lang string) string {
 	return ""
 }
 
+// TTS returns the BCP-47 language of a text-to-speech voice for lang (its
+// file's `tts:`, a voice espeak-ng and the providers have), or "" when
+// none speaks it: its strings without a recording are then heard as the
+// fallback's recording or speech.
+func (c *Catalog) TTS(lang string) string {
+	if l := c.byCode[lang]; l != nil {
+		return l.tts
+	}
+	return ""
+}
+
 // Text returns the string key in lang, falling back to the fallback
 // language (tree.yaml `fallback:`), then to the key itself.
 func (c *Catalog) Text(lang, key string) string {

@@ -149,6 +149,7 @@ type locale struct {
 	code        string
 	name        string
 	order       int
+	tts         string // `tts:`: BCP-47 language of a text-to-speech voice for it; "" when none
 	strings     map[string]string
 	reviewed    map[string]bool
 	borrowed    map[string]bool // keys missing from the file, filled from the fallback locale

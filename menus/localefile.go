@@ -48,7 +48,7 @@ func (s *source) readLocale(fsys fs.FS, file string) *locale {
 		return nil
 	}
 	errs := s.errCount()
-	s.checkFields(file, root, "locale", "language", "name", "order", "gsm7", "awaiting", "strings")
+	s.checkFields(file, root, "locale", "language", "name", "order", "tts", "gsm7", "awaiting", "strings")
 	code := strings.TrimSuffix(path.Base(file), ".yaml")
 	if v := valueOf(root, "language"); v == nil || v.Value == "" {
 		s.errorf(file, root.Line, "missing `language:`")
@@ -63,6 +63,13 @@ func (s *source) readLocale(fsys fs.FS, file string) *locale {
 	}
 	if v := valueOf(root, "order"); v != nil {
 		s.decode(file, v, &l.order)
+	}
+	if v := valueOf(root, "tts"); v != nil {
+		if v.Kind != yaml.ScalarNode || !ttsRE.MatchString(v.Value) {
+			s.errorf(file, v.Line, "`tts` must be a BCP-47 language of a text-to-speech voice, e.g. fr-FR")
+		} else {
+			l.tts = v.Value
+		}
 	}
 	if v := valueOf(root, "gsm7"); v != nil {
 		s.readSpelling(file, v, l)
@@ -187,6 +194,8 @@ func keyNode(m *yaml.Node, key string) *yaml.Node {
 	}
 	return nil
 }
+
+var ttsRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 
 var placeholderRE = regexp.MustCompile(`\{([^{}]*)\}`)
 
