@@ -51,7 +51,8 @@ FUZZ_TARGETS = \
 	./menus:FuzzEngine \
 	./menus:FuzzEngineState \
 	./menus/gsm7:FuzzMeasure \
-	./menus/gsm7:FuzzFold
+	./menus/gsm7:FuzzFold \
+	./internal/po:FuzzPO
 
 ## fuzz-smoke: each fuzz target for FUZZ_SMOKE new inputs; part of `make test`.
 ## A count, not a duration: with a duration, a loaded machine can end a run with the
