@@ -42,6 +42,9 @@ func TestSMSInTheCallersLanguage(t *testing.T) {
 			if m == nil || !strings.Contains(ack, tt.keyword+" "+m[1]) || gsm7.MeasureSMS(ack).Segments > 2 {
 				t.Fatalf("ack %q: want the %s keyword, reference and PIN in at most 2 SMS", ack, tt.keyword)
 			}
+			if tt.lang == "bm" && !strings.Contains(ack, "nimòrò") {
+				t.Errorf("ack %q: want GSM-7 letters in bm.yaml's spelling (ɔ → ò)", ack)
+			}
 			var lang string
 			for _, c := range r.allCases() {
 				if c.Detail == tt.text {
@@ -100,7 +103,7 @@ func TestLintSMS(t *testing.T) {
 		}
 		fsys[lang+".yaml"] = &fstest.MapFile{Data: b}
 	}
-	if ps := gateway.LintSMS(fsys, []string{"fr", "en", "bm"}); len(ps) != 0 {
+	if ps := gateway.LintSMS(fsys, []string{"fr", "en", "bm"}, nil); len(ps) != 0 {
 		t.Fatalf("shipped files: %v", ps)
 	}
 	bm := string(fsys["bm.yaml"].Data)
@@ -109,7 +112,7 @@ func TestLintSMS(t *testing.T) {
 	bm = strings.Replace(bm, `added: "Numero Vert:`, `added: "`+long+` Numero Vert:`, 1)
 	bm = strings.Replace(bm, "detect: [", "detect: [bonjour, ", 1)
 	fsys["bm.yaml"] = &fstest.MapFile{Data: []byte(bm)}
-	ps := gateway.LintSMS(fsys, []string{"fr", "en", "bm", "ff"})
+	ps := gateway.LintSMS(fsys, []string{"fr", "en", "bm", "ff"}, nil)
 	var got []string
 	for _, p := range ps {
 		got = append(got, p.String())

@@ -23,9 +23,10 @@ var smsSample = map[string]string{"reference": "1234 5678", "pin": "1234", "resp
 // longest values it can carry, fits MaxSMSSegments in the encoding it
 // needs: GSM-7 (153 septets a part) or, for a letter outside it, UCS-2 (67
 // a part) unless its GSM-7 spelling (gsm7.Fold) takes fewer parts, as
-// FitSMS sends it. A menu language (langs) without an SMS file is a Gap:
-// its callers get French replies.
-func LintSMS(fsys fs.FS, langs []string) []menus.Problem {
+// FitSMSIn sends it, in the language's own GSM-7 spelling (spelling, nil
+// for generic folding). A menu language (langs) without an SMS file is a
+// Gap: its callers get French replies.
+func LintSMS(fsys fs.FS, langs []string, spelling func(lang string) *gsm7.Spelling) []menus.Problem {
 	var out []menus.Problem
 	files, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
@@ -36,7 +37,11 @@ func LintSMS(fsys fs.FS, langs []string) []menus.Problem {
 	for _, f := range files {
 		code := strings.TrimSuffix(path.Base(f), ".yaml")
 		have[code] = true
-		out = append(out, lintSMSFile(fsys, f)...)
+		var sp *gsm7.Spelling
+		if spelling != nil {
+			sp = spelling(code)
+		}
+		out = append(out, lintSMSFile(fsys, f, sp)...)
 		l, err := readSMSLang(fsys, f)
 		if err != nil {
 			continue
@@ -63,7 +68,7 @@ func LintSMS(fsys fs.FS, langs []string) []menus.Problem {
 	return out
 }
 
-func lintSMSFile(fsys fs.FS, f string) []menus.Problem {
+func lintSMSFile(fsys fs.FS, f string, sp *gsm7.Spelling) []menus.Problem {
 	file := "sms/" + f
 	l, err := readSMSLang(fsys, f)
 	if err != nil {
@@ -81,7 +86,7 @@ func lintSMSFile(fsys fs.FS, f string) []menus.Problem {
 			for k, v := range smsSample {
 				vars[k] = v
 			}
-			body := FitSMS(fill(r.text, vars), 1<<20) // never cut: measure what it needs
+			body := FitSMSIn(sp, fill(r.text, vars), 1<<20) // never cut: measure what it needs
 			if sz := gsm7.MeasureSMS(body); sz.Segments > worstSize.Segments || worst == "" {
 				worst, worstSize = body, sz
 			}

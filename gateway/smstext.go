@@ -188,9 +188,13 @@ const MaxSMSSegments = 2
 // when that fits as well as the GSM-7 spelling (gsm7.Fold), otherwise
 // folded to GSM-7, which carries more than twice as many characters per
 // segment; if it still does not fit, cut at a word and marked "...".
-func FitSMS(s string, maxSegments int) string {
+func FitSMS(s string, maxSegments int) string { return FitSMSIn(nil, s, maxSegments) }
+
+// FitSMSIn is FitSMS with a language's own GSM-7 spelling (Bambara ɛ → è,
+// as its menus are written; nil folds generically).
+func FitSMSIn(sp *gsm7.Spelling, s string, maxSegments int) string {
 	orig := gsm7.MeasureSMS(s)
-	folded := gsm7.Fold(s)
+	folded := sp.Apply(s)
 	best := s
 	if f := gsm7.MeasureSMS(folded); f.Segments < orig.Segments {
 		best = folded

@@ -12,6 +12,7 @@ import (
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/gsm7"
 	"github.com/numerovert/hotline/simulator"
 )
 
@@ -59,16 +60,19 @@ func lintMenus(args []string, stdout, stderr io.Writer) error {
 	for _, c := range cov {
 		langs = append(langs, c.Lang)
 	}
-	problems = append(problems, gateway.LintSMS(smsFS(dir), langs)...)
+	c, loadErr := menus.Load(localesFS(dir))
+	var spelling func(string) *gsm7.Spelling
+	if loadErr == nil {
+		spelling = c.Spelling
+		// Missing prompt recordings are warnings: calls fall back (docs/prompts.md).
+		problems = append(problems, menus.MissingAudio(audioFS(dir), c)...)
+	}
+	problems = append(problems, gateway.LintSMS(smsFS(dir), langs, spelling)...)
 	if *strict {
 		problems = menus.Strict(problems)
 	}
 	if *coverage {
 		printCoverage(stdout, cov)
-	}
-	if c, err := menus.Load(localesFS(dir)); err == nil {
-		// Missing prompt recordings are warnings: calls read them by French TTS.
-		problems = append(problems, menus.MissingAudio(audioFS(dir), c)...)
 	}
 	errs := 0
 	for _, p := range problems {
