@@ -111,7 +111,11 @@ func printCoverage(w io.Writer, cov []menus.Coverage) {
 			fmt.Fprintf(w, "%s: GSM-7 spelling on %s\n", c.Lang, strings.Join(c.GSM7, ", "))
 		}
 		if len(c.Missing) > 0 {
-			fmt.Fprintf(w, "%s: shown in the fallback language: %s\n", c.Lang, strings.Join(c.Missing, ", "))
+			awaited := ""
+			if len(c.Awaiting) > 0 {
+				awaited = fmt.Sprintf(" (%d of them awaiting: listed in %s.yaml)", len(c.Awaiting), c.Lang)
+			}
+			fmt.Fprintf(w, "%s: shown in the fallback language%s: %s\n", c.Lang, awaited, strings.Join(c.Missing, ", "))
 		}
 	}
 	fmt.Fprintln(w)
