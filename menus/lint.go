@@ -31,7 +31,7 @@ func Strict(problems []Problem) []Problem {
 	for i := range out {
 		if out[i].Gap {
 			out[i].Warning = false
-			out[i].Msg += "; --strict: no caller may meet the fallback's text (draft it, or list the key under `awaiting:` saying why)"
+			out[i].Msg += "; --strict: no caller may meet the fallback's text"
 		}
 	}
 	return out

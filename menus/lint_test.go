@@ -62,7 +62,7 @@ func TestStrictFailsOnAGap(t *testing.T) {
 		strict   bool   // --strict reports an error
 		msg      string // then in the problem about followup.none
 	}{
-		{"a gap", "", true, `missing string "followup.none" (callers see the fr text); --strict`},
+		{"a gap", "", true, "missing string \"followup.none\" (callers see the fr text; draft it, or list it under `awaiting:`); --strict"},
 		{"an awaited gap", "awaiting: [followup.none]\n", false, `missing string "followup.none", awaiting`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,7 +150,7 @@ func TestLintBroken(t *testing.T) {
 			"must have `next:` an end node", false},
 		{"tree YAML syntax error", "tree.yaml", "    next: region\n", "    next: region\n   oops: [\n", "oops", "YAML syntax error", false},
 		// A gap in any locale but the fallback shows the French text: a warning.
-		{"missing string", "en.yaml", "  nav.skip: {text: \"Skip\", reviewed: true}\n", "", "strings:", `missing string "nav.skip" (callers see the fr text)`, true},
+		{"missing string", "en.yaml", "  nav.skip: {text: \"Skip\", reviewed: true}\n", "", "strings:", `missing string "nav.skip" (callers see the fr text`, true},
 		{"missing string in the fallback", "fr.yaml", "  nav.skip: {text: \"Passer\", reviewed: false}\n", "", "strings:", `missing string "nav.skip"`, false},
 		{"fallback without a file", "tree.yaml", "fallback: fr", "fallback: xx", "fallback: xx", `fallback locale "xx" has no file`, false},
 		{"reserved node id", "tree.yaml", "  - id: end\n", "  - id: \"@end\"\n", "@end", "the engine's own", false},

@@ -309,7 +309,7 @@ func (s *source) gap(l *locale, key, fallback string) {
 		return
 	}
 	s.problems = append(s.problems, Problem{File: l.file, Line: l.stringsLine, Warning: true, Gap: true,
-		Msg: fmt.Sprintf("missing string %q (callers see the %s text)", key, fallback)})
+		Msg: fmt.Sprintf("missing string %q (callers see the %s text; draft it, or list it under `awaiting:`)", key, fallback)})
 }
 
 // checkAwaiting warns about `awaiting:` keys that are no longer awaited:
