@@ -51,7 +51,8 @@ FUZZ_TARGETS = \
 	./menus:FuzzEngine \
 	./menus:FuzzEngineState \
 	./menus/gsm7:FuzzMeasure \
-	./menus/gsm7:FuzzFold
+	./menus/gsm7:FuzzFold \
+	./internal/po:FuzzPO
 
 ## fuzz-smoke: each fuzz target for FUZZ_SMOKE new inputs; part of `make test`.
 ## A count, not a duration: with a duration, a loaded machine can end a run with the
@@ -107,7 +108,7 @@ vulncheck:
 
 ## lint: check the menu tree and every locale; errors in full, warnings as counts per language
 lint:
-	@out=$$($(GO) run ./cmd/hotline menus lint 2>&1); rc=$$?; \
+	@out=$$($(GO) run ./cmd/hotline menus lint --strict 2>&1); rc=$$?; \
 	printf '%s\n' "$$out" | grep -v ': warning: ' || true; \
 	printf '%s\n' "$$out" | awk -F: '/: warning: /{f=$$1; sub(/^audio\//,"",f); sub(/\/$$/,"",f); sub(/\.yaml$$/,"",f); n[f]++} \
 		END{for(k in n) s=s sprintf(" %s %d", k, n[k]); if (s != "") print "lint warnings per language:" s " (make lint-v lists them)"}'; \
@@ -115,7 +116,7 @@ lint:
 
 ## lint-v: the menu linter with every warning
 lint-v:
-	$(GO) run ./cmd/hotline menus lint
+	$(GO) run ./cmd/hotline menus lint --strict
 
 ## bench: hot-path Go benchmarks, then the load run (cmd/hotline-load: real server vs bare Fiber in the
 ## same run, 50 and 200 callers, a lone caller, 100k open sessions), each figure printed against its goal

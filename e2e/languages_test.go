@@ -15,7 +15,8 @@ import (
 // spelling on screens too long for UCS-2 (see the locale's gsm7: line).
 func spelt(label string) []string {
 	g := strings.NewReplacer("ɛ", "è", "ɔ", "ò", "ɲ", "ny", "Ɲ", "Ny", "ŋ", "ng", "ɓ", "b", "ɗ", "d", "Ɗ", "D",
-		"ƴ", "y", "ă", "a", "ǝ", "e", "Ǝ", "E", "ḍ", "d", "ã", "a", "š", "sh", "ç", "c").Replace(label)
+		"ƴ", "y", "ă", "a", "ǝ", "e", "Ǝ", "E", "ḍ", "d", "ã", "a", "š", "sh", "ç", "c", "ɣ", "gh", "ṭ", "t", "ẓ", "z",
+		"ṣ", "s").Replace(label)
 	return []string{label, g}
 }
 
@@ -56,7 +57,7 @@ func TestComplaintInEveryLanguage(t *testing.T) {
 		{"+22376000011", "bm", "Bamanankan", "Ɲɛfɛta", "Wari delili, sonyali", "Dumuni", "Tɛmɛ", "A ci"},
 		{"+22376000012", "fr", "Français", "Suivant", "Insécurité", "Santé", "Passer", "Envoyer"},
 		{"+22376000013", "ff", "Fulfulde", "Yeeso", "Mi alaa e doggol", "Kaalis", "Ƴaaw", "Neldu"},
-		{"+22376000014", "taq", "Tămašăq", "Dat", "Ǝssǝstǝn", "Imǝnsi", "Ǝkk", "Envoyer"},
+		{"+22376000014", "taq", "Tămašăq", "Dat", "Ǝssǝstǝn", "Imǝnsi", "Ǝkk", "Ǝzǝn"},
 		{"+22376000015", "ses", "Koyraboro senni", "Jine woo", "Hãayan", "Nooru", "Bisa", "Sanba"},
 		{"+22376000016", "en", "English", "Next", "Safety problem", "Food", "Skip", "Send"},
 	}

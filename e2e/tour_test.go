@@ -146,6 +146,15 @@ var tourChecks = map[string]func(t *testing.T, dir, out string){
 		if !strings.Contains(out, "voice message") {
 			t.Errorf("the call left no voice message:\n%s", out)
 		}
+		// A recording is printed by its URL, speech by its words.
+		for _, m := range regexp.MustCompile(`plays: (\S*)`).FindAllStringSubmatch(out, -1) {
+			if !strings.HasPrefix(m[1], "http") || !strings.Contains(m[1], "/audio/") {
+				t.Errorf("plays %q: want the recording's URL", m[1])
+			}
+		}
+		if !regexp.MustCompile(`(says: \S|plays: http)`).MatchString(out) {
+			t.Errorf("the call printed nothing heard:\n%s", out)
+		}
 		if _, err := os.Stat(filepath.Join(dir, "data")); err != nil {
 			t.Errorf("no ./data beside the tour: %v", err)
 		}

@@ -70,24 +70,28 @@ func (c *caller) choose(label string) simulator.Screen {
 	return simulator.Screen{}
 }
 
-// noContact is "no, stay anonymous" on the contact question (French in
-// the languages that have no text of their own for it yet).
-var noContact = []string{"Non, rester anonyme", "No, stay anonymous"}
+// noContact is "no, stay anonymous" on the contact question, in every
+// language.
+var noContact = []string{"Ayi, n tɔgɔ kana fɔ", "Non, rester anonyme", "Alaa, mi suuɗoto", "Kala, esǝm-in ur t-ǝmmǝlăɣ",
+	"Kalaa, ay si ay maa ci", "No, stay anonymous"}
 
 // declineContact answers the contact question with "no" if it is shown.
 func (c *caller) declineContact() bool {
 	for _, label := range noContact {
-		if key, ok := c.screen.Key(label); ok {
-			c.send(key)
-			return true
+		for _, l := range spelt(label) {
+			if key, ok := c.screen.Key(l); ok {
+				c.send(key)
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// homeComplaint is the home screen's "make a complaint" in each language
-// (Tamasheq shows the French until it has its own).
-var homeComplaint = []string{"Kuma kura fɔ", "Kuma kura fò", "Faire une plainte", "Wowlude haala", "Šenni taji", "Senni taji", "Shenni taji", "Make a complaint"}
+// homeComplaint is the home screen's "make a complaint" in each language,
+// in both spellings.
+var homeComplaint = []string{"Kuma kura fɔ", "Kuma kura fò", "Faire une plainte", "Wowlude haala", "Ǝmǝl awal amaynu",
+	"Emel awal amaynu", "Šenni taji", "Senni taji", "Shenni taji", "Make a complaint"}
 
 // complaint answers the home screen with "make a complaint".
 func (c *caller) complaint() {

@@ -133,8 +133,8 @@ func (s *Server) handleSMS(c fiber.Ctx) error {
 	}
 	outcome := "duplicate"
 	if !seen {
-		var reply string
-		if outcome, reply, err = s.smsTurn(ctx, ch, m); err != nil {
+		var reply, lang string
+		if outcome, lang, reply, err = s.smsTurn(ctx, ch, m); err != nil {
 			// Nothing was acknowledged: the provider retries, and the
 			// case store's idempotency keys make the retry safe.
 			return fmt.Errorf("sms %s: %w", outcome, err)
@@ -144,7 +144,7 @@ func (s *Server) handleSMS(c fiber.Ctx) error {
 			from = m.To
 		}
 		first, err := s.sms.Outbox.Handled(ctx, ch.ID, m.ID, &outbox.Message{
-			ID: outbox.ReplyID(ch.ID, m.ID), Channel: ch.ID, To: m.From, From: from, Body: FitSMS(reply, MaxSMSSegments),
+			ID: outbox.ReplyID(ch.ID, m.ID), Channel: ch.ID, To: m.From, From: from, Body: FitSMSIn(s.catalog.Spelling(lang), reply, MaxSMSSegments),
 		})
 		if err != nil {
 			return fmt.Errorf("sms queue reply: %w", err)
@@ -159,34 +159,35 @@ func (s *Server) handleSMS(c fiber.Ctx) error {
 	return c.Send(body)
 }
 
-// smsTurn does what one message asks and returns the reply to send:
+// smsTurn does what one message asks and returns the reply to send and
+// its language:
 // a follow-up keyword gets the case's status; free text opens a case, or
 // joins the caller's open case of the last AppendWindow.
-func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (outcome, reply string, err error) {
+func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (outcome, replyLang, reply string, err error) {
 	keys := s.keyring.Keys(m.From, ch.Country)
 	callerKey := keys[0]
 	text := strings.TrimSpace(m.Text)
 	t := s.sms.Texts
 
 	if lang, rest, ok := t.FollowUp(text); ok {
-		return "followup", s.smsFollowUp(ctx, t.lang(lang), keys, rest), nil
+		return "followup", lang, s.smsFollowUp(ctx, t.lang(lang), keys, rest), nil
 	}
 
 	lang, err := s.smsLanguage(ctx, callerKey, text)
 	if err != nil {
-		return "case", "", err
+		return "case", "", "", err
 	}
 	if text == "" {
-		return "empty", t.lang(lang).Empty, nil
+		return "empty", lang, t.lang(lang).Empty, nil
 	}
 
 	idem := ch.ID + "/sms/" + m.ID
 	c, appended, err := s.cases.AppendToOpenCase(ctx, callerKey, s.sms.AppendWindow, idem, text)
 	if err != nil {
-		return "appended", "", fmt.Errorf("append to case: %w", err)
+		return "appended", "", "", fmt.Errorf("append to case: %w", err)
 	}
 	if appended {
-		return "appended", fill(t.lang(c.Language).Added, map[string]string{"reference": casework.FormatReference(c.Reference)}), nil
+		return "appended", c.Language, fill(t.lang(c.Language).Added, map[string]string{"reference": casework.FormatReference(c.Reference)}), nil
 	}
 	r, err := s.cases.Submit(ctx, casework.Intake{
 		IdempotencyKey: idem,
@@ -199,16 +200,16 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 	})
 	s.metrics.submission(ch, err)
 	if err != nil {
-		return "case", "", fmt.Errorf("submit case: %w", err)
+		return "case", "", "", fmt.Errorf("submit case: %w", err)
 	}
 	l := t.lang(r.Case.Language)
 	vars := map[string]string{"reference": casework.FormatReference(r.Case.Reference), "pin": r.PIN}
 	if r.PIN == "" {
 		// A retried message: the PIN was given with the first reply and
 		// cannot be recovered, and it still works.
-		return "case", fill(l.Ack, vars), nil
+		return "case", r.Case.Language, fill(l.Ack, vars), nil
 	}
-	return "case", fill(l.AckPIN, vars), nil
+	return "case", r.Case.Language, fill(l.AckPIN, vars), nil
 }
 
 // smsFollowUp answers "SUIVI <reference> [PIN]". Every way of not matching

@@ -47,33 +47,9 @@ func LoadSMSTexts(fsys fs.FS) (*SMSTexts, error) {
 	}
 	t := &SMSTexts{langs: map[string]smsLang{}}
 	for _, f := range files {
-		b, err := fs.ReadFile(fsys, f)
+		l, err := readSMSLang(fsys, f)
 		if err != nil {
-			return nil, fmt.Errorf("sms texts: %w", err)
-		}
-		var l smsLang
-		dec := yaml.NewDecoder(strings.NewReader(string(b)))
-		dec.KnownFields(true)
-		if err := dec.Decode(&l); err != nil {
-			return nil, fmt.Errorf("sms texts: %s: %w", f, err)
-		}
-		for name, v := range map[string]string{"ack": l.Ack, "ack_pin": l.AckPIN, "added": l.Added, "status": l.Status,
-			"status_response": l.StatusResponse, "not_found": l.NotFound, "empty": l.Empty, "statuses.other": l.Statuses["other"]} {
-			if strings.TrimSpace(v) == "" {
-				return nil, fmt.Errorf("sms texts: %s: %s is missing", f, name)
-			}
-		}
-		if len(l.FollowUp) == 0 {
-			return nil, fmt.Errorf("sms texts: %s: no followup keyword", f)
-		}
-		if !strings.Contains(l.AckPIN, "{pin}") {
-			return nil, fmt.Errorf("sms texts: %s: ack_pin lacks {pin}", f)
-		}
-		for i, w := range l.Detect {
-			l.Detect[i] = foldWord(w)
-		}
-		for i, w := range l.FollowUp {
-			l.FollowUp[i] = foldWord(w)
+			return nil, err
 		}
 		code := strings.TrimSuffix(path.Base(f), ".yaml")
 		t.langs[code] = l
@@ -84,6 +60,47 @@ func LoadSMSTexts(fsys fs.FS) (*SMSTexts, error) {
 	}
 	slices.Sort(t.order)
 	return t, nil
+}
+
+// readSMSLang reads and checks one sms/<lang>.yaml.
+func readSMSLang(fsys fs.FS, f string) (smsLang, error) {
+	var l smsLang
+	b, err := fs.ReadFile(fsys, f)
+	if err != nil {
+		return l, fmt.Errorf("sms texts: %w", err)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&l); err != nil {
+		return l, fmt.Errorf("sms texts: %s: %w", f, err)
+	}
+	for _, r := range l.replies() {
+		if strings.TrimSpace(r.text) == "" {
+			return l, fmt.Errorf("sms texts: %s: %s is missing", f, r.name)
+		}
+	}
+	if len(l.FollowUp) == 0 {
+		return l, fmt.Errorf("sms texts: %s: no followup keyword", f)
+	}
+	if !strings.Contains(l.AckPIN, "{pin}") {
+		return l, fmt.Errorf("sms texts: %s: ack_pin lacks {pin}", f)
+	}
+	for i, w := range l.Detect {
+		l.Detect[i] = foldWord(w)
+	}
+	for i, w := range l.FollowUp {
+		l.FollowUp[i] = foldWord(w)
+	}
+	return l, nil
+}
+
+type smsReply struct{ name, text string }
+
+// replies lists every reply of the language, each named by its YAML key.
+func (l smsLang) replies() []smsReply {
+	return []smsReply{{"ack", l.Ack}, {"ack_pin", l.AckPIN}, {"added", l.Added}, {"status", l.Status},
+		{"status_response", l.StatusResponse}, {"not_found", l.NotFound}, {"empty", l.Empty},
+		{"statuses.other", l.Statuses["other"]}}
 }
 
 func (t *SMSTexts) lang(code string) smsLang {
@@ -171,9 +188,13 @@ const MaxSMSSegments = 2
 // when that fits as well as the GSM-7 spelling (gsm7.Fold), otherwise
 // folded to GSM-7, which carries more than twice as many characters per
 // segment; if it still does not fit, cut at a word and marked "...".
-func FitSMS(s string, maxSegments int) string {
+func FitSMS(s string, maxSegments int) string { return FitSMSIn(nil, s, maxSegments) }
+
+// FitSMSIn is FitSMS with a language's own GSM-7 spelling (Bambara ɛ → è,
+// as its menus are written; nil folds generically).
+func FitSMSIn(sp *gsm7.Spelling, s string, maxSegments int) string {
 	orig := gsm7.MeasureSMS(s)
-	folded := gsm7.Fold(s)
+	folded := sp.Apply(s)
 	best := s
 	if f := gsm7.MeasureSMS(folded); f.Segments < orig.Segments {
 		best = folded

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -406,33 +407,36 @@ func (s *Server) renderVoice(ch config.Channel, base string, vp menus.VoicePromp
 	return r
 }
 
-// audioFor plays each clip's recording in its language, else the fallback
-// language's recording, else French text-to-speech (runs of speech merged).
+// audioFor says each clip the best way there is, in this order: its
+// recording in the caller's language; that language's text-to-speech
+// (the locale's `tts:`); the fallback language's recording; the fallback's
+// text-to-speech. Runs of speech in one voice are merged.
 func (s *Server) audioFor(base string, clips []menus.Clip) []turn.Audio {
 	var out []turn.Audio
 	fb := s.catalog.Fallback()
+	speak := func(text, lang string) {
+		if text == "" {
+			return
+		}
+		if n := len(out); n > 0 && out[n-1].URL == "" && out[n-1].Lang == lang {
+			out[n-1].Text += " " + text
+			return
+		}
+		out = append(out, turn.Audio{Text: text, Lang: lang})
+	}
 	for _, c := range clips {
-		var file string
+		own := s.catalog.TTS(c.Lang)
 		switch {
-		case c.Key == "":
-		case s.audio[c.Lang+"/"+c.Key+".wav"]:
-			file = c.Lang + "/" + c.Key + ".wav"
-		case c.Key != menus.LanguageNameKey && s.audio[fb+"/"+c.Key+".wav"]:
+		case c.Key != "" && s.audio[c.Lang+"/"+c.Key+".wav"]:
+			out = append(out, turn.Audio{URL: base + "/audio/" + c.Lang + "/" + c.Key + ".wav"})
+		case own != "" && c.Text != "":
+			speak(c.Text, own)
+		case c.Key != "" && c.Key != menus.LanguageNameKey && s.audio[fb+"/"+c.Key+".wav"]:
 			// A language's name is never said by another language's voice.
-			file = fb + "/" + c.Key + ".wav"
+			out = append(out, turn.Audio{URL: base + "/audio/" + fb + "/" + c.Key + ".wav"})
+		default:
+			speak(c.Say, cmp.Or(s.catalog.TTS(fb), "fr-FR"))
 		}
-		if file != "" {
-			out = append(out, turn.Audio{URL: base + "/audio/" + file})
-			continue
-		}
-		if c.Say == "" {
-			continue
-		}
-		if n := len(out); n > 0 && out[n-1].URL == "" {
-			out[n-1].Text += " " + c.Say
-			continue
-		}
-		out = append(out, turn.Audio{Text: c.Say, Lang: "fr-FR"})
 	}
 	return out
 }

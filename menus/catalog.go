@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+
+	"github.com/numerovert/hotline/menus/gsm7"
 )
 
 // Catalog is a loaded locales directory: the menu tree, the places and the
@@ -102,6 +104,26 @@ func (c *Catalog) LanguageName(lang string) string {
 		return l.name
 	}
 	return ""
+}
+
+// TTS returns the BCP-47 language of a text-to-speech voice for lang (its
+// file's `tts:`, a voice espeak-ng and the providers have), or "" when
+// none speaks it: its strings without a recording are then heard as the
+// fallback's recording or speech.
+func (c *Catalog) TTS(lang string) string {
+	if l := c.byCode[lang]; l != nil {
+		return l.tts
+	}
+	return ""
+}
+
+// Spelling returns lang's GSM-7 spelling (its file's `gsm7:`), for text
+// written outside the menus (SMS replies); nil folds generically.
+func (c *Catalog) Spelling(lang string) *gsm7.Spelling {
+	if l := c.byCode[lang]; l != nil {
+		return l.spelling
+	}
+	return nil
 }
 
 // Text returns the string key in lang, falling back to the fallback

@@ -18,6 +18,23 @@ type Problem struct {
 	Line    int    // 1-based; 0 when the problem has no line
 	Msg     string
 	Warning bool // the menu still works
+	// Gap: a string a caller can reach that this locale lacks (they see the
+	// fallback's text), not listed under the locale's `awaiting:`. A
+	// warning; Strict makes it an error.
+	Gap bool
+}
+
+// Strict turns every Gap into an error: `hotline menus lint --strict`, run
+// by `make lint`, so that no shipped locale silently shows a caller French.
+func Strict(problems []Problem) []Problem {
+	out := slices.Clone(problems)
+	for i := range out {
+		if out[i].Gap {
+			out[i].Warning = false
+			out[i].Msg += "; --strict: no caller may meet the fallback's text"
+		}
+	}
+	return out
 }
 
 // String formats the problem as "file:line: problem".
@@ -49,6 +66,7 @@ type Coverage struct {
 	Translated int      // of those, present in the locale's own file
 	Reviewed   int      // of those, marked `reviewed: true` (by a native speaker)
 	Missing    []string // keys shown in the fallback language instead
+	Awaiting   []string // of those, the ones the file lists under `awaiting:`
 	Screens    []string // every USSD screen checked, e.g. "category", "cercle (ML05 page 2)"
 	GSM7       []string // the screens shown in the GSM-7 spelling
 }
@@ -92,6 +110,9 @@ func (s *source) coverage(screens map[string]map[string]bool) []Coverage {
 			switch {
 			case !has || l.borrowed[k]:
 				c.Missing = append(c.Missing, k)
+				if _, ok := l.awaiting[k]; ok {
+					c.Awaiting = append(c.Awaiting, k)
+				}
 			default:
 				c.Translated++
 				if l.reviewed[k] {
@@ -100,6 +121,7 @@ func (s *source) coverage(screens map[string]map[string]bool) []Coverage {
 			}
 		}
 		slices.Sort(c.Missing)
+		slices.Sort(c.Awaiting)
 		for name, g := range screens[l.code] {
 			c.Screens = append(c.Screens, name)
 			if g {

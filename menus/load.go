@@ -149,9 +149,11 @@ type locale struct {
 	code        string
 	name        string
 	order       int
+	tts         string // `tts:`: BCP-47 language of a text-to-speech voice for it; "" when none
 	strings     map[string]string
 	reviewed    map[string]bool
 	borrowed    map[string]bool // keys missing from the file, filled from the fallback locale
+	awaiting    map[string]int  // `awaiting:` keys knowingly left to the fallback → line
 	spelling    *gsm7.Spelling  // from `gsm7:`; nil folds generically
 	lines       map[string]int  // string key → line of the key
 	textLines   map[string]int  // string key → line of its text

@@ -1,7 +1,9 @@
 package menus
 
 import (
+	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -40,13 +42,13 @@ func (s *source) readLocales(fsys fs.FS) {
 
 func (s *source) readLocale(fsys fs.FS, file string) *locale {
 	l := &locale{file: file, order: defaultOrder, strings: map[string]string{}, reviewed: map[string]bool{},
-		borrowed: map[string]bool{}, lines: map[string]int{}, textLines: map[string]int{}}
+		borrowed: map[string]bool{}, awaiting: map[string]int{}, lines: map[string]int{}, textLines: map[string]int{}}
 	root := s.parseYAML(fsys, file)
 	if root == nil {
 		return nil
 	}
 	errs := s.errCount()
-	s.checkFields(file, root, "locale", "language", "name", "order", "gsm7", "strings")
+	s.checkFields(file, root, "locale", "language", "name", "order", "tts", "gsm7", "awaiting", "strings")
 	code := strings.TrimSuffix(path.Base(file), ".yaml")
 	if v := valueOf(root, "language"); v == nil || v.Value == "" {
 		s.errorf(file, root.Line, "missing `language:`")
@@ -62,8 +64,18 @@ func (s *source) readLocale(fsys fs.FS, file string) *locale {
 	if v := valueOf(root, "order"); v != nil {
 		s.decode(file, v, &l.order)
 	}
+	if v := valueOf(root, "tts"); v != nil {
+		if v.Kind != yaml.ScalarNode || !ttsRE.MatchString(v.Value) {
+			s.errorf(file, v.Line, "`tts` must be a BCP-47 language of a text-to-speech voice, e.g. fr-FR")
+		} else {
+			l.tts = v.Value
+		}
+	}
 	if v := valueOf(root, "gsm7"); v != nil {
 		s.readSpelling(file, v, l)
+	}
+	if v := valueOf(root, "awaiting"); v != nil {
+		s.readAwaiting(file, v, l)
 	}
 	strs := valueOf(root, "strings")
 	if strs == nil || strs.Kind != yaml.MappingNode {
@@ -157,6 +169,23 @@ func (s *source) readSpelling(file string, v *yaml.Node, l *locale) {
 	l.spelling = sp
 }
 
+// readAwaiting reads `awaiting: [key, ...]`: strings knowingly left to the
+// fallback locale (say why in a comment), which `menus lint --strict`
+// accepts.
+func (s *source) readAwaiting(file string, v *yaml.Node, l *locale) {
+	if v.Kind != yaml.SequenceNode {
+		s.errorf(file, v.Line, "`awaiting` must list string keys, e.g. [category.sea]")
+		return
+	}
+	for _, k := range v.Content {
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			s.errorf(file, k.Line, "`awaiting`: expected a string key")
+			continue
+		}
+		l.awaiting[k.Value] = k.Line
+	}
+}
+
 func keyNode(m *yaml.Node, key string) *yaml.Node {
 	for _, kv := range pairs(m) {
 		if kv[0].Value == key {
@@ -165,6 +194,8 @@ func keyNode(m *yaml.Node, key string) *yaml.Node {
 	}
 	return nil
 }
+
+var ttsRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 
 var placeholderRE = regexp.MustCompile(`\{([^{}]*)\}`)
 
@@ -241,7 +272,7 @@ func (s *source) checkStrings() {
 			text, ok := l.strings[k]
 			if !ok {
 				if fbText, has := fb.strings[k]; l != fb && has {
-					s.warnf(l.file, l.stringsLine, "missing string %q (callers see the %s text)", k, fb.code)
+					s.gap(l, k, fb.code)
 					l.strings[k], l.borrowed[k] = fbText, true
 					continue
 				}
@@ -256,6 +287,7 @@ func (s *source) checkStrings() {
 				}
 			}
 		}
+		s.checkAwaiting(l, used)
 		extra := []string{}
 		for k := range l.strings {
 			if _, ok := used[k]; !ok {
@@ -265,6 +297,31 @@ func (s *source) checkStrings() {
 		slices.Sort(extra)
 		for _, k := range extra {
 			s.warnf(l.file, l.lines[k], "unknown string key %q (not used by %s)", k, treeFile)
+		}
+	}
+}
+
+// gap reports key missing from l: a Gap (an error under --strict) unless
+// the file lists it under `awaiting:`.
+func (s *source) gap(l *locale, key, fallback string) {
+	if line, ok := l.awaiting[key]; ok {
+		s.warnf(l.file, line, "missing string %q, awaiting (callers see the %s text)", key, fallback)
+		return
+	}
+	s.problems = append(s.problems, Problem{File: l.file, Line: l.stringsLine, Warning: true, Gap: true,
+		Msg: fmt.Sprintf("missing string %q (callers see the %s text; draft it, or list it under `awaiting:`)", key, fallback)})
+}
+
+// checkAwaiting warns about `awaiting:` keys that are no longer awaited:
+// translated since, or not used by the tree.
+func (s *source) checkAwaiting(l *locale, used map[string][]string) {
+	keys := slices.Sorted(maps.Keys(l.awaiting))
+	for _, k := range keys {
+		switch _, isUsed := used[k]; {
+		case !isUsed:
+			s.warnf(l.file, l.awaiting[k], "awaiting %q, which %s does not use", k, treeFile)
+		case !l.borrowed[k]:
+			s.warnf(l.file, l.awaiting[k], "awaiting %q, which is translated: remove it from `awaiting:`", k)
 		}
 	}
 }

@@ -325,7 +325,7 @@ func (v *Voice) prompt(el element, hear func(string), res *CallResult) {
 			name = strings.TrimSuffix(u[i+len("/audio/"):], ".wav")
 		}
 		res.Plays = append(res.Plays, name)
-		hear("plays: " + name)
+		hear("plays: " + u)
 	}
 }
 

@@ -30,7 +30,9 @@ usage:
   hotline simulate sms --provider africastalking|twilio [--url URL] --phone +22376000001 --text TEXT
   hotline simulate provider [--addr 127.0.0.1:8090] [--fail] [--delay 2s]
   hotline simulate voice --provider africastalking|twilio [--url URL] --phone +22376000001 [--keys 2,1,rec,...] [--interactive]
-  hotline menus lint [--coverage] [DIR]
+  hotline menus lint [--coverage] [--strict] [DIR]
+  hotline locales export [--locales DIR] --lang bm --format po   (to standard output)
+  hotline locales import [--locales DIR] FILE.po                 (linted before it is written)
   hotline prompts script [--lang L] [--markdown] [DIR]
   hotline prompts generate [--locales locales] [--langs fr,en] [--force]
   hotline cases list [--data ./data]
@@ -143,6 +145,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	case "prompts":
 		return prompts(ctx, args[1:], stdout, stderr)
+	case "locales":
+		return localesCmd(args[1:], stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, nil, args[1:], stdout, stderr)
 	case "backup":

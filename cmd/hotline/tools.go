@@ -10,7 +10,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/gsm7"
 	"github.com/numerovert/hotline/simulator"
 )
 
@@ -48,17 +50,29 @@ func simulateUSSD(ctx context.Context, args []string, stdin io.Reader, stdout, s
 func lintMenus(args []string, stdout, stderr io.Writer) error {
 	fl := newFlags("menus lint", stderr)
 	coverage := fl.Bool("coverage", false, "print per locale how many strings are translated and reviewed, and which USSD screens use the GSM-7 spelling")
+	strict := fl.Bool("strict", false, "fail when a locale lacks a string a caller can reach (unless it lists it under `awaiting:`)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	dir := fl.Arg(0)
 	problems, cov := menus.Report(localesFS(dir))
+	var langs []string
+	for _, c := range cov {
+		langs = append(langs, c.Lang)
+	}
+	c, loadErr := menus.Load(localesFS(dir))
+	var spelling func(string) *gsm7.Spelling
+	if loadErr == nil {
+		spelling = c.Spelling
+		// Missing prompt recordings are warnings: calls fall back (docs/prompts.md).
+		problems = append(problems, menus.MissingAudio(audioFS(dir), c)...)
+	}
+	problems = append(problems, gateway.LintSMS(smsFS(dir), langs, spelling)...)
+	if *strict {
+		problems = menus.Strict(problems)
+	}
 	if *coverage {
 		printCoverage(stdout, cov)
-	}
-	if c, err := menus.Load(localesFS(dir)); err == nil {
-		// Missing prompt recordings are warnings: calls read them by French TTS.
-		problems = append(problems, menus.MissingAudio(audioFS(dir), c)...)
 	}
 	errs := 0
 	for _, p := range problems {
@@ -97,7 +111,11 @@ func printCoverage(w io.Writer, cov []menus.Coverage) {
 			fmt.Fprintf(w, "%s: GSM-7 spelling on %s\n", c.Lang, strings.Join(c.GSM7, ", "))
 		}
 		if len(c.Missing) > 0 {
-			fmt.Fprintf(w, "%s: shown in the fallback language: %s\n", c.Lang, strings.Join(c.Missing, ", "))
+			awaited := ""
+			if len(c.Awaiting) > 0 {
+				awaited = fmt.Sprintf(" (%d of them awaiting: listed in %s.yaml)", len(c.Awaiting), c.Lang)
+			}
+			fmt.Fprintf(w, "%s: shown in the fallback language%s: %s\n", c.Lang, awaited, strings.Join(c.Missing, ", "))
 		}
 	}
 	fmt.Fprintln(w)

@@ -66,9 +66,6 @@ func audioFS(localesDir string) fs.FS {
 	return sub
 }
 
-// espeakVoices are the languages espeak-ng can voice as placeholders.
-var espeakVoices = map[string]string{"fr": "fr", "en": "en"}
-
 // prompts runs `hotline prompts script|generate`.
 func prompts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -151,8 +148,9 @@ func generatePrompts(ctx context.Context, cat *menus.Catalog, dir string, langs 
 	}
 	n := 0
 	for _, l := range cat.Script() {
-		voice, ok := espeakVoices[l.Lang]
-		if !ok || !slices.Contains(langs, l.Lang) {
+		// A locale's `tts:` names a voice espeak-ng has (fr-FR, en-US).
+		voice := cat.TTS(l.Lang)
+		if voice == "" || !slices.Contains(langs, l.Lang) {
 			continue
 		}
 		out := filepath.Join(dir, filepath.FromSlash(l.File))
