@@ -511,6 +511,20 @@ func (cfg *Config) CheckPlaces(known map[string]bool) error {
 	return errors.Join(errs...)
 }
 
+// CheckCategories reports every category the caller's menu offers
+// (menus.Catalog.Choices("category")) that the codebook lacks: such a case
+// would reach the national MEAL fallback uncoded, whatever its kind.
+// The codebook may hold more (categories officers recode to).
+func (cfg *Config) CheckCategories(menu []string) error {
+	var errs []error
+	for _, id := range menu {
+		if _, ok := cfg.Category(id); !ok {
+			errs = append(errs, fmt.Errorf("%s: codebook: no category %q, which the caller's menu offers (locales/tree.yaml)", cfg.Source, id))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Channel returns the channel with id.
 func (c *Config) Channel(id string) (Channel, bool) {
 	for _, ch := range c.Channels {

@@ -3,6 +3,7 @@ package menus
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 )
 
@@ -79,6 +80,24 @@ func (c *Catalog) PlaceCodes() map[string]bool {
 		known[p.Code] = true
 	}
 	return known
+}
+
+// Choices lists the values a caller can choose for answer field, from
+// every choice node that stores it, in menu order: the categories the
+// codebook must hold (config.CheckChoices), the assistance types.
+func (c *Catalog) Choices(field string) []string {
+	var out []string
+	for _, n := range c.tree.nodes {
+		if n.Kind != kindChoice || n.Field != field {
+			continue
+		}
+		for _, o := range n.Options {
+			if !slices.Contains(out, o.Value) {
+				out = append(out, o.Value)
+			}
+		}
+	}
+	return out
 }
 
 // Languages returns the locale codes in menu order (by callers' demand).

@@ -382,12 +382,13 @@ func (m *Main) openConfig() (*config.Config, *menus.Catalog, error) {
 
 // checkDeployment is what serve, reload and `config check` check beyond
 // the config file itself: every channel's provider and its fields, and
-// every P-code against the catalogue, the one reading of places.csv.
+// every P-code against the catalogue, the one reading of places.csv, and
+// every category the menu offers against the codebook.
 func checkDeployment(cfg *config.Config, catalog *menus.Catalog) error {
 	if err := providers.Check(cfg); err != nil {
 		return err
 	}
-	return cfg.CheckPlaces(catalog.PlaceCodes())
+	return errors.Join(cfg.CheckPlaces(catalog.PlaceCodes()), cfg.CheckCategories(catalog.Choices("category")))
 }
 
 // listen opens the callback listener, the --admin-addr listener and the
