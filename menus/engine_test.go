@@ -125,8 +125,8 @@ func TestWalkComplaint(t *testing.T) {
 			}},
 		},
 		{
-			name:   "english known to the gateway, unknown region skips the cercle",
-			lang:   "en",
+			name: "english known to the gateway, unknown region skips the cercle",
+			lang: "en",
 			// thanks on the second page of categories, unknown region (second page), cash
 			inputs: []string{"9", "4", "9", "4", "1", "  Thank you for the food  ", " 1 "},
 			want: menus.Submission{Lang: "en", Answers: map[string]string{
