@@ -18,7 +18,7 @@ func TestFollowUpOverUSSD(t *testing.T) {
 	c.next = "Suivant"
 	c.choose("Francais")
 	c.complaint()
-	c.choose("Exclu de l'aide")
+	c.choose("Pas sur la liste")
 	c.choose("Mopti")
 	c.choose("Tenenkou")
 	c.choose("Nourriture")

@@ -124,7 +124,7 @@ func complainFR(c *caller, detail string) string {
 		c.choose("Francais")
 	}
 	c.complaint()
-	c.choose("Exclu de l'aide")
+	c.choose("Pas sur la liste")
 	c.choose("Mopti")
 	c.choose("Tenenkou")
 	c.choose("Nourriture")
@@ -322,7 +322,7 @@ func TestScaleOutRedisOutage(t *testing.T) {
 	c := dialVia(t, gw.base, "+22376000041", "Suivant", nil)
 	c.choose("Francais")
 	c.complaint()
-	c.choose("Exclu de l'aide")
+	c.choose("Pas sur la liste")
 	keysBefore, _ := redistest.Keys(context.Background(), cl.rdb, cl.prefix)
 
 	proxy.stop()

@@ -127,7 +127,7 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	// in GSM-7, where "ç" is written "c".
 	fr.choose("Francais")
 	fr.complaint()
-	fr.choose("Exclu de l'aide")
+	fr.choose("Pas sur la liste")
 	fr.choose("Mopti")
 	fr.choose("Tenenkou")
 	fr.choose("Nourriture")
@@ -157,7 +157,7 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	en.next = "Next"
 	en.choose("English")
 	en.complaint()
-	en.choose("Distribution/payment")
+	en.choose("Wrong amount, bad, late")
 	en.choose("Gao")
 	en.choose("Ansongo")
 	en.choose("Cash")
@@ -175,7 +175,7 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	again.complaint()
 	again.choose("Question")
 	again.choose("Other/don't know")
-	again.choose("Other")
+	again.choose("Water, shelter, other")
 	again.choose("Skip")
 	again.choose("Send")
 	refAgain := again.reference()
