@@ -43,6 +43,7 @@ type Config struct {
 	Teams      []Team         `yaml:"teams"`
 	Programmes []Programme    `yaml:"programmes"`
 	Codebook   []FeedbackType `yaml:"codebook"`
+	Localities []Locality     `yaml:"localities"`
 }
 
 // Channel is one endpoint an aggregator calls: /c/{ID}/ussd.
@@ -238,6 +239,7 @@ func (cfg *Config) Validate() error {
 	categories := cfg.fillCategories(p)
 	cfg.checkTeams(p, programmes, categories)
 	cfg.checkFallbacks(p)
+	cfg.checkLocalities(p)
 	return errors.Join(p.errs...)
 }
 
@@ -374,6 +376,9 @@ func (cfg *Config) CheckPlaces(known map[string]bool) error {
 	for _, p := range cfg.Programmes {
 		check("programme", p.ID, p.line, p.Places)
 	}
+	for _, l := range cfg.Localities {
+		check("locality", l.Code, l.line, []string{l.Cercle})
+	}
 	return errors.Join(errs...)
 }
 
@@ -416,6 +421,8 @@ func recordLines(root *yaml.Node, cfg *Config) {
 				cfg.Teams[j].line = item.Line
 			case key == "programmes" && j < len(cfg.Programmes):
 				cfg.Programmes[j].line = item.Line
+			case key == "localities" && j < len(cfg.Localities):
+				cfg.Localities[j].line = item.Line
 			case key == "codebook" && j < len(cfg.Codebook) && item.Kind == yaml.MappingNode:
 				for k := 0; k+1 < len(item.Content); k += 2 {
 					if item.Content[k].Value != "categories" {

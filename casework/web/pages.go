@@ -105,6 +105,7 @@ type caseData struct {
 	CallerChoice string
 	RegionName   string
 	CercleName   string
+	LocalityName string // the commune or site, when the caller was asked
 	Audit        []casework.Event
 	Officers     []option
 	Next         []option // status moves offered
@@ -184,6 +185,7 @@ func (w *Web) casePage(c fiber.Ctx) error {
 	d := caseData{
 		Case: v, CategoryName: w.categoryName(p.Lang, v.Category), CallerChoice: w.categoryName(p.Lang, v.CallerCategory),
 		RegionName: w.placeName(v.Region), CercleName: w.placeName(v.Cercle), Audit: audit,
+		LocalityName: w.localityName(v.Locality),
 		Reopenable:   v.Status == casework.StatusResolved || v.Status == casework.StatusClosed,
 		Resolvable:   v.Status == casework.StatusInProgress,
 		Assignable:   v.Status == casework.StatusNew || v.Status == casework.StatusAssigned,
