@@ -208,6 +208,7 @@ func TestUSSDSessionBoundToCaller(t *testing.T) {
 	c.choose("Wrong amount, bad, late")
 	c.choose("Gao")
 	c.choose("Ansongo")
+	c.choose("Ouattagouna") // a commune of the demo's localities
 	c.choose("Cash")
 	c.send("Moussa kept half of the bags")
 	if !strings.Contains(c.screen.Text, "Moussa") {

@@ -21,6 +21,7 @@ func TestFollowUpOverUSSD(t *testing.T) {
 	c.choose("Pas sur la liste")
 	c.choose("Mopti")
 	c.choose("Tenenkou")
+	c.choose("Diafarabé") // the commune
 	c.choose("Nourriture")
 	c.choose("Passer")
 	c.choose("Envoyer")

@@ -69,6 +69,7 @@ func TestComplaintInEveryLanguage(t *testing.T) {
 		c.pick(tt.category)
 		c.pick("Gao")
 		c.pick("Ansongo")
+		c.pick("Ansongo") // the commune, below the cercle of the same name
 		c.pick(tt.assistance)
 		c.pick(tt.skip)
 		c.pick(tt.send)

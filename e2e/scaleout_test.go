@@ -127,6 +127,7 @@ func complainFR(c *caller, detail string) string {
 	c.choose("Pas sur la liste")
 	c.choose("Mopti")
 	c.choose("Tenenkou")
+	c.choose("Ténenkou") // the commune
 	c.choose("Nourriture")
 	if detail == "" {
 		c.choose("Passer")
