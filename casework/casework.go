@@ -47,15 +47,19 @@ const Unknown = "unknown"
 
 // Case is one complaint or piece of feedback.
 type Case struct {
-	ID         string    `json:"id"`        // random, not guessable; internal, never shown to callers
-	Reference  string    `json:"reference"` // 8 digits, first non-zero; what the caller writes down
-	CallerKey  string    `json:"caller_key"`
-	Channel    string    `json:"channel"`
-	Medium     string    `json:"medium"` // "ussd", later "sms", "voice", "staff"
-	Language   string    `json:"language"`
-	Category   string    `json:"category"` // current coding; see CallerCategory
-	Region     string    `json:"region"`   // P-code or "unknown"
-	Cercle     string    `json:"cercle"`   // P-code or "unknown"
+	ID        string `json:"id"`        // random, not guessable; internal, never shown to callers
+	Reference string `json:"reference"` // 8 digits, first non-zero; what the caller writes down
+	CallerKey string `json:"caller_key"`
+	Channel   string `json:"channel"`
+	Medium    string `json:"medium"` // "ussd", later "sms", "voice", "staff"
+	Language  string `json:"language"`
+	Category  string `json:"category"` // current coding; see CallerCategory
+	Region    string `json:"region"`   // P-code or "unknown"
+	Cercle    string `json:"cercle"`   // P-code or "unknown"
+	// Locality is the commune or distribution site below the cercle (an
+	// ADM3 P-code or the deployment's own code, config `localities`),
+	// "unknown", or empty where the deployment lists none for the cercle.
+	Locality   string    `json:"locality,omitempty"`
 	Assistance string    `json:"assistance"`
 	Detail     string    `json:"detail,omitempty"`
 	Status     Status    `json:"status"`
@@ -181,6 +185,9 @@ type Intake struct {
 
 	CallerKey, Channel, Medium, Language, Category, Region, Cercle, Assistance, Detail string
 
+	// Locality is the commune or site below the cercle, when asked.
+	Locality string
+
 	// Contact is the optional opt-in contact for exclusion complaints.
 	Contact *Contact
 
@@ -252,6 +259,7 @@ func (in Intake) Validate() error {
 		{"category", in.Category, MaxFieldBytes, true},
 		{"region", in.Region, MaxFieldBytes, true},
 		{"cercle", in.Cercle, MaxFieldBytes, true},
+		{"locality", in.Locality, MaxFieldBytes, true},
 		{"assistance", in.Assistance, MaxFieldBytes, true},
 		{"detail", in.Detail, MaxDetailBytes, false},
 		{"recording", in.Recording, MaxFieldBytes, true},
@@ -315,6 +323,7 @@ func NewCase(in Intake, id, reference string, now time.Time) Case {
 		CallerCategory: in.Category,
 		Region:         orUnknown(in.Region),
 		Cercle:         orUnknown(in.Cercle),
+		Locality:       in.Locality,
 		Assistance:     in.Assistance,
 		Detail:         in.Detail,
 		Recording:      in.Recording,

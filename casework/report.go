@@ -136,8 +136,9 @@ type ReportOptions struct {
 }
 
 // Assistance lists the assistance types a case may be about, as the
-// menus and the staff intake offer them.
-var Assistance = []string{"cash", "food", "health", "school_meals", "other"}
+// menus (locales/tree.yaml, in the same order) and the staff intake offer
+// them; "other" covers water, shelter and anything else.
+var Assistance = []string{"cash", "food", "nutrition", "vouchers", "school_meals", "health", "other"}
 
 // Week returns the Monday 00:00 UTC that starts t's ISO week.
 func Week(t time.Time) time.Time {

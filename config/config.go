@@ -43,6 +43,7 @@ type Config struct {
 	Teams      []Team         `yaml:"teams"`
 	Programmes []Programme    `yaml:"programmes"`
 	Codebook   []FeedbackType `yaml:"codebook"`
+	Localities []Locality     `yaml:"localities"`
 }
 
 // Channel is one endpoint an aggregator calls: /c/{ID}/ussd.
@@ -145,60 +146,6 @@ type Programme struct {
 	line         int
 }
 
-// FeedbackType is the top of the IFRC-style coding hierarchy:
-// type → category → code.
-type FeedbackType struct {
-	ID         string     `yaml:"id"`
-	Name       string     `yaml:"name"`
-	Categories []Category `yaml:"categories"`
-}
-
-// Category is what a caller chooses in the menu (or an officer recodes
-// to), with its handling rules.
-type Category struct {
-	ID   string `yaml:"id"`
-	Name string `yaml:"name"`
-	// Type is filled from the enclosing FeedbackType.
-	Type  string `yaml:"-"`
-	Codes []Code `yaml:"codes"`
-	// Sensitive cases (abuse, staff misconduct) get short deadlines and
-	// go only to teams that name the category.
-	Sensitive bool `yaml:"sensitive"`
-	// Recipients are the team kinds that may receive the category.
-	// Default: meal and protection; always exactly psea for "sea".
-	Recipients []string `yaml:"recipients"`
-	// Priority is high, normal or low; default high when sensitive.
-	Priority    string   `yaml:"priority"`
-	Acknowledge Duration `yaml:"acknowledge"`
-	Resolve     Duration `yaml:"resolve"`
-	// Retention is how long after closing the free text, contact details
-	// and caller key are kept.
-	Retention Duration `yaml:"retention"`
-	line      int
-}
-
-// Code is the finest level of coding.
-type Code struct {
-	ID   string `yaml:"id"`
-	Name string `yaml:"name"`
-}
-
-// SEA is the category of sexual exploitation and abuse: only PSEA focal
-// points may receive it, whatever the file says.
-const SEA = "sea"
-
-// Defaults for categories that do not set their own.
-const (
-	DefaultSensitiveAcknowledge = 24 * time.Hour
-	DefaultSensitiveResolve     = 72 * time.Hour
-	DefaultAcknowledge          = 72 * time.Hour
-	DefaultResolve              = 30 * 24 * time.Hour
-	DefaultRetention            = 365 * 24 * time.Hour
-)
-
-// Priorities lists the valid category priorities.
-var Priorities = []string{"high", "normal", "low"}
-
 // Duration is a time.Duration written in YAML as Go durations ("72h") or
 // whole days ("30d").
 type Duration time.Duration
@@ -233,18 +180,6 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("duration %q must be positive", s)
 	}
 	return v, nil
-}
-
-// Category returns the category with id from the codebook.
-func (c *Config) Category(id string) (Category, bool) {
-	for _, t := range c.Codebook {
-		for _, cat := range t.Categories {
-			if cat.ID == id {
-				return cat, true
-			}
-		}
-	}
-	return Category{}, false
 }
 
 // Team returns the team with id.
@@ -304,6 +239,7 @@ func (cfg *Config) Validate() error {
 	categories := cfg.fillCategories(p)
 	cfg.checkTeams(p, programmes, categories)
 	cfg.checkFallbacks(p)
+	cfg.checkLocalities(p)
 	return errors.Join(p.errs...)
 }
 
@@ -363,74 +299,6 @@ func (cfg *Config) checkProgrammes(p *problems) map[string]bool {
 		}
 	}
 	return programmes
-}
-
-// fillCategories fills each category's defaults, checks it, and returns
-// the categories by id.
-func (cfg *Config) fillCategories(p *problems) map[string]*Category {
-	categories := map[string]*Category{}
-	for i := range cfg.Codebook {
-		ft := &cfg.Codebook[i]
-		for j := range ft.Categories {
-			cat := &ft.Categories[j]
-			cat.Type = ft.ID
-			if !ident.MatchString(cat.ID) || categories[cat.ID] != nil {
-				p.at(cat.line, "category id %q is empty, malformed or used twice", cat.ID)
-			}
-			categories[cat.ID] = cat
-			cat.fill(p)
-		}
-	}
-	return categories
-}
-
-// fill sets a category's recipients, priority and deadlines where the
-// file leaves them out, and checks them and its codes.
-func (cat *Category) fill(p *problems) {
-	if cat.ID == SEA {
-		cat.Sensitive = true
-		if len(cat.Recipients) > 0 && !slices.Equal(cat.Recipients, []string{"psea"}) {
-			p.at(cat.line, "category %q (sexual exploitation and abuse) may only reach PSEA focal points: set recipients to [psea] or leave it out", cat.ID)
-		}
-		cat.Recipients = []string{"psea"}
-	}
-	if len(cat.Recipients) == 0 {
-		cat.Recipients = []string{"meal", "protection"}
-	}
-	for _, k := range cat.Recipients {
-		if !contains(ValidKinds, k) {
-			p.at(cat.line, "category %q: recipient kind %q is not an independent function (%s); community leaders, distribution committees and implementing teams never receive cases", cat.ID, k, strings.Join(ValidKinds, ", "))
-		}
-	}
-	if cat.Priority == "" {
-		cat.Priority = map[bool]string{false: "normal", true: "high"}[cat.Sensitive]
-	}
-	if !contains(Priorities, cat.Priority) {
-		p.at(cat.line, "category %q: priority %q (want %s)", cat.ID, cat.Priority, strings.Join(Priorities, ", "))
-	}
-	ack, resolve := DefaultAcknowledge, DefaultResolve
-	if cat.Sensitive {
-		ack, resolve = DefaultSensitiveAcknowledge, DefaultSensitiveResolve
-	}
-	orDefault(&cat.Acknowledge, ack)
-	orDefault(&cat.Resolve, resolve)
-	orDefault(&cat.Retention, DefaultRetention)
-	if cat.Acknowledge > cat.Resolve {
-		p.at(cat.line, "category %q: acknowledge deadline is later than resolve deadline", cat.ID)
-	}
-	codes := map[string]bool{}
-	for _, c := range cat.Codes {
-		if !ident.MatchString(c.ID) || codes[c.ID] {
-			p.at(cat.line, "category %q: code id %q is empty, malformed or used twice", cat.ID, c.ID)
-		}
-		codes[c.ID] = true
-	}
-}
-
-func orDefault(d *Duration, v time.Duration) {
-	if *d == 0 {
-		*d = Duration(v)
-	}
 }
 
 func (cfg *Config) checkTeams(p *problems, programmes map[string]bool, categories map[string]*Category) {
@@ -508,6 +376,9 @@ func (cfg *Config) CheckPlaces(known map[string]bool) error {
 	for _, p := range cfg.Programmes {
 		check("programme", p.ID, p.line, p.Places)
 	}
+	for _, l := range cfg.Localities {
+		check("locality", l.Code, l.line, []string{l.Cercle})
+	}
 	return errors.Join(errs...)
 }
 
@@ -550,6 +421,8 @@ func recordLines(root *yaml.Node, cfg *Config) {
 				cfg.Teams[j].line = item.Line
 			case key == "programmes" && j < len(cfg.Programmes):
 				cfg.Programmes[j].line = item.Line
+			case key == "localities" && j < len(cfg.Localities):
+				cfg.Localities[j].line = item.Line
 			case key == "codebook" && j < len(cfg.Codebook) && item.Kind == yaml.MappingNode:
 				for k := 0; k+1 < len(item.Content); k += 2 {
 					if item.Content[k].Value != "categories" {

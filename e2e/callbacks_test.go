@@ -29,7 +29,7 @@ func TestRetriesWrongKeysAndPaging(t *testing.T) {
 		t.Fatalf("retry gave %+v, %v; want %+v", again, err, before)
 	}
 
-	c.choose("Insécurité")
+	c.choose("Trajet, attente, danger") // the site: far, waiting, unsafe (second page)
 	c.choose("Mopti")
 
 	// Mopti has 8 cercles: Youwarou is on the second page, and 8 pages back.
@@ -50,7 +50,7 @@ func TestRetriesWrongKeysAndPaging(t *testing.T) {
 
 	// A wrong key shows the same screen again with a notice, in French.
 	prompt := c.screen.Text
-	c.send("7")
+	c.send("9") // one page of assistance types: no next page
 	if !strings.HasPrefix(c.screen.Text, "Choix invalide.\n") || !strings.HasSuffix(c.screen.Text, prompt) {
 		t.Fatalf("wrong key gave:\n%s\nwant the notice then:\n%s", c.screen.Text, prompt)
 	}
@@ -68,8 +68,8 @@ func TestRetriesWrongKeysAndPaging(t *testing.T) {
 
 	srv.stop(t)
 	list := cases(t, srv.DataDir)
-	if len(list) != 1 || list[0].Reference != ref || list[0].Cercle != "ML0508" || list[0].Category != "safety" {
-		t.Fatalf("stored %+v, want one safety case in Youwarou with reference %s", list, ref)
+	if len(list) != 1 || list[0].Reference != ref || list[0].Cercle != "ML0508" || list[0].Category != "site" {
+		t.Fatalf("stored %+v, want one site case in Youwarou with reference %s", list, ref)
 	}
 }
 
@@ -86,7 +86,7 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	c.send("")
 	c.choose("English")
 	c.complaint()
-	c.choose("Left out of aid")
+	c.choose("Left off the list")
 	c.choose("Kayes")
 	srv.stop(t)
 
@@ -205,9 +205,10 @@ func TestUSSDSessionBoundToCaller(t *testing.T) {
 	c.next = "Next"
 	c.choose("English")
 	c.complaint()
-	c.choose("Distribution/payment")
+	c.choose("Wrong amount, bad, late")
 	c.choose("Gao")
 	c.choose("Ansongo")
+	c.choose("Ouattagouna") // a commune of the demo's localities
 	c.choose("Cash")
 	c.send("Moussa kept half of the bags")
 	if !strings.Contains(c.screen.Text, "Moussa") {

@@ -18,9 +18,10 @@ func TestFollowUpOverUSSD(t *testing.T) {
 	c.next = "Suivant"
 	c.choose("Francais")
 	c.complaint()
-	c.choose("Exclu de l'aide")
+	c.choose("Pas sur la liste")
 	c.choose("Mopti")
 	c.choose("Tenenkou")
+	c.choose("Diafarabé") // the commune
 	c.choose("Nourriture")
 	c.choose("Passer")
 	c.choose("Envoyer")

@@ -54,12 +54,12 @@ func TestComplaintInEveryLanguage(t *testing.T) {
 	tests := []struct {
 		phone, lang, name, next, category, assistance, skip, send string
 	}{
-		{"+22376000011", "bm", "Bamanankan", "Ɲɛfɛta", "Wari delili, sonyali", "Dumuni", "Tɛmɛ", "A ci"},
-		{"+22376000012", "fr", "Français", "Suivant", "Insécurité", "Santé", "Passer", "Envoyer"},
+		{"+22376000011", "bm", "Bamanankan", "Ɲɛfɛta", "Niyɔrɔ tara, wari delila", "Dumuni", "Tɛmɛ", "A ci"},
+		{"+22376000012", "fr", "Français", "Suivant", "Trajet, attente, danger", "Santé", "Passer", "Envoyer"},
 		{"+22376000013", "ff", "Fulfulde", "Yeeso", "Mi alaa e doggol", "Kaalis", "Ƴaaw", "Neldu"},
 		{"+22376000014", "taq", "Tămašăq", "Dat", "Ǝssǝstǝn", "Imǝnsi", "Ǝkk", "Ǝzǝn"},
 		{"+22376000015", "ses", "Koyraboro senni", "Jine woo", "Hãayan", "Nooru", "Bisa", "Sanba"},
-		{"+22376000016", "en", "English", "Next", "Safety problem", "Food", "Skip", "Send"},
+		{"+22376000016", "en", "English", "Next", "Site far, waiting, unsafe", "Food", "Skip", "Send"},
 	}
 	refs := map[string]string{}
 	for _, tt := range tests {
@@ -70,6 +70,7 @@ func TestComplaintInEveryLanguage(t *testing.T) {
 		c.pick(tt.category)
 		c.pick("Gao")
 		c.pick("Ansongo")
+		c.pick("Ansongo") // the commune, below the cercle of the same name
 		c.pick(tt.assistance)
 		c.pick(tt.skip)
 		c.pick(tt.send)
@@ -114,7 +115,7 @@ func TestReturningCallerAndResume(t *testing.T) {
 	}
 	back.complaint()
 	// Drop after region, cercle and assistance; AT tells us.
-	back.pick("Wari delili, sonyali")
+	back.pick("Niyɔrɔ tara, wari delila")
 	back.pick("Mopti")
 	back.pick("Douentza")
 	back.pick("Dumuni")

@@ -125,9 +125,10 @@ func complainFR(c *caller, detail string) string {
 		c.choose("Francais")
 	}
 	c.complaint()
-	c.choose("Exclu de l'aide")
+	c.choose("Pas sur la liste")
 	c.choose("Mopti")
 	c.choose("Tenenkou")
+	c.choose("Ténenkou") // the commune
 	c.choose("Nourriture")
 	if detail == "" {
 		c.choose("Passer")
@@ -333,7 +334,7 @@ func TestScaleOutRedisOutage(t *testing.T) {
 	c := dialVia(t, gw.base, "+22376000041", "Suivant", nil)
 	c.choose("Francais")
 	c.complaint()
-	c.choose("Exclu de l'aide")
+	c.choose("Pas sur la liste")
 	keysBefore, _ := redistest.Keys(context.Background(), cl.rdb, cl.prefix)
 
 	proxy.stop()

@@ -131,9 +131,10 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	// in GSM-7, where "ç" is written "c".
 	fr.choose("Francais")
 	fr.complaint()
-	fr.choose("Exclu de l'aide")
+	fr.choose("Pas sur la liste")
 	fr.choose("Mopti")
 	fr.choose("Tenenkou")
+	fr.choose("Ténenkou") // the commune (the demo lists some for this cercle)
 	fr.choose("Nourriture")
 	if _, ok := fr.screen.Key("Passer"); !ok {
 		t.Errorf("detail screen should offer to skip:\n%s", fr.screen.Text)
@@ -161,9 +162,10 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	en.next = "Next"
 	en.choose("English")
 	en.complaint()
-	en.choose("Distribution/payment")
+	en.choose("Wrong amount, bad, late")
 	en.choose("Gao")
 	en.choose("Ansongo")
+	en.choose("Tessit")
 	en.choose("Cash")
 	en.choose("Skip")
 	en.choose("Send")
@@ -179,7 +181,7 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	again.complaint()
 	again.choose("Question")
 	again.choose("Other/don't know")
-	again.choose("Other")
+	again.choose("Water, shelter, other")
 	again.choose("Skip")
 	again.choose("Send")
 	refAgain := again.reference()
@@ -199,15 +201,15 @@ func TestComplaintsEndToEnd(t *testing.T) {
 			t.Fatalf("reference %s shown to the caller is not stored", ref)
 		}
 		if got.Language != want.Language || got.Category != want.Category || got.Region != want.Region ||
-			got.Cercle != want.Cercle || got.Assistance != want.Assistance || got.Detail != want.Detail ||
+			got.Cercle != want.Cercle || got.Locality != want.Locality || got.Assistance != want.Assistance || got.Detail != want.Detail ||
 			got.Channel != "demo-at" || got.Medium != "ussd" || got.Status != casework.StatusNew ||
 			got.ID == "" || got.CreatedAt.IsZero() || !strings.HasPrefix(got.CallerKey, "k1:") {
 			t.Errorf("case %s = %+v\nwant fields of %+v", ref, got, want)
 		}
 		return got
 	}
-	cFR := check(refFR, casework.Case{Language: "fr", Category: "exclusion", Region: "ML05", Cercle: "ML0507", Assistance: "food", Detail: "Mon nom a disparu de la liste"})
-	cEN := check(refEN, casework.Case{Language: "en", Category: "distribution", Region: "ML07", Cercle: "ML0701", Assistance: "cash"})
+	cFR := check(refFR, casework.Case{Language: "fr", Category: "exclusion", Region: "ML05", Cercle: "ML0507", Locality: "tenenkou", Assistance: "food", Detail: "Mon nom a disparu de la liste"})
+	cEN := check(refEN, casework.Case{Language: "en", Category: "distribution", Region: "ML07", Cercle: "ML0701", Locality: "tessit", Assistance: "cash"})
 	cAgain := check(refAgain, casework.Case{Language: "en", Category: "question", Region: "unknown", Cercle: "unknown", Assistance: "other"})
 	if !strings.HasPrefix(cFR.Contact, "k1:") || cEN.Contact != "" {
 		t.Errorf("sealed contact = %q (fr), %q (en); want only the French caller's, sealed", cFR.Contact, cEN.Contact)

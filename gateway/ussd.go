@@ -327,6 +327,7 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 		Category:       a["category"],
 		Region:         a["region"],
 		Cercle:         a["cercle"],
+		Locality:       a["locality"],
 		Assistance:     a["assistance"],
 		Detail:         a["detail"],
 	})

@@ -238,7 +238,7 @@ func TestResumeShowsNothingTyped(t *testing.T) {
 	for _, text := range texts {
 		_, body = ts.hop(t, testChannel, "s1", testPhone, text)
 	}
-	if !strings.Contains(body, "Moussa") || !strings.Contains(body, "Exclu") {
+	if !strings.Contains(body, "Moussa") || !strings.Contains(body, "Pas sur la liste") {
 		t.Fatalf("the caller's own confirmation: %q", body)
 	}
 	ts.endNotice(t, "s1", testPhone)
@@ -247,7 +247,7 @@ func TestResumeShowsNothingTyped(t *testing.T) {
 		t.Fatalf("resume record (found %v, %v) holds the detail: %q", found, err, raw)
 	}
 
-	secret := []string{"Moussa", "Exclu", "Mopti", "Ténenkou", "Tenenkou", "Nourriture"}
+	secret := []string{"Moussa", "Pas sur la liste", "Mopti", "Ténenkou", "Tenenkou", "Nourriture"}
 	reveals := func(what, body string) {
 		t.Helper()
 		for _, s := range secret {

@@ -362,6 +362,7 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 		Category:       a["category"],
 		Region:         a["region"],
 		Cercle:         a["cercle"],
+		Locality:       a["locality"],
 		Assistance:     a["assistance"],
 		Detail:         detail,
 		Recording:      rec,

@@ -3,6 +3,8 @@ package menus
 import (
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/numerovert/hotline/menus/gsm7"
@@ -53,22 +55,52 @@ func newCatalog(s *source, locales []*locale) *Catalog {
 	return c
 }
 
-// Place is an administrative area of places.csv, by its OCHA P-code.
+// Place is an administrative area of places.csv, by its OCHA P-code, or a
+// locality of the deployment (WithLocalities).
 type Place struct {
 	Code   string
 	Name   string
-	Level  int    // 1 région, 2 cercle
-	Parent string // the region of a cercle
+	Level  int    // 1 région, 2 cercle, 3 commune or distribution site
+	Parent string // the region of a cercle, the cercle of a locality
+}
+
+// WithLocalities is c with the deployment's communes or distribution sites
+// (level 3: an ADM3 P-code where the organisation has one, else its own
+// code) under their cercles, for the optional place question below the
+// cercle (a level-3 place node). A cercle with none skips that question.
+func (c *Catalog) WithLocalities(ls []Place) (*Catalog, error) {
+	pl := &places{regions: c.places.regions, children: maps.Clone(c.places.children), byCode: maps.Clone(c.places.byCode)}
+	for _, l := range ls {
+		parent, ok := pl.byCode[l.Parent]
+		switch {
+		case !ok || parent.level != 2:
+			return nil, fmt.Errorf("menus: locality %q: %q is not a cercle of places.csv", l.Code, l.Parent)
+		case l.Code == "" || strings.TrimSpace(l.Name) == "":
+			return nil, fmt.Errorf("menus: locality %q in %s needs a code and a name", l.Code, l.Parent)
+		case pl.byCode[l.Code].code != "":
+			return nil, fmt.Errorf("menus: locality code %q is used twice", l.Code)
+		}
+		p := place{code: l.Code, name: strings.TrimSpace(l.Name), parent: l.Parent, level: 3}
+		pl.byCode[p.code] = p
+		pl.children[p.parent] = append(slices.Clip(pl.children[p.parent]), p)
+	}
+	out := *c
+	out.places = pl
+	return &out, nil
 }
 
 // Places lists places.csv, the one reading of it: each region followed by
-// its cercles, in file order.
+// its cercles, in file order, each cercle followed by its localities
+// (WithLocalities).
 func (c *Catalog) Places() []Place {
 	var out []Place
 	for _, r := range c.places.regions {
 		out = append(out, Place{Code: r.code, Name: r.name, Level: 1})
 		for _, ce := range c.places.children[r.code] {
 			out = append(out, Place{Code: ce.code, Name: ce.name, Level: 2, Parent: r.code})
+			for _, l := range c.places.children[ce.code] {
+				out = append(out, Place{Code: l.code, Name: l.name, Level: 3, Parent: ce.code})
+			}
 		}
 	}
 	return out
@@ -81,6 +113,24 @@ func (c *Catalog) PlaceCodes() map[string]bool {
 		known[p.Code] = true
 	}
 	return known
+}
+
+// Choices lists the values a caller can choose for answer field, from
+// every choice node that stores it, in menu order: the categories the
+// codebook must hold (config.CheckChoices), the assistance types.
+func (c *Catalog) Choices(field string) []string {
+	var out []string
+	for _, n := range c.tree.nodes {
+		if n.Kind != kindChoice || n.Field != field {
+			continue
+		}
+		for _, o := range n.Options {
+			if !slices.Contains(out, o.Value) {
+				out = append(out, o.Value)
+			}
+		}
+	}
+	return out
 }
 
 // Languages returns the locale codes in menu order (by callers' demand).

@@ -173,12 +173,12 @@ func (s *source) checkPlace(n *nodeDef) {
 	}
 	switch n.Level {
 	case 1:
-	case 2:
+	case 2, 3:
 		if n.Parent == "" {
-			s.errorf(treeFile, idLine, "level-2 place node %q needs `parent` (the field holding the region)", n.ID)
+			s.errorf(treeFile, idLine, "level-%d place node %q needs `parent` (the field holding the %s)", n.Level, n.ID, map[int]string{2: "region", 3: "cercle"}[n.Level])
 		}
 	default:
-		s.errorf(treeFile, lineOf(n.raw, "level"), "place node %q: level must be 1 (region) or 2 (cercle)", n.ID)
+		s.errorf(treeFile, lineOf(n.raw, "level"), "place node %q: level must be 1 (region), 2 (cercle) or 3 (commune or site)", n.ID)
 	}
 	if n.Other == nil {
 		s.errorf(treeFile, idLine, "place node %q needs `other` (other / I don't know)", n.ID)
@@ -235,9 +235,9 @@ func (s *source) checkNodeDeadEnd(n *nodeDef) {
 // checkFieldRefs reports `parent`, `set` and `when` naming fields no node
 // sets, and skippable nodes without somewhere to go when skipped.
 func (s *source) checkFieldRefs(n *nodeDef, fieldSetBy map[string]*nodeDef) {
-	if n.Kind == kindPlace && n.Level == 2 && n.Parent != "" {
-		if p := fieldSetBy[n.Parent]; p == nil || p.Kind != kindPlace || p.Level != 1 {
-			s.errorf(treeFile, lineOf(n.raw, "parent"), "parent %q is not the field of a level-1 place node", n.Parent)
+	if n.Kind == kindPlace && n.Level >= 2 && n.Parent != "" {
+		if p := fieldSetBy[n.Parent]; p == nil || p.Kind != kindPlace || p.Level != n.Level-1 {
+			s.errorf(treeFile, lineOf(n.raw, "parent"), "parent %q is not the field of a level-%d place node", n.Parent, n.Level-1)
 		}
 	}
 	for _, o := range n.allOptions() {

@@ -4,10 +4,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/numerovert/hotline/menus/gsm7"
 )
@@ -154,6 +151,7 @@ type Engine struct {
 	textFields map[string]bool // fields holding free text (cut to fit summaries)
 	region     string          // field of the level-1 place node
 	cercle     string          // field of the level-2 place node
+	locality   string          // field of the level-3 place node (commune or site), if any
 }
 
 type enode struct {
@@ -249,6 +247,8 @@ func NewEngine(c *Catalog, fits Fits) *Engine {
 			e.region = n.Field
 		case n.Kind == kindPlace && n.Level == 2 && e.cercle == "":
 			e.cercle = n.Field
+		case n.Kind == kindPlace && n.Level == 3 && e.locality == "":
+			e.locality = n.Field
 		}
 		e.nodes[n.ID] = en
 	}
@@ -459,11 +459,11 @@ func (e *Engine) lookup(st State) (*elang, *enode, bool) {
 
 func (e *Engine) menuKeyFor(en *enode, st State) string {
 	n := en.def
-	if n.Kind != kindPlace || n.Level != 2 {
+	if n.Kind != kindPlace || n.Level < 2 {
 		return n.ID
 	}
 	parent := st.Answers[n.Parent]
-	if _, ok := e.cat.places.children[parent]; !ok {
+	if len(e.cat.places.children[parent]) == 0 {
 		parent = anyParent
 	}
 	return menuKey(n.ID, parent)
@@ -566,6 +566,11 @@ func (e *Engine) skips(n *nodeDef, ans map[string]string) bool {
 	if n.Typed && e.forTheEar {
 		return true
 	}
+	// The place below the cercle is asked only where the deployment
+	// lists localities for the caller's cercle.
+	if n.Kind == kindPlace && n.Level == 3 && len(e.cat.places.children[ans[n.Parent]]) == 0 {
+		return true
+	}
 	// A question asked only after some answer (the contact question, for
 	// people left out) would tell a continued report's category.
 	if len(n.When) > 0 && ans[replayed] != "" {
@@ -577,24 +582,4 @@ func (e *Engine) skips(n *nodeDef, ans map[string]string) bool {
 		}
 	}
 	return false
-}
-
-// cleanText makes caller text safe to show and store: NFC, no control
-// characters, trimmed, at most max runes. '*' and everything else stay.
-func cleanText(s string, max int) string {
-	if max <= 0 {
-		max = defaultTextMax
-	}
-	s = norm.NFC.String(s)
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) > max {
-		s = strings.TrimSpace(string([]rune(s)[:max]))
-	}
-	return s
 }

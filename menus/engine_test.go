@@ -119,15 +119,16 @@ func TestWalkComplaint(t *testing.T) {
 			name: "english chosen on the language screen, unknown cercle, detail skipped",
 			lang: "",
 			// en, sea, next page, Menaka, other cercle, school meals, skip, send
-			inputs: []string{"6", "4", "9", "3", "5", "4", "1", "1"},
+			inputs: []string{"6", "4", "9", "3", "5", "5", "1", "1"},
 			want: menus.Submission{Lang: "en", Answers: map[string]string{
 				"category": "sea", "region": "ML10", "cercle": "unknown", "assistance": "school_meals", "detail": "",
 			}},
 		},
 		{
-			name:   "english known to the gateway, unknown region skips the cercle",
-			lang:   "en",
-			inputs: []string{"7", "9", "4", "1", "  Thank you for the food  ", " 1 "},
+			name: "english known to the gateway, unknown region skips the cercle",
+			lang: "en",
+			// thanks on the second page of categories, unknown region (second page), cash
+			inputs: []string{"9", "4", "9", "4", "1", "  Thank you for the food  ", " 1 "},
 			want: menus.Submission{Lang: "en", Answers: map[string]string{
 				"category": "feedback", "region": "unknown", "cercle": "unknown", "assistance": "cash", "detail": "Thank you for the food",
 			}},
@@ -135,7 +136,7 @@ func TestWalkComplaint(t *testing.T) {
 		{
 			name:   "french, every category value reachable: distribution in Bamako",
 			lang:   "fr",
-			inputs: []string{"2", "9", "2", "1", "3", "1", "1"},
+			inputs: []string{"2", "9", "2", "1", "6", "1", "1"},
 			want: menus.Submission{Lang: "fr", Answers: map[string]string{
 				"category": "distribution", "region": "ML09", "cercle": "ML0901", "assistance": "health", "detail": "",
 			}},
@@ -197,10 +198,11 @@ func TestInvalidKey(t *testing.T) {
 		{"language: empty", "", nil, ""},
 		{"category: letter", "fr", nil, "a"},
 		{"category: two digits", "en", nil, "12"},
-		{"category: no next page", "fr", nil, "9"},
+		{"category page 1: no previous page", "fr", nil, "8"},
+		{"category page 2: no next page", "en", []string{"9"}, "9"},
 		{"region page 1: no previous page", "en", []string{"1"}, "8"},
 		{"region page 2: past the last item", "fr", []string{"1", "9"}, "5"},
-		{"assistance: out of range", "fr", []string{"1", "9", "4"}, "6"},
+		{"assistance: one page, no next", "fr", []string{"1", "9", "4"}, "9"},
 		{"detail: one character", "en", []string{"1", "9", "4", "1"}, "x"},
 		{"detail: unknown command", "fr", []string{"1", "9", "4", "1"}, "5"},
 		{"detail: blank", "fr", []string{"1", "9", "4", "1"}, "   "},
@@ -372,8 +374,8 @@ func TestSummary(t *testing.T) {
 	}{
 		{"french summary", "fr", []string{"4", "5", "4", "1", "un agent a demandé"},
 			[]string{"Abus sexuel d'un agent", "Douentza (Mopti)", "Argent", "un agent a demandé"}},
-		{"english summary without detail", "en", []string{"6", "9", "4", "5", "1"},
-			[]string{"Question", "Other/don't know", "Other", "none"}},
+		{"english summary without detail", "en", []string{"9", "3", "9", "4", "7", "1"},
+			[]string{"Question", "Other/don't know", "Water, shelter, other", "none"}},
 		{"long detail outside GSM-7 is folded and cut for display", "fr",
 			[]string{"2", "1", "1", "1", strings.Repeat("reçu ", 40)}, []string{"recu recu", "..."}},
 	}

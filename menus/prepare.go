@@ -101,13 +101,18 @@ func (e *Engine) nodeItems(str func(string) string, n *nodeDef) map[string][]ite
 			}
 			return map[string][]item{"": append(items, other)}
 		}
+		// A list per parent place (a region's cercles, a cercle's
+		// localities), then other.
 		lists := map[string][]item{anyParent: {other}}
-		for _, r := range c.places.regions {
+		for code, kids := range c.places.children {
+			if c.places.byCode[code].level != n.Level-1 {
+				continue
+			}
 			var items []item
-			for _, p := range c.places.children[r.code] {
+			for _, p := range kids {
 				items = append(items, item{value: p.code, label: p.name})
 			}
-			lists[r.code] = append(items, other)
+			lists[code] = append(items, other)
 		}
 		return lists
 	}

@@ -4,6 +4,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/numerovert/hotline/internal/reference"
 )
@@ -219,10 +223,13 @@ func (e *Engine) value(name string, st State, el *elang, text map[string]string)
 	return v, false
 }
 
-// placeText names the most precise place answered: "Douentza (Mopti)",
-// "Mopti", or the "other / I don't know" label.
+// placeText names the most precise place answered: "Diafarabé (Tenenkou)",
+// "Douentza (Mopti)", "Mopti", or the "other / I don't know" label.
 func (e *Engine) placeText(st State, el *elang) string {
 	pl := e.cat.places
+	if l, ok := pl.byCode[st.Answers[e.locality]]; ok && e.locality != "" && l.level == 3 {
+		return l.name + " (" + pl.byCode[l.parent].name + ")"
+	}
 	if c, ok := pl.byCode[st.Answers[e.cercle]]; ok && c.level == 2 {
 		return c.name + " (" + pl.byCode[c.parent].name + ")"
 	}
@@ -231,4 +238,24 @@ func (e *Engine) placeText(st State, el *elang) string {
 		return p.name
 	}
 	return el.labels[e.region][r]
+}
+
+// cleanText makes caller text safe to show and store: NFC, no control
+// characters, trimmed, at most max runes. '*' and everything else stay.
+func cleanText(s string, max int) string {
+	if max <= 0 {
+		max = defaultTextMax
+	}
+	s = norm.NFC.String(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > max {
+		s = strings.TrimSpace(string([]rune(s)[:max]))
+	}
+	return s
 }

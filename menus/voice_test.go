@@ -57,14 +57,14 @@ func TestVoiceRenderer(t *testing.T) {
 	}
 
 	// A wrong key: the notice comes first.
-	bad := e.Step(tn.State, "9")
+	bad := e.Step(tn.State, "8") // no previous page
 	if !e.Invalid(bad.Screen) || keysOf(e.Voice(bad.State, bad.Screen, ""))[0] != "fr/notice.invalid" {
 		t.Error("a wrong key is not announced as invalid")
 	}
 
 	// The free-text step asks for a voice message.
 	st := tn.State
-	for _, in := range []string{"6", "8"} { // question, region other (page 1 key 8 is next or other)
+	for _, in := range []string{"6", "8"} { // site, region other (page 1 key 8 is next or other)
 		st = e.Step(st, in).State
 	}
 	for range 5 {

@@ -135,17 +135,25 @@ func TestBrowser(t *testing.T) {
 		ctx := tab(t, b)
 		str := must[string](t)
 		ref := casework.FormatReference(mine.Case.Reference)
-		if err := chromedp.Do(ctx, signIn(base, "awa"), chromedp.WaitVisible(`table.queue`)); err != nil {
+		// Awa works in French (headless Chromium asks for English).
+		if err := chromedp.Do(ctx, signIn(base, "awa"), chromedp.Navigate(base+"/meal/lang?l=fr&next=/meal/queue"), chromedp.WaitVisible(`table.queue`)); err != nil {
 			t.Fatal(err)
 		}
 		queue := str(chromedp.Run(ctx, chromedp.Text(`table.queue`)))
 		if !strings.Contains(queue, ref) || strings.Contains(queue, casework.FormatReference(north.Case.Reference)) {
 			t.Fatalf("queue shows %q; want %s and not team B's case", queue, ref)
 		}
+		// The interface is in French: so are the codebook's names.
+		if !strings.Contains(queue, "Exclusion de l'aide") || strings.Contains(queue, "Left out of assistance") {
+			t.Errorf("the French queue names the category %q; want the codebook's French name", queue)
+		}
 		if err := chromedp.Do(ctx, chromedp.Click(`a[href="/meal/cases/`+mine.Case.ID+`"]`), chromedp.WaitVisible(`#detail`)); err != nil {
 			t.Fatal(err)
 		}
 		detail := str(chromedp.Run(ctx, chromedp.Text(`#detail`)))
+		if page := str(chromedp.Run(ctx, chromedp.Text(`main`))); !strings.Contains(page, "Exclusion de l'aide") || strings.Contains(page, "Left out of assistance") {
+			t.Errorf("the French case page does not name the category in French:\n%s", page)
+		}
 		others := str(chromedp.Run(ctx, chromedp.Text(`.others`)))
 		injected := must[[]string](t)(chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#injected, #detail img, #detail script')).map(e => e.tagName)`)))
 		pwned := must[bool](t)(chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned !== undefined`)))

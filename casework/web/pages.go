@@ -20,19 +20,23 @@ type option struct {
 	Group        string
 }
 
-func (w *Web) categoryOptions(selected string) []option {
+// categoryOptions are the codebook's categories, named in the officer's
+// interface language lang (the codebook's `names`).
+func (w *Web) categoryOptions(lang, selected string) []option {
 	var out []option
 	for _, t := range w.cases.Config().Codebook {
 		for _, cat := range t.Categories {
-			out = append(out, option{Value: cat.ID, Label: cat.Name, Selected: cat.ID == selected, Group: t.Name})
+			out = append(out, option{Value: cat.ID, Label: cat.NameIn(lang), Selected: cat.ID == selected, Group: t.NameIn(lang)})
 		}
 	}
 	return out
 }
 
-func (w *Web) categoryName(id string) string {
+// categoryName is the category id's name in lang, or the id when the
+// codebook no longer has it.
+func (w *Web) categoryName(lang, id string) string {
 	if cat, ok := w.cases.Config().Category(id); ok {
-		return cat.Name
+		return cat.NameIn(lang)
 	}
 	return id
 }
@@ -83,13 +87,13 @@ func (w *Web) queue(c fiber.Ctx) error {
 		return err
 	}
 	p := w.newPage(c, "queue")
-	d := queueData{Status: string(f.Status), Categories: w.categoryOptions(f.Category), Regions: w.regionOptions(f.Region), Overdue: f.Overdue}
+	d := queueData{Status: string(f.Status), Categories: w.categoryOptions(p.Lang, f.Category), Regions: w.regionOptions(f.Region), Overdue: f.Overdue}
 	for _, s := range casework.Statuses {
 		d.Counts = append(d.Counts, statusCount{s, list.Counts[s]})
 		d.Statuses = append(d.Statuses, option{Value: string(s), Label: p.L["status_"+string(s)], Selected: s == f.Status})
 	}
 	for _, s := range list.Cases {
-		d.Cases = append(d.Cases, queueRow{Summary: s, CategoryName: w.categoryName(s.Category), RegionName: w.placeName(s.Region)})
+		d.Cases = append(d.Cases, queueRow{Summary: s, CategoryName: w.categoryName(p.Lang, s.Category), RegionName: w.placeName(s.Region)})
 	}
 	p.Data = d
 	return w.render(c, "queue", p)
@@ -101,6 +105,7 @@ type caseData struct {
 	CallerChoice string
 	RegionName   string
 	CercleName   string
+	LocalityName string // the commune or site, when the caller was asked
 	Audit        []casework.Event
 	Officers     []option
 	Next         []option // status moves offered
@@ -178,8 +183,9 @@ func (w *Web) casePage(c fiber.Ctx) error {
 	p := w.newPage(c, "case")
 	p.Title = p.L["title_case"] + " " + casework.FormatReference(v.Reference)
 	d := caseData{
-		Case: v, CategoryName: w.categoryName(v.Category), CallerChoice: w.categoryName(v.CallerCategory),
+		Case: v, CategoryName: w.categoryName(p.Lang, v.Category), CallerChoice: w.categoryName(p.Lang, v.CallerCategory),
 		RegionName: w.placeName(v.Region), CercleName: w.placeName(v.Cercle), Audit: audit,
+		LocalityName: w.localityName(v.Locality),
 		Reopenable:   v.Status == casework.StatusResolved || v.Status == casework.StatusClosed,
 		Resolvable:   v.Status == casework.StatusInProgress,
 		Assignable:   v.Status == casework.StatusNew || v.Status == casework.StatusAssigned,
@@ -210,9 +216,10 @@ func (w *Web) casePage(c fiber.Ctx) error {
 	}
 	for _, t := range w.cases.Config().Codebook {
 		for _, cat := range t.Categories {
-			d.Recode = append(d.Recode, option{Value: cat.ID + "/", Label: cat.Name, Group: t.Name, Selected: cat.ID == v.Category && v.Code == ""})
+			name, group := cat.NameIn(p.Lang), t.NameIn(p.Lang)
+			d.Recode = append(d.Recode, option{Value: cat.ID + "/", Label: name, Group: group, Selected: cat.ID == v.Category && v.Code == ""})
 			for _, code := range cat.Codes {
-				d.Recode = append(d.Recode, option{Value: cat.ID + "/" + code.ID, Label: cat.Name + " — " + code.Name, Group: t.Name,
+				d.Recode = append(d.Recode, option{Value: cat.ID + "/" + code.ID, Label: name + " — " + code.NameIn(p.Lang), Group: group,
 					Selected: cat.ID == v.Category && code.ID == v.Code})
 			}
 		}
@@ -326,7 +333,7 @@ type intakeData struct {
 var assistance = casework.Assistance
 
 func (w *Web) intakeForm(p *page) intakeData {
-	d := intakeData{Nonce: casework.NewSecret(16), Categories: w.categoryOptions("")}
+	d := intakeData{Nonce: casework.NewSecret(16), Categories: w.categoryOptions(p.Lang, "")}
 	for _, l := range callerLanguages {
 		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == p.Lang})
 	}
@@ -477,10 +484,11 @@ func (w *Web) dashboard(c fiber.Ctx) error {
 		}
 		return w.placeName(code)
 	}
-	d.ByCategory = newChart(d.WeekLabels, r.ByCategory, w.categoryName)
+	category := func(id string) string { return w.categoryName(p.Lang, id) }
+	d.ByCategory = newChart(d.WeekLabels, r.ByCategory, category)
 	d.ByRegion = newChart(d.WeekLabels, r.ByRegion, region)
 	for _, s := range r.ByCategory {
-		d.CatRows = append(d.CatRows, tableRow{w.categoryName(s.Key), s.Counts})
+		d.CatRows = append(d.CatRows, tableRow{category(s.Key), s.Counts})
 	}
 	for _, s := range r.ByRegion {
 		d.RegionRows = append(d.RegionRows, tableRow{region(s.Key), s.Counts})

@@ -13,3 +13,13 @@ func (w *Web) placeName(code string) string {
 	}
 	return code
 }
+
+// localityName names a locality's code (config `localities`, through the
+// catalogue), "" when the caller was not asked, and the code itself
+// ("unknown" included) when the deployment no longer lists it.
+func (w *Web) localityName(code string) string {
+	if code == "" {
+		return ""
+	}
+	return w.placeName(code)
+}

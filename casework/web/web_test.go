@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -293,7 +294,7 @@ func TestExportsAndAPIShareOneSuppression(t *testing.T) {
 			t.Errorf("line %q: unknown in a P-code column or text in a number column", l)
 		}
 	}
-	if grid != 11*7 { // 10 regions and unknown, by the demo codebook's 7 categories
+	if grid != 11*10 { // 10 regions and unknown, by the demo codebook's 10 categories
 		t.Errorf("%d grid lines, want every region × category", grid)
 	}
 	_, agg := v.get("/meal/export/aggregate.csv?weeks=1")
@@ -421,5 +422,44 @@ func TestSealedContactOpensOnRequest(t *testing.T) {
 	}
 	if read != 1 {
 		t.Errorf("%d contact readings audited, want 1", read)
+	}
+}
+
+// The codebook's names are shown in the officer's interface language:
+// queue (rows and filter), case page (category, caller's choice, recoding
+// with codes), intake form and dashboard.
+func TestCodebookNamesInTheOfficersLanguage(t *testing.T) {
+	e := newEnv(t)
+	r := e.submit(t, "k1:a", "distribution", "ML05", "ML0501", "")
+	c := e.login(t, "awa")
+	for _, tc := range []struct {
+		lang      string
+		want, not []string
+	}{
+		{"fr", []string{"Problème de distribution ou de paiement", "Reçu moins que prévu", "Sensible"}, []string{"Distribution or payment problem", "Received less than entitled"}},
+		{"en", []string{"Distribution or payment problem", "Received less than entitled", "Sensitive"}, []string{"Problème de distribution", "Reçu moins que prévu"}},
+	} {
+		c.get("/meal/lang?l=" + tc.lang + "&next=/meal/queue")
+		for _, path := range []string{"/meal/queue", "/meal/cases/" + r.Case.ID, "/meal/intake", "/meal/dashboard"} {
+			_, body := c.get(path)
+			body = html.UnescapeString(body)
+			want := tc.want[:1]
+			switch {
+			case strings.HasPrefix(path, "/meal/cases/"):
+				want = tc.want[:2] // the recoding list names every code
+			case path == "/meal/intake":
+				want = []string{tc.want[0], tc.want[2]} // categories grouped by type
+			}
+			for _, w := range want {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s %s lacks %q", tc.lang, path, w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(body, n) {
+					t.Errorf("%s %s shows %q, of the other language", tc.lang, path, n)
+				}
+			}
+		}
 	}
 }

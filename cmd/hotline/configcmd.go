@@ -29,6 +29,9 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 	if err := checkDeployment(cfg, catalog); err != nil {
 		return err
 	}
+	if _, err := withLocalities(catalog, cfg); err != nil {
+		return err
+	}
 	note := ""
 	if cfg.UsesDemoSecrets() {
 		note = " (holds demo: secrets: refused outside loopback)"

@@ -397,6 +397,9 @@ func (m *Main) openConfig() (*config.Config, *menus.Catalog, error) {
 	if err := checkDeployment(cfg, catalog); err != nil {
 		return nil, nil, err
 	}
+	if catalog, err = withLocalities(catalog, cfg); err != nil {
+		return nil, nil, err
+	}
 	if err := refuseDemoOutsideLoopback(cfg, m.Addr, m.AdminAddr); err != nil {
 		return nil, nil, err
 	}
@@ -405,12 +408,28 @@ func (m *Main) openConfig() (*config.Config, *menus.Catalog, error) {
 
 // checkDeployment is what serve, reload and `config check` check beyond
 // the config file itself: every channel's provider and its fields, and
-// every P-code against the catalogue, the one reading of places.csv.
+// every P-code against the catalogue, the one reading of places.csv, and
+// every category the menu offers against the codebook.
 func checkDeployment(cfg *config.Config, catalog *menus.Catalog) error {
 	if err := providers.Check(cfg); err != nil {
 		return err
 	}
-	return cfg.CheckPlaces(catalog.PlaceCodes())
+	return errors.Join(cfg.CheckPlaces(catalog.PlaceCodes()), cfg.CheckCategories(catalog.Choices("category")))
+}
+
+// withLocalities adds the deployment's communes and sites to the menus
+// (the question below the cercle). They change at the next start, like
+// the locales.
+func withLocalities(catalog *menus.Catalog, cfg *config.Config) (*menus.Catalog, error) {
+	ls := make([]menus.Place, 0, len(cfg.Localities))
+	for _, l := range cfg.Localities {
+		ls = append(ls, menus.Place{Code: l.Code, Name: l.Name, Level: 3, Parent: l.Cercle})
+	}
+	out, err := catalog.WithLocalities(ls)
+	if err != nil {
+		return nil, fmt.Errorf("%s: localities: %w", cfg.Source, err)
+	}
+	return out, nil
 }
 
 // listen opens the callback listener, the --admin-addr listener and the
