@@ -19,6 +19,24 @@ import (
 
 const demoTwilioToken = "demo-twilio-auth-token-NOT-A-SECRET"
 
+// e2eRouting is the smallest routing a deployment of the shipped menus
+// needs: a national MEAL team, PSEA focal points for sexual abuse, and a
+// codebook holding every category callers can pick (the sensitive ones
+// naming who may receive them).
+const e2eRouting = `teams:
+  - {id: meal-national, name: MEAL national, kind: meal, organisation: e2e, national: true, supervisor: meal-lead,
+     categories: [exclusion, inclusion, distribution, site, fraud, conduct, question, feedback]}
+  - {id: psea, name: PSEA focal points, kind: psea, organisation: e2e, national: true, supervisor: meal-lead, categories: [sea]}
+codebook:
+  - id: complaint
+    categories: [{id: exclusion}, {id: inclusion}, {id: distribution}, {id: site}, {id: question}, {id: feedback}]
+  - id: sensitive
+    categories:
+      - {id: fraud, sensitive: true, recipients: [meal]}
+      - {id: conduct, sensitive: true, recipients: [meal]}
+      - {id: sea, sensitive: true}
+`
+
 // smsConfig writes a deployment whose SMS channels send to the fake
 // provider at base.
 func smsConfig(t *testing.T, base, addr string) string {
@@ -35,9 +53,7 @@ func smsConfig(t *testing.T, base, addr string) string {
     provider: twilio
     country: ML
     sms: {from: "+22376000900", base_url: %q, public_url: %q, account_sid: ACe2e, auth_token: {demo: %s}}
-teams:
-  - {id: meal-national, name: MEAL national, kind: meal, organisation: e2e, national: true, supervisor: meal-lead}
-`, base, base, "http://"+addr, demoTwilioToken)
+` + e2eRouting, base, base, "http://"+addr, demoTwilioToken)
 	path := filepath.Join(t.TempDir(), "hotline.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
