@@ -203,7 +203,7 @@ func TestKannel(t *testing.T) {
     country: ML
     allow_from: [127.0.0.1]
     sms: {from: "80001234", base_url: "http://127.0.0.1:%s", public_url: "http://%s", username: hotline, password: {demo: demo-kannel-password}}
-` + e2eRouting, ports["sendsms"], addr)
+`+e2eRouting, ports["sendsms"], addr)
 	cfgPath := filepath.Join(dir, "hotline.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ func smsConfig(t *testing.T, base, addr string) string {
     provider: twilio
     country: ML
     sms: {from: "+22376000900", base_url: %q, public_url: %q, account_sid: ACe2e, auth_token: {demo: %s}}
-` + e2eRouting, base, base, "http://"+addr, demoTwilioToken)
+`+e2eRouting, base, base, "http://"+addr, demoTwilioToken)
 	path := filepath.Join(t.TempDir(), "hotline.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
