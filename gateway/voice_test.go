@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +36,15 @@ type voiceRig struct {
 
 func newVoiceRig(t *testing.T, hosts []string) *voiceRig {
 	t.Helper()
+	srv, cases, logs := newVoiceServer(t, map[string]gateway.VoiceChannel{"demo-at": {Adapter: africastalking.Voice{}, RecordingHosts: hosts}}, nil)
+	return &voiceRig{t: t, srv: srv, cases: cases, logs: logs}
+}
+
+// newVoiceServer is a gateway with the voice channels chans and the
+// prompt recordings audio (nil: none), over a fresh bbolt store and
+// recordings file, logging to the returned buffer.
+func newVoiceServer(t *testing.T, chans map[string]gateway.VoiceChannel, audio fs.FS) (*gateway.Server, *boltstore.Store, *bytes.Buffer) {
+	t.Helper()
 	dir := t.TempDir()
 	cases, err := boltstore.Open(filepath.Join(dir, "hotline.db"))
 	if err != nil {
@@ -46,20 +56,19 @@ func newVoiceRig(t *testing.T, hosts []string) *voiceRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { recs.Close() })
-	cfg := gateway.TestConfig(t)
-	cat, _ := menus.Load(locales.FS)
+	cat, err := menus.Load(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
 	logs := &bytes.Buffer{}
 	srv := gateway.New(gateway.Options{
 		Providers: provider.List{africastalking.Provider, twilio.Provider},
-		Config:    cfg, Catalog: cat, Cases: caseworktest.Service(t, cases, logs), Preferences: cases, Sessions: sessions.NewMemory(),
+		Config:    gateway.TestConfig(t), Catalog: cat, Cases: caseworktest.Service(t, cases, logs), Preferences: cases, Sessions: sessions.NewMemory(),
 		Keyring: callerid.New(bytes.Repeat([]byte{7}, 32)),
 		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
-		Voice: gateway.VoiceOptions{
-			Recordings: recs,
-			Channels:   map[string]gateway.VoiceChannel{"demo-at": {Adapter: africastalking.Voice{}, RecordingHosts: hosts}},
-		},
+		Voice:   gateway.VoiceOptions{Recordings: recs, Audio: audio, Channels: chans},
 	})
-	return &voiceRig{t: t, srv: srv, cases: cases, logs: logs}
+	return srv, cases, logs
 }
 
 func (r *voiceRig) step(query string, form url.Values) string {

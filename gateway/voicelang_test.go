@@ -1,30 +1,17 @@
 package gateway_test
 
 import (
-	"bytes"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/numerovert/hotline/casework/boltstore"
-	"github.com/numerovert/hotline/casework/caseworktest"
 	"github.com/numerovert/hotline/gateway"
-	"github.com/numerovert/hotline/gateway/africastalking"
-	"github.com/numerovert/hotline/gateway/callerid"
-	"github.com/numerovert/hotline/gateway/provider"
-	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/gateway/twilio"
-	"github.com/numerovert/hotline/keystore"
-	"github.com/numerovert/hotline/locales"
-	"github.com/numerovert/hotline/menus"
-	"github.com/numerovert/hotline/recordings"
 )
 
 // twilioCall plays one Twilio call against a server with the prompt
@@ -38,34 +25,9 @@ type twilioCall struct {
 
 func newTwilioVoice(t *testing.T, audio fstest.MapFS) *gateway.Server {
 	t.Helper()
-	dir := t.TempDir()
-	cases, err := boltstore.Open(filepath.Join(dir, "hotline.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cases.Close() })
-	recs, err := recordings.OpenWithKeys(filepath.Join(dir, "recordings.db"), []keystore.Key{{Version: "k1", Secret: bytes.Repeat([]byte{5}, 32)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { recs.Close() })
-	cat, err := menus.Load(locales.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &bytes.Buffer{}
-	return gateway.New(gateway.Options{
-		Providers: provider.List{africastalking.Provider, twilio.Provider},
-		Config:    gateway.TestConfig(t), Catalog: cat, Cases: caseworktest.Service(t, cases, logs), Sessions: sessions.NewMemory(),
-		Keyring: callerid.New(bytes.Repeat([]byte{7}, 32)),
-		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
-		Voice: gateway.VoiceOptions{
-			Recordings: recs,
-			Audio:      audio,
-			Channels: map[string]gateway.VoiceChannel{"demo-twilio": {
-				Adapter: twilio.Voice{AuthToken: twilioToken, PublicURL: "http://hotline.example.org"}}},
-		},
-	})
+	srv, _, _ := newVoiceServer(t, map[string]gateway.VoiceChannel{"demo-twilio": {
+		Adapter: twilio.Voice{AuthToken: twilioToken, PublicURL: "http://hotline.example.org"}}}, audio)
+	return srv
 }
 
 // press sends the next step with digits ("" for the first request).
