@@ -32,7 +32,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v3"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/numerovert/hotline/internal/fiberserve"
 	"github.com/numerovert/hotline/scaleout"
@@ -527,7 +526,7 @@ func procStatus(pid int, field string) int {
 // loadOnRedis runs the load against `serve --role all --redis url` under a
 // fresh key prefix, and deletes every key under it afterwards.
 func loadOnRedis(ctx context.Context, hotline, url string, serveArgs []string, opts LoadOptions) (LoadResult, int, error) {
-	_, prefix, cleanup, err := loadPrefix(url)
+	prefix, cleanup, err := loadPrefix(url)
 	if err != nil {
 		return LoadResult{}, 0, err
 	}
@@ -545,13 +544,13 @@ func loadOnRedis(ctx context.Context, hotline, url string, serveArgs []string, o
 
 // loadPrefix is a fresh key prefix on url's Redis, and what deletes every
 // key under it afterwards.
-func loadPrefix(url string) (*redis.Client, string, func(), error) {
+func loadPrefix(url string) (string, func(), error) {
 	rdb, err := scaleout.Dial(url, os.Getenv("REDIS_PASSWORD"))
 	if err != nil {
-		return nil, "", nil, err
+		return "", nil, err
 	}
 	prefix := fmt.Sprintf("nvload:%d:", time.Now().UnixNano())
-	return rdb, prefix, func() {
+	return prefix, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
@@ -567,7 +566,7 @@ func loadPrefix(url string) (*redis.Client, string, func(), error) {
 // gateways in turn; dir holds the casework node's data and the keys all
 // share.
 func loadOnGateways(ctx context.Context, hotline, url, dir string, initKeys bool, n int, opts LoadOptions) (LoadResult, error) {
-	_, prefix, cleanup, err := loadPrefix(url)
+	prefix, cleanup, err := loadPrefix(url)
 	if err != nil {
 		return LoadResult{}, err
 	}
