@@ -56,14 +56,14 @@ var (
 // ErrTooManyAttempts) whether or not the reference exists; a request
 // without a reference or a PIN is refused before anything is looked up.
 func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, pin string) (Answer, error) {
-	if strings.TrimSpace(reference) == "" || strings.TrimSpace(pin) == "" {
+	q, ok := ParseFollowUp(callerKeys, reference, pin)
+	if !ok {
 		return Answer{}, ErrNoMatch
 	}
-	keys := slices.DeleteFunc(slices.Clone(callerKeys), func(k string) bool { return k == "" })
-	ref, valid := ParseReference(reference)
+	ref, subjects := q.Reference, q.Subjects
 	var c Case
 	found := false
-	if valid {
+	if q.Valid {
 		var err error
 		c, err = s.store.ByReference(ctx, ref)
 		switch {
@@ -72,14 +72,8 @@ func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, 
 		case !errors.Is(err, ErrNotFound):
 			return Answer{}, fmt.Errorf("casework: follow-up: %w", err)
 		}
-	} else {
-		ref = "invalid"
 	}
 	now := s.time()
-	subjects := []string{"ref:" + ref}
-	for _, k := range keys {
-		subjects = append(subjects, "caller:"+k)
-	}
 	if s.limiter.blocked(now, subjects...) {
 		return Answer{}, ErrTooManyAttempts
 	}
@@ -92,6 +86,37 @@ func (s *Service) FollowUp(ctx context.Context, callerKeys []string, reference, 
 		return Answer{}, ErrNoMatch
 	}
 	return Public(c), nil
+}
+
+// FollowUpQuery is a follow-up request as every answerer reads it: the
+// reference normalised ("invalid" when it is not one), and the subjects
+// its wrong attempts are counted against (the reference and each caller
+// key).
+type FollowUpQuery struct {
+	Reference string
+	Valid     bool
+	Subjects  []string
+}
+
+// ParseFollowUp reads a follow-up request; ok is false without a
+// reference or a PIN, which is refused before anything is looked up or
+// counted. Service.FollowUp and the scale-out gateways' follow-up use it,
+// so both count attempts against the same subjects.
+func ParseFollowUp(callerKeys []string, reference, pin string) (q FollowUpQuery, ok bool) {
+	if strings.TrimSpace(reference) == "" || strings.TrimSpace(pin) == "" {
+		return FollowUpQuery{}, false
+	}
+	q.Reference, q.Valid = ParseReference(reference)
+	if !q.Valid {
+		q.Reference = "invalid"
+	}
+	q.Subjects = []string{"ref:" + q.Reference}
+	for _, k := range callerKeys {
+		if k != "" {
+			q.Subjects = append(q.Subjects, "caller:"+k)
+		}
+	}
+	return q, true
 }
 
 // Public is what a caller may learn about c: its public status, the

@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -90,24 +88,18 @@ func (f *FollowUps) attempts(ctx context.Context, op string, subjects []string) 
 // FollowUp answers a caller who gave reference and pin; callerKeys are
 // their keys under every key version held, used only to count attempts.
 func (f *FollowUps) FollowUp(ctx context.Context, callerKeys []string, reference, pin string) (casework.Answer, error) {
-	if strings.TrimSpace(reference) == "" || strings.TrimSpace(pin) == "" {
+	q, ok := casework.ParseFollowUp(callerKeys, reference, pin)
+	if !ok {
 		return casework.Answer{}, casework.ErrNoMatch
 	}
-	ref, valid := casework.ParseReference(reference)
-	if !valid {
-		ref = "invalid"
-	}
-	subjects := []string{"ref:" + ref}
-	for _, k := range slices.DeleteFunc(slices.Clone(callerKeys), func(k string) bool { return k == "" }) {
-		subjects = append(subjects, "caller:"+k)
-	}
+	ref, subjects := q.Reference, q.Subjects
 	if blocked, err := f.attempts(ctx, "check", subjects); err != nil {
 		return casework.Answer{}, err
 	} else if blocked {
 		return casework.Answer{}, casework.ErrTooManyAttempts
 	}
 	var ps PublicStatus
-	if valid {
+	if q.Valid {
 		var err error
 		if ps, err = f.mirror.Lookup(ctx, ref); err != nil && !errors.Is(err, casework.ErrNotFound) {
 			return casework.Answer{}, fmt.Errorf("scaleout: follow-up: %w", err)
