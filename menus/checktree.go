@@ -39,10 +39,14 @@ func (s *source) checkTree() {
 }
 
 func (n *nodeDef) allOptions() []*optionDef {
-	if n.Other == nil {
+	if n.Other == nil && len(n.Skips) == 0 {
 		return n.Options
 	}
-	return append(slices.Clip(n.Options), n.Other)
+	out := append(slices.Clip(n.Options), n.Skips...)
+	if n.Other != nil {
+		out = append(out, n.Other)
+	}
+	return out
 }
 
 // firstQuestion is where a session with a known language starts, and where

@@ -165,8 +165,9 @@ type elang struct {
 	code                      string
 	invalid, cancelled        string
 	noDetail, saveFailed      string
-	pinText                   string            // {pin} phrase, with {code}
-	statuses                  map[string]string // public status → words
+	pinText                   string              // {pin} phrase, with {code}
+	skips                     map[string][]string // text node → its skip keys' labels (nodeDef.Skips)
+	statuses                  map[string]string   // public status → words
 	backLbl, prevLbl, nextLbl string
 	skipLbl, langLbl          string
 	resumePrompt              string
@@ -308,6 +309,8 @@ func (e *Engine) Step(st State, input string) Turn {
 			if text := cleanText(in, n.Max); utf8.RuneCountInString(text) > 1 {
 				return e.textAnswer(st, en, text)
 			}
+		case n.Optional && len(n.Skips) > 0 && len(in) == 1 && in[0] >= '1' && int(in[0]-'1') < len(n.Skips):
+			return e.answer(st, en, n.Field, "", n.Skips[in[0]-'1'])
 		case in == KeySkip && n.Optional:
 			return e.textAnswer(st, en, "")
 		}

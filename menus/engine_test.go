@@ -109,10 +109,11 @@ func TestWalkComplaint(t *testing.T) {
 		{
 			name: "french, Youwarou on the second page, detail with star",
 			lang: "",
-			// fr, exclusion, Mopti, next page, Youwarou, food, detail, no contact, send
-			inputs: []string{"2", "1", "5", "9", "1", "2", "Le chef * a pris 5000 F", "1", "1"},
+			// fr, exclusion, Mopti, next page, Youwarou, food, detail, no contact, no call-back, send
+			inputs: []string{"2", "1", "5", "9", "1", "2", "Le chef * a pris 5000 F", "1", "1", "1"},
 			want: menus.Submission{Lang: "fr", Answers: map[string]string{
 				"category": "exclusion", "region": "ML05", "cercle": "ML0508", "assistance": "food", "detail": "Le chef * a pris 5000 F",
+				"callback": "no",
 			}},
 		},
 		{
@@ -122,15 +123,17 @@ func TestWalkComplaint(t *testing.T) {
 			inputs: []string{"6", "4", "9", "3", "5", "5", "1", "1"},
 			want: menus.Submission{Lang: "en", Answers: map[string]string{
 				"category": "sea", "region": "ML10", "cercle": "unknown", "assistance": "school_meals", "detail": "",
+				"callback": "no", // skipping the detail with 1 declines the call-back offered beside it
 			}},
 		},
 		{
 			name: "english known to the gateway, unknown region skips the cercle",
 			lang: "en",
 			// thanks on the second page of categories, unknown region (second page), cash
-			inputs: []string{"9", "4", "9", "4", "1", "  Thank you for the food  ", " 1 "},
+			inputs: []string{"9", "4", "9", "4", "1", "  Thank you for the food  ", "2", " 1 "},
 			want: menus.Submission{Lang: "en", Answers: map[string]string{
 				"category": "feedback", "region": "unknown", "cercle": "unknown", "assistance": "cash", "detail": "Thank you for the food",
+				"callback": "yes", // asked after a typed detail
 			}},
 		},
 		{
@@ -139,6 +142,16 @@ func TestWalkComplaint(t *testing.T) {
 			inputs: []string{"2", "9", "2", "1", "6", "1", "1"},
 			want: menus.Submission{Lang: "fr", Answers: map[string]string{
 				"category": "distribution", "region": "ML09", "cercle": "ML0901", "assistance": "health", "detail": "",
+				"callback": "no",
+			}},
+		},
+		{
+			name: "french, call-back asked for beside the detail (2), not asked again",
+			lang: "fr",
+			// exclusion, Mopti, Djenné, food, skip + call-back, no contact, send
+			inputs: []string{"1", "5", "1", "2", "2", "1", "1"},
+			want: menus.Submission{Lang: "fr", Answers: map[string]string{
+				"category": "exclusion", "region": "ML05", "cercle": "ML0501", "assistance": "food", "detail": "", "callback": "yes",
 			}},
 		},
 	}
@@ -372,12 +385,12 @@ func TestSummary(t *testing.T) {
 		inputs []string
 		want   []string
 	}{
-		{"french summary", "fr", []string{"4", "5", "4", "1", "un agent a demandé"},
+		{"french summary", "fr", []string{"4", "5", "4", "1", "un agent a demandé", "1"},
 			[]string{"Abus sexuel d'un agent", "Douentza (Mopti)", "Argent", "un agent a demandé"}},
 		{"english summary without detail", "en", []string{"9", "3", "9", "4", "7", "1"},
 			[]string{"Question", "Other/don't know", "Water, shelter, other", "none"}},
 		{"long detail outside GSM-7 is folded and cut for display", "fr",
-			[]string{"2", "1", "1", "1", strings.Repeat("reçu ", 40)}, []string{"recu recu", "..."}},
+			[]string{"2", "1", "1", "1", strings.Repeat("reçu ", 40), "1"}, []string{"recu recu", "..."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -396,7 +409,7 @@ func TestSummary(t *testing.T) {
 		})
 	}
 	// The stored detail keeps its letters.
-	tr := walk(t, e, "fr", "2", "1", "1", "1", "reçu rien", "1")
+	tr := walk(t, e, "fr", "2", "1", "1", "1", "reçu rien", "1", "1")
 	if tr.Submit == nil || tr.Submit.Answers["detail"] != "reçu rien" {
 		t.Errorf("submission = %+v", tr.Submit)
 	}
@@ -420,7 +433,7 @@ func TestCancel(t *testing.T) {
 func TestStateJSONRoundTrip(t *testing.T) {
 	e, _ := engine(t)
 	tr := e.Begin("")
-	for _, in := range []string{"2", "1", "3", "5", "9", "1", "2", "texte *", "0", "un détail"} {
+	for _, in := range []string{"2", "1", "3", "5", "9", "1", "2", "texte *", "0", "un détail", "1"} {
 		b, err := json.Marshal(tr.State)
 		if err != nil {
 			t.Fatal(err)

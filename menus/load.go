@@ -120,8 +120,12 @@ type nodeDef struct {
 	// the ear (ForTheEar) goes straight to Next.
 	Typed   bool         `yaml:"typed"`
 	Options []*optionDef `yaml:"options"`
-	Other   *optionDef   `yaml:"other"`
-	raw     *yaml.Node   // for line numbers
+	// Skips, on an optional text node: the single keys shown instead of
+	// the one "1 skip" (from 1 on), each giving no text and applying its
+	// `set` (the call-back offer on the detail screen).
+	Skips []*optionDef `yaml:"skips"`
+	Other *optionDef   `yaml:"other"`
+	raw   *yaml.Node   // for line numbers
 }
 
 type optionDef struct {
@@ -378,7 +382,7 @@ func (s *source) readTree(fsys fs.FS) {
 		return
 	}
 	for _, item := range nodes.Content {
-		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "digits", "action", "found", "missing", "pin", "when", "typed", "options", "other")
+		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "digits", "action", "found", "missing", "pin", "when", "typed", "options", "skips", "other")
 		n := &nodeDef{raw: item}
 		if !s.decode(f, item, n) {
 			continue
@@ -386,6 +390,10 @@ func (s *source) readTree(fsys fs.FS) {
 		for i, o := range n.Options {
 			o.raw = valueOf(item, "options").Content[i]
 			s.checkFields(f, o.raw, "option", "value", "label", "next", "action", "set", "remember")
+		}
+		for i, o := range n.Skips {
+			o.raw = valueOf(item, "skips").Content[i]
+			s.checkFields(f, o.raw, "option", "value", "label", "next", "set")
 		}
 		if n.Other != nil {
 			n.Other.raw = valueOf(item, "other")

@@ -40,6 +40,7 @@ func (e *Engine) prepare(l *locale) *elang {
 		prompts:  map[string]string{},
 		labels:   map[string]map[string]string{},
 		menus:    map[string]*menu{},
+		skips:    map[string][]string{},
 	}
 	el.notices = []string{"", el.invalid, el.cancelled}
 	el.gsm = make(map[string]string, len(l.strings))
@@ -47,6 +48,9 @@ func (e *Engine) prepare(l *locale) *elang {
 		el.gsm[text] = l.spelling.Apply(text)
 	}
 	for _, n := range t.nodes {
+		for _, o := range n.Skips {
+			el.skips[n.ID] = append(el.skips[n.ID], str(o.Label))
+		}
 		el.prompts[n.ID] = str(n.Prompt)
 		if promise := str(t.messages[msgPromise]); n.ID == e.first && promise != "" {
 			// Said up front, right after the language: free, number not

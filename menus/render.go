@@ -53,7 +53,12 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 	case kindText:
 		s.FreeText = true
 		s.Digits = n.Digits || n.Action == actionLookup
-		if n.Optional {
+		switch {
+		case n.Optional && len(n.Skips) > 0:
+			for i, label := range el.skips[n.ID] {
+				s.Options = append(s.Options, Option{Key: string(rune('1' + i)), Label: label})
+			}
+		case n.Optional:
 			s.Options = append(s.Options, Option{Key: KeySkip, Label: el.skipLbl})
 		}
 		if en.back {

@@ -33,8 +33,8 @@ const (
 	VoiceMessage = "[voice message]"
 )
 
-var voiceStrings = []string{VoiceFor, VoicePress, VoiceRecord, VoiceRecorded, VoiceSummary, VoiceSaved,
-	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash}
+var voiceStrings = append([]string{VoiceFor, VoicePress, VoiceRecord, VoiceRecorded, VoiceSummary, VoiceSaved,
+	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash}, callbackStrings...)
 
 // DigitKey is the string key (and recording name) of one spoken digit.
 func DigitKey(d byte) string { return "digit-" + string(d) }

@@ -78,6 +78,11 @@ func TestVoiceRenderer(t *testing.T) {
 		t.Fatalf("free text step = %v", keysOf(v))
 	}
 	tn = e.Step(st, menus.VoiceMessage)
+	// A caller who spoke a message is asked about the call-back (#16).
+	if v := e.Voice(tn.State, tn.Screen, ""); keysOf(v)[0] != "fr/callback.prompt" {
+		t.Errorf("after the message: %v; want the call-back question", keysOf(v))
+	}
+	tn = e.Step(tn.State, "1")
 	if v := e.Voice(tn.State, tn.Screen, ""); !slices.Contains(keysOf(v), "fr/voice.recorded") {
 		t.Errorf("summary does not mention the voice message: %v", keysOf(v))
 	}
