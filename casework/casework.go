@@ -111,6 +111,17 @@ type Case struct {
 	// PurgedAt is when retention removed the free text, contact and
 	// caller key; what remains is anonymous aggregate fields.
 	PurgedAt time.Time `json:"purged_at,omitzero"`
+
+	// CallBack is the caller's number sealed by the gateway for a masked
+	// call-back ("k1:…", AES-256-GCM under the call-back key, bound to
+	// this case's ID). Casework holds no key that opens it: it only
+	// decides who may ask for the call and when (callback.go). Deleted
+	// when the case closes, at CallBackUntil, and at purge.
+	CallBack      string    `json:"callback,omitempty"`
+	CallBackUntil time.Time `json:"callback_until,omitzero"`
+	// CallBackAttempts counts calls placed to the caller since the last
+	// one they answered (bounded by the channel's callback.attempts).
+	CallBackAttempts int `json:"callback_attempts,omitempty"`
 }
 
 // Open reports whether the case still awaits an answer or closing.
@@ -150,6 +161,12 @@ const (
 	ActionEscalated   = "escalated"
 	ActionPurged      = "purged"
 	ActionListened    = "recording_played"
+	// Masked call-back (callback.go). Details name attempts, outcomes
+	// and durations, never a number.
+	ActionCallBackOffered   = "callback_agreed"
+	ActionCallBackRequested = "callback_requested"
+	ActionCallBackOutcome   = "callback_outcome"
+	ActionCallBackDeleted   = "callback_deleted"
 )
 
 // System is the actor of what the hotline does by itself.
@@ -175,12 +192,13 @@ type Intake struct {
 	// it (8 digits, first non-zero). Empty: the store draws one.
 	Reference string
 
-	// ID and PINHash, when set (both or neither), are the case ID and the
-	// keyed hash of the PIN that a gateway in front of a queue drew and
-	// showed the caller (PINs.New, with the casework node's PIN keys): the
-	// case keeps them, so the PIN shown works on follow-up. Empty: Submit
-	// draws both. Only a trusted gateway may set them; staff intake never
-	// does.
+	// ID and PINHash are the case ID and the keyed hash of the PIN that a
+	// gateway in front of a queue drew and showed the caller (PINs.New,
+	// with the casework node's PIN keys): the case keeps them, so the PIN
+	// shown works on follow-up. Empty: Submit draws both. A PIN hash needs
+	// its ID; an ID may come alone, when the gateway sealed something bound
+	// to it (CallBack). Only a trusted gateway may set them; staff intake
+	// never does.
 	ID, PINHash string
 
 	CallerKey, Channel, Medium, Language, Category, Region, Cercle, Assistance, Detail string
@@ -194,6 +212,11 @@ type Intake struct {
 	// Recording is the id of the caller's voice message in the recordings
 	// store (encrypted there), for complaints made by phone call.
 	Recording string
+
+	// CallBack is the caller's number sealed by the gateway for a masked
+	// call-back, bound to ID (which must then be set): the caller agreed
+	// to be called back by an independent officer.
+	CallBack string
 }
 
 var (
@@ -287,8 +310,14 @@ func (in Intake) Validate() error {
 			problems = append(problems, "reference is not 8 digits with a non-zero first digit")
 		}
 	}
-	if (in.ID == "") != (in.PINHash == "") {
-		problems = append(problems, "case ID and PIN hash come together or not at all")
+	if in.PINHash != "" && in.ID == "" {
+		problems = append(problems, "a PIN hash comes with its case ID")
+	}
+	if in.CallBack != "" && in.ID == "" {
+		problems = append(problems, "a sealed call-back number comes with the case ID it is bound to")
+	}
+	if len(in.CallBack) > MaxIdempotencyKeyBytes || strings.IndexFunc(in.CallBack, unicode.IsControl) >= 0 {
+		problems = append(problems, "sealed call-back number is malformed")
 	}
 	if in.ID != "" && !isID(in.ID) {
 		problems = append(problems, "case ID is not 32 lower-case hex digits")

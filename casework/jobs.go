@@ -126,6 +126,7 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 				return nil, errUnchanged
 			}
 			c.Detail, c.Contact, c.CallerKey, c.PINHash, c.Recording = "", "", "", "", ""
+			c.CallBack, c.CallBackUntil, c.CallBackAttempts = "", time.Time{}, 0
 			c.Notes, c.Response, c.Appended = nil, nil, nil
 			c.PurgedAt, c.UpdatedAt = now, now
 			return []Event{{CaseID: c.ID, At: now, Actor: System, Action: ActionPurged,
@@ -158,6 +159,9 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 		}
 		if _, err := s.Purge(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("retention purge failed", "err", err)
+		}
+		if _, err := s.ExpireCallBacks(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("call-back expiry failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():

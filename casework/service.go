@@ -204,6 +204,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 		{CaseID: c.ID, At: now, Actor: System, Action: ActionCreated, Detail: "medium " + c.Medium + ", category " + c.Category},
 		{CaseID: c.ID, At: now, Actor: System, Action: ActionRouted, Detail: c.Rule},
 	}
+	events = append(events, takeCallBack(&c, in, now)...)
 	stored, created, err := s.store.Create(ctx, in.IdempotencyKey, c, events)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("casework: submit: %w", err)
@@ -344,7 +345,7 @@ func (s *Service) Close(ctx context.Context, who Actor, id string) (Case, error)
 			return nil, err
 		}
 		c.Status, c.ClosedAt = StatusClosed, now
-		return []Event{{Action: ActionClosed}}, nil
+		return append([]Event{{Action: ActionClosed}}, dropCallBack(c, now, "case closed")...), nil
 	})
 }
 
@@ -452,6 +453,9 @@ type CaseView struct {
 	// other teams.
 	OtherReports int
 	HasContact   bool
+	// HasCallBack: the caller asked to be called back and the sealed
+	// number is still kept (never the number itself).
+	HasCallBack bool
 }
 
 // Summary is one line of a team's queue.
@@ -478,8 +482,8 @@ func (s *Service) View(ctx context.Context, who Actor, id string) (CaseView, err
 	if err != nil {
 		return CaseView{}, fmt.Errorf("casework: view: %w", err)
 	}
-	v := CaseView{Case: c, OtherReports: n, HasContact: c.Contact != ""}
-	v.CallerKey, v.PINHash, v.Contact = "", "", ""
+	v := CaseView{Case: c, OtherReports: n, HasContact: c.Contact != "", HasCallBack: c.CallBack != "" && c.Open() && s.time().Before(c.CallBackUntil)}
+	v.CallerKey, v.PINHash, v.Contact, v.CallBack = "", "", "", ""
 	return v, nil
 }
 

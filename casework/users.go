@@ -54,6 +54,9 @@ type User struct {
 	PasswordHash string    `json:"password_hash"`
 	CreatedAt    time.Time `json:"created_at"`
 	Disabled     bool      `json:"disabled,omitempty"`
+	// Phone is the officer's own phone for masked call-backs, sealed by
+	// the gateway's call-back key ("k1:…"); never shown on any page.
+	Phone string `json:"phone,omitempty"`
 }
 
 // Actor is the user as casework's Service sees them.

@@ -270,7 +270,7 @@ func (cfg *Config) checkChannels(p *problems) {
 		if !countryCode.MatchString(ch.Country) {
 			p.at(ch.line, "channel %q: country must be an ISO 3166 code such as ML, got %q", ch.ID, ch.Country)
 		}
-		for _, list := range [][]string{ch.parseSources(), validateVoice(*ch), validateSMS(*ch)} {
+		for _, list := range [][]string{ch.parseSources(), validateVoice(*ch), validateSMS(*ch), validateCallBack(*ch)} {
 			for _, msg := range list {
 				p.at(ch.line, "channel %q: %s", ch.ID, msg)
 			}

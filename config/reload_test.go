@@ -48,7 +48,7 @@ func TestCheckReload(t *testing.T) {
 		next *config.Config
 		want string
 	}{
-		"sender":   {edit(`from: "+22376000900"`, `from: "+22376000901"`), `demo.yaml:31: channel "demo-twilio" changed; channels change only at a restart`},
+		"sender":   {edit(`from: "+22376000900"`, `from: "+22376000901"`), `demo.yaml:41: channel "demo-twilio" changed; channels change only at a restart`},
 		"category": {editN(t, demo, "exclusion", "exclusion-2", -1), `category "exclusion" is gone`},
 	} {
 		err := running.CheckReload(tt.next)

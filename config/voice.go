@@ -36,6 +36,10 @@ type Voice struct {
 	// Twilio: the account signs webhooks and opens recordings.
 	AccountSID string `yaml:"account_sid"`
 	AuthToken  Secret `yaml:"auth_token"`
+
+	// CallBack, when present, lets officers call back callers who asked
+	// for it, through this channel's provider (callback.go).
+	CallBack *CallBack `yaml:"callback"`
 }
 
 // CredentialHosts returns the hosts the provider's credentials may be
