@@ -102,6 +102,9 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed when checking a channel's allow_from (--trusted-proxy).
 	TrustedProxies clientip.Trusted
+	// CallBack seals the numbers of callers who ask for a call-back and
+	// places the calls (callback.go).
+	CallBack CallBackOptions
 }
 
 // Server is the gateway.
@@ -129,6 +132,9 @@ type Server struct {
 	audio    map[string]bool // "<lang>/<key>.wav" present in voice.Audio
 
 	providers provider.List
+
+	callback CallBackOptions
+	bridges  bridges // call-backs in flight
 
 	background sync.WaitGroup // requests that outlive a callback (deleteProviderCopy); Serve waits for them
 }
@@ -164,6 +170,7 @@ func New(o Options) *Server {
 		callerLimit:  newLimiter(limits.Caller, limits.MaxCallers, nil),
 		metrics:      m,
 		catalog:      o.Catalog,
+		callback:     o.CallBack,
 	}
 	if s.submit == nil && o.Cases != nil {
 		s.submit = o.Cases

@@ -317,7 +317,7 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 	// The idempotency key is bound to the caller too: a forged
 	// confirmation with another caller's session id must not be answered
 	// with their reference.
-	r, err := s.submit.Submit(ctx, casework.Intake{
+	in := casework.Intake{
 		Contact:        contact,
 		IdempotencyKey: ch.ID + "/" + hop.SessionID + "/" + sess.CallerKey,
 		CallerKey:      sess.CallerKey,
@@ -330,7 +330,9 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 		Locality:       a["locality"],
 		Assistance:     a["assistance"],
 		Detail:         a["detail"],
-	})
+	}
+	s.sealCallBack(&in, a, hop.Phone, ch.Country)
+	r, err := s.submit.Submit(ctx, in)
 	s.metrics.submission(ch, err)
 	if err != nil {
 		return t, fmt.Errorf("submit case: %w", err)

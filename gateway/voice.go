@@ -55,6 +55,13 @@ type VoiceChannel struct {
 	CredentialHosts []string
 	// DownloadTimeout bounds one recording fetch (default 8 s).
 	DownloadTimeout time.Duration
+	// Caller places call-backs (voice.callback, callback.go); nil: none.
+	Caller   provider.Caller
+	CallBack *config.CallBack
+	// Screens: the provider plays a URL to the called party before
+	// bridging (Twilio <Number url>), so a caller can be asked first
+	// whether it is safe to talk.
+	Screens bool
 }
 
 // Recordings keeps voice messages encrypted (recordings.Store).
@@ -126,6 +133,7 @@ func (s *Server) routeVoice(o VoiceOptions) {
 		})
 	}
 	s.app.Post("/c/:channel/voice", s.observe, s.handleVoice)
+	s.app.Post("/c/:channel/callback/:token/:step", s.observe, s.handleCallBack)
 	s.app.Get("/audio/:lang/:file", s.handleAudio)
 }
 
@@ -168,6 +176,9 @@ func (s *Server) handleVoice(c fiber.Ctx) error {
 	call, err := vc.Adapter.ParseCall(c.Get(fiber.HeaderContentType), c.Body())
 	if err != nil {
 		return err
+	}
+	if tok, ok := s.bridges.session(ch.ID, call.CallID); ok {
+		return s.atCallBack(c, vc, tok, call) // a call-back the hotline placed (callback.go)
 	}
 	a := arrival{medium: mediumVoice, phone: call.Phone}
 	if call.Final {
@@ -353,7 +364,7 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 	if detail == menus.VoiceMessage {
 		detail, rec = "", sess.Recording
 	}
-	r, err := s.submit.Submit(ctx, casework.Intake{
+	in := casework.Intake{
 		IdempotencyKey: ch.ID + "/voice/" + call.CallID + "/" + sess.CallerKey,
 		CallerKey:      sess.CallerKey,
 		Channel:        ch.ID,
@@ -366,7 +377,9 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 		Assistance:     a["assistance"],
 		Detail:         detail,
 		Recording:      rec,
-	})
+	}
+	s.sealCallBack(&in, a, call.Phone, ch.Country)
+	r, err := s.submit.Submit(ctx, in)
 	s.metrics.submission(ch, err)
 	if err != nil {
 		return t, "", fmt.Errorf("submit case: %w", err)

@@ -127,7 +127,9 @@ func (p *Producer) Submit(ctx context.Context, in casework.Intake) (casework.Rec
 	given := in.Reference != ""
 	var pin string
 	if p.PINs != nil {
-		in.ID = casework.NewID()
+		if in.ID == "" || in.PINHash != "" { // an ID alone was drawn for a sealed call-back number, bound to it
+			in.ID = casework.NewID()
+		}
 		pin, in.PINHash = p.PINs.New(in.ID)
 	}
 	for range maxDraws {

@@ -286,6 +286,8 @@ func (w *Web) caseAction(c fiber.Ctx) error {
 		_, err = w.cases.Note(rctx, who, v.ID, strings.TrimSpace(c.FormValue("note")))
 	case "reopen":
 		_, err = w.cases.Reopen(rctx, who, v.ID, strings.TrimSpace(c.FormValue("reason")))
+	case "callback":
+		return w.callBack(c, u, v)
 	default:
 		return errNotFound
 	}

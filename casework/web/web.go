@@ -88,6 +88,8 @@ type Options struct {
 	// LoginSlowDown is waited before each password check while sign-ins
 	// fail everywhere (GlobalFailures); default 1 s, negative for none.
 	LoginSlowDown time.Duration
+	// CallBacks places masked call-backs (callback.go); nil: none.
+	CallBacks CallBacker
 }
 
 // Web is the MEAL web view. Its configuration is the case service's
@@ -107,6 +109,7 @@ type Web struct {
 	addresses *casework.Attempts // per address, whatever the name
 	failures  *casework.Attempts // every failed sign-in, for the slow-down
 	dummy     string             // a password hash to verify against for unknown users
+	calls     CallBacker
 
 	slowDown      time.Duration
 	verifySlots   chan struct{}
@@ -125,7 +128,7 @@ func New(o Options) (*Web, error) {
 		o.Now = time.Now
 	}
 	w := &Web{
-		cases: o.Cases, users: o.Users, log: o.Logger, proxies: o.TrustedProxies, now: o.Now,
+		cases: o.Cases, users: o.Users, log: o.Logger, proxies: o.TrustedProxies, now: o.Now, calls: o.CallBacks,
 		places: map[string]Place{}, cercles: map[string][]Place{},
 		logins:    casework.NewAttempts(LoginAttempts, LoginWindow),
 		addresses: casework.NewAttempts(AddressAttempts, LoginWindow),

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/outbox"
@@ -20,7 +21,7 @@ import (
 )
 
 // keyPurposes are the secrets a data directory's data is made with.
-var keyPurposes = []string{callerid.Purpose, casework.PINKeyPurpose, casework.SealKeyPurpose, recordings.Purpose, outbox.Purpose}
+var keyPurposes = []string{callerid.Purpose, casework.PINKeyPurpose, casework.SealKeyPurpose, recordings.Purpose, outbox.Purpose, gateway.CallBackPurpose}
 
 // openKeys opens the keys directory and, where this process holds the
 // data, binds it to the data directory (keystore.Bind): a keys directory

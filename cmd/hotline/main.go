@@ -44,10 +44,12 @@ usage:
   hotline users token --name NAME [--data ./data]   (read-only API token, printed once)
   hotline users tokens [--data ./data]
   hotline users revoke --name NAME [--data ./data]  (every token of that name)
+  hotline users phone --name NAME [--data ./data] [--keys ./keys]  (the officer's own phone for
+    call-backs: one line on stdin, sealed, never printed; an empty line removes it)
     (users, cases and outbox run inside the server, through DATA/admin.sock, while one serves
      that data; there the server's --config and --keys apply)
   hotline keys list [--data ./data] [--keys ./keys]
-  hotline keys rotate callerid|pin|seal|recording|outbox [--data ./data] [--keys ./keys]
+  hotline keys rotate callerid|pin|seal|recording|outbox|callback [--data ./data] [--keys ./keys]
     (keys rotate runs inside the server while one serves that data: it uses the new version at
      once; stopped, at the next start. kill -HUP makes a server reread its keys directory)
   hotline backup --out FILE [--data ./data] [--recipient age1...]   (while serving: through DATA/admin.sock)

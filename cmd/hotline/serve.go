@@ -229,7 +229,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.AdminAddr != "" {
 			staff = newAdminApp()
 		}
-		if err := m.mountWeb(staff, cases, store, catalog.Places(), so, log); err != nil {
+		if err := m.mountWeb(staff, cases, store, catalog.Places(), so, log, nil); err != nil {
 			return err
 		}
 		m.serveFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, app, ln) }
@@ -244,7 +244,13 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	ops.useKeys(callerid.Purpose, keyring.UseKeys)
-	opts := gateway.Options{Config: cfg, Providers: providers, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &m.Limits, TrustedProxies: m.Proxies, MetricsElsewhere: m.AdminAddr != ""}
+	callBacks, _, err := gateway.LoadCallBackSealer(kd)
+	if err != nil {
+		return err
+	}
+	ops.useKeys(gateway.CallBackPurpose, callBacks.UseKeys)
+	opts := gateway.Options{Config: cfg, Providers: providers, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &m.Limits, TrustedProxies: m.Proxies, MetricsElsewhere: m.AdminAddr != "",
+		CallBack: gateway.CallBackOptions{Sealer: callBacks}}
 	var store *boltstore.Store // nil in the gateway role: no cases here
 	switch {
 	case so.rdb == nil: // embedded: bbolt and in-memory sessions
@@ -282,6 +288,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	if opts.Cases != nil {
+		opts.CallBack.Outcomes = opts.Cases
 		// SMS and voice need the case store in this process: follow-up,
 		// the outbox and the recordings beside the data.
 		if opts.SMS, err = m.openSMS(cfg, kd, snap, ops); err != nil {
@@ -301,7 +308,7 @@ func (m *Main) Open(ctx context.Context) error {
 			staff.Get("/metrics", srv.MetricsHandler())
 			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
 		}
-		if err := m.mountWeb(staff, opts.Cases, store, catalog.Places(), so, log); err != nil {
+		if err := m.mountWeb(staff, opts.Cases, store, catalog.Places(), so, log, srv); err != nil {
 			return err
 		}
 	}
@@ -569,7 +576,7 @@ const sessionsFile = "sessions.db"
 // mountWeb adds the MEAL web view under /meal/ on the gateway's app. Its
 // sessions live in DATA/sessions.db, or in Redis when there is one, so
 // that replicas share them; either way they survive a restart.
-func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, places []web.Place, so scaleOut, log *slog.Logger) error {
+func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, places []web.Place, so scaleOut, log *slog.Logger, calls web.CallBacker) error {
 	var storage fiber.Storage
 	if so.rdb != nil {
 		storage = fiberredis.NewFromConnection(so.rdb) // closed with so.rdb
@@ -581,8 +588,12 @@ func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.
 		m.onClose(b.Close)
 		storage = b
 	}
-	w, err := web.New(web.Options{Cases: cases, Users: users, Places: places, Logger: log,
-		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"})
+	o := web.Options{Cases: cases, Users: users, Places: places, Logger: log,
+		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"}
+	if calls != nil { // a nil *gateway.Server in the interface would not be nil
+		o.CallBacks = calls
+	}
+	w, err := web.New(o)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,8 @@ func usersCmd(ctx context.Context, env *opsEnv, args []string, stdin io.Reader, 
 		return tokensList(ctx, env, rest, stdout, stderr)
 	case "reset", "disable", "enable", "token", "revoke":
 		return usersChange(ctx, env, name, rest, stdin, stdout, stderr)
+	case "phone":
+		return usersPhone(ctx, env, rest, stdin, stdout, stderr)
 	}
 	return fmt.Errorf("users %s: unknown subcommand: %w", name, errUsage)
 }

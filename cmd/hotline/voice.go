@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,6 +49,13 @@ func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings
 			warnDemo(log, ch, "voice", secret)
 		}
 		vc.Adapter = d.Voice.New(ch, value)
+		if v.CallBack != nil {
+			if d.Voice.NewCaller == nil {
+				return gateway.VoiceOptions{}, fmt.Errorf("channel %s: voice.callback: provider %s places no calls", ch.ID, ch.Provider)
+			}
+			vc.Caller = d.Voice.NewCaller(ch, value, &http.Client{Timeout: 10 * time.Second})
+			vc.CallBack, vc.Screens = v.CallBack, d.Voice.ScreensDial
+		}
 		channels[ch.ID] = vc
 	}
 	if len(channels) == 0 {

@@ -41,5 +41,15 @@ var Provider = provider.Descriptor{
 		New:            func(_ config.Channel, key string) provider.Voice { return Voice{APIKey: key} },
 		RecordingHosts: []string{".africastalking.com"},
 		APIHosts:       []string{"voice.africastalking.com"},
+		NewCaller: func(ch config.Channel, key string, client *http.Client) provider.Caller {
+			c := Caller{BaseURL: VoiceBaseURL, APIKey: key, Client: client}
+			if cb := ch.Voice.CallBack; cb != nil {
+				c.Username = cb.Username
+				if cb.BaseURL != "" {
+					c.BaseURL = cb.BaseURL
+				}
+			}
+			return c
+		},
 	},
 }

@@ -93,7 +93,10 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 	default:
 		prompts()
 	}
-	if r.Fallback != "" && !r.Hangup {
+	if r.Dial != nil {
+		b.WriteString(renderDial(r.Dial))
+	}
+	if r.Fallback != "" && !r.Hangup && r.Dial == nil {
 		b.WriteString("<Redirect>")
 		_ = xml.EscapeText(&b, []byte(r.Fallback))
 		b.WriteString("</Redirect>")

@@ -97,6 +97,20 @@ type VoiceKind struct {
 	// RecordingHosts and APIHosts are the defaults of voice.recording_hosts
 	// and voice.api_hosts (see config.Voice).
 	RecordingHosts, APIHosts []string
+	// NewCaller builds the provider's outbound call API for masked
+	// call-backs (voice.callback), from the channel and its resolved
+	// voice secret; nil: the provider places no calls.
+	NewCaller func(ch config.Channel, secret string, client *http.Client) Caller
+	// ScreensDial: a Dial can play a URL to the called party before they
+	// are connected (Twilio <Number url>), so a sensitive case's caller is
+	// asked first whether it is safe to talk.
+	ScreensDial bool
+}
+
+// Caller is a provider's outbound call API (masked call-back).
+type Caller interface {
+	// Call asks the provider to place oc and returns its call id.
+	Call(ctx context.Context, oc turn.OutboundCall) (callID string, err error)
 }
 
 // List is the providers a binary speaks.

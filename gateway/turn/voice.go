@@ -75,6 +75,9 @@ type VoiceReply struct {
 	Action    string `json:"action,omitempty"`     // where the key or recording is posted
 	Fallback  string `json:"fallback,omitempty"`   // where the provider goes when nothing came
 	Hangup    bool   `json:"hangup,omitempty"`
+	// Dial bridges the call to another phone (masked call-back, dial.go).
+	// It is never kept in a session: it holds a number.
+	Dial *Dial `json:"-"`
 }
 
 // XMLText escapes s for an XML attribute or text node of a voice reply

@@ -41,6 +41,14 @@ var Provider = provider.Descriptor{
 		},
 		RecordingHosts: []string{"api.twilio.com", ".twilio.com"},
 		APIHosts:       []string{"api.twilio.com"},
+		NewCaller: func(ch config.Channel, token string, client *http.Client) provider.Caller {
+			base := BaseURL
+			if cb := ch.Voice.CallBack; cb != nil && cb.BaseURL != "" {
+				base = cb.BaseURL
+			}
+			return Caller{BaseURL: base, AccountSID: ch.Voice.AccountSID, AuthToken: token, Client: client}
+		},
+		ScreensDial: true,
 	},
 }
 

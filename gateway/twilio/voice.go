@@ -118,6 +118,8 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 		prompts()
 	}
 	switch {
+	case r.Dial != nil:
+		b.WriteString(renderDial(r.Dial))
 	case r.Hangup:
 		b.WriteString("<Hangup/>")
 	case r.Fallback != "":

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/keystore"
+)
+
+// usersPhone is `users phone --name NAME`: the officer's own phone for
+// masked call-backs, read from stdin, sealed with the call-back key (bound
+// to the account) and never printed back. An empty line removes it.
+func usersPhone(ctx context.Context, env *opsEnv, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fl := newFlags("users phone", stderr)
+	dataDir := fl.String("data", "./data", "data directory")
+	keysDir := fl.String("keys", "./keys", "keys directory (while serving: the server's)")
+	name := fl.String("name", "", "login name of the officer")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" || fl.NArg() > 0 {
+		return fmt.Errorf("users phone: --name NAME is required: %w", errUsage)
+	}
+	who := strings.ToLower(strings.TrimSpace(*name))
+	line, err := bufio.NewReader(io.LimitReader(stdin, 256)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("users phone: read the number: %w", err)
+	}
+	kd := env.serverKeys()
+	if kd == (keystore.Dir{}) {
+		if kd, _, err = keystore.Open(*keysDir); err != nil {
+			return err
+		}
+	}
+	sealer, _, err := gateway.LoadCallBackSealer(kd)
+	if err != nil {
+		return err
+	}
+	sealed := ""
+	if strings.TrimSpace(line) != "" {
+		var ok bool
+		if sealed, ok = sealer.SealOfficer(who, strings.TrimSpace(line)); !ok {
+			return fmt.Errorf("users phone: not a phone number (give it in E.164, e.g. +223…): %w", errUsage)
+		}
+	}
+	acc, done, err := accountsOn(env, *dataDir, "")
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := acc.SetPhone(ctx, cliActor, who, sealed); err != nil {
+		return err
+	}
+	if sealed == "" {
+		fmt.Fprintf(stdout, "phone of %s removed\n", who)
+	} else {
+		fmt.Fprintf(stdout, "phone of %s set (sealed; never shown)\n", who)
+	}
+	return nil
+}
