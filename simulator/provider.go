@@ -25,7 +25,8 @@ type Delivery struct {
 // FakeProvider plays the send APIs of Africa's Talking
 // (POST /version1/messaging) and Twilio
 // (POST /2010-04-01/Accounts/{sid}/Messages.json) and records what would
-// have been delivered. It keeps everything in memory and writes nothing.
+// have been delivered. It also places outbound calls (AT POST /call,
+// Twilio Calls.json) and plays both far ends (calls.go). It keeps everything in memory and writes nothing.
 //
 // Real providers take no idempotency key, so they deliver at least once;
 // the fake counts a message once per Idempotency-Key, which is how tests
@@ -50,6 +51,7 @@ type FakeProvider struct {
 	order      []string
 	seq        int
 	reports    sync.WaitGroup
+	calls      callState // outbound calls (calls.go)
 }
 
 // SetFailing makes every send answer 503 (true) or succeed (false).
@@ -97,6 +99,9 @@ func (f *FakeProvider) Wait() { f.reports.Wait() }
 
 // ServeHTTP implements http.Handler.
 func (f *FakeProvider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.serveCall(w, r) {
+		return
+	}
 	var provider string
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/version1/messaging":

@@ -194,9 +194,9 @@ type opsFrame struct {
 // then runs the command on the files.
 func forwardOps(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int, forwarded bool) {
 	req := opsRequest{Args: args}
-	if len(args) > 1 && args[0] == "users" && (args[1] == "add" || args[1] == "reset") {
-		// The password, if one is piped in: the same one line the
-		// command reads when it runs on the files.
+	if len(args) > 1 && args[0] == "users" && (args[1] == "add" || args[1] == "reset" || args[1] == "phone") {
+		// The password (or the officer's phone), if one is piped in: the
+		// same one line the command reads when it runs on the files.
 		password, err := readPassword(stdin)
 		if err != nil {
 			fmt.Fprintln(stderr, "hotline:", err)

@@ -157,6 +157,7 @@ func simulateProvider(ctx context.Context, args []string, stdout, stderr io.Writ
 	reportAT := fl.String("report-at", "http://127.0.0.1:8080/c/demo-at/sms/status", "where to post AT delivery reports (empty: none)")
 	reportTwilio := fl.String("report-twilio", "http://127.0.0.1:8080/c/demo-twilio/sms/status", "where to post Twilio status callbacks (empty: none)")
 	token := fl.String("auth-token", "demo-twilio-auth-token-NOT-A-SECRET", "Twilio auth token that signs status callbacks")
+	voiceAT := fl.String("voice-at", "http://127.0.0.1:8080/c/demo-at/voice", "where AT posts the notifications of the calls it places (call-backs)")
 	failing := fl.Bool("fail", false, "answer every send with 503, as in an outage")
 	delay := fl.Duration("delay", 0, "wait this long before answering each send")
 	if err := fl.Parse(args); err != nil {
@@ -165,6 +166,7 @@ func simulateProvider(ctx context.Context, args []string, stdout, stderr io.Writ
 	f := &simulator.FakeProvider{ReportURL: map[string]string{simulator.ProviderAT: *reportAT, simulator.ProviderTwilio: *reportTwilio}, TwilioToken: *token}
 	f.SetFailing(*failing)
 	f.SetDelay(*delay)
+	f.SetVoiceURL(simulator.ProviderAT, *voiceAT)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numerovert/hotline/simulator"
+)
+
+// callBackDemo is demoAt with the call APIs and SMS sends pointed at fake
+// (instead of the README's 127.0.0.1:8090).
+func callBackDemo(t *testing.T, fake string) []string {
+	t.Helper()
+	flags := demoAt(t)
+	path := flags[len(flags)-1]
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, bytes.ReplaceAll(b, []byte("http://127.0.0.1:8090"), []byte(fake)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return flags
+}
+
+// staff is a signed-in browser of the MEAL web view: cookies and the
+// page's CSRF token, no script.
+type staff struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+	csrf   string
+	pages  []string // every page body read, for the privacy check
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+func (s *staff) do(method, path string, form url.Values) string {
+	s.t.Helper()
+	var body io.Reader
+	if form != nil {
+		if _, ok := form["_csrf"]; !ok {
+			form.Set("_csrf", s.csrf)
+		}
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, s.base+path, body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(b); m != nil {
+		s.csrf = string(m[1])
+	}
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("%s %s: %d\n%s", method, path, resp.StatusCode, b)
+	}
+	s.pages = append(s.pages, string(b))
+	return string(b)
+}
+
+func signIn(t *testing.T, base, name, password string) *staff {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	s := &staff{t: t, base: base, client: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	s.do(http.MethodGet, "/meal/login", nil)
+	if page := s.do(http.MethodPost, "/meal/login", url.Values{"name": {name}, "password": {password}}); strings.Contains(page, `name="password"`) {
+		t.Fatalf("sign-in failed:\n%s", page)
+	}
+	return s
+}
+
+func hotline(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("hotline %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+var caseLink = regexp.MustCompile(`href="/meal/cases/([0-9a-f]{32})"`)
+
+// A caller asks to be called back beside the detail screen (no extra key:
+// ten presses as in the README tour); the officer clicks "Call back"; the
+// fake Africa's Talking is asked to call the officer's own phone, then the
+// hotline bridges to the caller, presenting the hotline's number to both.
+// The attempt, its outcome and its duration are audited; neither number
+// appears in any page, log, data file, audit entry or export.
+func TestMaskedCallBack(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	api := httptest.NewServer(fake)
+	defer api.Close()
+	srv := startServer(t, "", "", callBackDemo(t, api.URL)...)
+	fake.SetVoiceURL(simulator.ProviderAT, srv.url("/c/demo-at/voice"))
+	const caller, officerPhone = "+22376000061", "+22376000062"
+	ctx := context.Background()
+
+	// French, complaint, left out, Mopti, Ténenkou, its commune, food,
+	// no detail but call me back (2), no contact, send.
+	u := simulator.USSD{URL: srv.url("/c/demo-at/ussd"), Phone: caller}
+	screens, err := u.Play(ctx, []string{"2", "1", "1", "5", "7", "1", "2", "2", "1", "1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := screens[len(screens)-1]; !last.End || !strings.Contains(last.Text, "Référence") {
+		t.Fatalf("no reference after ten keys: %q", last.Text)
+	}
+
+	hotline(t, "a long passphrase for awa\n", "users", "add", "--data", srv.DataDir, "--name", "awa", "--role", "officer", "--team", "meal-mopti")
+	if out := hotline(t, officerPhone+"\n", "users", "phone", "--data", srv.DataDir, "--name", "awa"); strings.Contains(out, "76000062") {
+		t.Fatalf("users phone printed the number: %s", out)
+	}
+	web := signIn(t, srv.base, "awa", "a long passphrase for awa")
+	m := caseLink.FindStringSubmatch(web.do(http.MethodGet, "/meal/queue", nil))
+	if m == nil {
+		t.Fatal("no case in the queue")
+	}
+	id := m[1]
+	page := web.do(http.MethodGet, "/meal/cases/"+id, nil)
+	if !strings.Contains(page, `id="callback"`) {
+		t.Fatalf("no Call back button on the case page")
+	}
+	page = web.do(http.MethodPost, "/meal/cases/"+id+"/callback", url.Values{})
+	if !strings.Contains(page, "Appel en cours") {
+		t.Fatalf("call-back not placed:\n%s", page)
+	}
+
+	calls := fake.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("%d calls placed, want 1: %+v", len(calls), calls)
+	}
+	c := calls[0]
+	if c.Provider != simulator.ProviderAT || c.To != officerPhone || c.From != "+22376000800" {
+		t.Errorf("first leg %s → %s from %s; want the officer's phone, from the hotline's number", c.Provider, c.To, c.From)
+	}
+	if c.Dialled != caller || c.DialCallerID != "+22376000800" || c.Outcome != "completed" {
+		t.Errorf("bridge to %q presenting %q: %s; want the caller, presenting the hotline's number", c.Dialled, c.DialCallerID, c.Outcome)
+	}
+	var audit string
+	for range 50 { // the final notification is audited as it arrives
+		if audit = web.do(http.MethodGet, "/meal/cases/"+id, nil); strings.Contains(audit, "connected, 42 s") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, want := range []string{"rappel demandé", "attempt 1 of 3", "issue du rappel", "attempt 1: connected, 42 s", "rappel accepté"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit lacks %q", want)
+		}
+	}
+	web.do(http.MethodGet, "/meal/dashboard", nil)
+	web.do(http.MethodGet, "/meal/export/aggregate.csv", nil)
+	srv.stop(t)
+	exported := hotline(t, "", "cases", "list", "--data", srv.DataDir)
+
+	numbers := []string{"22376000061", "76000061", "22376000062", "76000062"}
+	if found := containsAny([]byte(srv.logs.String()), numbers...); len(found) > 0 {
+		t.Errorf("logs hold %v:\n%s", found, srv.logs)
+	}
+	if found := containsAny([]byte(strings.Join(web.pages, "\n")+exported), numbers...); len(found) > 0 {
+		t.Errorf("pages or export hold %v", found)
+	}
+	for path, b := range filesUnder(t, srv.DataDir) {
+		if found := containsAny(b, numbers...); len(found) > 0 {
+			t.Errorf("%s holds %v", filepath.Base(path), found)
+		}
+	}
+	for path, b := range filesUnder(t, srv.KeysDir) {
+		if found := containsAny(b, numbers...); len(found) > 0 {
+			t.Errorf("%s holds %v", filepath.Base(path), found)
+		}
+	}
+}
