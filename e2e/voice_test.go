@@ -100,8 +100,8 @@ func TestVoiceComplaint(t *testing.T) {
 			}
 			defer stop()
 			// French, left out, Mopti, first cercle, food, a voice message,
-			// send and remember my language (3).
-			res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "3"}), nil)
+			// no call-back (1), send and remember my language (3).
+			res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "1", "3"}), nil)
 			if err != nil {
 				t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 			}
@@ -276,7 +276,7 @@ func TestTwilioRecordingCopyDeleted(t *testing.T) {
 	}
 	srv := startServer(t, "", "", append(flags, "--locales", voiceLocales(t))...)
 	v.URL = voiceURL(srv, simulator.ProviderTwilio)
-	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "1"}), nil)
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "1", "1"}), nil)
 	if err != nil || !res.Ended {
 		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 	}

@@ -85,7 +85,7 @@ func TestUSSDSessionBoundToCaller(t *testing.T) {
 	ts := newTestServer(t, &Limits{})
 	const other = "+22376000043"
 	const detail = "Le chef Moussa a pris nos sacs"
-	texts := []string{"", "2", "2*1", "2*1*2", "2*1*2*5", "2*1*2*5*7", "2*1*2*5*7*2", "2*1*2*5*7*2*" + detail}
+	texts := []string{"", "2", "2*1", "2*1*2", "2*1*2*5", "2*1*2*5*7", "2*1*2*5*7*2", "2*1*2*5*7*2*" + detail, "2*1*2*5*7*2*" + detail + "*1"}
 	var body string
 	for _, text := range texts {
 		var code int
@@ -232,8 +232,8 @@ func TestLanguageRememberedOnlyWhenAsked(t *testing.T) {
 func TestResumeShowsNothingTyped(t *testing.T) {
 	ts := newTestServer(t, &Limits{})
 	const detail = "Le chef Moussa a pris nos sacs"
-	// French, complaint, left out, Mopti, Ténenkou, food, the detail, no contact: the confirmation.
-	texts := []string{"", "2", "2*1", "2*1*1", "2*1*1*5", "2*1*1*5*7", "2*1*1*5*7*2", "2*1*1*5*7*2*" + detail, "2*1*1*5*7*2*" + detail + "*1"}
+	// French, complaint, left out, Mopti, Ténenkou, food, the detail, no contact, no call-back: the confirmation.
+	texts := []string{"", "2", "2*1", "2*1*1", "2*1*1*5", "2*1*1*5*7", "2*1*1*5*7*2", "2*1*1*5*7*2*" + detail, "2*1*1*5*7*2*" + detail + "*1", "2*1*1*5*7*2*" + detail + "*1*1"}
 	var body string
 	for _, text := range texts {
 		_, body = ts.hop(t, testChannel, "s1", testPhone, text)

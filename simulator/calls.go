@@ -66,7 +66,11 @@ func (f *FakeProvider) SetFarEnd(number, behaviour, digits string) {
 }
 
 // SetTalk sets the talk time, in seconds, reported for a bridged call.
-func (f *FakeProvider) SetTalk(seconds int) { f.calls.mu.Lock(); f.calls.talk = seconds; f.calls.mu.Unlock() }
+func (f *FakeProvider) SetTalk(seconds int) {
+	f.calls.mu.Lock()
+	f.calls.talk = seconds
+	f.calls.mu.Unlock()
+}
 
 // SetVoiceURL sets where Africa's Talking posts the notifications of the
 // calls it places: the `from` number's callback URL (/c/{channel}/voice).
