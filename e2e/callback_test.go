@@ -194,3 +194,82 @@ func TestMaskedCallBack(t *testing.T) {
 		}
 	}
 }
+
+// A sexual abuse report by phone through Twilio, with a call-back asked
+// for after the voice message: only a PSEA focal point may call, and the
+// caller first hears who calls and "is it safe to talk now? press 1" (the
+// Dial's <Number url>, before they are connected). Anything else ends the
+// call politely and is audited as not safe; 1 connects them.
+func TestMaskedCallBackSensitiveTwilio(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	api := httptest.NewServer(fake)
+	defer api.Close()
+	const caller, officerPhone = "+22376000063", "+22376000064"
+	v := &simulator.Voice{Provider: simulator.ProviderTwilio, Phone: caller, AuthToken: demoTwilioToken}
+	stop, err := v.ServeRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	srv := startServer(t, "", "", callBackDemo(t, api.URL)...)
+	v.URL = voiceURL(srv, simulator.ProviderTwilio)
+	// French, complaint, sexual abuse, Mopti, first cercle, cash, a voice
+	// message, yes call me back, send.
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "4", "5", "1", "1", "rec", "2", "1"}), nil)
+	if err != nil || !res.Ended {
+		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+	}
+	if !strings.Contains(strings.Join(res.Heard, "\n"), "rappeler") {
+		t.Errorf("the call-back question was not asked:\n%s", strings.Join(res.Heard, "\n"))
+	}
+	hotline(t, "a long passphrase for fatou\n", "users", "add", "--data", srv.DataDir, "--name", "fatou", "--role", "psea", "--team", "psea-focal")
+	hotline(t, officerPhone+"\n", "users", "phone", "--data", srv.DataDir, "--name", "fatou")
+	web := signIn(t, srv.base, "fatou", "a long passphrase for fatou")
+	m := caseLink.FindStringSubmatch(web.do(http.MethodGet, "/meal/queue", nil))
+	if m == nil {
+		t.Fatal("no case in the PSEA queue")
+	}
+	id := m[1]
+
+	fake.SetFarEnd(caller, simulator.FarAnswer, "9") // not safe now
+	web.do(http.MethodPost, "/meal/cases/"+id+"/callback", url.Values{})
+	fake.Calls() // the first call played out
+	fake.SetFarEnd(caller, simulator.FarAnswer, "1")
+	web.do(http.MethodPost, "/meal/cases/"+id+"/callback", url.Values{})
+	calls := fake.Calls()
+	if len(calls) != 2 {
+		t.Fatalf("%d calls, want 2: %+v", len(calls), calls)
+	}
+	for i, want := range []string{"declined", "completed"} {
+		c := calls[i]
+		if c.Provider != simulator.ProviderTwilio || c.To != officerPhone || c.From != "+22376000801" || c.Dialled != caller || c.DialCallerID != "+22376000801" || c.Outcome != want {
+			t.Errorf("call %d: %+v; want officer first, then the caller, from the hotline's number, %s", i+1, c, want)
+		}
+		heard := strings.Join(c.Heard, " ")
+		if !strings.Contains(heard, "ne voit pas votre numéro") || !strings.Contains(heard, "sans danger") {
+			t.Errorf("call %d: the caller heard %q; want who calls and the safety question", i+1, heard)
+		}
+	}
+	var audit string
+	for range 50 {
+		if audit = web.do(http.MethodGet, "/meal/cases/"+id, nil); strings.Contains(audit, "attempt 2: connected") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, want := range []string{"attempt 1: caller not safe", "attempt 2: connected, 42 s"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit lacks %q", want)
+		}
+	}
+	srv.stop(t)
+	numbers := []string{"22376000063", "76000063", "22376000064", "76000064"}
+	if found := containsAny([]byte(srv.logs.String()+strings.Join(web.pages, "\n")), numbers...); len(found) > 0 {
+		t.Errorf("logs or pages hold %v", found)
+	}
+	for path, b := range filesUnder(t, srv.DataDir) {
+		if found := containsAny(b, numbers...); len(found) > 0 {
+			t.Errorf("%s holds %v", filepath.Base(path), found)
+		}
+	}
+}
