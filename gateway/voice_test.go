@@ -45,6 +45,12 @@ func newVoiceRig(t *testing.T, hosts []string) *voiceRig {
 // recordings file, logging to the returned buffer.
 func newVoiceServer(t *testing.T, chans map[string]gateway.VoiceChannel, audio fs.FS) (*gateway.Server, *boltstore.Store, *bytes.Buffer) {
 	t.Helper()
+	return newVoiceServerWith(t, chans, func(o *gateway.Options) { o.Voice.Audio = audio })
+}
+
+// newVoiceServerWith is newVoiceServer with options changed by change.
+func newVoiceServerWith(t *testing.T, chans map[string]gateway.VoiceChannel, change func(*gateway.Options)) (*gateway.Server, *boltstore.Store, *bytes.Buffer) {
+	t.Helper()
 	dir := t.TempDir()
 	cases, err := boltstore.Open(filepath.Join(dir, "hotline.db"))
 	if err != nil {
@@ -61,14 +67,15 @@ func newVoiceServer(t *testing.T, chans map[string]gateway.VoiceChannel, audio f
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	srv := gateway.New(gateway.Options{
+	o := gateway.Options{
 		Providers: provider.List{africastalking.Provider, twilio.Provider},
 		Config:    gateway.TestConfig(t), Catalog: cat, Cases: caseworktest.Service(t, cases, logs), Preferences: cases, Sessions: sessions.NewMemory(),
 		Keyring: callerid.New(bytes.Repeat([]byte{7}, 32)),
 		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
-		Voice:   gateway.VoiceOptions{Recordings: recs, Audio: audio, Channels: chans},
-	})
-	return srv, cases, logs
+		Voice:   gateway.VoiceOptions{Recordings: recs, Channels: chans},
+	}
+	change(&o)
+	return gateway.New(o), cases, logs
 }
 
 func (r *voiceRig) step(query string, form url.Values) string {
