@@ -66,6 +66,9 @@ func parseHours(s string) (from, to int, err error) {
 }
 
 func validateCallBack(ch Channel) []string {
+	if ch.Voice != nil && ch.Voice.CallBackOnMissedCall && ch.Voice.CallBack == nil {
+		return []string{"voice.callback_on_missed_call needs voice.callback (the number the hotline calls from)"}
+	}
 	if ch.Voice == nil || ch.Voice.CallBack == nil {
 		return nil
 	}

@@ -40,6 +40,13 @@ type Voice struct {
 	// CallBack, when present, lets officers call back callers who asked
 	// for it, through this channel's provider (callback.go).
 	CallBack *CallBack `yaml:"callback"`
+	// CallBackOnMissedCall: every call is rejected at once (no charge to
+	// the caller) and the hotline calls back with the voice menu, at its
+	// own cost, at most MissedCallsPerDay times per caller a day (default
+	// 2). Needs callback (its `from` is the number called from) and an
+	// SMS channel's outbox, which queues the sealed numbers.
+	CallBackOnMissedCall bool `yaml:"callback_on_missed_call"`
+	MissedCallsPerDay    int  `yaml:"missed_calls_per_day"`
 }
 
 // CredentialHosts returns the hosts the provider's credentials may be

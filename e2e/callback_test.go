@@ -273,3 +273,90 @@ func TestMaskedCallBackSensitiveTwilio(t *testing.T) {
 		}
 	}
 }
+
+// A caller without airtime gives a missed call to a channel configured
+// callback_on_missed_call: the call is rejected before it is answered
+// (Twilio <Reject>, no charge) and the hotline calls back at once with the
+// normal voice menu, from its own number. The provider's retry of the same
+// call queues nothing more, and a caller gets at most two call-backs a
+// day. The number waits sealed in the outbox and is gone once answered.
+func TestMissedCallCallBack(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	api := httptest.NewServer(fake)
+	defer api.Close()
+	flags := callBackDemo(t, api.URL)
+	path := flags[len(flags)-1]
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const anchor = "      callback:\n        from: \"+22376000801\"\n"
+	if !bytes.Contains(b, []byte(anchor)) {
+		t.Fatal("the demo config's Twilio call-back block changed")
+	}
+	b = bytes.Replace(b, []byte(anchor), []byte("      callback_on_missed_call: true\n"+anchor), 1)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, "", "", flags...)
+	const caller = "+22376000065"
+	missed := func(sid string) string {
+		t.Helper()
+		target := srv.url("/c/demo-twilio/voice")
+		form := url.Values{"CallSid": {sid}, "AccountSid": {"ACdemo0000000000000000000000000000"}, "From": {caller}, "To": {"+22376000801"},
+			"CallStatus": {"ringing"}, "Direction": {"inbound"}}
+		req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", simulator.TwilioSignature(demoTwilioToken, target, form))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("missed call: %d %s", resp.StatusCode, body)
+		}
+		return string(body)
+	}
+	if reply := missed("CA00000000000000000000000000000001"); !strings.Contains(reply, "<Reject") || strings.Contains(reply, "<Gather") {
+		t.Fatalf("a missed call is answered: %s", reply)
+	}
+	waitCalls := func(n int) []simulator.PlacedCall {
+		t.Helper()
+		for range 100 {
+			if calls := fake.Calls(); len(calls) >= n {
+				return calls
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("fewer than %d call-backs: %+v", n, fake.Calls())
+		return nil
+	}
+	calls := waitCalls(1)
+	if c := calls[0]; c.Provider != simulator.ProviderTwilio || c.To != caller || c.From != "+22376000801" {
+		t.Errorf("call-back %+v; want the caller, from the hotline's number", c)
+	}
+	missed("CA00000000000000000000000000000001") // Twilio's retry of the same call
+	missed("CA00000000000000000000000000000002")
+	waitCalls(2)
+	missed("CA00000000000000000000000000000003") // over the day's two
+	time.Sleep(500 * time.Millisecond)
+	if calls := fake.Calls(); len(calls) != 2 {
+		t.Errorf("%d call-backs, want 2 (one per missed call, two a day)", len(calls))
+	}
+	srv.stop(t)
+	out := hotline(t, "", "outbox", "list", "--data", srv.DataDir, "--keys", srv.KeysDir)
+	if strings.Contains(out, "#call") {
+		t.Errorf("answered call-backs still queued:\n%s", out)
+	}
+	numbers := []string{"22376000065", "76000065"}
+	if found := containsAny([]byte(srv.logs.String()+out), numbers...); len(found) > 0 {
+		t.Errorf("logs or outbox list hold %v", found)
+	}
+	for p, b := range filesUnder(t, srv.DataDir) {
+		if found := containsAny(b, numbers...); len(found) > 0 {
+			t.Errorf("%s holds %v", filepath.Base(p), found)
+		}
+	}
+}

@@ -62,6 +62,9 @@ type VoiceChannel struct {
 	// bridging (Twilio <Number url>), so a caller can be asked first
 	// whether it is safe to talk.
 	Screens bool
+	// MissedCalls: every inbound call is rejected and called back
+	// (voice.callback_on_missed_call, missedcall.go).
+	MissedCalls bool
 }
 
 // Recordings keeps voice messages encrypted (recordings.Store).
@@ -203,7 +206,16 @@ func (s *Server) handleVoice(c fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Context(), timeout)
 	defer cancel()
-	reply, err := s.callStep(ctx, ch, vc, base, call, step, c.Query("noinput") == "1")
+	var reply turn.VoiceReply
+	switch {
+	case vc.MissedCalls && !call.Outbound && !call.Final && step < 0:
+		reply, err = s.missedCall(ctx, ch, vc, call) // rejected, called back (missedcall.go)
+	default:
+		if vc.MissedCalls && call.Outbound && (call.Final || step < 0) {
+			s.calledBack(ctx, ch, call, !call.Final)
+		}
+		reply, err = s.callStep(ctx, ch, vc, base, call, step, c.Query("noinput") == "1")
+	}
 	if err != nil {
 		return err
 	}

@@ -5,10 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"time"
 
+	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/keystore"
+	"github.com/numerovert/hotline/outbox"
 )
 
 // usersPhone is `users phone --name NAME`: the officer's own phone for
@@ -59,6 +63,36 @@ func usersPhone(ctx context.Context, env *opsEnv, args []string, stdin io.Reader
 		fmt.Fprintf(stdout, "phone of %s removed\n", who)
 	} else {
 		fmt.Fprintf(stdout, "phone of %s set (sealed; never shown)\n", who)
+	}
+	return nil
+}
+
+// addCallSenders adds to the outbox's senders, for every voice channel
+// with callback_on_missed_call, the one that places its call-backs (the
+// pseudo-channel gateway.MissedCallChannel): the sealed numbers wait and
+// are retried in the outbox like SMS replies.
+func addCallSenders(cfg *config.Config, keysDir string, senders map[string]outbox.Sender, names map[string]string) error {
+	for _, ch := range cfg.Channels {
+		v := ch.Voice
+		if v == nil || !v.CallBackOnMissedCall || v.CallBack == nil {
+			continue
+		}
+		d, _ := providers.Get(ch.Provider)
+		if d.Voice == nil || d.Voice.NewCaller == nil {
+			return fmt.Errorf("channel %s: voice.callback_on_missed_call: provider %s places no calls", ch.ID, ch.Provider)
+		}
+		field, secret := d.Voice.Secret(*v)
+		value := ""
+		if !(d.Voice.SecretOptional && secret.IsZero()) {
+			var err error
+			if value, err = secret.Resolve(keysDir); err != nil {
+				return fmt.Errorf("channel %s: %s: %w", ch.ID, field, err)
+			}
+		}
+		answer := strings.TrimRight(v.PublicURL, "/") + "/c/" + ch.ID + "/voice"
+		pseudo := gateway.MissedCallChannel(ch.ID)
+		senders[pseudo] = gateway.CallSender{Caller: d.Voice.NewCaller(ch, value, &http.Client{Timeout: 10 * time.Second}), AnswerURL: answer}
+		names[pseudo] = ch.Name + " (missed-call call-backs)"
 	}
 	return nil
 }

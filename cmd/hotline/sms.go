@@ -79,6 +79,9 @@ func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir 
 	if len(channels) == 0 {
 		return smsSetup{}, nil
 	}
+	if err := addCallSenders(cfg, keysDir, senders, names); err != nil {
+		return smsSetup{}, err
+	}
 	sealer, created, err := outbox.LoadSealer(kd)
 	if err != nil {
 		return smsSetup{}, err

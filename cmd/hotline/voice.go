@@ -54,7 +54,7 @@ func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings
 				return gateway.VoiceOptions{}, fmt.Errorf("channel %s: voice.callback: provider %s places no calls", ch.ID, ch.Provider)
 			}
 			vc.Caller = d.Voice.NewCaller(ch, value, &http.Client{Timeout: 10 * time.Second})
-			vc.CallBack, vc.Screens = v.CallBack, d.Voice.ScreensDial
+			vc.CallBack, vc.Screens, vc.MissedCalls = v.CallBack, d.Voice.ScreensDial, v.CallBackOnMissedCall
 		}
 		channels[ch.ID] = vc
 	}

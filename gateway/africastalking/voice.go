@@ -45,6 +45,12 @@ func (Voice) ParseCall(contentType string, body []byte) (turn.Call, error) {
 		RecordingURL: form.Get("recordingUrl"),
 		Final:        form.Get("isActive") == "0",
 	}
+	if strings.EqualFold(form.Get("direction"), "Outbound") { // a call the hotline placed
+		c.Outbound = true
+		if to := form.Get("destinationNumber"); to != "" {
+			c.Phone = to
+		}
+	}
 	if err := c.Check(turn.CallFields{CallID: "sessionId", Phone: "callerNumber", RecordingURL: "recordingUrl"}); err != nil {
 		return turn.Call{}, err
 	}
@@ -95,6 +101,9 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 	}
 	if r.Dial != nil {
 		b.WriteString(renderDial(r.Dial))
+	}
+	if r.Reject {
+		b.WriteString("<Reject/>")
 	}
 	if r.Fallback != "" && !r.Hangup && r.Dial == nil {
 		b.WriteString("<Redirect>")

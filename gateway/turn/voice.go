@@ -20,6 +20,9 @@ type Call struct {
 	RecordingURL string
 	// Final: the call is over (AT isActive=0, Twilio's completed status).
 	Final bool
+	// Outbound: the hotline placed this call (a missed-call call-back);
+	// Phone is then the number called, the caller's.
+	Outbound bool
 }
 
 // CallFields names a provider's form fields for a Call, so that refusals
@@ -78,6 +81,9 @@ type VoiceReply struct {
 	// Dial bridges the call to another phone (masked call-back, dial.go).
 	// It is never kept in a session: it holds a number.
 	Dial *Dial `json:"-"`
+	// Reject refuses the call before it is answered, so the caller pays
+	// nothing (Twilio <Reject>, AT Reject): a missed-call channel.
+	Reject bool `json:"reject,omitempty"`
 }
 
 // XMLText escapes s for an XML attribute or text node of a voice reply

@@ -44,6 +44,9 @@ func (Voice) ParseCall(contentType string, body []byte) (turn.Call, error) {
 		RecordingURL: form.Get("RecordingUrl"),
 		Final:        finalStatuses[form.Get("CallStatus")],
 	}
+	if form.Get("Direction") == "outbound-api" { // a call the hotline placed: the caller is To
+		c.Phone, c.Outbound = form.Get("To"), true
+	}
 	if err := c.Check(turn.CallFields{CallID: "CallSid", Phone: "From", RecordingURL: "RecordingUrl"}); err != nil {
 		return turn.Call{}, err
 	}
@@ -118,6 +121,8 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 		prompts()
 	}
 	switch {
+	case r.Reject:
+		b.WriteString(`<Reject reason="busy"/>`)
 	case r.Dial != nil:
 		b.WriteString(renderDial(r.Dial))
 	case r.Hangup:
