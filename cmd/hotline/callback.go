@@ -11,6 +11,7 @@ import (
 
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/outbox"
 )
@@ -95,4 +96,21 @@ func addCallSenders(cfg *config.Config, keysDir string, senders map[string]outbo
 		names[pseudo] = ch.Name + " (missed-call call-backs)"
 	}
 	return nil
+}
+
+// gatewayKeys loads what the gateway keys and seals numbers with: the
+// caller-key ring and the call-back sealer, each taking rotated versions
+// while serving.
+func gatewayKeys(kd keystore.Dir, ops *opsEnv) (*callerid.Keyring, *gateway.CallBackSealer, error) {
+	keyring, _, err := callerid.Load(kd)
+	if err != nil {
+		return nil, nil, err
+	}
+	ops.useKeys(callerid.Purpose, keyring.UseKeys)
+	sealer, _, err := gateway.LoadCallBackSealer(kd)
+	if err != nil {
+		return nil, nil, err
+	}
+	ops.useKeys(gateway.CallBackPurpose, sealer.UseKeys)
+	return keyring, sealer, nil
 }

@@ -25,7 +25,6 @@ import (
 	"github.com/numerovert/hotline/casework/web"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
-	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/internal/webstore"
 	"github.com/numerovert/hotline/keystore"
@@ -239,16 +238,10 @@ func (m *Main) Open(ctx context.Context) error {
 		return m.listen(so, cfg, catalog, snap, ops)
 	}
 
-	keyring, _, err := callerid.Load(kd)
+	keyring, callBacks, err := gatewayKeys(kd, ops)
 	if err != nil {
 		return err
 	}
-	ops.useKeys(callerid.Purpose, keyring.UseKeys)
-	callBacks, _, err := gateway.LoadCallBackSealer(kd)
-	if err != nil {
-		return err
-	}
-	ops.useKeys(gateway.CallBackPurpose, callBacks.UseKeys)
 	opts := gateway.Options{Config: cfg, Providers: providers, Catalog: catalog, Keyring: keyring, Logger: log, Limits: &m.Limits, TrustedProxies: m.Proxies, MetricsElsewhere: m.AdminAddr != "",
 		CallBack: gateway.CallBackOptions{Sealer: callBacks}}
 	var store *boltstore.Store // nil in the gateway role: no cases here
