@@ -211,6 +211,7 @@ func TestUSSDSessionBoundToCaller(t *testing.T) {
 	c.choose("Ouattagouna") // a commune of the demo's localities
 	c.choose("Cash")
 	c.send("Moussa kept half of the bags")
+	c.choose("No") // no call-back
 	if !strings.Contains(c.screen.Text, "Moussa") {
 		t.Fatalf("confirmation should show the caller their detail:\n%s", c.screen.Text)
 	}

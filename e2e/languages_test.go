@@ -15,7 +15,7 @@ import (
 // spelling on screens too long for UCS-2 (see the locale's gsm7: line).
 func spelt(label string) []string {
 	g := strings.NewReplacer("ɛ", "è", "ɔ", "ò", "ɲ", "ny", "Ɲ", "Ny", "ŋ", "ng", "ɓ", "b", "ɗ", "d", "Ɗ", "D",
-		"ƴ", "y", "ă", "a", "ǝ", "e", "Ǝ", "E", "ḍ", "d", "ã", "a", "š", "sh", "ç", "c", "ɣ", "gh", "ṭ", "t", "ẓ", "z",
+		"ƴ", "y", "Ƴ", "Y", "ă", "a", "ǝ", "e", "Ǝ", "E", "ḍ", "d", "ã", "a", "š", "sh", "ç", "c", "ɣ", "gh", "ṭ", "t", "ẓ", "z",
 		"ṣ", "s").Replace(label)
 	return []string{label, g}
 }

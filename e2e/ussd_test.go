@@ -75,12 +75,26 @@ func (c *caller) choose(label string) simulator.Screen {
 var noContact = []string{"Ayi, n tɔgɔ kana fɔ", "Non, rester anonyme", "Alaa, mi suuɗoto", "Kala, esǝm-in ur t-ǝmmǝlăɣ",
 	"Kalaa, ay si ay maa ci", "No, stay anonymous"}
 
-// declineContact answers the contact question with "no" if it is shown.
+// callBackAsked begins the call-back question (asked after a typed
+// detail) in each language.
+var callBackAsked = []string{"Baarakɛla yɛrɛmahɔrɔn", "Un agent indépendant peut-il", "Golloowo jeytaaɗo", "Goykaw fo ga hin",
+	"May an independent officer"}
+
+// declineContact answers the contact question, and the call-back
+// question, with "no" if it is shown.
 func (c *caller) declineContact() bool {
 	for _, label := range noContact {
 		for _, l := range spelt(label) {
 			if key, ok := c.screen.Key(l); ok {
 				c.send(key)
+				return true
+			}
+		}
+	}
+	for _, asked := range callBackAsked {
+		for _, l := range spelt(asked) {
+			if strings.Contains(c.screen.Text, l) {
+				c.send("1") // no call-back
 				return true
 			}
 		}
@@ -148,6 +162,7 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	fr.choose("Oui")
 	fr.send("Aminata Kontao")
 	fr.send("Sossobe")
+	fr.choose("Non") // no call-back (asked after a typed detail)
 	if !strings.Contains(fr.screen.Text, "Mon nom a disparu de la liste") {
 		t.Errorf("confirmation does not repeat the detail:\n%s", fr.screen.Text)
 	}
@@ -251,8 +266,9 @@ func TestComplaintsEndToEnd(t *testing.T) {
 		t.Errorf("keys dir mode = %v, %v", info.Mode(), err)
 	}
 	// The caller-key secret, PIN and seal keys for casework, the outbox
-	// sealing key (the demo has SMS channels) and the voice message key.
-	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 5 {
+	// sealing key (the demo has SMS channels), the voice message key and
+	// the call-back sealing key.
+	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 6 {
 		t.Errorf("key files = %v", b)
 	}
 }
