@@ -160,6 +160,9 @@ func (s *source) checkKind(n *nodeDef) {
 	default:
 		s.errorf(treeFile, lineOf(n.raw, "kind"), "node %q: unknown kind %q", n.ID, n.Kind)
 	}
+	if len(n.Skips) > 0 && (n.Kind != kindText || !n.Optional || len(n.Skips) > 9) {
+		s.errorf(treeFile, lineOf(n.raw, "skips"), "only an optional text node lists skips (at most 9)")
+	}
 	if n.Kind != kindChoice && len(n.Options) > 0 {
 		s.errorf(treeFile, lineOf(n.raw, "options"), "only choice nodes list options")
 	}

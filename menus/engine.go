@@ -309,7 +309,9 @@ func (e *Engine) Step(st State, input string) Turn {
 			if text := cleanText(in, n.Max); utf8.RuneCountInString(text) > 1 {
 				return e.textAnswer(st, en, text)
 			}
-		case n.Optional && len(n.Skips) > 0 && len(in) == 1 && in[0] >= '1' && int(in[0]-'1') < len(n.Skips):
+		// A call reads no skip keys (the free text is a recording): a caller
+		// who left none gets the questions the skips would have answered.
+		case n.Optional && len(n.Skips) > 0 && !e.forTheEar && len(in) == 1 && in[0] >= '1' && int(in[0]-'1') < len(n.Skips):
 			return e.answer(st, en, n.Field, "", n.Skips[in[0]-'1'])
 		case in == KeySkip && n.Optional:
 			return e.textAnswer(st, en, "")

@@ -136,6 +136,7 @@ func TestLintBroken(t *testing.T) {
 		{"missing start node", "tree.yaml", "start: language", "start: langue", "start: langue", `missing node "langue"`, false},
 		{"unreachable node", "tree.yaml", "  - id: end\n", "  - id: orphan\n    kind: end\n    prompt: end.prompt\n\n  - id: end\n",
 			"id: orphan", `"orphan" is unreachable`, false},
+		{"skips on a required text node", "tree.yaml", "    optional: true                 # 1 skips it\n", "", "{value: skip,", "only an optional text node lists skips", false},
 		{"dead end node", "tree.yaml", "    next: contact\n", "\n", "id: detail", `dead end: node "detail"`, false},
 		{"dead end option", "tree.yaml", "    next: detail\n", "\n", "{value: cash", `dead end: option "cash"`, false},
 		{"duplicate option value", "tree.yaml", "{value: fraud,", "{value: distribution,", "{value: distribution, label: category.fraud",

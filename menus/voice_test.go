@@ -115,3 +115,25 @@ func TestScriptCoversEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// A caller who leaves no voice message is asked about the call-back: the
+// detail screen's skip keys (2: skip and be called back) are not read on a
+// call, so skipping there must not decline it unasked.
+func TestVoiceSkipAsksCallBack(t *testing.T) {
+	_, c := engine(t)
+	e := menus.NewEngine(c, nil).ForTheEar()
+	st := e.Begin("fr").State
+	for _, in := range []string{"1", "2", "5", "1", "1"} { // complaint, distribution, Mopti, first cercle, cash
+		st = e.Step(st, in).State
+	}
+	if !e.Screen(st).FreeText {
+		t.Fatalf("on %s, want the voice message step", st.Node)
+	}
+	tr := e.Step(st, menus.KeySkip) // silence: no message
+	if tr.State.Node != "callback" {
+		t.Fatalf("after no message: %s; want the call-back question", tr.State.Node)
+	}
+	if tr = e.Step(tr.State, "2"); tr.State.Answers["callback"] != "yes" || tr.State.Node != "confirm" {
+		t.Errorf("yes: %+v", tr.State)
+	}
+}
