@@ -450,3 +450,12 @@ func (s *Server) atCallBack(c fiber.Ctx, vc VoiceChannel, tok string, call turn.
 	c.Set(fiber.HeaderContentType, ct)
 	return c.Send(body)
 }
+
+// SealOfficer seals an officer's own phone with the call-back key, for the
+// web view's profile page; false without a sealer or for a non-number.
+func (s *Server) SealOfficer(name, raw string) (string, bool) {
+	if s.callback.Sealer == nil {
+		return "", false
+	}
+	return s.callback.Sealer.SealOfficer(name, raw)
+}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/casework/web"
 )
 
 // axeSource is axe-core's axe.min.js (Deque's accessibility rules engine):
@@ -41,10 +43,17 @@ const axeRun = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wc
 // at a laptop's 1366 px and a phone's 375 px, has no axe-core violation.
 func TestAccessibilityAxe(t *testing.T) {
 	axe := axeSource(t)
-	e := newEnv(t)
+	e := newEnv(t, func(o *web.Options) { o.CallBacks = &dialled{} })
 	e.addUser(t, "root", casework.RoleAdmin, "")
 	caller := e.keyring.Key("+22376000062", "ML")
 	mine := e.submit(t, caller, "exclusion", "ML05", "ML0501", "On m'a retiré de la liste")
+	callBack, err := e.svc.Submit(context.Background(), casework.Intake{
+		IdempotencyKey: "axe/callback", CallerKey: caller, Channel: "demo-at", Medium: "ussd", Language: "fr",
+		Category: "exclusion", Region: "ML05", Cercle: "ML0501", Assistance: "food", ID: casework.NewID(), CallBack: sealedCaller,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	base := e.serve(t)
 	pages := []struct{ user, path, ready string }{
 		{"", "/meal/login", "#login"},
@@ -53,6 +62,8 @@ func TestAccessibilityAxe(t *testing.T) {
 		{"awa", "/meal/intake", "main"},
 		{"awa", "/meal/dashboard", "main"},
 		{"root", "/meal/admin", "#create-user"},
+		{"awa", "/meal/cases/" + callBack.Case.ID, "#callback"},
+		{"awa", "/meal/profile", "#save-phone"},
 	}
 	for _, width := range []int{1366, 375} {
 		b := browser(t, width, 800)

@@ -27,6 +27,14 @@ func (d *dialled) CallBack(_ context.Context, t casework.CallBackTicket, phone s
 	return nil
 }
 
+// SealOfficer stands for the gateway's sealer: it takes only numbers.
+func (d *dialled) SealOfficer(name, raw string) (string, bool) {
+	if !strings.HasPrefix(raw, "+223") {
+		return "", false
+	}
+	return sealedOfficer, true
+}
+
 const sealedCaller, sealedOfficer = "k1:c2VhbGVkLWNhbGxlcg", "k1:c2VhbGVkLW9mZmljZXI"
 
 // "Call back" shows only on a case whose caller asked for it; it needs the
@@ -57,12 +65,25 @@ func TestCallBackButton(t *testing.T) {
 	if page = follow(c, "/meal/cases/"+id+"/callback"); !strings.Contains(page, "Aucun téléphone") {
 		t.Errorf("an officer without a phone was not told")
 	}
-	u, _ := e.users.User(context.Background(), "awa")
-	u.Phone = sealedOfficer
-	if err := e.users.PutUser(context.Background(), u); err != nil {
-		t.Fatal(err)
+	// The officer sets her own phone on her profile page: sealed at once,
+	// never shown again, the change in the accounts' audit.
+	if _, page = c.get("/meal/profile"); !strings.Contains(page, "Aucun téléphone") {
+		t.Errorf("profile before: phone not said to be missing")
 	}
-	c = e.login(t, "awa") // the account is read at sign-in
+	resp, _ := c.post("/meal/profile/phone", url.Values{"phone": {"pas un numéro"}})
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "err=phone") {
+		t.Errorf("a non-number accepted: %s", loc)
+	}
+	c.post("/meal/profile/phone", url.Values{"phone": {"+22376000073"}})
+	if _, page = c.get("/meal/profile"); !strings.Contains(page, "Un téléphone est enregistré") || strings.Contains(page, "76000073") || strings.Contains(page, sealedOfficer) {
+		t.Errorf("profile after: not set, or the number shown")
+	}
+	if u, _ := e.users.User(context.Background(), "awa"); u.Phone != sealedOfficer {
+		t.Errorf("account phone = %q, want the sealed one", u.Phone)
+	}
+	if ev, _ := e.users.AdminEvents(context.Background()); len(ev) == 0 || ev[len(ev)-1].Action != "phone_set" {
+		t.Errorf("phone change not audited: %+v", ev)
+	}
 	if page = follow(c, "/meal/cases/"+id+"/callback"); !strings.Contains(page, "Appel en cours") || !strings.Contains(page, "rappel demandé") {
 		t.Fatalf("call-back not requested")
 	}

@@ -10,9 +10,10 @@
 // this package adds staff accounts, sessions, CSRF protection and the
 // role gates (viewers see aggregates only, SEA only the psea role).
 //
-// It knows nothing of providers, never shows or asks for a phone number,
-// and must never log a caller key, free text, a password or a session
-// token.
+// It knows nothing of providers, never shows a phone number and asks for
+// none but an officer's own, for call-backs, which it hands to be sealed at
+// once (callback.go); it must never log a caller key, free text, a
+// password or a session token.
 package web
 
 import (
@@ -202,6 +203,7 @@ func (w *Web) Mount(app *fiber.App) {
 	g.Get("/cases/:id", w.need(caseworker, w.casePage))
 	g.Get("/cases/:id/recording", w.need(caseworker, w.recording))
 	g.Post("/cases/:id/:action", w.need(caseworker, w.caseAction))
+	w.mountProfile(g)
 	g.Get("/intake", w.need(caseworker, w.intakePage))
 	g.Post("/intake", w.need(caseworker, w.intake))
 	g.Get("/dashboard", w.need(anyone, w.dashboard))
