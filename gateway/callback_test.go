@@ -9,12 +9,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v3"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/casework/caseworktest"
+	"github.com/numerovert/hotline/casework/memstore"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/africastalking"
@@ -30,7 +34,7 @@ var cbPublic string
 
 // callBackRig is a gateway with a Twilio voice channel that places calls
 // through the simulator's fake Calls API, and an AT one.
-func callBackRig(t *testing.T) (*gateway.Server, *gateway.CallBackSealer, *simulator.FakeProvider) {
+func callBackRig(t *testing.T, outcomes ...gateway.CallBackRecorder) (*gateway.Server, *gateway.CallBackSealer, *simulator.FakeProvider) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -56,7 +60,12 @@ func callBackRig(t *testing.T) (*gateway.Server, *gateway.CallBackSealer, *simul
 			CallBack: &config.CallBack{From: "+22376000800"},
 		},
 	}
-	srv, _, _ := newVoiceServerWith(t, chans, func(o *gateway.Options) { o.CallBack = gateway.CallBackOptions{Sealer: sealer} })
+	srv, _, _ := newVoiceServerWith(t, chans, func(o *gateway.Options) {
+		o.CallBack = gateway.CallBackOptions{Sealer: sealer}
+		if len(outcomes) > 0 {
+			o.CallBack.Outcomes = outcomes[0]
+		}
+	})
 	go func() { _ = srv.App().Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	return srv, sealer, fake
@@ -142,5 +151,58 @@ func TestCallBackRefusals(t *testing.T) {
 	}
 	if heard := strings.Join(calls[0].Heard, " "); !strings.Contains(heard, "ne voit pas votre numéro") || strings.Contains(heard, "sans danger") {
 		t.Errorf("an ordinary case's caller heard %q; want the introduction without the safety question", heard)
+	}
+}
+
+// The far ends the fake provider plays end up in the case's audit: an
+// officer who does not answer (the caller's attempts untouched), a busy
+// caller, a caller who does not answer, and a call that connects, with
+// its duration.
+func TestCallBackOutcomesAudited(t *testing.T) {
+	store := memstore.New()
+	svc := caseworktest.Service(t, store, nil)
+	srv, sealer, fake := callBackRig(t, svc)
+	ctx := context.Background()
+	const caller, phone = "+22376000074", "+22376000075"
+	id := casework.NewID()
+	r, err := svc.Submit(ctx, casework.Intake{IdempotencyKey: "cb/outcomes", CallerKey: "k1:x", Channel: "demo-twilio", Medium: "voice",
+		Language: "fr", Category: "exclusion", Region: "ML05", Cercle: "ML0501", Assistance: "food", ID: id, CallBack: sealer.SealCaller(id, caller)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer, _ := sealer.SealOfficer("awa", phone)
+	who := casework.Actor{ID: "awa", Team: r.Case.Team}
+	for _, far := range []struct{ number, behaviour string }{
+		{phone, simulator.FarNoAnswer}, {caller, simulator.FarBusy}, {caller, simulator.FarNoAnswer}, {caller, simulator.FarAnswer},
+	} {
+		fake.SetFarEnd(phone, simulator.FarAnswer, "")
+		fake.SetFarEnd(far.number, far.behaviour, "")
+		tk, err := svc.RequestCallBack(ctx, who, r.Case.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.CallBack(ctx, tk, officer); err != nil {
+			t.Fatal(err)
+		}
+		fake.Calls() // played out
+		fake.SetFarEnd(caller, simulator.FarAnswer, "")
+	}
+	var got []string
+	for range 50 {
+		ev, _ := store.Audit(ctx, r.Case.ID)
+		got = got[:0]
+		for _, e := range ev {
+			if e.Action == casework.ActionCallBackOutcome {
+				got = append(got, e.Detail)
+			}
+		}
+		if len(got) == 4 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	want := []string{"attempt 1: officer missed", "attempt 1: caller busy", "attempt 2: caller no answer", "attempt 3: connected, 42 s"}
+	if !slices.Equal(got, want) {
+		t.Errorf("outcomes audited %q\nwant %q", got, want)
 	}
 }
