@@ -44,6 +44,7 @@ type Config struct {
 	Programmes []Programme    `yaml:"programmes"`
 	Codebook   []FeedbackType `yaml:"codebook"`
 	Localities []Locality     `yaml:"localities"`
+	Referrals  []Referral     `yaml:"referrals"` // referrals.go: services told at the end of a sexual abuse report
 }
 
 // Channel is one endpoint an aggregator calls: /c/{ID}/ussd.
@@ -240,6 +241,7 @@ func (cfg *Config) Validate() error {
 	cfg.checkTeams(p, programmes, categories)
 	cfg.checkFallbacks(p)
 	cfg.checkLocalities(p)
+	cfg.checkReferrals(p)
 	return errors.Join(p.errs...)
 }
 
@@ -379,6 +381,9 @@ func (cfg *Config) CheckPlaces(known map[string]bool) error {
 	for _, l := range cfg.Localities {
 		check("locality", l.Code, l.line, []string{l.Cercle})
 	}
+	for _, r := range cfg.Referrals {
+		check("referral", r.ID, r.line, r.Places)
+	}
 	return errors.Join(errs...)
 }
 
@@ -423,6 +428,8 @@ func recordLines(root *yaml.Node, cfg *Config) {
 				cfg.Programmes[j].line = item.Line
 			case key == "localities" && j < len(cfg.Localities):
 				cfg.Localities[j].line = item.Line
+			case key == "referrals" && j < len(cfg.Referrals):
+				cfg.Referrals[j].line = item.Line
 			case key == "codebook" && j < len(cfg.Codebook) && item.Kind == yaml.MappingNode:
 				for k := 0; k+1 < len(item.Content); k += 2 {
 					if item.Content[k].Value != "categories" {

@@ -218,7 +218,7 @@ func (t *tree) usedKeys() map[string][]string {
 	for _, n := range t.nodes {
 		switch n.Kind {
 		case kindEnd:
-			used[n.Prompt] = []string{phReference, phPIN, phDays, phStatus, phResponse}
+			used[n.Prompt] = []string{phReference, phPIN, phDays, phStatus, phResponse, phServices}
 		default:
 			used[n.Prompt] = fields
 		}

@@ -120,6 +120,34 @@ type caseData struct {
 	// Contact is the opened sealed contact, only when asked for (each
 	// reading is audited by casework).
 	Contact *casework.Contact
+	// Services: the referral directory near the case's place, on
+	// sensitive cases (what a sexual abuse caller heard at the end).
+	Services []referralRow
+}
+
+type referralRow struct {
+	ID, Name, Offers, Reach string
+	Referred                bool
+}
+
+// referrals lists the directory's services for the case, nearest first,
+// in the officer's language, with those it was referred to marked; a
+// service no longer in the directory is still listed by its id.
+func (w *Web) referrals(lang string, v casework.CaseView) []referralRow {
+	if !v.Sensitive && len(v.ReferredTo) == 0 {
+		return nil
+	}
+	var out []referralRow
+	for _, r := range w.cases.Config().ReferralsFor(v.Region, v.Cercle) {
+		out = append(out, referralRow{ID: r.ID, Name: r.Text(r.Name, lang), Offers: r.Text(r.Offers, lang), Reach: r.Text(r.Reach, lang),
+			Referred: slices.Contains(v.ReferredTo, r.ID)})
+	}
+	for _, id := range v.ReferredTo {
+		if !slices.ContainsFunc(out, func(r referralRow) bool { return r.ID == id }) {
+			out = append(out, referralRow{ID: id, Name: id, Referred: true})
+		}
+	}
+	return out
 }
 
 // visible reports whether the user's role may see a case at all: the
@@ -191,6 +219,7 @@ func (w *Web) casePage(c fiber.Ctx) error {
 		Assignable:   v.Status == casework.StatusNew || v.Status == casework.StatusAssigned,
 		Recordable:   v.Medium == "voice",
 		LanguageName: languageName(v.Language),
+		Services:     w.referrals(p.Lang, v),
 	}
 	if v.HasContact && c.Query("contact") == "1" {
 		contact, err := w.cases.Contact(rctx, u.Actor(), v.ID)
@@ -284,6 +313,8 @@ func (w *Web) caseAction(c fiber.Ctx) error {
 		_, err = w.cases.Recode(rctx, who, v.ID, cat, code)
 	case "note":
 		_, err = w.cases.Note(rctx, who, v.ID, strings.TrimSpace(c.FormValue("note")))
+	case "refer":
+		_, err = w.cases.Refer(rctx, who, v.ID, c.FormValue("service"))
 	case "reopen":
 		_, err = w.cases.Reopen(rctx, who, v.ID, strings.TrimSpace(c.FormValue("reason")))
 	default:

@@ -212,6 +212,7 @@ func (m *Main) Open(ctx context.Context) error {
 	snap := &snapshotter{dataDir: m.DataDir}
 	ops := &opsEnv{keysDir: kd, boundToData: so.role != roleGateway} // what `hotline users`, `cases list`, `outbox list` and `keys rotate` run on while this serves
 	ops.cfg.Store(cfg)
+	catalog = catalog.WithServices(referralDirectory(ops.cfg.Load))
 	m.cfg, m.catalog, m.ops = cfg, catalog, ops
 	if recs != nil {
 		snap.add(recordingsFile, recs)
@@ -430,6 +431,20 @@ func withLocalities(catalog *menus.Catalog, cfg *config.Config) (*menus.Catalog,
 		return nil, fmt.Errorf("%s: localities: %w", cfg.Source, err)
 	}
 	return out, nil
+}
+
+// referralDirectory is the config's referral directory as the menus read
+// it, from the running configuration (a SIGHUP reload shows at the next
+// end screen).
+func referralDirectory(live func() *config.Config) menus.Directory {
+	return func(region, cercle, lang string) []menus.Service {
+		refs := live().ReferralsFor(region, cercle)
+		out := make([]menus.Service, 0, len(refs))
+		for _, r := range refs {
+			out = append(out, menus.Service{Name: r.Text(r.Name, lang), Offers: r.Text(r.Offers, lang), Reach: r.Text(r.Reach, lang)})
+		}
+		return out
+	}
 }
 
 // listen opens the callback listener, the --admin-addr listener and the
