@@ -233,6 +233,9 @@ func (t *tree) usedKeys() map[string][]string {
 	for _, k := range digitKeys() {
 		used[k] = nil
 	}
+	for _, k := range AnswerKeys {
+		used[k] = []string{phReference}
+	}
 	return used
 }
 

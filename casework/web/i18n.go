@@ -138,44 +138,6 @@ var messages = map[string]map[string]string{
 	},
 }
 
-type language struct{ code, name string }
-
-// callerLanguages are the languages a caller may speak, each named in
-// itself (as the USSD menu names them).
-var callerLanguages = []language{
-	{"fr", "Français"}, {"en", "English"}, {"bm", "Bamanankan"}, {"ff", "Fulfulde"}, {"ses", "Soŋay"}, {"taq", "Tamajaq"},
-}
-
-func languageName(code string) string {
-	for _, l := range callerLanguages {
-		if l.code == code {
-			return l.name
-		}
-	}
-	return ""
-}
-
-type responseTemplate struct{ ID, Text string }
-
-// responseTemplates are starting points for the answer a caller hears,
-// per caller language. Short: the answer is read over USSD or SMS.
-var responseTemplates = map[string][]responseTemplate{
-	"fr": {
-		{"received", "Votre plainte {ref} a été reçue. Une équipe indépendante vérifie. Rappelez dans une semaine pour la suite."},
-		{"resolved", "Votre plainte {ref} a été vérifiée et le problème a été corrigé. Merci de nous avoir prévenus."},
-		{"referred", "Votre plainte {ref} a été transmise au service compétent, qui vous contactera par les voies habituelles."},
-		{"not_eligible", "Votre plainte {ref} a été examinée. L'aide vise les ménages choisis selon des critères affichés au village. Vous pouvez demander à être réévalué."},
-		{"thanks", "Merci pour votre message {ref}. Il a été transmis à l'équipe du programme."},
-	},
-	"en": {
-		{"received", "Your complaint {ref} was received. An independent team is checking. Call again in a week for news."},
-		{"resolved", "Your complaint {ref} was checked and the problem has been fixed. Thank you for telling us."},
-		{"referred", "Your complaint {ref} was passed to the service in charge, which will contact you through the usual channels."},
-		{"not_eligible", "Your complaint {ref} was reviewed. Assistance goes to households chosen by criteria posted in the village. You may ask to be reassessed."},
-		{"thanks", "Thank you for your message {ref}. It was passed to the programme team."},
-	},
-}
-
 func dict(kv ...any) (map[string]any, error) {
 	if len(kv)%2 != 0 {
 		return nil, errors.New("dict: odd arguments")

@@ -218,7 +218,7 @@ func (w *Web) casePage(c fiber.Ctx) error {
 		Resolvable:   v.Status == casework.StatusInProgress,
 		Assignable:   v.Status == casework.StatusNew || v.Status == casework.StatusAssigned,
 		Recordable:   v.Medium == "voice",
-		LanguageName: languageName(v.Language),
+		LanguageName: w.catalog.LanguageName(v.Language),
 		Services:     w.referrals(p.Lang, v),
 	}
 	if v.HasContact && c.Query("contact") == "1" {
@@ -254,10 +254,11 @@ func (w *Web) casePage(c fiber.Ctx) error {
 		}
 	}
 	chosen := c.Query("template")
-	for _, t := range responseTemplates[v.Language] {
+	// The templates in the caller's language, from the catalogue.
+	for _, t := range w.catalog.Answers(v.Language, v.Reference) {
 		d.Templates = append(d.Templates, option{Value: t.ID, Label: p.L["tpl_"+t.ID], Selected: t.ID == chosen})
 		if t.ID == chosen {
-			d.Draft = strings.ReplaceAll(t.Text, "{ref}", casework.FormatReference(v.Reference))
+			d.Draft = t.Text
 		}
 	}
 	if d.Draft == "" {
@@ -365,8 +366,8 @@ var assistance = casework.Assistance
 
 func (w *Web) intakeForm(p *page) intakeData {
 	d := intakeData{Nonce: casework.NewSecret(16), Categories: w.categoryOptions(p.Lang, "")}
-	for _, l := range callerLanguages {
-		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == p.Lang})
+	for _, code := range w.catalog.Languages() {
+		d.Languages = append(d.Languages, option{Value: code, Label: w.catalog.LanguageName(code), Selected: code == p.Lang})
 	}
 	d.Regions = append([]option{{Value: casework.Unknown, Label: p.L["unknown"]}}, w.regionOptions("")...)
 	d.Cercles = []option{{Value: casework.Unknown, Label: p.L["unknown"]}}
@@ -440,7 +441,7 @@ func (w *Web) intake(c fiber.Ctx) error {
 		Assistance:     c.FormValue("assistance"),
 		Detail:         strings.TrimSpace(c.FormValue("detail")),
 	}
-	if _, ok := w.cases.Config().Category(in.Category); !ok || languageName(in.Language) == "" || !slices.Contains(assistance, in.Assistance) {
+	if _, ok := w.cases.Config().Category(in.Category); !ok || !w.catalog.HasLanguage(in.Language) || !slices.Contains(assistance, in.Assistance) {
 		return errBadRequest
 	}
 	rctx, cancel := ctx(c)

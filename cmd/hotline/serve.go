@@ -230,7 +230,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.AdminAddr != "" {
 			staff = newAdminApp()
 		}
-		if err := m.mountWeb(staff, cases, store, catalog.Places(), so, log); err != nil {
+		if err := m.mountWeb(staff, cases, store, catalog, so, log); err != nil {
 			return err
 		}
 		m.serveFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, app, ln) }
@@ -302,7 +302,7 @@ func (m *Main) Open(ctx context.Context) error {
 			staff.Get("/metrics", srv.MetricsHandler())
 			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
 		}
-		if err := m.mountWeb(staff, opts.Cases, store, catalog.Places(), so, log); err != nil {
+		if err := m.mountWeb(staff, opts.Cases, store, catalog, so, log); err != nil {
 			return err
 		}
 	}
@@ -584,7 +584,7 @@ const sessionsFile = "sessions.db"
 // mountWeb adds the MEAL web view under /meal/ on the gateway's app. Its
 // sessions live in DATA/sessions.db, or in Redis when there is one, so
 // that replicas share them; either way they survive a restart.
-func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, places []web.Place, so scaleOut, log *slog.Logger) error {
+func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, catalog *menus.Catalog, so scaleOut, log *slog.Logger) error {
 	var storage fiber.Storage
 	if so.rdb != nil {
 		storage = fiberredis.NewFromConnection(so.rdb) // closed with so.rdb
@@ -596,7 +596,7 @@ func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.
 		m.onClose(b.Close)
 		storage = b
 	}
-	w, err := web.New(web.Options{Cases: cases, Users: users, Places: places, Logger: log,
+	w, err := web.New(web.Options{Cases: cases, Users: users, Catalog: catalog, Logger: log,
 		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"})
 	if err != nil {
 		return err
