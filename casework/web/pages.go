@@ -55,6 +55,7 @@ type queueData struct {
 	Status     string
 	Categories []option
 	Regions    []option
+	Localities []option // communes or sites of the deployment, by cercle; none: no filter
 	Overdue    bool
 	Statuses   []option
 }
@@ -75,6 +76,7 @@ func (w *Web) queue(c fiber.Ctx) error {
 		Status:   casework.Status(c.Query("status")),
 		Category: c.Query("category"),
 		Region:   c.Query("region"),
+		Locality: c.Query("locality"),
 		Overdue:  c.Query("overdue") == "1",
 	}
 	if f.Status != "" && !slices.Contains(casework.Statuses, f.Status) {
@@ -87,7 +89,8 @@ func (w *Web) queue(c fiber.Ctx) error {
 		return err
 	}
 	p := w.newPage(c, "queue")
-	d := queueData{Status: string(f.Status), Categories: w.categoryOptions(p.Lang, f.Category), Regions: w.regionOptions(f.Region), Overdue: f.Overdue}
+	d := queueData{Status: string(f.Status), Categories: w.categoryOptions(p.Lang, f.Category), Regions: w.regionOptions(f.Region), Overdue: f.Overdue,
+		Localities: w.localityOptions(f.Locality)}
 	for _, s := range casework.Statuses {
 		d.Counts = append(d.Counts, statusCount{s, list.Counts[s]})
 		d.Statuses = append(d.Statuses, option{Value: string(s), Label: p.L["status_"+string(s)], Selected: s == f.Status})
@@ -583,4 +586,14 @@ func (w *Web) apiReport(c fiber.Ctx) error {
 	}
 	w.log.Info("web: api report", "token", t.Name)
 	return c.JSON(r)
+}
+
+// localityOptions lists the deployment's communes and sites, grouped by
+// cercle, for the queue filter.
+func (w *Web) localityOptions(selected string) []option {
+	var out []option
+	for _, l := range w.localities {
+		out = append(out, option{Value: l.Code, Label: l.Name, Group: w.placeName(l.Parent), Selected: l.Code == selected})
+	}
+	return out
 }

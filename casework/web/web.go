@@ -96,21 +96,22 @@ type Options struct {
 // Web is the MEAL web view. Its configuration is the case service's
 // (Service.Config), so a reload reaches both at once.
 type Web struct {
-	cases     *casework.Service
-	catalog   *menus.Catalog
-	users     casework.UserStore
-	places    map[string]Place
-	regions   []Place
-	cercles   map[string][]Place // by region
-	log       *slog.Logger
-	proxies   []netip.Prefix
-	now       func() time.Time
-	pages     map[string]*template.Template
-	sessions  *fsession.Store
-	logins    *casework.Attempts // per name+address
-	addresses *casework.Attempts // per address, whatever the name
-	failures  *casework.Attempts // every failed sign-in, for the slow-down
-	dummy     string             // a password hash to verify against for unknown users
+	cases      *casework.Service
+	catalog    *menus.Catalog
+	users      casework.UserStore
+	places     map[string]Place
+	regions    []Place
+	cercles    map[string][]Place // by region
+	localities []Place            // communes or sites (config localities)
+	log        *slog.Logger
+	proxies    []netip.Prefix
+	now        func() time.Time
+	pages      map[string]*template.Template
+	sessions   *fsession.Store
+	logins     *casework.Attempts // per name+address
+	addresses  *casework.Attempts // per address, whatever the name
+	failures   *casework.Attempts // every failed sign-in, for the slow-down
+	dummy      string             // a password hash to verify against for unknown users
 
 	slowDown      time.Duration
 	verifySlots   chan struct{}
@@ -150,6 +151,8 @@ func New(o Options) (*Web, error) {
 			w.regions = append(w.regions, p)
 		case 2:
 			w.cercles[p.Parent] = append(w.cercles[p.Parent], p)
+		case 3:
+			w.localities = append(w.localities, p)
 		}
 	}
 	var err error
