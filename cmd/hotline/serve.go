@@ -288,7 +288,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if opts.SMS, err = m.openSMS(cfg, kd, snap, ops); err != nil {
 			return err
 		}
-		if opts.Voice, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, recs, log); err != nil {
+		if opts.Voice, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, m.DataDir, recs, log); err != nil {
 			return err
 		}
 	}
