@@ -66,6 +66,20 @@ func TestPromptAddedAtRunTime(t *testing.T) {
 		t.Errorf("prompts add said:\n%s", out)
 	}
 
+	// The prompt travels with the backup and comes back with a restore.
+	archive := filepath.Join(t.TempDir(), "backup.tar")
+	if out, err := exec.Command(binary, "backup", "--data", srv.DataDir, "--out", archive).CombinedOutput(); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	restored := filepath.Join(t.TempDir(), "restored")
+	if out, err := exec.Command(binary, "restore", "--data", restored, archive).CombinedOutput(); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	added, _ := os.ReadFile(filepath.Join(srv.DataDir, "audio", "bm", "home.prompt.wav"))
+	if back, err := os.ReadFile(filepath.Join(restored, "audio", "bm", "home.prompt.wav")); err != nil || len(added) == 0 || string(back) != string(added) {
+		t.Errorf("the added prompt is not in the restored data (%v)", err)
+	}
+
 	srv = startServer(t, srv.DataDir, srv.KeysDir, demoAt(t)...)
 	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: voiceURL(srv, simulator.ProviderAT), Phone: "+22376000081"}
 	// Bambara (first on the language menu), then hang up on the home menu.
