@@ -24,6 +24,7 @@ import (
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/gateway/provider"
+	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/internal/clientip"
 	"github.com/numerovert/hotline/internal/fiberserve"
@@ -35,6 +36,15 @@ type SessionStore interface {
 	Load(ctx context.Context, key string) ([]byte, bool, error)
 	Save(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	Delete(ctx context.Context, key string) error
+}
+
+// sessionBatcher is what a SessionStore may add to save round trips:
+// several keys read (nil where absent), or several writes made, at once.
+// sessions.Memory and sessions.Redis (MGET, a pipeline) have it; with a
+// store that has not, the gateway reads and writes one key at a time.
+type sessionBatcher interface {
+	LoadAll(ctx context.Context, keys ...string) ([][]byte, error)
+	SaveAll(ctx context.Context, ws ...sessions.Write) error
 }
 
 // Submitter stores a confirmed complaint durably and returns its receipt:
