@@ -283,11 +283,12 @@ func (s *Server) accessLog(c fiber.Ctx) error {
 	if errors.As(err, &fe) {
 		status = fe.Code
 	}
-	s.log.Info("request",
-		"method", c.Method(),
-		"route", c.Route().Path,
-		"status", status,
-		"ms", float64(time.Since(start).Microseconds())/1000)
+	// LogAttrs: typed attributes, no boxing of each value into an any.
+	s.log.LogAttrs(c.Context(), slog.LevelInfo, "request",
+		slog.String("method", c.Method()),
+		slog.String("route", c.Route().Path),
+		slog.Int("status", status),
+		slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
 	return err
 }
 
