@@ -114,4 +114,3 @@ func BenchmarkUSSDSessionRedis(b *testing.B) {
 	}
 	b.ReportMetric(float64(count.n.Load())/float64(i), "roundtrips/op")
 }
-
