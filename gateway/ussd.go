@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -281,7 +280,7 @@ func (s *Server) resumeWrite(eng *menus.Engine, medium, callerKey string, before
 	rs, ok := eng.Resumable(st)
 	if before != nil {
 		was, wasOK := eng.Resumable(*before)
-		if wasOK == ok && (!ok || reflect.DeepEqual(was, rs)) {
+		if wasOK == ok && (!ok || sameState(was, rs)) {
 			return sessions.Write{}, false
 		}
 	}
