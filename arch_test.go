@@ -26,6 +26,7 @@ var archRules = []struct {
 	{"gateway/turn", []string{"github.com/gofiber/", "github.com/redis/", "go.etcd.io/bbolt", module + "/casework", module + "/menus"}, "turn holds channel-neutral types only"},
 	{"keystore", []string{module + "/"}, "keystore is a leaf"},
 	{"internal/po", []string{module + "/"}, "the PO format is a leaf"},
+	{"internal/promptaudio", []string{module + "/"}, "prompt conversion is a leaf"},
 	{"internal/reference", []string{module + "/"}, "how a reference is written is a leaf both casework and menus use"},
 	{"gateway/provider", []string{"github.com/gofiber/", module + "/gateway/africastalking", module + "/gateway/twilio", module + "/casework", module + "/menus"}, "a descriptor knows config and wire types, never the gateway or another provider"},
 	{"gateway/africastalking", []string{"github.com/gofiber/", module + "/gateway/twilio", module + "/casework", module + "/menus"}, "a provider is one folder: it knows no other provider and no gateway"},

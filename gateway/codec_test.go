@@ -77,6 +77,50 @@ func TestSessionCodecKnowsEveryField(t *testing.T) {
 	}
 }
 
+// sameState agrees with reflect.DeepEqual on states that differ in any
+// one field, and on equal ones (a nil and an empty map are the same to
+// the codec, and to it).
+func TestSameState(t *testing.T) {
+	base := sampleSession().State
+	clone := func() menus.State {
+		st, err := decodeState(encodeState(base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if !sameState(base, clone()) {
+		t.Fatal("a state and its decoded copy differ")
+	}
+	changes := map[string]func(*menus.State){
+		"lang":       func(s *menus.State) { s.Lang = "zz" },
+		"node":       func(s *menus.State) { s.Node = "elsewhere" },
+		"page":       func(s *menus.State) { s.Page++ },
+		"back":       func(s *menus.State) { s.Back = append(s.Back, menus.Frame{Node: "x"}) },
+		"back page":  func(s *menus.State) { s.Back[0].Page++ },
+		"answer":     func(s *menus.State) { s.Answers["region"] = "other" },
+		"new answer": func(s *menus.State) { s.Answers["extra"] = "" },
+		"reference":  func(s *menus.State) { s.Reference = "99999999" },
+		"pin":        func(s *menus.State) { s.PIN = "0000" },
+		"days":       func(s *menus.State) { s.AnswerDays++ },
+		"resume":     func(s *menus.State) { s.Resume = nil },
+		"in resume":  func(s *menus.State) { s.Resume.Node = "elsewhere" },
+	}
+	for name, change := range changes {
+		st := clone()
+		change(&st)
+		if sameState(base, st) || sameState(st, base) {
+			t.Errorf("%s: changed state reported the same", name)
+		}
+		if reflect.DeepEqual(base, st) {
+			t.Errorf("%s: the change changed nothing (a bad case)", name)
+		}
+	}
+	if !sameState(menus.State{Node: "n"}, menus.State{Node: "n", Answers: map[string]string{}, Back: []menus.Frame{}}) {
+		t.Error("nil and empty answers or frames differ")
+	}
+}
+
 func TestSessionCodecRefusesDamage(t *testing.T) {
 	b := encodeSession(sampleSession())
 	for _, bad := range [][]byte{nil, {0x02}, b[:len(b)-1], append(b[:len(b):len(b)], 0)} {

@@ -24,6 +24,7 @@ import (
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway/callerid"
 	"github.com/numerovert/hotline/gateway/provider"
+	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/internal/clientip"
 	"github.com/numerovert/hotline/internal/fiberserve"
@@ -35,6 +36,15 @@ type SessionStore interface {
 	Load(ctx context.Context, key string) ([]byte, bool, error)
 	Save(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	Delete(ctx context.Context, key string) error
+}
+
+// sessionBatcher is what a SessionStore may add to save round trips:
+// several keys read (nil where absent), or several writes made, at once.
+// sessions.Memory and sessions.Redis (MGET, a pipeline) have it; with a
+// store that has not, the gateway reads and writes one key at a time.
+type sessionBatcher interface {
+	LoadAll(ctx context.Context, keys ...string) ([][]byte, error)
+	SaveAll(ctx context.Context, ws ...sessions.Write) error
 }
 
 // Submitter stores a confirmed complaint durably and returns its receipt:
@@ -280,11 +290,20 @@ func (s *Server) accessLog(c fiber.Ctx) error {
 	if errors.As(err, &fe) {
 		status = fe.Code
 	}
-	s.log.Info("request",
-		"method", c.Method(),
-		"route", c.Route().Path,
-		"status", status,
-		"ms", float64(time.Since(start).Microseconds())/1000)
+	// One line per callback, so built for the handler directly: typed
+	// attributes (no boxing into an any) and no caller's PC (the logger
+	// walks the stack for it on every record; the text handler prints none).
+	ctx := c.Context()
+	if h := s.log.Handler(); h.Enabled(ctx, slog.LevelInfo) {
+		now := time.Now()
+		r := slog.NewRecord(now, slog.LevelInfo, "request", 0)
+		r.AddAttrs(
+			slog.String("method", c.Method()),
+			slog.String("route", c.Route().Path),
+			slog.Int("status", status),
+			slog.Float64("ms", float64(now.Sub(start).Microseconds())/1000))
+		_ = h.Handle(ctx, r)
+	}
 	return err
 }
 

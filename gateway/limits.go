@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v3"
 
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway/callerid"
 )
 
 // RateLimit is a token bucket: Burst hops at once, refilled at PerSecond.
@@ -54,8 +55,19 @@ func tooMany(reason string) error {
 type arrival struct {
 	medium string
 	phone  string // empty for notices with no caller (delivery reports)
+	// callerKey, when the handler has it already, is phone's caller key
+	// (computed here otherwise).
+	callerKey string
 	// first marks the first hop of a USSD session, counted as started.
 	first bool
+}
+
+// key is the arrival's caller key.
+func (a arrival) key(k *callerid.Keyring, country string) string {
+	if a.callerKey != "" {
+		return a.callerKey
+	}
+	return k.Key(a.phone, country)
 }
 
 // admit is the one admission path of every callback, whatever its medium
@@ -68,7 +80,7 @@ func (s *Server) admit(ch config.Channel, a arrival) error {
 		s.metrics.refused(ch, "rate_limited_channel")
 		return tooMany("rate limit: channel")
 	}
-	if a.phone != "" && s.callerLimit.enabled() && !s.callerLimit.allow(s.keyring.Key(a.phone, ch.Country)) {
+	if a.phone != "" && s.callerLimit.enabled() && !s.callerLimit.allow(a.key(s.keyring, ch.Country)) {
 		s.metrics.refused(ch, "rate_limited_caller")
 		return tooMany("rate limit: caller")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -125,7 +126,28 @@ func (m *metrics) handler() fiber.Handler {
 
 // channelLabels are the label values that name a channel: a slug of its
 // configured Name and its provider, never its id (a URL token).
+//
+// They are computed once per channel (a hop's callback used to slug the
+// same three strings up to three times) and remembered: channels are
+// fixed for the life of the process (config.CheckReload refuses to change
+// them), so the memo holds a handful of entries.
 func channelLabels(ch config.Channel) (name, provider string) {
+	k := labelKey{ch.Name, ch.ID, ch.Provider}
+	if v, ok := labelMemo.Load(k); ok {
+		l := v.([2]string)
+		return l[0], l[1]
+	}
+	name, provider = computeLabels(ch)
+	labelMemo.Store(k, [2]string{name, provider})
+	return name, provider
+}
+
+// labelKey is what channelLabels depends on.
+type labelKey struct{ name, id, provider string }
+
+var labelMemo sync.Map // labelKey → [2]string
+
+func computeLabels(ch config.Channel) (name, provider string) {
 	name = slug(ch.Name)
 	if name == "" || (slug(ch.ID) != "" && strings.Contains(name, slug(ch.ID))) {
 		name = "unnamed"

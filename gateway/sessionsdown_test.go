@@ -42,6 +42,21 @@ func (d *downSessions) Save(ctx context.Context, key string, v []byte, ttl time.
 	return d.Memory.Save(ctx, key, v, ttl)
 }
 
+func (d *downSessions) LoadAll(ctx context.Context, keys ...string) ([][]byte, error) {
+	if d.loadDown.Load() {
+		return nil, errUnreachable
+	}
+	return d.Memory.LoadAll(ctx, keys...)
+}
+
+func (d *downSessions) SaveAll(ctx context.Context, ws ...sessions.Write) error {
+	if d.saveDown.Load() {
+		return errUnreachable
+	}
+	d.saves.Add(int32(len(ws)))
+	return d.Memory.SaveAll(ctx, ws...)
+}
+
 // submitter is the casework service whose readiness a test sets.
 type submitter struct {
 	*casework.Service

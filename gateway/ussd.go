@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/menus"
 )
@@ -79,12 +79,14 @@ func (s *Server) handleUSSD(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.admit(ch, arrival{medium: mediumUSSD, phone: hop.Phone, first: hop.Text == ""}); err != nil {
+	// The caller key is computed once per hop, for the limit and the session.
+	callerKey := s.keyring.Key(hop.Phone, ch.Country)
+	if err := s.admit(ch, arrival{medium: mediumUSSD, phone: hop.Phone, callerKey: callerKey, first: hop.Text == ""}); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Context(), s.timeout)
 	defer cancel()
-	reply, err := s.ussdHop(ctx, ch, p, hop)
+	reply, err := s.ussdHop(ctx, ch, p, hop, callerKey)
 	if err != nil {
 		return err
 	}
@@ -96,11 +98,22 @@ func (s *Server) handleUSSD(c fiber.Ctx) error {
 // ussdHop runs one hop: a retry gets the reply it had before; a new input
 // moves the menu on; a hop whose session was lost (restart, expiry) is
 // replayed from the provider's cumulative text.
-func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider, hop turn.USSD) (turn.Reply, error) {
-	callerKey := s.keyring.Key(hop.Phone, ch.Country)
+//
+// A dial (empty text) reads its session and the caller's resume record in
+// one round trip; every hop writes its session and, when it changed, the
+// resume record in one more.
+func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider, hop turn.USSD, callerKey string) (turn.Reply, error) {
 	key := sessionKey("ussd", ch.ID, hop.SessionID, callerKey)
 	var sess ussdSession
-	raw, found, err := s.sessions.Load(ctx, key)
+	var resume *resumeRead
+	var raw []byte
+	var found bool
+	var err error
+	if hop.Text == "" {
+		raw, found, resume, err = s.loadWithResume(ctx, key, resumeKey(mediumUSSD, callerKey))
+	} else {
+		raw, found, err = s.sessions.Load(ctx, key)
+	}
 	if err != nil {
 		return s.sessionsDown(ch, p, hop, fmt.Errorf("load session: %w", err)), nil
 	}
@@ -118,7 +131,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		t, err = s.ussdStep(ctx, ch, hop, sess, sess.State, p.NewInput(sess.Text, hop.Text))
 	} else {
 		sess.CallerKey = callerKey
-		t = s.begin(ctx, s.ussd, mediumUSSD, sess.CallerKey)
+		t = s.beginWith(ctx, s.ussd, mediumUSSD, sess.CallerKey, resume)
 		for _, input := range p.Inputs(hop.Text) {
 			if t.Screen.End {
 				break
@@ -144,7 +157,12 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 	sess.Text = hop.Text
 	sess.State = t.State
 	sess.Reply = turn.Reply{Text: menus.USSDText(t.Screen), End: t.Screen.End}
-	if err := s.sessions.Save(ctx, key, encodeSession(sess), ussdSessionTTL); err != nil {
+	ws := []sessions.Write{{Key: key, Value: encodeSession(sess), TTL: ussdSessionTTL}}
+	if w, ok := s.resumeWrite(s.ussd, mediumUSSD, sess.CallerKey, before, t.State, resume); ok {
+		ws = append(ws, w)
+	}
+	// One batch: a failure of either write is taken as the session's.
+	if err := s.saveAll(ctx, ws...); err != nil {
 		if sess.Reply.End {
 			// The complaint (if any) is stored: show its reference. A
 			// retry replays the text and gets the same reference.
@@ -153,8 +171,48 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		}
 		return s.sessionsDown(ch, p, hop, fmt.Errorf("save session: %w", err)), nil
 	}
-	s.keepForResume(ctx, s.ussd, mediumUSSD, sess.CallerKey, before, t.State)
 	return sess.Reply, nil
+}
+
+// resumeRead is what a dial read of the caller's resume record: found, and
+// its value.
+type resumeRead struct {
+	found bool
+	raw   []byte
+}
+
+// loadWithResume reads a session and the caller's resume record together
+// (one round trip when the store batches).
+func (s *Server) loadWithResume(ctx context.Context, key, rkey string) ([]byte, bool, *resumeRead, error) {
+	b, ok := s.sessions.(sessionBatcher)
+	if !ok {
+		raw, found, err := s.sessions.Load(ctx, key)
+		return raw, found, nil, err
+	}
+	vals, err := b.LoadAll(ctx, key, rkey)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	return vals[0], vals[0] != nil, &resumeRead{found: vals[1] != nil, raw: vals[1]}, nil
+}
+
+// saveAll makes ws in one batch when the store can, else one by one.
+func (s *Server) saveAll(ctx context.Context, ws ...sessions.Write) error {
+	if b, ok := s.sessions.(sessionBatcher); ok {
+		return b.SaveAll(ctx, ws...)
+	}
+	for _, w := range ws {
+		var err error
+		if w.Delete {
+			err = s.sessions.Delete(ctx, w.Key)
+		} else {
+			err = s.sessions.Save(ctx, w.Key, w.Value, w.TTL)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // begin is the first screen of a new USSD session or call: the offer to
@@ -163,6 +221,11 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 // the language screen. A store that fails here costs the caller only that
 // convenience, never the call.
 func (s *Server) begin(ctx context.Context, eng *menus.Engine, medium, callerKey string) menus.Turn {
+	return s.beginWith(ctx, eng, medium, callerKey, nil)
+}
+
+// beginWith is begin with the resume record already read (nil: read it).
+func (s *Server) beginWith(ctx context.Context, eng *menus.Engine, medium, callerKey string, resume *resumeRead) menus.Turn {
 	lang := ""
 	if s.prefs != nil {
 		l, ok, err := s.prefs.Language(ctx, callerKey)
@@ -172,9 +235,15 @@ func (s *Server) begin(ctx context.Context, eng *menus.Engine, medium, callerKey
 			lang = l
 		}
 	}
-	raw, found, err := s.sessions.Load(ctx, resumeKey(medium, callerKey))
-	if err != nil {
-		s.log.Warn("unfinished report unavailable", "err", err)
+	var raw []byte
+	var found bool
+	if resume != nil {
+		raw, found = resume.raw, resume.found
+	} else {
+		var err error
+		if raw, found, err = s.sessions.Load(ctx, resumeKey(medium, callerKey)); err != nil {
+			s.log.Warn("unfinished report unavailable", "err", err)
+		}
 	}
 	if found {
 		saved, err := decodeState(raw)
@@ -193,25 +262,35 @@ func (s *Server) begin(ctx context.Context, eng *menus.Engine, medium, callerKey
 // it writes nothing when the record would not change: most hops before the
 // first answer, and every repeated or wrong key.
 func (s *Server) keepForResume(ctx context.Context, eng *menus.Engine, medium, callerKey string, before *menus.State, st menus.State) {
-	if callerKey == "" {
+	w, ok := s.resumeWrite(eng, medium, callerKey, before, st, nil)
+	if !ok {
 		return
+	}
+	if err := s.saveAll(ctx, w); err != nil {
+		s.log.Warn("keep unfinished report", "err", err)
+	}
+}
+
+// resumeWrite is the change keepForResume would make, if any. With read,
+// what a dial found of the record: none is deleted that was not there.
+func (s *Server) resumeWrite(eng *menus.Engine, medium, callerKey string, before *menus.State, st menus.State, read *resumeRead) (sessions.Write, bool) {
+	if callerKey == "" {
+		return sessions.Write{}, false
 	}
 	rs, ok := eng.Resumable(st)
 	if before != nil {
 		was, wasOK := eng.Resumable(*before)
-		if wasOK == ok && (!ok || reflect.DeepEqual(was, rs)) {
-			return
+		if wasOK == ok && (!ok || sameState(was, rs)) {
+			return sessions.Write{}, false
 		}
 	}
 	if !ok {
-		if err := s.sessions.Delete(ctx, resumeKey(medium, callerKey)); err != nil {
-			s.log.Warn("delete unfinished report", "err", err)
+		if read != nil && !read.found {
+			return sessions.Write{}, false
 		}
-		return
+		return sessions.Write{Key: resumeKey(medium, callerKey), Delete: true}, true
 	}
-	if err := s.sessions.Save(ctx, resumeKey(medium, callerKey), encodeState(rs), resumeTTL); err != nil {
-		s.log.Warn("keep unfinished report", "err", err)
-	}
+	return sessions.Write{Key: resumeKey(medium, callerKey), Value: encodeState(rs), TTL: resumeTTL}, true
 }
 
 // rememberLanguage records the language a caller chose to keep on this

@@ -5,6 +5,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -79,5 +81,25 @@ func TestGoalsPrintEachFigureAgainstItsGoal(t *testing.T) {
 	}
 	if got := strings.Count(out.String(), " met "); got != 4 {
 		t.Errorf("%d goals met, want 4 (ratio, p99, lone 1 ms median, 2500/s):\n%s", got, out.String())
+	}
+}
+
+// The CPU figure is this process's own, read from /proc: it grows with
+// work done, and per hop it is printed in µs (Redis's own after a "+").
+func TestCPUPerHop(t *testing.T) {
+	before := procCPU(os.Getpid())
+	deadline := time.Now().Add(50 * time.Millisecond)
+	for n := 0; time.Now().Before(deadline); n++ {
+		_ = strconv.Itoa(n)
+	}
+	after := procCPU(os.Getpid())
+	if after <= before {
+		t.Errorf("CPU time went from %v to %v across 50 ms of work", before, after)
+	}
+	if got := perHop(30*time.Millisecond, 10*time.Millisecond, 1000); got != "30 µs + 10" {
+		t.Errorf("perHop = %q", got)
+	}
+	if got := perHop(0, 0, 1000); got != "?" {
+		t.Errorf("perHop without a figure = %q", got)
 	}
 }

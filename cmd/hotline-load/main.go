@@ -89,8 +89,15 @@ type loadRun struct {
 	name    string
 	callers int
 	res     LoadResult
-	rss     int     // peak, kB
-	load    float64 // 1-minute load average at the end of the run
+	rss     int // peak, kB
+	// cpu is the server process's CPU time (user + system) over the run,
+	// 0 if unknown. Per hop it is the server's own cost, which the other
+	// load on a shared machine moves far less than the rates.
+	cpu time.Duration
+	// redisCPU is the Redis server's CPU time over the run (INFO cpu), in
+	// the Redis mode on a local Redis.
+	redisCPU time.Duration
+	load     float64 // 1-minute load average at the end of the run
 }
 
 // run loads the servers and prints the goals. With --url it loads that
@@ -169,10 +176,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		o := opts
 		o.URL, o.Callers = "http://"+srv.addr+"/c/demo-at/ussd", c
+		cpu0 := srv.cpu()
 		r, err := Load(ctx, o)
-		rss := srv.peakRSS()
+		rss, cpu := srv.peakRSS(), srv.cpu()-cpu0
 		srv.stop()
-		return loadRun{name: name, callers: c, res: r, rss: rss, load: loadAverage()}, err
+		return loadRun{name: name, callers: c, res: r, rss: rss, cpu: cpu, load: loadAverage()}, err
 	}
 
 	var runs []loadRun
@@ -190,11 +198,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "load: hotline on Redis (role all), %d callers, %d sessions\n", c, opts.Sessions)
 			o := opts
 			o.Callers = c
-			res, rss, err := loadOnRedis(ctx, *hotline, *redisURL, serveArgs(), o)
+			r, err := loadOnRedis(ctx, *hotline, *redisURL, serveArgs(), o)
 			if err != nil {
 				return err
 			}
-			runs = append(runs, loadRun{name: "hotline (Redis)", callers: c, res: res, rss: rss, load: loadAverage()})
+			r.name, r.callers, r.load = "hotline (Redis)", c, loadAverage()
+			runs = append(runs, r)
 			if *gateways > 0 {
 				fmt.Fprintf(stderr, "load: %d gateways + casework on Redis, %d callers, %d sessions\n", *gateways, c, opts.Sessions)
 				n++
@@ -288,10 +297,11 @@ func defaultHotline() string {
 
 func printRuns(stdout io.Writer, runs []loadRun) {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "run\tcallers\tsessions\terrors\tsessions/s\thops\thops/s\tp50\tp99\tpeak RSS\tload avg\t\n")
+	fmt.Fprint(tw, "run\tcallers\tsessions\terrors\tsessions/s\thops\thops/s\tp50\tp99\tCPU/hop\tpeak RSS\tload avg\t\n")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%d\t%.0f\t%s\t%s\t%s\t%.1f\t\n", r.name, r.callers, r.res.Sessions, r.res.Errors,
-			r.res.SessionsPerSecond(), r.res.Hops, r.res.HopsPerSecond(), ms(r.res.Percentile(0.50)), ms(r.res.Percentile(0.99)), mb(r.rss), r.load)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%d\t%.0f\t%s\t%s\t%s\t%s\t%.1f\t\n", r.name, r.callers, r.res.Sessions, r.res.Errors,
+			r.res.SessionsPerSecond(), r.res.Hops, r.res.HopsPerSecond(), ms(r.res.Percentile(0.50)), ms(r.res.Percentile(0.99)),
+			perHop(r.cpu, r.redisCPU, r.res.Hops), mb(r.rss), r.load)
 	}
 	tw.Flush()
 	for _, r := range runs {
@@ -370,6 +380,17 @@ func (g goals) print(w io.Writer) {
 			g.open >= 100_000 && g.openPeak > 0 && g.openPeak <= 150*1024, g.openLoad)
 	}
 	tw.Flush()
+	// The servers' own CPU per hop: what the rates above come from, and the
+	// figure a busy machine disturbs least.
+	var costs []string
+	for _, name := range []string{"hotline (embedded)", "hotline (Redis)", "bare Fiber"} {
+		if r, ok := g.find(name, 50); ok && r.cpu > 0 {
+			costs = append(costs, fmt.Sprintf("%s %s", name, perHop(r.cpu, r.redisCPU, r.res.Hops)))
+		}
+	}
+	if len(costs) > 1 {
+		fmt.Fprintf(w, "\nserver CPU per hop (Redis mode: + Redis's own): %s\n", strings.Join(costs, ", "))
+	}
 }
 
 // loadAverage is the machine's 1-minute load average, -1 if unknown: on a
@@ -411,6 +432,19 @@ func fdatasyncMedian(dir string, n int) time.Duration {
 	}
 	slices.Sort(took)
 	return took[len(took)/2]
+}
+
+// perHop is the server's CPU per hop in µs ("+ N" for Redis's own), "?"
+// when unknown.
+func perHop(cpu, redisCPU time.Duration, hops int) string {
+	if cpu <= 0 || hops <= 0 {
+		return "?"
+	}
+	out := fmt.Sprintf("%.0f µs", float64(cpu.Microseconds())/float64(hops))
+	if redisCPU > 0 {
+		out += fmt.Sprintf(" + %.0f", float64(redisCPU.Microseconds())/float64(hops))
+	}
+	return out
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
@@ -500,6 +534,33 @@ func (c *child) stop() {
 	}
 }
 
+// cpu is the child's CPU time so far (user + system), 0 if unknown.
+func (c *child) cpu() time.Duration { return procCPU(c.cmd.Process.Pid) }
+
+// procCPU reads utime + stime of pid from /proc, in clock ticks of 10 ms
+// (USER_HZ is 100 on Linux, whatever the kernel's own tick).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count from after it.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b)[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
 // peakRSS is the child's peak resident set (VmHWM) in kB, 0 if unknown.
 func (c *child) peakRSS() int { return procStatus(c.cmd.Process.Pid, "VmHWM:") }
 
@@ -525,21 +586,53 @@ func procStatus(pid int, field string) int {
 
 // loadOnRedis runs the load against `serve --role all --redis url` under a
 // fresh key prefix, and deletes every key under it afterwards.
-func loadOnRedis(ctx context.Context, hotline, url string, serveArgs []string, opts LoadOptions) (LoadResult, int, error) {
+func loadOnRedis(ctx context.Context, hotline, url string, serveArgs []string, opts LoadOptions) (loadRun, error) {
 	prefix, cleanup, err := loadPrefix(url)
 	if err != nil {
-		return LoadResult{}, 0, err
+		return loadRun{}, err
 	}
 	defer cleanup()
 	args := append(serveArgs, "--redis", url, "--redis-prefix", prefix)
 	srv, err := startChild(ctx, hotline, args, `msg="hotline listening" addr=(\S+)`)
 	if err != nil {
-		return LoadResult{}, 0, err
+		return loadRun{}, err
 	}
 	defer srv.stop()
 	opts.URL = "http://" + srv.addr + "/c/demo-at/ussd"
+	cpu0, rcpu0 := srv.cpu(), redisCPU(ctx, url)
 	r, err := Load(ctx, opts)
-	return r, srv.peakRSS(), err
+	run := loadRun{res: r, rss: srv.peakRSS(), cpu: srv.cpu() - cpu0}
+	if rcpu1 := redisCPU(ctx, url); rcpu0 > 0 && rcpu1 > rcpu0 {
+		run.redisCPU = rcpu1 - rcpu0
+	}
+	return run, err
+}
+
+// redisCPU is the Redis server's CPU time so far (used_cpu_user +
+// used_cpu_sys of INFO cpu), 0 if unknown. On a Redis shared with other
+// clients it counts theirs too.
+func redisCPU(ctx context.Context, url string) time.Duration {
+	rdb, err := scaleout.Dial(url, os.Getenv("REDIS_PASSWORD"))
+	if err != nil {
+		return 0
+	}
+	defer rdb.Close()
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_user" || k == "used_cpu_sys") {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return 0
+			}
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 // loadPrefix is a fresh key prefix on url's Redis, and what deletes every

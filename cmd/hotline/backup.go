@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +34,14 @@ const adminSocketFile = "admin.sock"
 // dataFiles are the files a data directory may hold and an archive carries.
 var dataFiles = []string{dbFile, recordingsFile, outboxFile, keystore.BindingFile}
 
+// promptFile is a prompt added at run time (`prompts add`), as archived.
+var promptFile = regexp.MustCompile(`^` + promptsDir + `/[a-z]{2,3}/[a-z0-9][a-z0-9._-]{0,80}\.wav$`)
+
+// inArchive says whether an archive may hold name: a data file or a prompt.
+func inArchive(name string) bool {
+	return slices.Contains(dataFiles, name) || promptFile.MatchString(name)
+}
+
 // snapshotter knows the open bbolt files of a running server.
 type snapshotter struct {
 	dataDir string
@@ -46,15 +56,26 @@ func (s *snapshotter) add(name string, src snapshotSource) {
 
 // write writes one archive of every open file and the data's keys.json.
 func (s *snapshotter) write(w io.Writer) error {
-	return backup.Write(w, s.sources, bindingFile(s.dataDir), time.Now())
+	return backup.Write(w, s.sources, archiveExtras(s.dataDir), time.Now())
 }
 
-func bindingFile(dataDir string) map[string][]byte {
-	b, err := os.ReadFile(filepath.Join(dataDir, keystore.BindingFile))
-	if err != nil {
-		return nil
+// archiveExtras are the files an archive carries besides the bbolt
+// copies: the key binding and the prompts added at run time.
+func archiveExtras(dataDir string) map[string][]byte {
+	out := map[string][]byte{}
+	if b, err := os.ReadFile(filepath.Join(dataDir, keystore.BindingFile)); err == nil {
+		out[keystore.BindingFile] = b
 	}
-	return map[string][]byte{keystore.BindingFile: b}
+	root := os.DirFS(dataDir)
+	_ = fs.WalkDir(root, promptsDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && promptFile.MatchString(p) {
+			if b, err := fs.ReadFile(root, p); err == nil {
+				out[p] = b
+			}
+		}
+		return nil
+	})
+	return out
 }
 
 // adminSocket is the local admin socket: HTTP over a unix socket that only
@@ -167,7 +188,7 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// The archive is checked against its own manifest as it is written:
 	// a copy cut short is never left behind as a backup.
-	m, err := backup.Read(io.TeeReader(src, sink), "", dataFiles)
+	m, err := backup.Read(io.TeeReader(src, sink), "", inArchive)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -236,7 +257,7 @@ func openArchiveSource(ctx context.Context, dataDir string) (io.ReadCloser, stri
 	}
 	pr, pw := io.Pipe()
 	go func() {
-		err := backup.Write(pw, sources, bindingFile(dataDir), time.Now())
+		err := backup.Write(pw, sources, archiveExtras(dataDir), time.Now())
 		closeAll()
 		pw.CloseWithError(err)
 	}()
@@ -292,12 +313,12 @@ func restoreCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	m, err := backup.Read(r, tmp, dataFiles)
+	m, err := backup.Read(r, tmp, inArchive)
 	if err != nil {
 		return fmt.Errorf("restore: %w; nothing restored", err)
 	}
 	for _, file := range m.Files {
-		if file.Name == keystore.BindingFile {
+		if !strings.HasSuffix(file.Name, ".db") {
 			continue
 		}
 		if err := checkBolt(filepath.Join(tmp, file.Name)); err != nil {
@@ -308,7 +329,11 @@ func restoreCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("restore: %w", err)
 	}
 	for _, file := range m.Files {
-		if err := os.Rename(filepath.Join(tmp, file.Name), filepath.Join(*dataDir, file.Name)); err != nil {
+		dst := filepath.Join(*dataDir, filepath.FromSlash(file.Name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		if err := os.Rename(filepath.Join(tmp, filepath.FromSlash(file.Name)), dst); err != nil {
 			return fmt.Errorf("restore: %w", err)
 		}
 	}

@@ -35,6 +35,7 @@ usage:
   hotline locales import [--locales DIR] FILE.po                 (linted before it is written)
   hotline prompts script [--lang L] [--markdown] [DIR]
   hotline prompts generate [--locales locales] [--langs fr,en] [--force]
+  hotline prompts add [--data data] [--locales DIR] --lang L --key KEY FILE   (WAV, MP3; AMR/M4A/Ogg with ffmpeg)
   hotline cases list [--data ./data]
   hotline outbox list [--data ./data] [--keys ./keys]
   hotline users add --name NAME --role officer|supervisor|psea|viewer|admin [--team TEAM] [--full-name N] [--data ./data] [--config FILE]

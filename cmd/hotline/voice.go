@@ -27,7 +27,7 @@ import (
 
 // setupVoice builds each voice channel's adapter from the config. Voice
 // needs the recordings store, so only a process holding the data serves it.
-func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings.Store, log *slog.Logger) (gateway.VoiceOptions, error) {
+func setupVoice(cfg *config.Config, keysDir, localesDir, dataDir string, recs *recordings.Store, log *slog.Logger) (gateway.VoiceOptions, error) {
 	if recs == nil {
 		return gateway.VoiceOptions{}, nil
 	}
@@ -61,7 +61,9 @@ func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings
 	if len(channels) == 0 {
 		return gateway.VoiceOptions{}, nil
 	}
-	return gateway.VoiceOptions{Channels: channels, Recordings: recs, Audio: audioFS(localesDir)}, nil
+	// Prompts added at run time (`prompts add`) over the shipped ones.
+	audio := layeredFS{top: os.DirFS(filepath.Join(dataDir, promptsDir)), base: audioFS(localesDir)}
+	return gateway.VoiceOptions{Channels: channels, Recordings: recs, Audio: audio}, nil
 }
 
 // audioFS is the prompts directory: DIR/audio with --locales, else the
@@ -92,6 +94,28 @@ func prompts(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		return writeScript(stdout, cat, *lang, *markdown)
+	case "add":
+		fl := newFlags("prompts add", stderr)
+		data := fl.String("data", "data", "the hotline's data directory; the prompt goes to DATA/audio/<lang>/<key>.wav")
+		dir := fl.String("locales", "", "locales directory (default: the embedded one)")
+		lang := fl.String("lang", "", "language of the recording (bm, fr, ff, taq, ses, en)")
+		key := fl.String("key", "", "the prompt it says (a key of `hotline prompts script`)")
+		if err := fl.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fl.NArg() != 1 || *lang == "" || *key == "" {
+			return errUsage
+		}
+		cat, err := loadCatalog(*dir)
+		if err != nil {
+			return err
+		}
+		note, err := addPrompt(cat, *data, *lang, *key, fl.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, note)
+		return nil
 	case "generate":
 		fl := newFlags("prompts generate", stderr)
 		dir := fl.String("locales", "locales", "locales directory; WAVs go to DIR/audio/<lang>/")

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"hash"
 	"sync"
 )
 
@@ -22,6 +23,9 @@ const memoGeneration = 1 << 15
 // would give one caller another's key, practically impossible.
 type memo struct {
 	secret [32]byte
+	// macs are HMACs under secret, reset and reused: a fresh hmac.New per
+	// hop was the largest allocation of a hop and twice its hashing.
+	macs sync.Pool
 
 	mu        sync.Mutex
 	cur, prev map[[16]byte]string
@@ -32,17 +36,22 @@ func newMemo() *memo {
 	if _, err := rand.Read(m.secret[:]); err != nil {
 		panic("callerid: no randomness for the memo secret: " + err.Error())
 	}
+	m.macs.New = func() any { return hmac.New(sha256.New, m.secret[:]) }
 	return m
 }
 
 // tag is the memo's index for raw in region.
 func (m *memo) tag(raw, region string) [16]byte {
-	mac := hmac.New(sha256.New, m.secret[:])
-	mac.Write([]byte(region))
-	mac.Write([]byte{0})
-	mac.Write([]byte(raw))
+	mac := m.macs.Get().(hash.Hash)
+	mac.Reset()
+	var buf [64]byte
+	b := append(append(append(buf[:0], region...), 0), raw...)
+	mac.Write(b)
+	var sum [sha256.Size]byte
+	mac.Sum(sum[:0])
+	m.macs.Put(mac)
 	var t [16]byte
-	copy(t[:], mac.Sum(nil))
+	copy(t[:], sum[:])
 	return t
 }
 

@@ -50,6 +50,35 @@ func (m *Memory) Save(_ context.Context, key string, value []byte, ttl time.Dura
 	return nil
 }
 
+// LoadAll returns the value under each key, nil where absent or expired.
+func (m *Memory) LoadAll(_ context.Context, keys ...string) ([][]byte, error) {
+	out := make([][]byte, len(keys))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	for i, k := range keys {
+		if e, ok := m.entries[k]; ok && now.Before(e.expires) {
+			out[i] = e.value
+		}
+	}
+	return out, nil
+}
+
+// SaveAll applies ws in order, all under one lock.
+func (m *Memory) SaveAll(_ context.Context, ws ...Write) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	for _, w := range ws {
+		if w.Delete {
+			delete(m.entries, w.Key)
+			continue
+		}
+		m.entries[w.Key] = entry{value: w.Value, expires: now.Add(w.TTL)}
+	}
+	return nil
+}
+
 // Delete removes key.
 func (m *Memory) Delete(_ context.Context, key string) error {
 	m.mu.Lock()

@@ -68,4 +68,55 @@ func TestRedisStoreUnreachable(t *testing.T) {
 	if err := s.Save(ctx, "k", []byte("v"), time.Minute); err == nil {
 		t.Error("Save against a closed port: no error")
 	}
+	if _, err := s.LoadAll(ctx, "k", "l"); err == nil {
+		t.Error("LoadAll against a closed port: no error")
+	}
+	if err := s.SaveAll(ctx, sessions.Write{Key: "k", Value: []byte("v"), TTL: time.Minute}, sessions.Write{Key: "l", Delete: true}); err == nil {
+		t.Error("SaveAll against a closed port: no error")
+	}
+}
+
+// The batch calls a hop uses (one round trip each) keep the contract of
+// Load, Save and Delete, on Redis and in memory alike.
+func TestBatches(t *testing.T) {
+	rdb := redistest.Client(t)
+	stores := map[string]interface {
+		Load(context.Context, string) ([]byte, bool, error)
+		Save(context.Context, string, []byte, time.Duration) error
+		LoadAll(context.Context, ...string) ([][]byte, error)
+		SaveAll(context.Context, ...sessions.Write) error
+	}{
+		"redis":  sessions.NewRedis(rdb, redistest.Prefix(t, rdb)),
+		"memory": sessions.NewMemory(),
+	}
+	for name, s := range stores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			if err := s.Save(ctx, "old", []byte("stale"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			err := s.SaveAll(ctx,
+				sessions.Write{Key: "sess", Value: []byte("S"), TTL: time.Minute},
+				sessions.Write{Key: "old", Delete: true},
+				sessions.Write{Key: "resume", Value: []byte("R"), TTL: 50 * time.Millisecond},
+			)
+			if err != nil {
+				t.Fatalf("SaveAll: %v", err)
+			}
+			got, err := s.LoadAll(ctx, "sess", "old", "resume", "never")
+			if err != nil {
+				t.Fatalf("LoadAll: %v", err)
+			}
+			want := []string{"S", "", "R", ""}
+			for i, w := range want {
+				if string(got[i]) != w || (w == "") != (got[i] == nil) {
+					t.Errorf("LoadAll[%d] = %q, want %q", i, got[i], w)
+				}
+			}
+			time.Sleep(150 * time.Millisecond)
+			if _, found, _ := s.Load(ctx, "resume"); found {
+				t.Error("a batch write outlived its TTL")
+			}
+		})
+	}
 }

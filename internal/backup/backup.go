@@ -122,9 +122,11 @@ func Write(w io.Writer, sources []Source, extra map[string][]byte, now time.Time
 }
 
 // Read checks the archive r against its manifest. With dir set it writes
-// each file into dir (mode 0600) as it goes; the caller removes dir when
-// Read fails. allowed names the files an archive may hold.
-func Read(r io.Reader, dir string, allowed []string) (Manifest, error) {
+// each file into dir (mode 0600; a name with a slash in a subdirectory,
+// 0700) as it goes; the caller removes dir when Read fails. allowed says
+// which names an archive may hold: it must refuse any name that could
+// leave dir ("..", an absolute path).
+func Read(r io.Reader, dir string, allowed func(name string) bool) (Manifest, error) {
 	tr := tar.NewReader(r)
 	got := map[string]File{}
 	var m Manifest
@@ -151,14 +153,18 @@ func Read(r io.Reader, dir string, allowed []string) (Manifest, error) {
 			}
 			continue
 		}
-		if !slices.Contains(allowed, hdr.Name) || got[hdr.Name].Name != "" {
+		if !allowed(hdr.Name) || !filepath.IsLocal(hdr.Name) || got[hdr.Name].Name != "" {
 			return m, fmt.Errorf("%w: unexpected entry %q", ErrDamaged, hdr.Name)
 		}
 		h := sha256.New()
 		w := io.Writer(h)
 		var f *os.File
 		if dir != "" {
-			f, err = os.OpenFile(filepath.Join(dir, hdr.Name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			target := filepath.Join(dir, filepath.FromSlash(hdr.Name))
+			if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+				return m, fmt.Errorf("restore %s: %w", hdr.Name, err)
+			}
+			f, err = os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 			if err != nil {
 				return m, fmt.Errorf("restore %s: %w", hdr.Name, err)
 			}

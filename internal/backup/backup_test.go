@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func archive(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-var allowed = []string{"a.db", "keys.json"}
+func allowed(name string) bool { return slices.Contains([]string{"a.db", "keys.json"}, name) }
 
 func TestRoundTrip(t *testing.T) {
 	dir := t.TempDir()
@@ -107,6 +108,31 @@ func TestDamagedArchivesRefused(t *testing.T) {
 	} {
 		dir := t.TempDir()
 		if _, err := backup.Read(bytes.NewReader(bad), dir, allowed); !errors.Is(err, backup.ErrDamaged) {
+			t.Errorf("%s: %v, want ErrDamaged", name, err)
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "evil")); err == nil {
+			t.Errorf("%s: wrote outside the target", name)
+		}
+	}
+}
+
+// A name with a slash restores in its subdirectory; a name that would leave
+// the target is refused even by a caller that allows every name.
+func TestSubdirectoriesAndEscapes(t *testing.T) {
+	for name, wantOK := range map[string]bool{"audio/bm/home.prompt.wav": true, "../evil": false, "/tmp/evil": false, "audio/../../evil": false} {
+		var buf bytes.Buffer
+		if err := backup.Write(&buf, nil, map[string][]byte{name: []byte("prompt")}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "target")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		_, err := backup.Read(bytes.NewReader(buf.Bytes()), dir, func(string) bool { return true })
+		if got, _ := os.ReadFile(filepath.Join(dir, name)); wantOK && (err != nil || string(got) != "prompt") {
+			t.Errorf("%s: %v, restored %q", name, err, got)
+		}
+		if !wantOK && !errors.Is(err, backup.ErrDamaged) {
 			t.Errorf("%s: %v, want ErrDamaged", name, err)
 		}
 		if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "evil")); err == nil {
