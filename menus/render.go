@@ -39,6 +39,8 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 	s := Screen{Lang: el.code, Node: n.ID, Notice: notice, Prompt: el.prompts[n.ID]}
 	var spelled []Option // options in the GSM-7 spelling, when precomputed
 	switch n.Kind {
+	case kindPage:
+		return e.renderPage(el, st, notice), true
 	case kindEnd:
 		s.End = true
 		switch {

@@ -111,6 +111,9 @@ func (e *Engine) Voice(st State, s Screen, pin string) VoicePrompt {
 	}
 	n := en.def
 	switch n.Kind {
+	case kindPage:
+		e.voicePage(&v, st, s, el)
+		return v
 	case kindEnd:
 		v.End = true
 		if !e.isSubmissionEnd(n.ID) {
@@ -340,7 +343,7 @@ func (t *tree) voiceKeys() []string {
 			add(t.messages[role])
 		}
 	}
-	for _, k := range voiceStrings {
+	for _, k := range append(slices.Clone(voiceStrings), InfoStrings...) {
 		add(k)
 	}
 	for _, k := range digitKeys() {
