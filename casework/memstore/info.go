@@ -1,0 +1,87 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/numerovert/hotline/casework"
+)
+
+var _ casework.InfoStore = (*Store)(nil)
+
+// PutInfoPage implements casework.InfoStore.
+func (s *Store) PutInfoPage(ctx context.Context, p casework.InfoPage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx, "put information page"); err != nil {
+		return err
+	}
+	if p.ID == "" {
+		return fmt.Errorf("memstore: put information page: no id")
+	}
+	if s.info == nil {
+		s.info = map[string]casework.InfoPage{}
+	}
+	p.Events = slices.Clone(p.Events)
+	s.info[p.ID] = p
+	return nil
+}
+
+// InfoPage implements casework.InfoStore.
+func (s *Store) InfoPage(ctx context.Context, id string) (casework.InfoPage, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "information page"); err != nil {
+		return casework.InfoPage{}, err
+	}
+	p, ok := s.info[id]
+	if !ok {
+		return casework.InfoPage{}, fmt.Errorf("memstore: information page: %w", casework.ErrNotFound)
+	}
+	p.Events = slices.Clone(p.Events)
+	return p, nil
+}
+
+// InfoPages implements casework.InfoStore.
+func (s *Store) InfoPages(ctx context.Context) ([]casework.InfoPage, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "information pages"); err != nil {
+		return nil, err
+	}
+	var out []casework.InfoPage
+	for _, p := range s.info {
+		p.Events = slices.Clone(p.Events)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// CountInfoView implements casework.InfoStore.
+func (s *Store) CountInfoView(ctx context.Context, month, place, topic string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx, "count information view"); err != nil {
+		return err
+	}
+	if s.views == nil {
+		s.views = map[casework.InfoViewKey]int{}
+	}
+	s.views[casework.InfoViewKey{Month: month, Place: place, Topic: topic}]++
+	return nil
+}
+
+// InfoViews implements casework.InfoStore.
+func (s *Store) InfoViews(ctx context.Context) (map[casework.InfoViewKey]int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "information views"); err != nil {
+		return nil, err
+	}
+	out := make(map[casework.InfoViewKey]int, len(s.views))
+	for k, v := range s.views {
+		out[k] = v
+	}
+	return out, nil
+}

@@ -1,0 +1,121 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/numerovert/hotline/casework"
+)
+
+// InfoStore is a store of information pages that can be closed.
+type InfoStore interface {
+	casework.InfoStore
+	Close() error
+}
+
+// RunInfo runs the casework.InfoStore contract against fresh stores made
+// by open (each also closed by RunInfo).
+func RunInfo(t *testing.T, open func(t *testing.T) InfoStore) {
+	t.Helper()
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s InfoStore)
+	}{
+		{"PageRoundTrip", testInfoPageRoundTrip},
+		{"ViewsCountedConcurrently", testInfoViews},
+		{"AfterClose", testInfoAfterClose},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { _ = s.Close() })
+			tc.fn(t, s)
+		})
+	}
+}
+
+func testInfoPageRoundTrip(t *testing.T, s InfoStore) {
+	ctx := context.Background()
+	if _, err := s.InfoPage(ctx, "nope"); !errors.Is(err, casework.ErrNotFound) {
+		t.Fatalf("InfoPage(unknown) error = %v; want ErrNotFound", err)
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	p := casework.InfoPage{
+		ID: casework.InfoPageID("", "ML05", "ML0507", "", "dates", "fr"), Region: "ML05", Cercle: "ML0507", Topic: "dates", Lang: "fr",
+		Draft: "Distribution le 12 mars.", DraftVersion: 1, DraftBy: "prog", DraftAt: at,
+		Events: []casework.InfoEvent{{At: at, Actor: "prog", Action: "saved", Version: 1}},
+	}
+	if err := s.PutInfoPage(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	p.Published, p.PublishedVersion, p.ApprovedBy, p.ApprovedAt = p.Draft, 1, "fanta", at.Add(time.Hour)
+	p.Events = append(p.Events, casework.InfoEvent{At: at.Add(time.Hour), Actor: "fanta", Action: "approved", Version: 1})
+	if err := s.PutInfoPage(ctx, p); err != nil { // a replace, not a second page
+		t.Fatal(err)
+	}
+	got, err := s.InfoPage(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Published != p.Published || got.ApprovedBy != "fanta" || len(got.Events) != 2 || !got.ApprovedAt.Equal(p.ApprovedAt) {
+		t.Errorf("InfoPage = %+v; want %+v", got, p)
+	}
+	got.Events[0].Actor = "changed by the caller"
+	if again, _ := s.InfoPage(ctx, p.ID); again.Events[0].Actor != "prog" {
+		t.Error("the store shares the events' memory with its caller")
+	}
+	all, err := s.InfoPages(ctx)
+	if err != nil || len(all) != 1 {
+		t.Errorf("InfoPages = %d pages, %v; want 1", len(all), err)
+	}
+}
+
+func testInfoViews(t *testing.T, s InfoStore) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Go(func() {
+			errs <- s.CountInfoView(ctx, "2026-03", "ML0507", []string{"dates", "eligibility"}[i%2])
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CountInfoView(ctx, "2026-04", "national", "dates"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.InfoViews(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[casework.InfoViewKey]int{
+		{Month: "2026-03", Place: "ML0507", Topic: "dates"}:       20,
+		{Month: "2026-03", Place: "ML0507", Topic: "eligibility"}: 20,
+		{Month: "2026-04", Place: "national", Topic: "dates"}:     1,
+	}
+	if fmt.Sprint(v) != fmt.Sprint(want) {
+		t.Errorf("InfoViews = %v; want %v", v, want)
+	}
+}
+
+func testInfoAfterClose(t *testing.T, s InfoStore) {
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.PutInfoPage(ctx, casework.InfoPage{ID: "x"}); !errors.Is(err, casework.ErrClosed) {
+		t.Errorf("PutInfoPage after Close = %v; want ErrClosed", err)
+	}
+	if err := s.CountInfoView(ctx, "2026-03", "x", "dates"); !errors.Is(err, casework.ErrClosed) {
+		t.Errorf("CountInfoView after Close = %v; want ErrClosed", err)
+	}
+}
