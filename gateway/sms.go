@@ -172,6 +172,9 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 	if lang, rest, ok := t.FollowUp(text); ok {
 		return "followup", lang, s.smsFollowUp(ctx, t.lang(lang), keys, rest), nil
 	}
+	if outcome, lang, reply, ok, err := s.smsInfo(ctx, ch, m, callerKey, text); ok {
+		return outcome, lang, reply, err
+	}
 
 	lang, err := s.smsLanguage(ctx, callerKey, text)
 	if err != nil {

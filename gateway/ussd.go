@@ -299,6 +299,9 @@ func (s *Server) sessionsDown(ch config.Channel, p ussdProvider, hop turn.USSD, 
 // to follow a complaint, it looks the complaint up.
 func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD, sess ussdSession, st menus.State, input string) (menus.Turn, error) {
 	t := s.ussd.Step(st, input)
+	if t.Info != nil {
+		return s.showInfo(ctx, s.ussd, ch, hop.Phone, t), nil
+	}
 	if t.Lookup != nil {
 		a := t.Lookup.Answers
 		ans, outcome := s.followUp(ctx, s.keyring.Keys(hop.Phone, ch.Country), a["followup_ref"], a["followup_pin"])

@@ -265,6 +265,9 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 		} else {
 			sess.Misses = 0
 		}
+		if t.Info != nil {
+			t = s.showInfo(ctx, s.voiceEng, ch, call.Phone, t)
+		}
 		if t.Lookup != nil {
 			a := t.Lookup.Answers
 			ans, outcome := s.followUp(ctx, s.keyring.Keys(call.Phone, ch.Country), a["followup_ref"], a["followup_pin"])

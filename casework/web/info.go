@@ -1,0 +1,234 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/numerovert/hotline/casework"
+)
+
+// The information line's pages (issue 15): the programme role writes them
+// here, a supervisor reads each draft and approves that version; callers
+// get only approved text (casework.Service decides all of it).
+
+func programmeRole(r casework.Role) bool { return r == casework.RoleProgramme }
+func infoStaff(r casework.Role) bool {
+	return r == casework.RoleProgramme || r == casework.RoleSupervisor
+}
+
+// mountInfo adds the information line's routes to the web view's group.
+func (w *Web) mountInfo(g fiber.Router) {
+	g.Get("/info", w.need(infoStaff, w.infoList))
+	g.Get("/info/edit", w.need(programmeRole, w.infoEdit))
+	g.Post("/info", w.need(programmeRole, w.infoSave))
+	g.Post("/info/approve", w.need(supervisor, w.infoApprove))
+}
+
+type infoRow struct {
+	Page                  casework.InfoPage
+	Place, Topic, Lang    string
+	Programme             string
+	Pending, Live, Author bool
+}
+
+type infoListData struct {
+	Rows                  []infoRow
+	Programme, Supervisor bool
+}
+
+func (w *Web) infoPlaceName(p casework.InfoPage, L map[string]string) string {
+	switch {
+	case p.Locality != "":
+		return w.placeName(p.Locality) + " (" + w.placeName(p.Cercle) + ")"
+	case p.Cercle != "":
+		return w.placeName(p.Cercle)
+	case p.Region != "":
+		return w.placeName(p.Region)
+	}
+	return L["info_all_mali"]
+}
+
+func (w *Web) infoList(c fiber.Ctx) error {
+	u, _ := current(c)
+	rctx, cancel := ctx(c)
+	defer cancel()
+	ps, err := w.cases.InfoPages(rctx)
+	if err != nil {
+		return err
+	}
+	p := w.newPage(c, "info_list")
+	d := infoListData{Programme: u.Role == casework.RoleProgramme, Supervisor: u.Role == casework.RoleSupervisor}
+	for _, pg := range ps {
+		d.Rows = append(d.Rows, infoRow{
+			Page: pg, Place: w.infoPlaceName(pg, p.L), Topic: p.L["info_topic_"+pg.Topic], Lang: languageName(pg.Lang),
+			Programme: w.programmeName(pg.Programme, p.L), Pending: pg.Pending(), Live: pg.Live(), Author: pg.DraftBy == u.Name,
+		})
+	}
+	p.Data = d
+	return w.render(c, "info_list", p)
+}
+
+func (w *Web) programmeName(id string, L map[string]string) string {
+	if id == "" {
+		return L["info_all_programmes"]
+	}
+	for _, pr := range w.cases.Config().Programmes {
+		if pr.ID == id {
+			return pr.Name
+		}
+	}
+	return id
+}
+
+type infoEditData struct {
+	Programmes, Places, Topics, Languages []option
+	Text                                  string
+	Max                                   int
+}
+
+func (w *Web) infoEdit(c fiber.Ctx) error {
+	p := w.newPage(c, "info_edit")
+	var cur casework.InfoPage
+	if id := c.Query("id"); id != "" {
+		rctx, cancel := ctx(c)
+		defer cancel()
+		pg, err := w.cases.InfoPage(rctx, id)
+		if errors.Is(err, casework.ErrNotFound) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		cur = pg
+	}
+	place := cur.Region
+	if cur.Cercle != "" {
+		place = cur.Cercle
+	}
+	if cur.Locality != "" {
+		place = cur.Locality
+	}
+	d := infoEditData{Text: cur.Draft, Max: casework.MaxInfoRunes}
+	d.Programmes = append(d.Programmes, option{Value: "", Label: p.L["info_all_programmes"]})
+	for _, pr := range w.cases.Config().Programmes {
+		d.Programmes = append(d.Programmes, option{Value: pr.ID, Label: pr.Name, Selected: pr.ID == cur.Programme})
+	}
+	d.Places = append(d.Places, option{Value: "", Label: p.L["info_all_mali"]})
+	for _, r := range w.regions {
+		d.Places = append(d.Places, option{Value: r.Code, Label: r.Name, Selected: r.Code == place})
+		for _, ce := range w.cercles[r.Code] {
+			d.Places = append(d.Places, option{Value: ce.Code, Label: r.Name + " › " + ce.Name, Selected: ce.Code == place})
+		}
+	}
+	for _, t := range casework.InfoTopics {
+		d.Topics = append(d.Topics, option{Value: t, Label: p.L["info_topic_"+t], Selected: t == cur.Topic})
+	}
+	for _, l := range callerLanguages {
+		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == cur.Lang || (cur.Lang == "" && l.code == p.Lang)})
+	}
+	p.Data = d
+	return w.render(c, "info_edit", p)
+}
+
+// infoPlace reads the form's one place: "" (all of Mali), a region or a
+// cercle of places.csv. Anything else is refused.
+func (w *Web) infoPlace(code string) (region, cercle string, ok bool) {
+	if code == "" {
+		return "", "", true
+	}
+	p, found := w.places[code]
+	switch {
+	case !found:
+		return "", "", false
+	case p.Level == 1:
+		return p.Code, "", true
+	case p.Level == 2:
+		return p.Parent, p.Code, true
+	}
+	return "", "", false
+}
+
+func (w *Web) infoSave(c fiber.Ctx) error {
+	u, _ := current(c)
+	region, cercle, ok := w.infoPlace(c.FormValue("place"))
+	if !ok || languageName(c.FormValue("lang")) == "" {
+		return errBadRequest
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	// Copies: Fiber's form values live in the request's buffer, and a
+	// store may keep what it is given.
+	form := func(k string) string { return strings.Clone(c.FormValue(k)) }
+	_, err := w.cases.SaveInfoPage(rctx, u, casework.InfoPageInput{
+		Programme: form("programme"), Region: strings.Clone(region), Cercle: strings.Clone(cercle),
+		Topic: form("topic"), Lang: form("lang"), Text: form("text"),
+	})
+	switch {
+	case errors.Is(err, casework.ErrInvalidIntake):
+		return errBadRequest
+	case errors.Is(err, casework.ErrForbidden):
+		return errForbidden
+	case err != nil:
+		return err
+	}
+	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info?ok=info_saved")
+}
+
+func (w *Web) infoApprove(c fiber.Ctx) error {
+	u, _ := current(c)
+	version, err := strconv.Atoi(c.FormValue("version"))
+	id := strings.Clone(c.FormValue("id"))
+	if err != nil || id == "" || strings.ContainsAny(id, "\r\n") {
+		return errBadRequest
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	_, err = w.cases.ApproveInfoPage(rctx, u, id, version)
+	switch {
+	case errors.Is(err, casework.ErrStale):
+		return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info?err=info_stale")
+	case errors.Is(err, casework.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, casework.ErrForbidden):
+		return errForbidden
+	case err != nil:
+		return err
+	}
+	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info?ok=info_approved")
+}
+
+// infoEditURL links a page's edit form.
+func infoEditURL(id string) string { return Prefix + "/info/edit?id=" + url.QueryEscape(id) }
+
+type infoViewsData struct {
+	Months []string
+	Rows   []infoViewRow
+}
+
+type infoViewRow struct {
+	Place, Topic string
+	Counts       []casework.Count
+}
+
+// infoViews is the dashboard's table of information views over the last
+// three months, small counts hidden by casework.
+func (w *Web) infoViews(rctx context.Context, p *page) (infoViewsData, error) {
+	r, err := w.cases.InfoViews(rctx, 3)
+	if err != nil {
+		return infoViewsData{}, err
+	}
+	d := infoViewsData{Months: r.Months}
+	for _, row := range r.Rows {
+		place := p.L["info_all_mali"]
+		if row.Place != casework.InfoNational {
+			place = w.placeName(row.Place)
+		}
+		d.Rows = append(d.Rows, infoViewRow{Place: place, Topic: p.L["info_topic_"+row.Topic], Counts: row.Counts})
+	}
+	return d, nil
+}

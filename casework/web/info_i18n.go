@@ -1,0 +1,53 @@
+package web
+
+// The information line's interface strings (issue 15), merged into
+// messages so that the rest of the view finds them as its own.
+var infoMessages = map[string]map[string]string{
+	"fr": {
+		"nav_info": "Ligne d'information", "title_info_list": "Ligne d'information", "title_info_edit": "Écrire une page d'information",
+		"info_note":     "Les appelant·es n'entendent que la version approuvée par un·e superviseur·e. Une modification doit être approuvée à nouveau ; d'ici là, l'ancienne version approuvée reste diffusée.",
+		"info_new":      "Nouvelle page",
+		"info_all_mali": "Tout le Mali", "info_all_programmes": "Tous les programmes",
+		"info_topic_eligibility": "Qui a droit et pourquoi", "info_topic_entitlement": "Ce qu'un ménage reçoit",
+		"info_topic_dates": "Dates des distributions", "info_topic_complaints": "Comment les plaintes sont traitées, par qui",
+		"info_topic_yousaid": "Vous avez dit, nous avons fait",
+		"col_place":          "Lieu", "col_topic": "Sujet", "col_lang": "Langue", "col_programme": "Programme",
+		"info_draft": "Brouillon (version %d, par %s)", "info_published": "Diffusé (version %d, approuvé par %s)",
+		"info_not_live": "Rien n'est diffusé pour cette page.", "info_approve": "Approuver cette version", "info_edit": "Modifier",
+		"info_pending": "à approuver", "info_live": "diffusée", "info_own": "Vous l'avez écrite : un·e autre doit l'approuver.",
+		"info_empty": "Aucune page pour l'instant.", "info_text": "Texte (lu tel quel au téléphone, découpé en écrans USSD)",
+		"info_save": "Enregistrer le brouillon", "ok_info_saved": "Brouillon enregistré : il attend l'approbation d'un·e superviseur·e.",
+		"ok_info_approved": "Version approuvée : les appelant·es l'entendent désormais.",
+		"err_info_stale":   "La page a changé depuis votre lecture : relisez-la avant d'approuver.",
+		"role_programme":   "programme (pages d'information)",
+		"h_info_views":     "Consultations de la ligne d'information", "info_views_none": "Aucune consultation.",
+	},
+	"en": {
+		"nav_info": "Information line", "title_info_list": "Information line", "title_info_edit": "Write an information page",
+		"info_note":     "Callers only hear the version a supervisor approved. An edit needs approval again; until then the earlier approved version stays live.",
+		"info_new":      "New page",
+		"info_all_mali": "All of Mali", "info_all_programmes": "All programmes",
+		"info_topic_eligibility": "Who is eligible and why", "info_topic_entitlement": "What a household receives",
+		"info_topic_dates": "Distribution dates", "info_topic_complaints": "How complaints are handled, by whom",
+		"info_topic_yousaid": "You said, we did",
+		"col_place":          "Place", "col_topic": "Topic", "col_lang": "Language", "col_programme": "Programme",
+		"info_draft": "Draft (version %d, by %s)", "info_published": "Live (version %d, approved by %s)",
+		"info_not_live": "Nothing is live for this page.", "info_approve": "Approve this version", "info_edit": "Edit",
+		"info_pending": "awaiting approval", "info_live": "live", "info_own": "You wrote it: someone else must approve it.",
+		"info_empty": "No pages yet.", "info_text": "Text (read as is on the phone, cut into USSD screens)",
+		"info_save": "Save draft", "ok_info_saved": "Draft saved: it awaits a supervisor's approval.",
+		"ok_info_approved": "Version approved: callers hear it from now on.",
+		"err_info_stale":   "The page changed since you read it: read it again before approving.",
+		"role_programme":   "programme (information pages)",
+		"h_info_views":     "Information line views", "info_views_none": "No views.",
+	},
+}
+
+func init() {
+	funcs["infoEditURL"] = infoEditURL
+	for lang, m := range infoMessages {
+		for k, v := range m {
+			messages[lang][k] = v
+		}
+	}
+}
