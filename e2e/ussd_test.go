@@ -90,8 +90,8 @@ func (c *caller) declineContact() bool {
 
 // homeComplaint is the home screen's "make a complaint" in each language,
 // in both spellings.
-var homeComplaint = []string{"Kuma kura fɔ", "Kuma kura fò", "Faire une plainte", "Wowlude haala", "Ǝmǝl awal amaynu",
-	"Emel awal amaynu", "Šenni taji", "Senni taji", "Shenni taji", "Make a complaint"}
+var homeComplaint = []string{"Kuma kura fɔ", "Kuma kura fò", "Faire une plainte", "Wowlude haala", "Ǝmǝl awal",
+	"Emel awal", "Šenni taji", "Senni taji", "Shenni taji", "Make a complaint"}
 
 // complaint answers the home screen with "make a complaint".
 func (c *caller) complaint() {

@@ -1,0 +1,198 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/numerovert/hotline/simulator"
+)
+
+// infoServer runs the demo config with its SMS replies going to fake
+// (instead of the tour's 127.0.0.1:8090), and two staff accounts: prog
+// writes information pages, fanta (supervisor) approves them.
+func infoServer(t *testing.T, fake *simulator.FakeProvider) (*server, *httptest.Server) {
+	t.Helper()
+	prov := httptest.NewServer(fake)
+	t.Cleanup(prov.Close)
+	b, err := os.ReadFile(filepath.Join("..", "config", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	b = bytes.ReplaceAll(b, []byte("127.0.0.1:8080"), []byte(addr))
+	b = bytes.ReplaceAll(b, []byte("http://127.0.0.1:8090"), []byte(prov.URL))
+	path := filepath.Join(t.TempDir(), "demo.yaml")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, "", "", "--addr", addr, "--config", path, "--locales", voiceLocales(t))
+	fake.SetReportURL(simulator.ProviderAT, srv.url("/c/demo-at/sms/status"))
+	for _, u := range [][]string{{"prog", "programme", ""}, {"fanta", "supervisor", "meal-mopti"}} {
+		cmd := exec.Command(binary, "users", "add", "--data", srv.DataDir, "--name", u[0], "--role", u[1], "--team", u[2])
+		cmd.Stdin = strings.NewReader("a long passphrase for " + u[0])
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("users add %s: %v\n%s", u[0], err, out)
+		}
+	}
+	return srv, prov
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// staff is a signed-in web client of the MEAL view.
+type staff struct {
+	t    *testing.T
+	srv  *server
+	c    *http.Client
+	csrf string
+}
+
+func signInStaff(t *testing.T, srv *server, name string) *staff {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	s := &staff{t: t, srv: srv, c: &http.Client{Jar: jar}}
+	s.get("/meal/login")
+	if body := s.post("/meal/login", url.Values{"name": {name}, "password": {"a long passphrase for " + name}}); !strings.Contains(body, "<nav>") {
+		t.Fatalf("sign in %s failed:\n%s", name, body)
+	}
+	return s
+}
+
+func (s *staff) keep(resp *http.Response, err error) string {
+	s.t.Helper()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("%s %s: %d\n%s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, b.String())
+	}
+	if m := csrfField.FindStringSubmatch(b.String()); m != nil {
+		s.csrf = m[1]
+	}
+	return b.String()
+}
+
+func (s *staff) get(path string) string { return s.keep(s.c.Get(s.srv.url(path))) }
+
+func (s *staff) post(path string, form url.Values) string {
+	form.Set("_csrf", s.csrf)
+	return s.keep(s.c.PostForm(s.srv.url(path), form))
+}
+
+// infoUSSD dials, picks French, Information, Mopti, Ténenkou and the
+// topic key; it returns the screen.
+func infoUSSD(t *testing.T, srv *server, phone, topic string) simulator.Screen {
+	t.Helper()
+	c := dial(t, srv, phone)
+	for _, in := range []string{"2", "3", "5", "7", topic} {
+		c.send(in)
+	}
+	return c.screen
+}
+
+// An approved information page is read on USSD and in a call and sent for
+// SMS INFO; a page no supervisor approved reaches nobody, on any channel;
+// and no form of a caller's number is left on disk or in the log.
+func TestInformationLine(t *testing.T) {
+	fake := &simulator.FakeProvider{}
+	srv, _ := infoServer(t, fake)
+	const dates = "Distribution à Ténenkou le 12 mars au marché, de 8 h à 16 h. Venez avec votre carte."
+	const eligibility = "Brouillon: critères à confirmer."
+
+	prog := signInStaff(t, srv, "prog")
+	prog.get("/meal/info/edit")
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {dates}})
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"eligibility"}, "lang": {"fr"}, "text": {eligibility}})
+
+	const phone = "+22376000081"
+	if scr := infoUSSD(t, srv, phone, "3"); strings.Contains(scr.Text, "marché") || !scr.End {
+		t.Fatalf("an unapproved page was read on USSD:\n%s", scr.Text)
+	}
+
+	sup := signInStaff(t, srv, "fanta")
+	list := sup.get("/meal/info")
+	if !strings.Contains(list, "au marché") {
+		t.Fatalf("the supervisor does not see the draft:\n%s", list)
+	}
+	sup.post("/meal/info/approve", url.Values{"id": {"|ML05|ML0507||dates|fr"}, "version": {"1"}})
+
+	// USSD: the page, paged, then back to the topics; the unapproved one is not read.
+	scr := infoUSSD(t, srv, phone, "3")
+	if scr.End || !strings.Contains(scr.Text, "Distribution") {
+		t.Fatalf("approved page not on USSD:\n%s", scr.Text)
+	}
+	c := dial(t, srv, phone)
+	for _, in := range []string{"2", "3", "5", "7", "1"} {
+		c.send(in)
+	}
+	if strings.Contains(c.screen.Text, "critères") || !c.screen.End {
+		t.Errorf("the unapproved eligibility page reached USSD:\n%s", c.screen.Text)
+	}
+
+	// Voice (Africa's Talking): the same keys; the page is read by TTS.
+	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/voice"), Phone: phone}
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "3", "5", "7", "3"}), nil)
+	if err != nil && !errors.Is(err, simulator.ErrHungUp) { // the caller hangs up after listening
+		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+	}
+	if heard := strings.Join(res.Heard, "\n"); !strings.Contains(heard, "au marché") {
+		t.Errorf("the call did not read the approved page:\n%s", heard)
+	}
+	res, _ = v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "3", "5", "7", "1"}), nil)
+	if heard := strings.Join(res.Heard, "\n"); strings.Contains(heard, "critères") {
+		t.Errorf("the call read the unapproved page:\n%s", heard)
+	}
+
+	// SMS: INFO with the cercle (and a topic number), then a topic with
+	// nothing approved.
+	// (Another phone: the per-caller rate limit counts the calls above.)
+	s := simulator.SMS{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/sms"), Phone: "+22376000082"}
+	for _, text := range []string{"INFO Tenenkou 3", "info ténenkou 1"} {
+		if _, r, err := s.Send(context.Background(), text); err != nil || r.Status != 200 {
+			t.Fatalf("send %q: %v %v", text, r, err)
+		}
+	}
+	eventually(t, "two SMS replies", func() bool { return len(fake.Delivered()) >= 2 })
+	got := fake.Delivered()
+	if !strings.Contains(got[0].Body, "12 mars") || !strings.Contains(got[0].Body, "Tenenkou") {
+		t.Errorf("INFO Tenenkou 3 answered %q", got[0].Body)
+	}
+	if strings.Contains(got[1].Body, "critères") || !strings.Contains(got[1].Body, "pas encore") {
+		t.Errorf("INFO for an unapproved page answered %q", got[1].Body)
+	}
+
+	// The dashboard counts views, hidden while fewer than five.
+	if dash := sup.get("/meal/dashboard"); !strings.Contains(dash, `id="info-views"`) || !strings.Contains(dash, "Tenenkou") {
+		t.Errorf("dashboard has no information views for Tenenkou")
+	}
+
+	srv.stop(t)
+	var forms []string
+	for _, n := range []string{"22376000081", "22376000082"} {
+		forms = append(forms, "+"+n, n, n[3:], n[3:5]+" "+n[5:7]+" "+n[7:9]+" "+n[9:])
+	}
+	for _, dir := range []string{srv.DataDir, srv.KeysDir} {
+		for path, b := range filesUnder(t, dir) {
+			if found := containsAny(b, forms...); len(found) > 0 {
+				t.Errorf("%s contains %v", path, found)
+			}
+		}
+	}
+	if found := containsAny([]byte(srv.logs.String()), forms...); len(found) > 0 {
+		t.Errorf("logs contain %v", found)
+	}
+}
