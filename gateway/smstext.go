@@ -43,6 +43,7 @@ type smsLang struct {
 	InfoSubscribed   string   `yaml:"info_subscribed"`
 	InfoUnsubscribed string   `yaml:"info_unsubscribed"`
 	InfoNeedPlace    string   `yaml:"info_need_place"`
+	InfoBroadcast    string   `yaml:"info_broadcast"`
 }
 
 // LoadSMSTexts reads every *.yaml of fsys. Each must have all replies,
@@ -115,7 +116,8 @@ func (l smsLang) replies() []smsReply {
 		{"status_response", l.StatusResponse}, {"not_found", l.NotFound}, {"empty", l.Empty},
 		{"statuses.other", l.Statuses["other"]},
 		{"info_reply", l.InfoReply}, {"info_none", l.InfoNone}, {"info_subscribed", l.InfoSubscribed},
-		{"info_unsubscribed", l.InfoUnsubscribed}, {"info_need_place", l.InfoNeedPlace}}
+		{"info_unsubscribed", l.InfoUnsubscribed}, {"info_need_place", l.InfoNeedPlace},
+		{"info_broadcast", l.InfoBroadcast}}
 }
 
 func (t *SMSTexts) lang(code string) smsLang {

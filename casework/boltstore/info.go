@@ -112,3 +112,55 @@ func (s *Store) InfoViews(ctx context.Context) (map[casework.InfoViewKey]int, er
 	})
 	return out, err
 }
+
+var bucketBroadcasts = []byte("broadcasts") // id → JSON casework.Broadcast
+
+func init() { allBuckets = append(allBuckets, bucketBroadcasts) }
+
+var _ casework.BroadcastStore = (*Store)(nil)
+
+// PutBroadcast implements casework.BroadcastStore, fsynced.
+func (s *Store) PutBroadcast(ctx context.Context, b casework.Broadcast) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("boltstore: put broadcast: %w", err)
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode broadcast: %w", err)
+	}
+	if err := s.commit.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBroadcasts).Put([]byte(b.ID), data)
+	}); err != nil {
+		return wrap("put broadcast", err)
+	}
+	return nil
+}
+
+// Broadcast implements casework.BroadcastStore.
+func (s *Store) Broadcast(ctx context.Context, id string) (casework.Broadcast, error) {
+	var b casework.Broadcast
+	err := s.view(ctx, "broadcast", func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketBroadcasts).Get([]byte(id))
+		if data == nil {
+			return casework.ErrNotFound
+		}
+		return json.Unmarshal(data, &b)
+	})
+	return b, err
+}
+
+// Broadcasts implements casework.BroadcastStore.
+func (s *Store) Broadcasts(ctx context.Context) ([]casework.Broadcast, error) {
+	var out []casework.Broadcast
+	err := s.view(ctx, "broadcasts", func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBroadcasts).ForEach(func(_, v []byte) error {
+			var b casework.Broadcast
+			if err := json.Unmarshal(v, &b); err != nil {
+				return fmt.Errorf("decode broadcast: %w", err)
+			}
+			out = append(out, b)
+			return nil
+		})
+	})
+	return out, err
+}

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/numerovert/hotline/casework"
@@ -82,6 +83,56 @@ func (s *Store) InfoViews(ctx context.Context) (map[casework.InfoViewKey]int, er
 	out := make(map[casework.InfoViewKey]int, len(s.views))
 	for k, v := range s.views {
 		out[k] = v
+	}
+	return out, nil
+}
+
+var _ casework.BroadcastStore = (*Store)(nil)
+
+func cloneBroadcast(b casework.Broadcast) casework.Broadcast {
+	b.Texts = maps.Clone(b.Texts)
+	b.Events = slices.Clone(b.Events)
+	return b
+}
+
+// PutBroadcast implements casework.BroadcastStore.
+func (s *Store) PutBroadcast(ctx context.Context, b casework.Broadcast) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx, "put broadcast"); err != nil {
+		return err
+	}
+	if s.bcast == nil {
+		s.bcast = map[string]casework.Broadcast{}
+	}
+	s.bcast[b.ID] = cloneBroadcast(b)
+	return nil
+}
+
+// Broadcast implements casework.BroadcastStore.
+func (s *Store) Broadcast(ctx context.Context, id string) (casework.Broadcast, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "broadcast"); err != nil {
+		return casework.Broadcast{}, err
+	}
+	b, ok := s.bcast[id]
+	if !ok {
+		return casework.Broadcast{}, fmt.Errorf("memstore: broadcast: %w", casework.ErrNotFound)
+	}
+	return cloneBroadcast(b), nil
+}
+
+// Broadcasts implements casework.BroadcastStore.
+func (s *Store) Broadcasts(ctx context.Context) ([]casework.Broadcast, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "broadcasts"); err != nil {
+		return nil, err
+	}
+	var out []casework.Broadcast
+	for _, b := range s.bcast {
+		out = append(out, cloneBroadcast(b))
 	}
 	return out, nil
 }

@@ -30,7 +30,7 @@ import (
 const adminSocketFile = "admin.sock"
 
 // dataFiles are the files a data directory may hold and an archive carries.
-var dataFiles = []string{dbFile, recordingsFile, outboxFile, keystore.BindingFile}
+var dataFiles = []string{dbFile, recordingsFile, outboxFile, subscribersFile, keystore.BindingFile}
 
 // snapshotter knows the open bbolt files of a running server.
 type snapshotter struct {
@@ -218,7 +218,7 @@ func openArchiveSource(ctx context.Context, dataDir string) (io.ReadCloser, stri
 			db.Close()
 		}
 	}
-	for _, name := range []string{dbFile, recordingsFile, outboxFile} {
+	for _, name := range []string{dbFile, recordingsFile, outboxFile, subscribersFile} {
 		path := filepath.Join(dataDir, name)
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			continue
