@@ -32,9 +32,9 @@ import (
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/outbox"
-	"github.com/numerovert/hotline/subscribers"
 	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/scaleout"
+	"github.com/numerovert/hotline/subscribers"
 )
 
 // startCPUProfile profiles the process into path until the returned stop
