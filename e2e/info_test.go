@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/numerovert/hotline/simulator"
 )
@@ -194,5 +195,114 @@ func TestInformationLine(t *testing.T) {
 	}
 	if found := containsAny([]byte(srv.logs.String()), forms...); len(found) > 0 {
 		t.Errorf("logs contain %v", found)
+	}
+}
+
+// Subscribers of a cercle get an approved broadcast once, in their
+// language, through the outbox and the fake provider; one who sent STOP,
+// one of another cercle, and everyone before the approval get nothing; a
+// restart sends nothing again; no number is left in clear anywhere,
+// subscribers.db included.
+func TestBroadcastReachesSubscribersOnce(t *testing.T) {
+	fake := &simulator.FakeProvider{}
+	srv, _ := infoServer(t, fake)
+	const (
+		byUSSD  = "+22376000083" // subscribes on USSD (Ténenkou), in French
+		bySMS   = "+22376000084" // INFO ON Tenenkou by SMS
+		stopper = "+22376000085" // subscribes on USSD, then sends STOP
+		other   = "+22376000086" // subscribes to Bandiagara
+	)
+	subscribeUSSD := func(phone, cercle string) {
+		c := dial(t, srv, phone)
+		for _, in := range []string{"2", "3", "5", cercle, "6", "1"} {
+			c.send(in)
+		}
+		if !strings.Contains(c.screen.Text, "Inscrit") {
+			t.Fatalf("%s: subscribing on USSD showed:\n%s", phone, c.screen.Text)
+		}
+	}
+	subscribeUSSD(byUSSD, "7")
+	subscribeUSSD(stopper, "7")
+	subscribeUSSD(other, "1")
+	sms := func(phone, text string) {
+		s := simulator.SMS{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/sms"), Phone: phone}
+		if _, r, err := s.Send(context.Background(), text); err != nil || r.Status != 200 {
+			t.Fatalf("send %q: %v %v", text, r, err)
+		}
+	}
+	sms(bySMS, "INFO ON Tenenkou")
+	sms(stopper, "STOP")
+	eventually(t, "the INFO ON and STOP replies", func() bool { return len(fake.Delivered()) >= 2 })
+	for _, d := range fake.Delivered() {
+		switch d.To {
+		case bySMS:
+			if !strings.Contains(d.Body, "inscrit") || !strings.Contains(d.Body, "Tenenkou") {
+				t.Errorf("INFO ON answered %q", d.Body)
+			}
+		case stopper:
+			if !strings.Contains(d.Body, "effacé") {
+				t.Errorf("STOP answered %q", d.Body)
+			}
+		}
+	}
+
+	const news = "Distribution reportée au 19 mars à Ténenkou."
+	prog := signInStaff(t, srv, "prog")
+	prog.get("/meal/info/broadcasts")
+	prog.post("/meal/info/broadcasts", url.Values{"place": {"ML0507"}, "text_fr": {news}, "text_en": {"Distribution moved to 19 March."}})
+	sup := signInStaff(t, srv, "fanta")
+	page := sup.get("/meal/info/broadcasts")
+	id := regexp.MustCompile(`name="id" value="([0-9a-f]+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatalf("no broadcast to approve:\n%s", page)
+	}
+	if got := len(fake.Delivered()); got != 2 {
+		t.Fatalf("%d messages before the approval; want the 2 replies", got)
+	}
+	sup.post("/meal/info/broadcasts/approve", url.Values{"id": {id[1]}, "version": {"1"}})
+
+	received := func() map[string]int {
+		n := map[string]int{}
+		for _, d := range fake.Delivered() {
+			if strings.Contains(d.Body, "19 mars") {
+				n[d.To]++
+			}
+		}
+		return n
+	}
+	eventually(t, "the broadcast", func() bool { return len(received()) >= 2 })
+	eventually(t, "the broadcast marked sent", func() bool { return strings.Contains(sup.get("/meal/info/broadcasts"), "envoyé à 2 abonné") })
+
+	srv.stop(t)
+	srv2 := startServer(t, srv.DataDir, srv.KeysDir, srv.cmd.Args[len(srv.cmd.Args)-6:]...)
+	fake.SetReportURL(simulator.ProviderAT, srv2.url("/c/demo-at/sms/status"))
+	time.Sleep(3 * time.Second) // two looks of the broadcast job
+	fake.Wait()
+	got := received()
+	if len(got) != 2 || got[byUSSD] != 1 || got[bySMS] != 1 {
+		t.Errorf("broadcast deliveries by number: %v; want one each to %s and %s, none to %s (STOP) or %s (Bandiagara)", got, byUSSD, bySMS, stopper, other)
+	}
+	srv2.stop(t)
+
+	var forms []string
+	for _, p := range []string{byUSSD, bySMS, stopper, other} {
+		n := strings.TrimPrefix(p, "+")
+		forms = append(forms, "+"+n, n, n[3:], n[3:5]+" "+n[5:7]+" "+n[7:9]+" "+n[9:])
+	}
+	files := filesUnder(t, srv.DataDir)
+	if _, ok := files[filepath.Join(srv.DataDir, "subscribers.db")]; !ok {
+		t.Fatal("no subscribers.db in the data directory")
+	}
+	for _, dir := range []string{srv.DataDir, srv.KeysDir} {
+		for path, b := range filesUnder(t, dir) {
+			if found := containsAny(b, forms...); len(found) > 0 {
+				t.Errorf("%s contains %v", path, found)
+			}
+		}
+	}
+	for _, logs := range []string{srv.logs.String(), srv2.logs.String()} {
+		if found := containsAny([]byte(logs), forms...); len(found) > 0 {
+			t.Errorf("logs contain %v", found)
+		}
 	}
 }

@@ -27,6 +27,9 @@ func (w *Web) mountInfo(g fiber.Router) {
 	g.Get("/info/edit", w.need(programmeRole, w.infoEdit))
 	g.Post("/info", w.need(programmeRole, w.infoSave))
 	g.Post("/info/approve", w.need(supervisor, w.infoApprove))
+	g.Get("/info/broadcasts", w.need(infoStaff, w.broadcastsPage))
+	g.Post("/info/broadcasts", w.need(programmeRole, w.broadcastSave))
+	g.Post("/info/broadcasts/approve", w.need(supervisor, w.broadcastApprove))
 }
 
 type infoRow struct {
@@ -231,4 +234,108 @@ func (w *Web) infoViews(rctx context.Context, p *page) (infoViewsData, error) {
 		d.Rows = append(d.Rows, infoViewRow{Place: place, Topic: p.L["info_topic_"+row.Topic], Counts: row.Counts})
 	}
 	return d, nil
+}
+
+// Broadcasts: the programme role writes an SMS for a place's subscribers,
+// a supervisor approves the version read, and the gateway's broadcast job
+// sends it once.
+
+type broadcastRow struct {
+	B            casework.Broadcast
+	Place        string
+	Texts        []option // language name → text
+	Draft, Sent  bool
+	Approved     bool
+	AuthoredByMe bool
+}
+
+type broadcastsData struct {
+	Rows                  []broadcastRow
+	Places, Languages     []option
+	Programme, Supervisor bool
+	Max                   int
+}
+
+func (w *Web) broadcastsPage(c fiber.Ctx) error {
+	u, _ := current(c)
+	rctx, cancel := ctx(c)
+	defer cancel()
+	list, err := w.cases.Broadcasts(rctx, "")
+	if err != nil {
+		return err
+	}
+	p := w.newPage(c, "info_broadcasts")
+	d := broadcastsData{Programme: u.Role == casework.RoleProgramme, Supervisor: u.Role == casework.RoleSupervisor, Max: casework.MaxBroadcastRunes}
+	for _, b := range list {
+		row := broadcastRow{B: b, Place: w.infoPlaceName(casework.InfoPage{Region: b.Region, Cercle: b.Cercle}, p.L),
+			Draft: b.State == casework.BroadcastDraft, Approved: b.State == casework.BroadcastApproved, Sent: b.State == casework.BroadcastSent,
+			AuthoredByMe: b.Author == u.Name}
+		for _, l := range callerLanguages {
+			if t := b.Texts[l.code]; t != "" {
+				row.Texts = append(row.Texts, option{Value: t, Label: l.name})
+			}
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	d.Places = append(d.Places, option{Value: "", Label: p.L["info_all_mali"]})
+	for _, r := range w.regions {
+		d.Places = append(d.Places, option{Value: r.Code, Label: r.Name})
+		for _, ce := range w.cercles[r.Code] {
+			d.Places = append(d.Places, option{Value: ce.Code, Label: r.Name + " › " + ce.Name})
+		}
+	}
+	for _, l := range callerLanguages {
+		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == casework.InfoFallbackLanguage})
+	}
+	p.Data = d
+	return w.render(c, "info_broadcasts", p)
+}
+
+func (w *Web) broadcastSave(c fiber.Ctx) error {
+	u, _ := current(c)
+	region, cercle, ok := w.infoPlace(c.FormValue("place"))
+	if !ok {
+		return errBadRequest
+	}
+	texts := map[string]string{}
+	for _, l := range callerLanguages {
+		texts[l.code] = strings.Clone(c.FormValue("text_" + l.code))
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	_, err := w.cases.SaveBroadcast(rctx, u, casework.BroadcastInput{ID: strings.Clone(c.FormValue("id")),
+		Region: strings.Clone(region), Cercle: strings.Clone(cercle), Texts: texts})
+	switch {
+	case errors.Is(err, casework.ErrInvalidIntake), errors.Is(err, casework.ErrInvalidTransition):
+		return errBadRequest
+	case errors.Is(err, casework.ErrNotFound):
+		return errNotFound
+	case err != nil:
+		return err
+	}
+	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/broadcasts?ok=broadcast_saved")
+}
+
+func (w *Web) broadcastApprove(c fiber.Ctx) error {
+	u, _ := current(c)
+	version, err := strconv.Atoi(c.FormValue("version"))
+	if err != nil {
+		return errBadRequest
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	_, err = w.cases.ApproveBroadcast(rctx, u, strings.Clone(c.FormValue("id")), version)
+	switch {
+	case errors.Is(err, casework.ErrStale):
+		return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/broadcasts?err=info_stale")
+	case errors.Is(err, casework.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, casework.ErrForbidden):
+		return errForbidden
+	case errors.Is(err, casework.ErrInvalidTransition):
+		return errBadRequest
+	case err != nil:
+		return err
+	}
+	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/broadcasts?ok=broadcast_approved")
 }

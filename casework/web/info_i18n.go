@@ -21,6 +21,12 @@ var infoMessages = map[string]map[string]string{
 		"err_info_stale":   "La page a changé depuis votre lecture : relisez-la avant d'approuver.",
 		"role_programme":   "programme (pages d'information)",
 		"h_info_views":     "Consultations de la ligne d'information", "info_views_none": "Aucune consultation.",
+		"title_info_broadcasts": "Messages aux abonné·es", "h_new_broadcast": "Nouveau message SMS",
+		"broadcast_note": "Envoyé une seule fois, par SMS, aux personnes abonnées aux nouvelles du lieu, dans leur langue (en français si elle manque), après approbation d'un·e superviseur·e. Le français est obligatoire.",
+		"broadcast_text": "Texte en %s", "broadcast_save": "Enregistrer le message", "broadcast_approve": "Approuver et envoyer",
+		"broadcast_draft": "brouillon (version %d, par %s)", "broadcast_approved": "approuvé, en cours d'envoi", "broadcast_sent": "envoyé à %d abonné·es",
+		"ok_broadcast_saved": "Message enregistré : il attend l'approbation d'un·e superviseur·e.", "ok_broadcast_approved": "Message approuvé : il part vers les abonné·es.",
+		"no_broadcasts": "Aucun message.", "nav_broadcasts": "Messages aux abonné·es",
 	},
 	"en": {
 		"nav_info": "Information line", "title_info_list": "Information line", "title_info_edit": "Write an information page",
@@ -40,6 +46,12 @@ var infoMessages = map[string]map[string]string{
 		"err_info_stale":   "The page changed since you read it: read it again before approving.",
 		"role_programme":   "programme (information pages)",
 		"h_info_views":     "Information line views", "info_views_none": "No views.",
+		"title_info_broadcasts": "Messages to subscribers", "h_new_broadcast": "New SMS message",
+		"broadcast_note": "Sent once, by SMS, to the people subscribed to the place's news, in their language (French where it is missing), after a supervisor approves it. French is required.",
+		"broadcast_text": "Text in %s", "broadcast_save": "Save message", "broadcast_approve": "Approve and send",
+		"broadcast_draft": "draft (version %d, by %s)", "broadcast_approved": "approved, being sent", "broadcast_sent": "sent to %d subscribers",
+		"ok_broadcast_saved": "Message saved: it awaits a supervisor's approval.", "ok_broadcast_approved": "Message approved: it is going out to subscribers.",
+		"no_broadcasts": "No messages.", "nav_broadcasts": "Messages to subscribers",
 	},
 }
 
