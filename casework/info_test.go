@@ -165,3 +165,73 @@ func TestInfoViewsSuppressed(t *testing.T) {
 		t.Errorf("views = %v; want ML0507/dates 5 and ML06/dates hidden", got)
 	}
 }
+
+// A broadcast goes out only once approved, in the version read; an edit
+// before sending needs approval again; a sent one never changes.
+func TestBroadcastApproval(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			f := newFixture(t, st.open(t))
+			ctx := context.Background()
+			if _, err := f.svc.SaveBroadcast(ctx, programme, casework.BroadcastInput{Region: "ML05", Texts: map[string]string{"en": "only English"}}); !errors.Is(err, casework.ErrInvalidIntake) {
+				t.Errorf("a broadcast without French: %v", err)
+			}
+			if _, err := f.svc.SaveBroadcast(ctx, officer, casework.BroadcastInput{Texts: map[string]string{"fr": "x"}}); !errors.Is(err, casework.ErrForbidden) {
+				t.Errorf("an officer wrote a broadcast: %v", err)
+			}
+			b, err := f.svc.SaveBroadcast(ctx, programme, casework.BroadcastInput{Region: "ML05", Cercle: "ML0507", Texts: map[string]string{"fr": "v1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			toSend := func() int {
+				l, err := f.svc.Broadcasts(ctx, casework.BroadcastApproved)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(l)
+			}
+			if toSend() != 0 {
+				t.Fatal("a draft is ready to send")
+			}
+			if _, err := f.svc.ApproveBroadcast(ctx, supervisor, b.ID, b.Version); err != nil {
+				t.Fatal(err)
+			}
+			edit, err := f.svc.SaveBroadcast(ctx, programme, casework.BroadcastInput{ID: b.ID, Region: "ML05", Cercle: "ML0507", Texts: map[string]string{"fr": "v2"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if toSend() != 0 || edit.State != casework.BroadcastDraft {
+				t.Fatalf("an edit after approval is still ready to send (%s)", edit.State)
+			}
+			if _, err := f.svc.ApproveBroadcast(ctx, supervisor, b.ID, b.Version); !errors.Is(err, casework.ErrStale) {
+				t.Errorf("approving the first version after an edit: %v; want ErrStale", err)
+			}
+			if _, err := f.svc.ApproveBroadcast(ctx, supervisor, b.ID, edit.Version); err != nil {
+				t.Fatal(err)
+			}
+			if toSend() != 1 {
+				t.Fatal("the approved edit is not ready to send")
+			}
+			if _, err := f.svc.BroadcastSentTo(ctx, b.ID, 12); err != nil {
+				t.Fatal(err)
+			}
+			if toSend() != 0 {
+				t.Error("a sent broadcast is still ready to send")
+			}
+			if _, err := f.svc.SaveBroadcast(ctx, programme, casework.BroadcastInput{ID: b.ID, Texts: map[string]string{"fr": "v3"}}); !errors.Is(err, casework.ErrInvalidTransition) {
+				t.Errorf("editing a sent broadcast: %v", err)
+			}
+			for _, tc := range []struct {
+				region, cercle string
+				want           bool
+			}{{"ML05", "ML0507", true}, {"ML05", "ML0501", false}, {"ML05", "", false}, {"", "", false}} {
+				if got := edit.Reaches(tc.region, tc.cercle); got != tc.want {
+					t.Errorf("Reaches(%q, %q) = %v", tc.region, tc.cercle, got)
+				}
+			}
+			if text, lang := edit.Text("bm"); text != "v2" || lang != "fr" {
+				t.Errorf("a Bambara subscriber gets %q in %s; want the French", text, lang)
+			}
+		})
+	}
+}

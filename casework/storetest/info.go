@@ -11,9 +11,10 @@ import (
 	"github.com/numerovert/hotline/casework"
 )
 
-// InfoStore is a store of information pages that can be closed.
+// InfoStore is a store of information pages and broadcasts that can be closed.
 type InfoStore interface {
 	casework.InfoStore
+	casework.BroadcastStore
 	Close() error
 }
 
@@ -27,6 +28,7 @@ func RunInfo(t *testing.T, open func(t *testing.T) InfoStore) {
 	}{
 		{"PageRoundTrip", testInfoPageRoundTrip},
 		{"ViewsCountedConcurrently", testInfoViews},
+		{"BroadcastRoundTrip", testBroadcastRoundTrip},
 		{"AfterClose", testInfoAfterClose},
 	}
 	for _, tc := range tests {
@@ -117,5 +119,33 @@ func testInfoAfterClose(t *testing.T, s InfoStore) {
 	}
 	if err := s.CountInfoView(ctx, "2026-03", "x", "dates"); !errors.Is(err, casework.ErrClosed) {
 		t.Errorf("CountInfoView after Close = %v; want ErrClosed", err)
+	}
+}
+
+func testBroadcastRoundTrip(t *testing.T, s InfoStore) {
+	ctx := context.Background()
+	if _, err := s.Broadcast(ctx, "nope"); !errors.Is(err, casework.ErrNotFound) {
+		t.Fatalf("Broadcast(unknown) error = %v; want ErrNotFound", err)
+	}
+	b := casework.Broadcast{ID: "b1", Region: "ML05", Cercle: "ML0507", Texts: map[string]string{"fr": "Distribution le 19 mars."},
+		Version: 1, State: casework.BroadcastDraft, Author: "prog",
+		Events: []casework.InfoEvent{{At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Actor: "prog", Action: "saved", Version: 1}}}
+	if err := s.PutBroadcast(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	b.State, b.ApprovedBy = casework.BroadcastApproved, "fanta"
+	if err := s.PutBroadcast(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Broadcast(ctx, "b1")
+	if err != nil || got.State != casework.BroadcastApproved || got.Texts["fr"] != b.Texts["fr"] || len(got.Events) != 1 {
+		t.Errorf("Broadcast = %+v, %v; want %+v", got, err, b)
+	}
+	got.Texts["fr"] = "changed by the caller"
+	if again, _ := s.Broadcast(ctx, "b1"); again.Texts["fr"] != b.Texts["fr"] {
+		t.Error("the store shares a broadcast's texts with its caller")
+	}
+	if all, err := s.Broadcasts(ctx); err != nil || len(all) != 1 {
+		t.Errorf("Broadcasts = %d, %v; want 1", len(all), err)
 	}
 }
