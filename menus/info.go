@@ -34,8 +34,18 @@ const (
 	InfoUnsubscribed = "info.unsubscribed"
 )
 
-// InfoStrings lists them.
-var InfoStrings = []string{InfoSubscribed, InfoUnsubscribed}
+// YouSaid are the words of the "you said, we did" script (the web view
+// writes it, casework publishes it as the cercle's "yousaid" page): a
+// heading, what people called about, "and other subjects" (where counts
+// were too small to say), what the team found, what changed, the close.
+var YouSaid = struct{ Heading, Raised, Other, Found, Changed, Close string }{
+	"yousaid.heading", "yousaid.raised", "yousaid.other", "yousaid.found", "yousaid.changed", "yousaid.close",
+}
+
+// InfoStrings lists every string the information line shows outside the
+// tree.
+var InfoStrings = []string{InfoSubscribed, InfoUnsubscribed,
+	YouSaid.Heading, YouSaid.Raised, YouSaid.Other, YouSaid.Found, YouSaid.Changed, YouSaid.Close}
 
 // InfoRequest asks the gateway for an information page: the caller's
 // language and the information line's answers (info_region, info_cercle,

@@ -164,3 +164,55 @@ func (s *Store) Broadcasts(ctx context.Context) ([]casework.Broadcast, error) {
 	})
 	return out, err
 }
+
+var bucketSummaries = []byte("info_summaries") // month|cercle → JSON casework.MonthSummary
+
+func init() { allBuckets = append(allBuckets, bucketSummaries) }
+
+var _ casework.SummaryStore = (*Store)(nil)
+
+// PutSummary implements casework.SummaryStore, fsynced.
+func (s *Store) PutSummary(ctx context.Context, sum casework.MonthSummary) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("boltstore: put summary: %w", err)
+	}
+	data, err := json.Marshal(sum)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode summary: %w", err)
+	}
+	if err := s.commit.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSummaries).Put([]byte(sum.ID), data)
+	}); err != nil {
+		return wrap("put summary", err)
+	}
+	return nil
+}
+
+// Summary implements casework.SummaryStore.
+func (s *Store) Summary(ctx context.Context, id string) (casework.MonthSummary, error) {
+	var sum casework.MonthSummary
+	err := s.view(ctx, "summary", func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketSummaries).Get([]byte(id))
+		if data == nil {
+			return casework.ErrNotFound
+		}
+		return json.Unmarshal(data, &sum)
+	})
+	return sum, err
+}
+
+// Summaries implements casework.SummaryStore.
+func (s *Store) Summaries(ctx context.Context) ([]casework.MonthSummary, error) {
+	var out []casework.MonthSummary
+	err := s.view(ctx, "summaries", func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSummaries).ForEach(func(_, v []byte) error {
+			var sum casework.MonthSummary
+			if err := json.Unmarshal(v, &sum); err != nil {
+				return fmt.Errorf("decode summary: %w", err)
+			}
+			out = append(out, sum)
+			return nil
+		})
+	})
+	return out, err
+}

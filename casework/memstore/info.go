@@ -136,3 +136,53 @@ func (s *Store) Broadcasts(ctx context.Context) ([]casework.Broadcast, error) {
 	}
 	return out, nil
 }
+
+var _ casework.SummaryStore = (*Store)(nil)
+
+func cloneSummary(s casework.MonthSummary) casework.MonthSummary {
+	s.Raised, s.Events = slices.Clone(s.Raised), slices.Clone(s.Events)
+	s.Found, s.Changed = maps.Clone(s.Found), maps.Clone(s.Changed)
+	return s
+}
+
+// PutSummary implements casework.SummaryStore.
+func (s *Store) PutSummary(ctx context.Context, sum casework.MonthSummary) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx, "put summary"); err != nil {
+		return err
+	}
+	if s.sums == nil {
+		s.sums = map[string]casework.MonthSummary{}
+	}
+	s.sums[sum.ID] = cloneSummary(sum)
+	return nil
+}
+
+// Summary implements casework.SummaryStore.
+func (s *Store) Summary(ctx context.Context, id string) (casework.MonthSummary, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "summary"); err != nil {
+		return casework.MonthSummary{}, err
+	}
+	sum, ok := s.sums[id]
+	if !ok {
+		return casework.MonthSummary{}, fmt.Errorf("memstore: summary: %w", casework.ErrNotFound)
+	}
+	return cloneSummary(sum), nil
+}
+
+// Summaries implements casework.SummaryStore.
+func (s *Store) Summaries(ctx context.Context) ([]casework.MonthSummary, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx, "summaries"); err != nil {
+		return nil, err
+	}
+	var out []casework.MonthSummary
+	for _, sum := range s.sums {
+		out = append(out, cloneSummary(sum))
+	}
+	return out, nil
+}

@@ -103,7 +103,7 @@ func newEnv(t testing.TB, opts ...func(*web.Options)) *env {
 	}
 	places := catalog.Places()
 	users := memstore.NewUsers()
-	o := web.Options{Cases: svc, Users: users, Places: places, Now: clk.Now}
+	o := web.Options{Cases: svc, Users: users, Places: places, Now: clk.Now, Text: catalog.Text}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v3"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/menus"
 )
 
 // The information line's pages (issue 15): the programme role writes them
@@ -30,6 +32,7 @@ func (w *Web) mountInfo(g fiber.Router) {
 	g.Get("/info/broadcasts", w.need(infoStaff, w.broadcastsPage))
 	g.Post("/info/broadcasts", w.need(programmeRole, w.broadcastSave))
 	g.Post("/info/broadcasts/approve", w.need(supervisor, w.broadcastApprove))
+	w.mountYouSaid(g)
 }
 
 type infoRow struct {
@@ -338,4 +341,194 @@ func (w *Web) broadcastApprove(c fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/broadcasts?ok=broadcast_approved")
+}
+
+// "You said, we did": staff write the month's findings per cercle, a
+// supervisor approves, which publishes the radio script as the cercle's
+// "yousaid" information page; the script is exported per language as
+// plain text and a printable page.
+
+func yousaidWriter(r casework.Role) bool {
+	return r == casework.RoleProgramme || r == casework.RoleOfficer
+}
+
+func yousaidStaff(r casework.Role) bool { return yousaidWriter(r) || r == casework.RoleSupervisor }
+
+func (w *Web) mountYouSaid(g fiber.Router) {
+	g.Get("/info/yousaid", w.need(yousaidStaff, w.yousaidPage))
+	g.Post("/info/yousaid", w.need(yousaidWriter, w.yousaidSave))
+	g.Post("/info/yousaid/approve", w.need(supervisor, w.yousaidApprove))
+	g.Get("/info/yousaid/script", w.need(anyone, w.yousaidScript))
+}
+
+type summaryRow struct {
+	S         casework.MonthSummary
+	Place     string
+	Raised    []tableRow
+	Langs     []option
+	Draft     bool
+	Approved  bool
+	Scripts   []option // language → script (approved or preview)
+	AnyHidden bool
+}
+
+type yousaidData struct {
+	Rows               []summaryRow
+	Cercles, Languages []option
+	Month              string
+	Writer, Supervisor bool
+}
+
+func (w *Web) yousaidPage(c fiber.Ctx) error {
+	u, _ := current(c)
+	rctx, cancel := ctx(c)
+	defer cancel()
+	list, err := w.cases.Summaries(rctx)
+	if err != nil {
+		return err
+	}
+	p := w.newPage(c, "info_yousaid")
+	d := yousaidData{Writer: yousaidWriter(u.Role), Supervisor: u.Role == casework.RoleSupervisor,
+		Month: w.time().AddDate(0, -1, 0).Format("2006-01")}
+	for _, s := range list {
+		row := summaryRow{S: s, Place: w.placeName(s.Cercle), Draft: s.State == casework.BroadcastDraft, Approved: s.State == casework.BroadcastApproved}
+		// Only the counts that may be said are named: a hidden one must
+		// not even tell that its category (sexual abuse...) came up.
+		shown, hidden := s.Shown()
+		for _, r := range shown {
+			row.Raised = append(row.Raised, tableRow{Name: w.categoryName(p.Lang, r.Category), Counts: []casework.Count{r.Count()}})
+		}
+		if hidden {
+			row.Raised = append(row.Raised, tableRow{Name: p.L["yousaid_other"], Counts: []casework.Count{{}}})
+		}
+		for _, l := range s.Languages() {
+			row.Scripts = append(row.Scripts, option{Value: l, Label: languageName(l), Group: w.script(s, l)})
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	for _, r := range w.regions {
+		for _, ce := range w.cercles[r.Code] {
+			d.Cercles = append(d.Cercles, option{Value: ce.Code, Label: r.Name + " › " + ce.Name})
+		}
+	}
+	for _, l := range callerLanguages {
+		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == casework.InfoFallbackLanguage})
+	}
+	p.Data = d
+	return w.render(c, "info_yousaid", p)
+}
+
+func (w *Web) yousaidSave(c fiber.Ctx) error {
+	u, _ := current(c)
+	cercle, ok := w.places[c.FormValue("cercle")]
+	if !ok || cercle.Level != 2 {
+		return errBadRequest
+	}
+	in := casework.SummaryInput{Month: strings.Clone(c.FormValue("month")), Region: cercle.Parent, Cercle: cercle.Code,
+		Found: map[string]string{}, Changed: map[string]string{}}
+	for _, l := range callerLanguages {
+		in.Found[l.code] = strings.Clone(c.FormValue("found_" + l.code))
+		in.Changed[l.code] = strings.Clone(c.FormValue("changed_" + l.code))
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	_, err := w.cases.SaveSummary(rctx, u, in)
+	switch {
+	case errors.Is(err, casework.ErrInvalidIntake):
+		return errBadRequest
+	case err != nil:
+		return err
+	}
+	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/yousaid?ok=summary_saved")
+}
+
+func (w *Web) yousaidApprove(c fiber.Ctx) error {
+	u, _ := current(c)
+	version, err := strconv.Atoi(c.FormValue("version"))
+	if err != nil {
+		return errBadRequest
+	}
+	rctx, cancel := ctx(c)
+	defer cancel()
+	id := strings.Clone(c.FormValue("id"))
+	s, err := w.cases.MonthSummary(rctx, id)
+	if errors.Is(err, casework.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	scripts := map[string]string{}
+	for _, l := range s.Languages() {
+		scripts[l] = w.script(s, l)
+	}
+	_, err = w.cases.ApproveSummary(rctx, u, id, version, scripts)
+	switch {
+	case errors.Is(err, casework.ErrStale):
+		return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/yousaid?err=info_stale")
+	case errors.Is(err, casework.ErrForbidden):
+		return errForbidden
+	case err != nil:
+		return err
+	}
+	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/yousaid?ok=summary_approved")
+}
+
+// yousaidScript exports an approved summary's radio script in one
+// language: plain text (format=txt) or a printable page.
+func (w *Web) yousaidScript(c fiber.Ctx) error {
+	rctx, cancel := ctx(c)
+	defer cancel()
+	s, err := w.cases.MonthSummary(rctx, c.Query("id"))
+	if errors.Is(err, casework.ErrNotFound) || (err == nil && s.State != casework.BroadcastApproved) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	lang := c.Query("lang")
+	if languageName(lang) == "" {
+		return errBadRequest
+	}
+	text := w.script(s, lang)
+	if c.Query("format") == "txt" {
+		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="numero-vert-`+s.Month+`-`+s.Cercle+`-`+lang+`.txt"`)
+		return c.SendString(text + "\n")
+	}
+	p := w.newPage(c, "info_script")
+	p.Data = struct {
+		Place, Month, Lang string
+		Lines              []string
+	}{w.placeName(s.Cercle), s.Month, languageName(lang), strings.Split(text, "\n")}
+	return w.render(c, "info_script", p)
+}
+
+// script is the radio script of s in lang, in the catalogue's words; the
+// counts are those casework lets be shown, the others said together as
+// "other subjects".
+func (w *Web) script(s casework.MonthSummary, lang string) string {
+	t := func(k string) string { return w.text(lang, k) }
+	or := func(m map[string]string) string { return cmp.Or(m[lang], m[casework.InfoFallbackLanguage]) }
+	lines := []string{"Numéro Vert — " + w.placeName(s.Cercle) + ", " + s.Month + ". " + t(menus.YouSaid.Heading)}
+	shown, hidden := s.Shown()
+	if len(shown) > 0 || hidden {
+		lines = append(lines, t(menus.YouSaid.Raised))
+	}
+	for _, r := range shown {
+		key := "category." + r.Category
+		label := w.text(lang, key)
+		if label == key { // no caller-side name (an uncoded SMS): said with the others
+			hidden = true
+			continue
+		}
+		lines = append(lines, "- "+label+": "+r.Count().String())
+	}
+	if hidden {
+		lines = append(lines, t(menus.YouSaid.Other))
+	}
+	return strings.Join(append(lines,
+		t(menus.YouSaid.Found)+" "+or(s.Found),
+		t(menus.YouSaid.Changed)+" "+or(s.Changed),
+		t(menus.YouSaid.Close)), "\n")
 }

@@ -27,6 +27,12 @@ var infoMessages = map[string]map[string]string{
 		"broadcast_draft": "brouillon (version %d, par %s)", "broadcast_approved": "approuvé, en cours d'envoi", "broadcast_sent": "envoyé à %d abonné·es",
 		"ok_broadcast_saved": "Message enregistré : il attend l'approbation d'un·e superviseur·e.", "ok_broadcast_approved": "Message approuvé : il part vers les abonné·es.",
 		"no_broadcasts": "Aucun message.", "nav_broadcasts": "Messages aux abonné·es",
+		"title_info_yousaid": "Vous avez dit, nous avons fait", "title_info_script": "Script radio", "nav_yousaid": "Vous avez dit, nous avons fait",
+		"yousaid_note":  "Un résumé par mois et par cercle : les nombres viennent des cas (les petits nombres sont cachés et dits « d'autres sujets »), le reste est écrit par l'équipe. Approuvé par un·e superviseur·e, il est publié sur la ligne d'information et exporté en script radio.",
+		"h_new_summary": "Nouveau résumé", "col_month": "Mois", "col_cercle": "Cercle", "summary_found": "Ce que l'équipe a trouvé (%s)", "summary_changed": "Ce qui a changé (%s)",
+		"summary_save": "Enregistrer le résumé", "summary_approve": "Approuver et publier", "summary_draft": "brouillon (version %d, par %s)", "summary_approved": "publié (approuvé par %s)",
+		"ok_summary_saved": "Résumé enregistré : il attend l'approbation d'un·e superviseur·e.", "ok_summary_approved": "Résumé publié sur la ligne d'information.",
+		"no_summaries": "Aucun résumé.", "script_txt": "texte", "script_print": "page à imprimer", "h_raised": "Ce que les gens ont signalé", "col_cases": "Cas", "yousaid_other": "Autres sujets (petits nombres)",
 	},
 	"en": {
 		"nav_info": "Information line", "title_info_list": "Information line", "title_info_edit": "Write an information page",
@@ -52,6 +58,12 @@ var infoMessages = map[string]map[string]string{
 		"broadcast_draft": "draft (version %d, by %s)", "broadcast_approved": "approved, being sent", "broadcast_sent": "sent to %d subscribers",
 		"ok_broadcast_saved": "Message saved: it awaits a supervisor's approval.", "ok_broadcast_approved": "Message approved: it is going out to subscribers.",
 		"no_broadcasts": "No messages.", "nav_broadcasts": "Messages to subscribers",
+		"title_info_yousaid": "You said, we did", "title_info_script": "Radio script", "nav_yousaid": "You said, we did",
+		"yousaid_note":  "One summary per month and cercle: the numbers come from the cases (small numbers are hidden and said as \"other subjects\"), the rest is written by the team. Once a supervisor approves it, it is published on the information line and exported as a radio script.",
+		"h_new_summary": "New summary", "col_month": "Month", "col_cercle": "Cercle", "summary_found": "What the team found (%s)", "summary_changed": "What changed (%s)",
+		"summary_save": "Save summary", "summary_approve": "Approve and publish", "summary_draft": "draft (version %d, by %s)", "summary_approved": "published (approved by %s)",
+		"ok_summary_saved": "Summary saved: it awaits a supervisor's approval.", "ok_summary_approved": "Summary published on the information line.",
+		"no_summaries": "No summaries.", "script_txt": "text", "script_print": "printable page", "h_raised": "What people raised", "col_cases": "Cases", "yousaid_other": "Other subjects (small numbers)",
 	},
 }
 

@@ -124,3 +124,57 @@ func TestInfoBrowserWriteApproveServe(t *testing.T) {
 		t.Errorf("dashboard views: %q; want Ténenkou with its one view hidden", views)
 	}
 }
+
+// "You said, we did": an officer writes the month's findings for a
+// cercle; the counts come from the cases with small ones hidden (said as
+// "other subjects", never as a number); a supervisor approves, which
+// publishes the script on the information line; the radio script is
+// exported as text and as a printable page, in French and Bambara.
+func TestYouSaidWeDid(t *testing.T) {
+	e := newEnv(t)
+	for i := range 6 {
+		e.submit(t, "k1:many-"+string(rune('a'+i)), "exclusion", "ML05", "ML0507", "")
+	}
+	e.submit(t, "k1:one", "sea", "ML05", "ML0507", "") // one case: never said
+	month := e.clock.Now().UTC().Format("2006-01")
+	awa := e.login(t, "awa")
+	awa.get("/meal/info/yousaid")
+	form := url.Values{"month": {month}, "cercle": {"ML0507"},
+		"found_fr": {"Douze ménages oubliés sur la liste."}, "changed_fr": {"Ils ont été ajoutés et payés le 3."},
+		"found_bm": {"Du tan ni fila tun tɛ lisi la."}, "changed_bm": {"U farala a kan."}}
+	if resp, _ := awa.post("/meal/info/yousaid", form); resp.StatusCode != 303 {
+		t.Fatalf("officer saves a summary: %d", resp.StatusCode)
+	}
+	list, _ := e.svc.Summaries(context.Background())
+	if len(list) != 1 {
+		t.Fatalf("%d summaries", len(list))
+	}
+	sup := e.login(t, "fanta")
+	_, page := sup.get("/meal/info/yousaid")
+	if !strings.Contains(page, "Pas sur la liste") || strings.Contains(page, "Abus sexuel") || !strings.Contains(page, "Autres sujets") {
+		t.Fatalf("the supervisor's preview: want exclusion's count, the hidden sexual abuse case only as other subjects: %s", page)
+	}
+	if resp, _ := sup.get("/meal/info/yousaid/script?id=" + url.QueryEscape(list[0].ID) + "&lang=fr&format=txt"); resp.StatusCode != 404 {
+		t.Errorf("a draft's script is exported: %d", resp.StatusCode)
+	}
+	if resp, _ := sup.post("/meal/info/yousaid/approve", url.Values{"id": {list[0].ID}, "version": {"1"}}); resp.StatusCode != 303 {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	_, txt := sup.get("/meal/info/yousaid/script?id=" + url.QueryEscape(list[0].ID) + "&lang=fr&format=txt")
+	for _, want := range []string{"Vous avez dit, nous avons fait", "Pas sur la liste: 6", "Et d'autres sujets", "Douze ménages", "ajoutés et payés"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("French script lacks %q:\n%s", want, txt)
+		}
+	}
+	if strings.Contains(txt, ": 1") || strings.Contains(strings.ToLower(txt), "abus") {
+		t.Errorf("the script tells a small count:\n%s", txt)
+	}
+	_, bm := sup.get("/meal/info/yousaid/script?id=" + url.QueryEscape(list[0].ID) + "&lang=bm")
+	if !strings.Contains(bm, "Du tan ni fila") || !strings.Contains(bm, "<article") {
+		t.Errorf("Bambara printable script: %s", bm)
+	}
+	text, ok, err := e.svc.Info(context.Background(), casework.InfoRequest{Lang: "bm", Region: "ML05", Cercle: "ML0507", Topic: "yousaid"})
+	if err != nil || !ok || !strings.Contains(text, "U farala a kan") {
+		t.Errorf("the information line's yousaid page in Bambara: %q %v %v", text, ok, err)
+	}
+}

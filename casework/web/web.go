@@ -88,6 +88,9 @@ type Options struct {
 	// LoginSlowDown is waited before each password check while sign-ins
 	// fail everywhere (GlobalFailures); default 1 s, negative for none.
 	LoginSlowDown time.Duration
+	// Text is the callers' catalogue (menus.Catalog.Text): the radio
+	// scripts of "you said, we did" are written in its words (info.go).
+	Text func(lang, key string) string
 }
 
 // Web is the MEAL web view. Its configuration is the case service's
@@ -107,6 +110,7 @@ type Web struct {
 	addresses *casework.Attempts // per address, whatever the name
 	failures  *casework.Attempts // every failed sign-in, for the slow-down
 	dummy     string             // a password hash to verify against for unknown users
+	text      func(lang, key string) string
 
 	slowDown      time.Duration
 	verifySlots   chan struct{}
@@ -130,7 +134,10 @@ func New(o Options) (*Web, error) {
 		logins:    casework.NewAttempts(LoginAttempts, LoginWindow),
 		addresses: casework.NewAttempts(AddressAttempts, LoginWindow),
 		failures:  casework.NewAttempts(math.MaxInt, LoginWindow),
-		slowDown:  o.LoginSlowDown, verifySlots: make(chan struct{}, MaxVerifications),
+		slowDown:  o.LoginSlowDown, verifySlots: make(chan struct{}, MaxVerifications), text: o.Text,
+	}
+	if w.text == nil {
+		w.text = func(_, key string) string { return key }
 	}
 	if o.Sessions == nil {
 		o.Sessions = webstore.NewMemory()

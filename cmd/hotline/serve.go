@@ -601,7 +601,7 @@ func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.
 		storage = b
 	}
 	w, err := web.New(web.Options{Cases: cases, Users: users, Places: places, Logger: log,
-		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"})
+		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:", Text: m.catalog.Text})
 	if err != nil {
 		return err
 	}
