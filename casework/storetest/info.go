@@ -11,10 +11,11 @@ import (
 	"github.com/numerovert/hotline/casework"
 )
 
-// InfoStore is a store of information pages and broadcasts that can be closed.
+// InfoStore is a store of information pages, broadcasts and summaries that can be closed.
 type InfoStore interface {
 	casework.InfoStore
 	casework.BroadcastStore
+	casework.SummaryStore
 	Close() error
 }
 
@@ -29,6 +30,7 @@ func RunInfo(t *testing.T, open func(t *testing.T) InfoStore) {
 		{"PageRoundTrip", testInfoPageRoundTrip},
 		{"ViewsCountedConcurrently", testInfoViews},
 		{"BroadcastRoundTrip", testBroadcastRoundTrip},
+		{"SummaryRoundTrip", testSummaryRoundTrip},
 		{"AfterClose", testInfoAfterClose},
 	}
 	for _, tc := range tests {
@@ -147,5 +149,29 @@ func testBroadcastRoundTrip(t *testing.T, s InfoStore) {
 	}
 	if all, err := s.Broadcasts(ctx); err != nil || len(all) != 1 {
 		t.Errorf("Broadcasts = %d, %v; want 1", len(all), err)
+	}
+}
+
+func testSummaryRoundTrip(t *testing.T, s InfoStore) {
+	ctx := context.Background()
+	if _, err := s.Summary(ctx, "2026-02|ML0507"); !errors.Is(err, casework.ErrNotFound) {
+		t.Fatalf("Summary(unknown) error = %v; want ErrNotFound", err)
+	}
+	sum := casework.MonthSummary{ID: "2026-02|ML0507", Month: "2026-02", Region: "ML05", Cercle: "ML0507",
+		Raised: []casework.SummaryRaised{{Category: "exclusion", N: 6}}, Found: map[string]string{"fr": "trouvé"},
+		Changed: map[string]string{"fr": "changé"}, Version: 1, State: casework.BroadcastDraft, Author: "awa"}
+	if err := s.PutSummary(ctx, sum); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Summary(ctx, sum.ID)
+	if err != nil || got.Raised[0].N != 6 || got.Found["fr"] != "trouvé" || got.Author != "awa" {
+		t.Errorf("Summary = %+v, %v", got, err)
+	}
+	got.Found["fr"] = "changed by the caller"
+	if again, _ := s.Summary(ctx, sum.ID); again.Found["fr"] != "trouvé" {
+		t.Error("the store shares a summary's texts with its caller")
+	}
+	if all, err := s.Summaries(ctx); err != nil || len(all) != 1 {
+		t.Errorf("Summaries = %d, %v; want 1", len(all), err)
 	}
 }
