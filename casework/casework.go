@@ -90,11 +90,14 @@ type Case struct {
 	ResolveEscalated bool      `json:"resolve_escalated,omitempty"`
 
 	// Response is what the caller hears on follow-up, by language.
-	Response   map[string]string `json:"response,omitempty"`
-	Notes      []Note            `json:"notes,omitempty"`
-	UpdatedAt  time.Time         `json:"updated_at,omitzero"`
-	ResolvedAt time.Time         `json:"resolved_at,omitzero"`
-	ClosedAt   time.Time         `json:"closed_at,omitzero"`
+	Response map[string]string `json:"response,omitempty"`
+	Notes    []Note            `json:"notes,omitempty"`
+	// ReferredTo lists the referral directory's services (config
+	// `referrals:` ids) the caller was referred to, in order (Refer).
+	ReferredTo []string  `json:"referred_to,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	ClosedAt   time.Time `json:"closed_at,omitzero"`
 
 	// PINHash is a keyed hash ("k1:…") of the follow-up PIN; the PIN
 	// itself is never kept.

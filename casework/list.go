@@ -17,6 +17,7 @@ type Filter struct {
 	Status   Status
 	Category string
 	Region   string
+	Locality string // a commune or site of config localities, or "unknown"
 	Overdue  bool
 }
 
@@ -56,7 +57,8 @@ func (s *Service) List(ctx context.Context, who Actor, f Filter) (CaseList, erro
 			return nil
 		}
 		late := overdue(c, now) != ""
-		if (f.Category != "" && c.Category != f.Category) || (f.Region != "" && c.Region != f.Region) || (f.Overdue && !late) {
+		if (f.Category != "" && c.Category != f.Category) || (f.Region != "" && c.Region != f.Region) ||
+			(f.Locality != "" && c.Locality != f.Locality) || (f.Overdue && !late) {
 			return nil
 		}
 		out.Counts[c.Status]++

@@ -47,7 +47,7 @@ func TestCallerCategoriesRouting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := casework.Route(cfg, tt.category, tt.region, tt.cercle, tt.assistance)
+			r, err := casework.Route(cfg, tt.category, tt.region, tt.cercle, "", tt.assistance)
 			if err != nil {
 				t.Fatal(err)
 			}

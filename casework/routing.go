@@ -24,16 +24,20 @@ type Routing struct {
 }
 
 // Route picks the one team that receives a case of category about
-// assistance in region/cercle ("unknown" or "" when the caller did not
-// say). Among teams whose kind may receive the category, that handle it
-// and that have no conflict of interest with any programme the case may be
-// about, it takes one covering the cercle, else the region, else a
-// national team; at each level the category's recipient kinds are tried
+// assistance in region/cercle/locality ("unknown" or "" when the caller
+// did not say; locality is a commune or site of config `localities`).
+// Among teams whose kind may receive the category, that handle it and that
+// have no conflict of interest with any programme the case may be about,
+// it takes one covering the locality, else the cercle, else the region,
+// else a national team; at each level the category's recipient kinds are tried
 // in the order listed, and teams in config order. A category missing from the codebook
 // goes to a national MEAL team with no exclusions. cfg must be validated.
-func Route(cfg *config.Config, category, region, cercle, assistance string) (Routing, error) {
+func Route(cfg *config.Config, category, region, cercle, locality, assistance string) (Routing, error) {
 	region, cercle = normalisePlace(region, cercle)
-	progs := programmesFor(cfg, region, cercle, assistance)
+	if strings.TrimSpace(locality) == "" {
+		locality = Unknown
+	}
+	progs := programmesFor(cfg, region, cercle, locality, assistance)
 	var ids []string
 	for _, p := range progs {
 		ids = append(ids, p.ID)
@@ -60,6 +64,7 @@ func Route(cfg *config.Config, category, region, cercle, assistance string) (Rou
 			name  string
 			match func(config.Team) bool
 		}{
+			{"locality " + locality, func(t config.Team) bool { return locality != Unknown && slices.Contains(t.Places, locality) }},
 			{"cercle " + cercle, func(t config.Team) bool { return cercle != Unknown && slices.Contains(t.Places, cercle) }},
 			{"region " + region, func(t config.Team) bool { return region != Unknown && slices.Contains(t.Places, region) }},
 			{"national", func(t config.Team) bool { return t.National }},
@@ -125,24 +130,32 @@ func normalisePlace(region, cercle string) (string, string) {
 // programmesFor lists the programmes a case may be about. When the caller
 // did not say where, every programme of that assistance counts: a team
 // must not judge a programme it may be tied to.
-func programmesFor(cfg *config.Config, region, cercle, assistance string) []config.Programme {
+func programmesFor(cfg *config.Config, region, cercle, locality, assistance string) []config.Programme {
 	var out []config.Programme
 	for _, p := range cfg.Programmes {
 		if len(p.Assistance) > 0 && !slices.Contains(p.Assistance, assistance) {
 			continue
 		}
-		if placeMatches(p.Places, region, cercle) {
+		if placeMatches(cfg, p.Places, region, cercle, locality) {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-func placeMatches(places []string, region, cercle string) bool {
+func placeMatches(cfg *config.Config, places []string, region, cercle, locality string) bool {
 	if len(places) == 0 || region == Unknown {
 		return true
 	}
 	for _, p := range places {
+		if lc, ok := cfg.LocalityCercle(p); ok {
+			// A commune or site: the caller's, or one of their cercle
+			// (or region) when they did not say which.
+			if p == locality || (locality == Unknown && (lc == cercle || (cercle == Unknown && strings.HasPrefix(lc, region)))) {
+				return true
+			}
+			continue
+		}
 		switch {
 		case p == region, p == cercle:
 			return true

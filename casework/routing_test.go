@@ -18,6 +18,8 @@ var (
 	propCercles    = []string{"ML0101", "ML0102", "ML0501", "ML0701"}
 	propOrgs       = []string{"NGO A", "NGO B", "Partner C"}
 	propAssistance = []string{"cash", "food", "health"}
+	// propLocalities: communes or sites (config localities) by cercle.
+	propLocalities = map[string]string{"loc-a": "ML0101", "loc-b": "ML0701", "loc-c": "ML0701"}
 )
 
 // genConfig draws a random deployment: programmes, teams with random
@@ -25,7 +27,10 @@ var (
 // teams are left out at random, so some drawn configs are invalid.
 func genConfig(t *rapid.T) *config.Config {
 	cfg := &config.Config{Source: "rapid.yaml", Channels: []config.Channel{{ID: "rapid-ch", Provider: "africastalking", Country: "ML", AllowFrom: []string{"127.0.0.1"}}}}
-	places := append(slices.Clone(propRegions), propCercles...)
+	for code, cercle := range propLocalities {
+		cfg.Localities = append(cfg.Localities, config.Locality{Code: code, Name: code, Cercle: cercle})
+	}
+	places := append(append(slices.Clone(propRegions), propCercles...), "loc-a", "loc-b", "loc-c")
 	nProg := rapid.IntRange(0, 4).Draw(t, "programmes")
 	for i := range nProg {
 		cfg.Programmes = append(cfg.Programmes, config.Programme{
@@ -77,13 +82,20 @@ func genConfig(t *rapid.T) *config.Config {
 // conflictedWith is the property's own, independent statement of a
 // conflict: the team excludes a programme (or its organisation) that
 // delivers this assistance where the case may be.
-func conflictedWith(cfg *config.Config, team config.Team, region, cercle, assistance string) bool {
+func conflictedWith(cfg *config.Config, team config.Team, region, cercle, locality, assistance string) bool {
 	for _, p := range cfg.Programmes {
 		if len(p.Assistance) > 0 && !slices.Contains(p.Assistance, assistance) {
 			continue
 		}
 		where := len(p.Places) == 0 || region == casework.Unknown
 		for _, pl := range p.Places {
+			if lc, ok := propLocalities[pl]; ok {
+				// A site: the case's, or maybe the case's when it did not say.
+				if pl == locality || (locality == casework.Unknown && (lc == cercle || (cercle == casework.Unknown && strings.HasPrefix(lc, region)))) {
+					where = true
+				}
+				continue
+			}
 			if pl == region || pl == cercle || (cercle == casework.Unknown && strings.HasPrefix(pl, region)) {
 				where = true
 			}
@@ -117,10 +129,21 @@ func TestRouteProperties(t *testing.T) {
 				}
 				cercle = rapid.SampledFrom(inRegion).Draw(t, "cercle")
 			}
+			locality := casework.Unknown
+			var sites []string
+			for code, c := range propLocalities {
+				if c == cercle {
+					sites = append(sites, code)
+				}
+			}
+			if len(sites) > 0 && rapid.Bool().Draw(t, "locality known") {
+				slices.Sort(sites)
+				locality = rapid.SampledFrom(sites).Draw(t, "locality")
+			}
 			category := rapid.SampledFrom([]string{"exclusion", "fraud", config.SEA, "safety", "not-in-codebook"}).Draw(t, "category")
 			assistance := rapid.SampledFrom(propAssistance).Draw(t, "case assistance")
 
-			r, err := casework.Route(cfg, category, region, cercle, assistance)
+			r, err := casework.Route(cfg, category, region, cercle, locality, assistance)
 			if err != nil {
 				t.Fatalf("valid config, no route for %s in %s/%s: %v", category, region, cercle, err)
 			}
@@ -128,8 +151,8 @@ func TestRouteProperties(t *testing.T) {
 			if !ok {
 				t.Fatalf("routed to unknown team %q", r.Team)
 			}
-			if conflictedWith(cfg, team, region, cercle, assistance) {
-				t.Fatalf("case (%s, %s/%s, %s) routed to %s, which is excluded by conflict of interest (rule %q)", category, region, cercle, assistance, team.ID, r.Rule)
+			if conflictedWith(cfg, team, region, cercle, locality, assistance) {
+				t.Fatalf("case (%s, %s/%s/%s, %s) routed to %s, which is excluded by conflict of interest (rule %q)", category, region, cercle, locality, assistance, team.ID, r.Rule)
 			}
 			if category == config.SEA && team.Kind != "psea" {
 				t.Fatalf("SEA routed to %s team %s", team.Kind, team.ID)
@@ -149,7 +172,7 @@ func TestRouteProperties(t *testing.T) {
 
 func TestRouteUnvalidatedConfigFailsClosed(t *testing.T) {
 	cfg := &config.Config{Teams: []config.Team{{ID: "x", Kind: "meal", Places: []string{"ML01"}}}}
-	if _, err := casework.Route(cfg, "anything", "ML05", casework.Unknown, "cash"); !errors.Is(err, casework.ErrNoRoute) {
+	if _, err := casework.Route(cfg, "anything", "ML05", casework.Unknown, "", "cash"); !errors.Is(err, casework.ErrNoRoute) {
 		t.Errorf("err = %v, want ErrNoRoute", err)
 	}
 }

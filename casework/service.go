@@ -184,7 +184,7 @@ func (s *Service) Submit(ctx context.Context, in Intake) (Receipt, error) {
 		id = NewID()
 	}
 	c := NewCase(in, id, in.Reference, now) // reference "": the store draws one
-	r, err := Route(s.Config(), c.Category, c.Region, c.Cercle, c.Assistance)
+	r, err := Route(s.Config(), c.Category, c.Region, c.Cercle, c.Locality, c.Assistance)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("casework: submit: %w", err)
 	}
@@ -411,7 +411,7 @@ func (s *Service) Recode(ctx context.Context, who Actor, id, category, code stri
 			if team, ok := s.Config().Team(c.Team); ok && team.Kind == pseaKind {
 				return events, nil
 			}
-			r, err := Route(s.Config(), config.SEA, c.Region, c.Cercle, c.Assistance)
+			r, err := Route(s.Config(), config.SEA, c.Region, c.Cercle, c.Locality, c.Assistance)
 			if err != nil {
 				return nil, err
 			}
@@ -419,7 +419,7 @@ func (s *Service) Recode(ctx context.Context, who Actor, id, category, code stri
 			c.Status, c.Officer = StatusNew, ""
 			return append(events, Event{Action: ActionRouted, Detail: c.Rule}), nil
 		}
-		r, err := Route(s.Config(), c.Category, c.Region, c.Cercle, c.Assistance)
+		r, err := Route(s.Config(), c.Category, c.Region, c.Cercle, c.Locality, c.Assistance)
 		if err != nil {
 			return nil, err
 		}

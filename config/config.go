@@ -44,6 +44,7 @@ type Config struct {
 	Programmes []Programme    `yaml:"programmes"`
 	Codebook   []FeedbackType `yaml:"codebook"`
 	Localities []Locality     `yaml:"localities"`
+	Referrals  []Referral     `yaml:"referrals"` // referrals.go: services told at the end of a sexual abuse report
 }
 
 // Channel is one endpoint an aggregator calls: /c/{ID}/ussd.
@@ -97,7 +98,8 @@ type Team struct {
 	// National teams cover all of Mali. A national team with no
 	// exclusions is the fallback that makes every case land somewhere.
 	National bool `yaml:"national"`
-	// Places are the region or cercle P-codes the team covers.
+	// Places are the region or cercle P-codes the team covers, or codes of
+	// the file's localities (a commune or site: routed there first).
 	Places []string `yaml:"places"`
 	// Categories the team handles. Empty means every category its kind
 	// may receive, except sensitive ones, which a team must name.
@@ -142,7 +144,7 @@ type Programme struct {
 	Name         string   `yaml:"name"`
 	Organisation string   `yaml:"organisation"`
 	Assistance   []string `yaml:"assistance"` // empty: any
-	Places       []string `yaml:"places"`     // region or cercle P-codes; empty: all of Mali
+	Places       []string `yaml:"places"`     // region or cercle P-codes, or localities; empty: all of Mali
 	line         int
 }
 
@@ -240,6 +242,7 @@ func (cfg *Config) Validate() error {
 	cfg.checkTeams(p, programmes, categories)
 	cfg.checkFallbacks(p)
 	cfg.checkLocalities(p)
+	cfg.checkReferrals(p)
 	return errors.Join(p.errs...)
 }
 
@@ -293,8 +296,8 @@ func (cfg *Config) checkProgrammes(p *problems) map[string]bool {
 			p.at(pr.line, "programme %q has no organisation: conflicts of interest are declared against it", pr.ID)
 		}
 		for _, pc := range pr.Places {
-			if !pcode.MatchString(pc) {
-				p.at(pr.line, "programme %q: %q is not a Mali region or cercle P-code (ML01, ML0101)", pr.ID, pc)
+			if _, local := cfg.LocalityCercle(pc); !pcode.MatchString(pc) && !local {
+				p.at(pr.line, "programme %q: %q is not a Mali region or cercle P-code (ML01, ML0101) nor a locality of this file", pr.ID, pc)
 			}
 		}
 	}
@@ -318,8 +321,8 @@ func (cfg *Config) checkTeams(p *problems, programmes map[string]bool, categorie
 			p.at(t.line, "team %q covers no place: list region or cercle P-codes under places, or set national: true", t.ID)
 		}
 		for _, pc := range t.Places {
-			if !pcode.MatchString(pc) {
-				p.at(t.line, "team %q: %q is not a Mali region or cercle P-code (ML01, ML0101)", t.ID, pc)
+			if _, local := cfg.LocalityCercle(pc); !pcode.MatchString(pc) && !local {
+				p.at(t.line, "team %q: %q is not a Mali region or cercle P-code (ML01, ML0101) nor a locality of this file", t.ID, pc)
 			}
 		}
 		for _, c := range t.Categories {
@@ -365,7 +368,7 @@ func (cfg *Config) CheckPlaces(known map[string]bool) error {
 	var errs []error
 	check := func(what, id string, line int, places []string) {
 		for _, pc := range places {
-			if !known[pc] {
+			if _, local := cfg.LocalityCercle(pc); !known[pc] && !local {
 				errs = append(errs, fmt.Errorf("%s:%d: %s %q: unknown P-code %q", cfg.Source, line, what, id, pc))
 			}
 		}
@@ -378,6 +381,9 @@ func (cfg *Config) CheckPlaces(known map[string]bool) error {
 	}
 	for _, l := range cfg.Localities {
 		check("locality", l.Code, l.line, []string{l.Cercle})
+	}
+	for _, r := range cfg.Referrals {
+		check("referral", r.ID, r.line, r.Places)
 	}
 	return errors.Join(errs...)
 }
@@ -423,6 +429,8 @@ func recordLines(root *yaml.Node, cfg *Config) {
 				cfg.Programmes[j].line = item.Line
 			case key == "localities" && j < len(cfg.Localities):
 				cfg.Localities[j].line = item.Line
+			case key == "referrals" && j < len(cfg.Referrals):
+				cfg.Referrals[j].line = item.Line
 			case key == "codebook" && j < len(cfg.Codebook) && item.Kind == yaml.MappingNode:
 				for k := 0; k+1 < len(item.Content); k += 2 {
 					if item.Content[k].Value != "categories" {

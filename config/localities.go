@@ -45,3 +45,14 @@ func (cfg *Config) checkLocalities(p *problems) {
 		seen[l.Code] = true
 	}
 }
+
+// LocalityCercle is the cercle of the file's locality code, and whether
+// code is one: teams and programmes may cover a commune or site.
+func (cfg *Config) LocalityCercle(code string) (string, bool) {
+	for _, l := range cfg.Localities {
+		if l.Code == code {
+			return l.Cercle, true
+		}
+	}
+	return "", false
+}

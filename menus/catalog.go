@@ -17,7 +17,8 @@ type Catalog struct {
 	places   *places
 	locales  []*locale // menu order
 	byCode   map[string]*locale
-	fallback *locale // fills every gap; the language screen is shown in it
+	fallback *locale   // fills every gap; the language screen is shown in it
+	services Directory // the referral directory (WithServices); nil: none
 }
 
 // Load parses tree.yaml, places.csv and every <lang>.yaml in fsys (root of

@@ -156,8 +156,12 @@ func (s *source) checkKind(n *nodeDef) {
 			s.errorf(treeFile, lineOf(n.raw, "max"), "text node %q: max must be positive", n.ID)
 		}
 	case kindEnd:
-		if n.Next != "" || len(n.Options) > 0 || n.Other != nil || n.Field != "" {
-			s.errorf(treeFile, idLine, "end node %q takes no next, options or field", n.ID)
+		// An end with `when` names in `next` the end shown otherwise.
+		if (n.Next != "" && len(n.When) == 0) || len(n.Options) > 0 || n.Other != nil || n.Field != "" {
+			s.errorf(treeFile, idLine, "end node %q takes no options or field, and `next` only with `when`", n.ID)
+		}
+		if nx := s.tree.byID[n.Next]; n.Next != "" && (nx == nil || nx.Kind != kindEnd) {
+			s.errorf(treeFile, lineOf(n.raw, "next"), "end node %q: next %q must be an end node", n.ID, n.Next)
 		}
 	case kindPage:
 		if n.Next != "" || n.Field != "" {

@@ -164,6 +164,9 @@ type enode struct {
 	clears []string // answers removed when the caller comes back to this node
 	back   bool     // the screen offers KeyBack
 	tmpl   bool     // the prompt has placeholders
+	// services: an end screen naming the referral directory's nearest
+	// services ({services}); it keeps the place answers after a submission.
+	services bool
 }
 
 type elang struct {
@@ -238,10 +241,7 @@ func NewEngine(c *Catalog, fits Fits) *Engine {
 				}
 			}
 			if o.Action == actionSubmit {
-				if e.end == "" {
-					e.end = o.Next
-				}
-				e.submitEnds[o.Next] = true
+				e.markSubmitEnds(t, o.Next)
 			}
 		}
 		slices.Sort(en.clears)
@@ -267,9 +267,30 @@ func NewEngine(c *Catalog, fits Fits) *Engine {
 			if strings.Contains(el.prompts[en.def.ID], "{") {
 				en.tmpl = true
 			}
+			if strings.Contains(el.prompts[en.def.ID], "{"+phServices+"}") {
+				en.services = true
+			}
 		}
 	}
 	return e
+}
+
+// markSubmitEnds records the end nodes a submit option leading to end may
+// show: an end with `when` gives way to its `next` when the answers do
+// not match, so each end of that chain may show. The last, shown whatever
+// the answers, is where a receipt goes when the state has no end yet.
+func (e *Engine) markSubmitEnds(t *tree, end string) {
+	for end != "" && !e.submitEnds[end] {
+		e.submitEnds[end] = true
+		n := t.byID[end]
+		if n == nil || len(n.When) == 0 {
+			if e.end == "" {
+				e.end = end
+			}
+			return
+		}
+		end = n.Next
+	}
 }
 
 // Begin starts a session. With lang "" (or unknown) the caller first picks
@@ -365,7 +386,25 @@ func (e *Engine) Confirmed(st State, r Receipt) Turn {
 		node = st.Node
 	}
 	ns := State{Lang: lang, Node: node, Reference: r.Reference, PIN: r.PIN, AnswerDays: r.AnswerDays}
+	if en := e.nodes[node]; en != nil && en.services {
+		ns.Answers = e.placeAnswers(st.Answers)
+	}
 	return Turn{State: ns, Screen: e.mustRender(ns, "")}
+}
+
+// submissionEnd is the end node a submit option leading to next shows for
+// these answers: an end with `when` (the sexual abuse report's end, with
+// the referral directory) gives way to its `next` when they do not match,
+// and to a continued report, whose category must not be told (skips).
+func (e *Engine) submissionEnd(next string, ans map[string]string) string {
+	for range len(e.nodes) {
+		en := e.nodes[next]
+		if en == nil || !e.skips(en.def, ans) {
+			break
+		}
+		next = en.def.Next
+	}
+	return next
 }
 
 // isSubmissionEnd reports whether node is where a submission ends (the
@@ -521,7 +560,10 @@ func (e *Engine) choose(st State, el *elang, en *enode, it item) Turn {
 				sub.Answers = map[string]string{}
 			}
 			delete(sub.Answers, replayed)
-			ns := State{Lang: st.Lang, Node: it.opt.Next}
+			ns := State{Lang: st.Lang, Node: e.submissionEnd(it.opt.Next, st.Answers)}
+			if en := e.nodes[ns.Node]; en != nil && en.services {
+				ns.Answers = e.placeAnswers(st.Answers)
+			}
 			return Turn{State: ns, Screen: e.mustRender(ns, ""), Submit: sub}
 		case actionInfo:
 			return e.chooseInfo(st, en, it)

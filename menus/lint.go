@@ -218,6 +218,18 @@ func (sc *screenCheck) checkEnd(base State) {
 		answer.Answers = map[string]string{phStatus: status, phResponse: ""}
 		sc.check(answer, "", "status "+status)
 	}
+	// Each answer template officers start from must fit a follow-up
+	// answer whole, with the longest status: a cut answer loses its end.
+	if strings.Contains(sc.el.prompts[sc.n.ID], "{"+phResponse+"}") {
+		line := sc.line
+		for _, a := range sc.e.cat.Answers(sc.el.code, base.Reference) {
+			answer := base
+			answer.Answers = map[string]string{phStatus: longest(sc.el.statuses), phResponse: a.Text}
+			sc.line = sc.l.lines["answer."+a.ID]
+			sc.check(answer, "", "answer template "+a.ID)
+		}
+		sc.line = line
+	}
 	base.Reference = ""
 	sc.line = sc.l.lines[sc.e.cat.tree.messages[msgSaveFailed]]
 	sc.check(base, "", "could not save")
@@ -333,4 +345,15 @@ func ussdSize(text string) string {
 	}
 	return fmt.Sprintf("%d UCS-2 characters (USSD max %d; a character outside GSM-7 halves the budget)",
 		gsm7.UTF16Len(text), gsm7.MaxUSSDUCS2)
+}
+
+// longest is the longest of the values of m.
+func longest(m map[string]string) string {
+	out := ""
+	for _, v := range m {
+		if len(v) > len(out) {
+			out = v
+		}
+	}
+	return out
 }

@@ -146,7 +146,7 @@ func TestLintBroken(t *testing.T) {
 			`duplicate node id "region"`, false},
 		{"unknown kind", "tree.yaml", "kind: text", "kind: texte", "kind: texte", `unknown kind "texte"`, false},
 		{"unknown tree field", "tree.yaml", "    optional: true", "    optionnal: true", "optionnal", `unknown field "optionnal"`, false},
-		{"submit not to an end node", "tree.yaml", "action: submit, next: end}", "action: submit, next: detail}", "action: submit",
+		{"submit not to an end node", "tree.yaml", "action: submit, next: end_protection}", "action: submit, next: detail}", "action: submit",
 			"must have `next:` an end node", false},
 		{"tree YAML syntax error", "tree.yaml", "    next: region\n", "    next: region\n   oops: [\n", "oops", "YAML syntax error", false},
 		// A gap in any locale but the fallback shows the French text: a warning.
@@ -171,6 +171,8 @@ func TestLintBroken(t *testing.T) {
 			"assistance.prompt:", "split over 2 pages", true},
 		{"too long in UCS-2 and in the GSM-7 spelling", "fr.yaml", "Écrivez en bref", "Écrivez en bref, ça aide, " + strings.Repeat("a", 110),
 			"detail.prompt:", `screen "detail" in the GSM-7 spelling is`, false},
+		{"answer template too long for the follow-up answer", "en.yaml", "It was passed to the programme team.", strings.Repeat("It was passed to the programme team. ", 4),
+			"answer.thanks:", `screen "followup_answer" (answer template thanks)`, false},
 		{"cercle with unknown parent", "places.csv", "2,ML0508,Youwarou,ML05", "2,ML0508,Youwarou,ML55", "Youwarou", `parent "ML55" is not a region`, false},
 		{"duplicate pcode", "places.csv", "2,ML0508,Youwarou,ML05", "2,ML0507,Youwarou,ML05", "ML0507,Youwarou", "duplicate pcode ML0507", false},
 	}

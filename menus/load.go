@@ -77,6 +77,7 @@ const (
 	phStatus    = "status"   // follow-up answer: the case's public status
 	phResponse  = "response" // follow-up answer: the team's response
 	phCode      = "code"     // inside the msgPIN phrase: the PIN itself
+	phServices  = "services" // sexual abuse report's end: the nearest services of the referral directory
 )
 
 // defaultOrder places a locale without `order:` after those that have one.

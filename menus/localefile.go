@@ -218,7 +218,7 @@ func (t *tree) usedKeys() map[string][]string {
 	for _, n := range t.nodes {
 		switch n.Kind {
 		case kindEnd:
-			used[n.Prompt] = []string{phReference, phPIN, phDays, phStatus, phResponse}
+			used[n.Prompt] = []string{phReference, phPIN, phDays, phStatus, phResponse, phServices}
 		default:
 			used[n.Prompt] = fields
 		}
@@ -236,6 +236,9 @@ func (t *tree) usedKeys() map[string][]string {
 	}
 	for _, k := range digitKeys() {
 		used[k] = nil
+	}
+	for _, k := range AnswerKeys {
+		used[k] = []string{phReference}
 	}
 	return used
 }

@@ -47,6 +47,8 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 		case st.Reference == "" && e.isSubmissionEnd(n.ID):
 			// Shown before the store answered, and kept when it failed.
 			s.Prompt = el.saveFailed
+		case en.services:
+			return e.fitServices(el, s, st), true
 		case en.tmpl:
 			// An empty placeholder (no response yet) leaves no dangling space.
 			s.Prompt = strings.TrimSpace(e.fill(s.Prompt, st, el, nil, false))
@@ -71,6 +73,26 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 		return s, true
 	}
 	return e.toFit(el, s, spelled), true
+}
+
+// fitServices fills an end screen naming the nearest services with as
+// many of them as fit, nearest first (the reference and PIN always stay).
+func (e *Engine) fitServices(el *elang, s Screen, st State) Screen {
+	tmpl := s.Prompt
+	list := e.nearestServices(st.Answers, el.code)
+	var out Screen
+	for n := len(list); n >= 0; n-- {
+		out = s
+		text := map[string]string{phServices: servicesScreenText(list, n)}
+		out.Prompt = strings.TrimSpace(e.fill(tmpl, st, el, text, false))
+		if e.fits(out) {
+			return out
+		}
+		if sp := e.spell(el, out, nil); e.fits(sp) {
+			return sp
+		}
+	}
+	return e.spell(el, out, nil)
 }
 
 // toFit returns s if it fits, else s in the GSM-7 spelling (which is also
@@ -199,6 +221,12 @@ func (e *Engine) value(name string, st State, el *elang, text map[string]string)
 			return "", false
 		}
 		return strings.ReplaceAll(el.pinText, "{"+phCode+"}", st.PIN), false
+	case name == phServices:
+		if t, ok := text[name]; ok {
+			return t, true
+		}
+		list := e.nearestServices(st.Answers, el.code)
+		return servicesScreenText(list, len(list)), false
 	case name == phDays:
 		if st.AnswerDays <= 0 {
 			return "30", false

@@ -23,6 +23,10 @@ const (
 	VoiceThanks    = "voice.thanks"    // last words after a complaint
 	VoiceGoodbye   = "voice.goodbye"   // after two wrong or missing answers: call again
 	VoiceHash      = "voice.hash"      // after a question answered with a number: end it with #
+	// VoiceServices follows the reference and PIN of a report whose end
+	// screen names the referral directory ({services}): a trained focal
+	// point acts within 24 hours, and these services can help now.
+	VoiceServices = "voice.services"
 
 	// LanguageNameKey is the recording of a language's name, said in that
 	// language (the `name:` of its file).
@@ -34,7 +38,7 @@ const (
 )
 
 var voiceStrings = []string{VoiceFor, VoicePress, VoiceRecord, VoiceRecorded, VoiceSummary, VoiceSaved,
-	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash}
+	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash, VoiceServices}
 
 // DigitKey is the string key (and recording name) of one spoken digit.
 func DigitKey(d byte) string { return "digit-" + string(d) }
@@ -152,6 +156,19 @@ func (e *Engine) voiceSaved(st State, el *elang, pin string) []Clip {
 		if pin != "" {
 			out = append(out, e.clip(el.code, VoicePIN))
 			out = append(out, e.digits(el.code, pin)...)
+		}
+	}
+	if en := e.nodes[st.Node]; en != nil && en.services {
+		out = append(out, e.clip(el.code, VoiceServices))
+		// The directory's own words, read by text-to-speech: in the
+		// caller's language where the deployment wrote them.
+		fb := e.nearestServices(st.Answers, e.def.code)
+		for i, s := range e.nearestServices(st.Answers, el.code) {
+			c := Clip{Lang: el.code, Text: s.text(true), Say: s.text(true)}
+			if i < len(fb) {
+				c.Say = fb[i].text(true)
+			}
+			out = append(out, c)
 		}
 	}
 	return append(out, e.clip(el.code, VoiceThanks))

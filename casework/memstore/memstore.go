@@ -88,6 +88,7 @@ func (s *Store) usable(ctx context.Context, op string) error {
 func clone(c casework.Case) casework.Case {
 	c.Programmes = slices.Clone(c.Programmes)
 	c.Notes = slices.Clone(c.Notes)
+	c.ReferredTo = slices.Clone(c.ReferredTo)
 	c.Response = maps.Clone(c.Response)
 	return c
 }

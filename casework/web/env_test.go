@@ -101,9 +101,8 @@ func newEnv(t testing.TB, opts ...func(*web.Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	places := catalog.Places()
 	users := memstore.NewUsers()
-	o := web.Options{Cases: svc, Users: users, Places: places, Now: clk.Now, Text: catalog.Text}
+	o := web.Options{Cases: svc, Users: users, Catalog: catalog, Now: clk.Now}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -27,7 +27,7 @@ var messages = map[string]map[string]string{
 		"back_home":    "Retour à l'accueil",
 		"role_officer": "chargé·e MEAL", "role_supervisor": "superviseur·e", "role_psea": "point focal PSEA", "role_viewer": "lecture (agrégats)", "role_admin": "administration",
 		"status_new": "Nouveau", "status_assigned": "Attribué", "status_in_progress": "En cours", "status_resolved": "Répondu", "status_closed": "Clos",
-		"f_status": "Statut", "f_open": "Ouverts", "f_category": "Catégorie", "f_region": "Région", "f_all": "Toutes", "f_overdue": "En retard seulement", "f_apply": "Filtrer",
+		"f_status": "Statut", "f_open": "Ouverts", "f_category": "Catégorie", "f_region": "Région", "f_locality": "Commune ou site", "f_all": "Toutes", "f_overdue": "En retard seulement", "f_apply": "Filtrer",
 		"col_due": "Échéance", "col_ref": "Référence", "col_category": "Catégorie", "col_region": "Région", "col_status": "Statut", "col_officer": "Chargé·e", "col_opened": "Reçu le",
 		"overdue": "en retard", "sensitive": "sensible", "queue_empty": "Aucun cas ne correspond.",
 		"h_report": "Signalement", "caller_chose": "Choix de l'appelant·e", "coding": "Codage", "assistance": "Assistance", "place": "Lieu",
@@ -60,6 +60,9 @@ var messages = map[string]map[string]string{
 		"act_created": "créé", "act_routed": "orienté", "act_assigned": "attribué", "act_started": "en cours", "act_resolved": "répondu", "act_closed": "clos",
 		"act_reopened": "rouvert", "act_recoded": "recodé", "act_noted": "note ajoutée", "act_viewed": "consulté", "act_contact_viewed": "contact lu",
 		"act_overdue": "en retard", "act_escalated": "escaladé", "act_purged": "purgé",
+		"act_referred": "orienté·e vers un service", "h_referral": "Orientation",
+		"referral_near": "Services de l'annuaire près de l'appelant·e, dans l'ordre où il ou elle les a entendus en fin de signalement :",
+		"referred_to":   "Orienté·e vers", "refer": "Noter l'orientation", "ok_refer": "Orientation notée.",
 		"last_weeks": "%d dernières semaines", "kpi_overdue": "En retard (maintenant)", "kpi_ack": "Délai médian d'accusé",
 		"kpi_resolve":      "Délai médian de réponse",
 		"suppression_note": "Toute case inférieure à 5, et toute case qui permettrait de la retrouver, est masquée (–) pour qu'aucun chiffre ne désigne une personne.",
@@ -89,7 +92,7 @@ var messages = map[string]map[string]string{
 		"back_home":    "Back to the start",
 		"role_officer": "MEAL officer", "role_supervisor": "supervisor", "role_psea": "PSEA focal point", "role_viewer": "viewer (aggregates)", "role_admin": "admin",
 		"status_new": "New", "status_assigned": "Assigned", "status_in_progress": "In progress", "status_resolved": "Answered", "status_closed": "Closed",
-		"f_status": "Status", "f_open": "Open", "f_category": "Category", "f_region": "Region", "f_all": "All", "f_overdue": "Overdue only", "f_apply": "Filter",
+		"f_status": "Status", "f_open": "Open", "f_category": "Category", "f_region": "Region", "f_locality": "Commune or site", "f_all": "All", "f_overdue": "Overdue only", "f_apply": "Filter",
 		"col_due": "Due", "col_ref": "Reference", "col_category": "Category", "col_region": "Region", "col_status": "Status", "col_officer": "Officer", "col_opened": "Received",
 		"overdue": "overdue", "sensitive": "sensitive", "queue_empty": "No case matches.",
 		"h_report": "Report", "caller_chose": "Caller's choice", "coding": "Coding", "assistance": "Assistance", "place": "Place",
@@ -122,6 +125,9 @@ var messages = map[string]map[string]string{
 		"act_created": "created", "act_routed": "routed", "act_assigned": "assigned", "act_started": "in progress", "act_resolved": "answered", "act_closed": "closed",
 		"act_reopened": "reopened", "act_recoded": "recoded", "act_noted": "note added", "act_viewed": "viewed", "act_contact_viewed": "contact read",
 		"act_overdue": "overdue", "act_escalated": "escalated", "act_purged": "purged",
+		"act_referred": "referred to a service", "h_referral": "Referral",
+		"referral_near": "Directory services near the caller, in the order they heard them at the end of their report:",
+		"referred_to":   "Referred to", "refer": "Record the referral", "ok_refer": "Referral recorded.",
 		"last_weeks": "last %d weeks", "kpi_overdue": "Overdue (now)", "kpi_ack": "Median time to acknowledge",
 		"kpi_resolve":      "Median time to answer",
 		"suppression_note": "Any cell under 5, and any cell that would let one be worked out, is hidden (–) so that no figure points at a person.",
@@ -129,44 +135,6 @@ var messages = map[string]map[string]string{
 		"table":     "Table of figures",
 		"h_exports": "Exports", "export_aggregate": "Aggregates (CSV)", "export_hxl": "Aggregates with HXL tags (CSV)", "export_cases": "Team's case list (CSV, supervisor)",
 		"api_note": "Read-only JSON API: GET /meal/api/v1/report with a token (hotline users token).",
-	},
-}
-
-type language struct{ code, name string }
-
-// callerLanguages are the languages a caller may speak, each named in
-// itself (as the USSD menu names them).
-var callerLanguages = []language{
-	{"fr", "Français"}, {"en", "English"}, {"bm", "Bamanankan"}, {"ff", "Fulfulde"}, {"ses", "Soŋay"}, {"taq", "Tamajaq"},
-}
-
-func languageName(code string) string {
-	for _, l := range callerLanguages {
-		if l.code == code {
-			return l.name
-		}
-	}
-	return ""
-}
-
-type responseTemplate struct{ ID, Text string }
-
-// responseTemplates are starting points for the answer a caller hears,
-// per caller language. Short: the answer is read over USSD or SMS.
-var responseTemplates = map[string][]responseTemplate{
-	"fr": {
-		{"received", "Votre plainte {ref} a été reçue. Une équipe indépendante vérifie. Rappelez dans une semaine pour la suite."},
-		{"resolved", "Votre plainte {ref} a été vérifiée et le problème a été corrigé. Merci de nous avoir prévenus."},
-		{"referred", "Votre plainte {ref} a été transmise au service compétent, qui vous contactera par les voies habituelles."},
-		{"not_eligible", "Votre plainte {ref} a été examinée. L'aide vise les ménages choisis selon des critères affichés au village. Vous pouvez demander à être réévalué."},
-		{"thanks", "Merci pour votre message {ref}. Il a été transmis à l'équipe du programme."},
-	},
-	"en": {
-		{"received", "Your complaint {ref} was received. An independent team is checking. Call again in a week for news."},
-		{"resolved", "Your complaint {ref} was checked and the problem has been fixed. Thank you for telling us."},
-		{"referred", "Your complaint {ref} was passed to the service in charge, which will contact you through the usual channels."},
-		{"not_eligible", "Your complaint {ref} was reviewed. Assistance goes to households chosen by criteria posted in the village. You may ask to be reassessed."},
-		{"thanks", "Thank you for your message {ref}. It was passed to the programme team."},
 	},
 }
 

@@ -71,7 +71,7 @@ func (w *Web) infoList(c fiber.Ctx) error {
 	d := infoListData{Programme: u.Role == casework.RoleProgramme, Supervisor: u.Role == casework.RoleSupervisor}
 	for _, pg := range ps {
 		d.Rows = append(d.Rows, infoRow{
-			Page: pg, Place: w.infoPlaceName(pg, p.L), Topic: p.L["info_topic_"+pg.Topic], Lang: languageName(pg.Lang),
+			Page: pg, Place: w.infoPlaceName(pg, p.L), Topic: p.L["info_topic_"+pg.Topic], Lang: w.catalog.LanguageName(pg.Lang),
 			Programme: w.programmeName(pg.Programme, p.L), Pending: pg.Pending(), Live: pg.Live(), Author: pg.DraftBy == u.Name,
 		})
 	}
@@ -134,7 +134,7 @@ func (w *Web) infoEdit(c fiber.Ctx) error {
 	for _, t := range casework.InfoTopics {
 		d.Topics = append(d.Topics, option{Value: t, Label: p.L["info_topic_"+t], Selected: t == cur.Topic})
 	}
-	for _, l := range callerLanguages {
+	for _, l := range w.infoLanguages() {
 		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == cur.Lang || (cur.Lang == "" && l.code == p.Lang)})
 	}
 	p.Data = d
@@ -162,7 +162,7 @@ func (w *Web) infoPlace(code string) (region, cercle string, ok bool) {
 func (w *Web) infoSave(c fiber.Ctx) error {
 	u, _ := current(c)
 	region, cercle, ok := w.infoPlace(c.FormValue("place"))
-	if !ok || languageName(c.FormValue("lang")) == "" {
+	if !ok || w.catalog.LanguageName(c.FormValue("lang")) == "" {
 		return errBadRequest
 	}
 	rctx, cancel := ctx(c)
@@ -273,7 +273,7 @@ func (w *Web) broadcastsPage(c fiber.Ctx) error {
 		row := broadcastRow{B: b, Place: w.infoPlaceName(casework.InfoPage{Region: b.Region, Cercle: b.Cercle}, p.L),
 			Draft: b.State == casework.BroadcastDraft, Approved: b.State == casework.BroadcastApproved, Sent: b.State == casework.BroadcastSent,
 			AuthoredByMe: b.Author == u.Name}
-		for _, l := range callerLanguages {
+		for _, l := range w.infoLanguages() {
 			if t := b.Texts[l.code]; t != "" {
 				row.Texts = append(row.Texts, option{Value: t, Label: l.name})
 			}
@@ -287,7 +287,7 @@ func (w *Web) broadcastsPage(c fiber.Ctx) error {
 			d.Places = append(d.Places, option{Value: ce.Code, Label: r.Name + " › " + ce.Name})
 		}
 	}
-	for _, l := range callerLanguages {
+	for _, l := range w.infoLanguages() {
 		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == casework.InfoFallbackLanguage})
 	}
 	p.Data = d
@@ -301,7 +301,7 @@ func (w *Web) broadcastSave(c fiber.Ctx) error {
 		return errBadRequest
 	}
 	texts := map[string]string{}
-	for _, l := range callerLanguages {
+	for _, l := range w.infoLanguages() {
 		texts[l.code] = strings.Clone(c.FormValue("text_" + l.code))
 	}
 	rctx, cancel := ctx(c)
@@ -402,7 +402,7 @@ func (w *Web) yousaidPage(c fiber.Ctx) error {
 			row.Raised = append(row.Raised, tableRow{Name: p.L["yousaid_other"], Counts: []casework.Count{{}}})
 		}
 		for _, l := range s.Languages() {
-			row.Scripts = append(row.Scripts, option{Value: l, Label: languageName(l), Group: w.script(s, l)})
+			row.Scripts = append(row.Scripts, option{Value: l, Label: w.catalog.LanguageName(l), Group: w.script(s, l)})
 		}
 		d.Rows = append(d.Rows, row)
 	}
@@ -411,7 +411,7 @@ func (w *Web) yousaidPage(c fiber.Ctx) error {
 			d.Cercles = append(d.Cercles, option{Value: ce.Code, Label: r.Name + " › " + ce.Name})
 		}
 	}
-	for _, l := range callerLanguages {
+	for _, l := range w.infoLanguages() {
 		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == casework.InfoFallbackLanguage})
 	}
 	p.Data = d
@@ -426,7 +426,7 @@ func (w *Web) yousaidSave(c fiber.Ctx) error {
 	}
 	in := casework.SummaryInput{Month: strings.Clone(c.FormValue("month")), Region: cercle.Parent, Cercle: cercle.Code,
 		Found: map[string]string{}, Changed: map[string]string{}}
-	for _, l := range callerLanguages {
+	for _, l := range w.infoLanguages() {
 		in.Found[l.code] = strings.Clone(c.FormValue("found_" + l.code))
 		in.Changed[l.code] = strings.Clone(c.FormValue("changed_" + l.code))
 	}
@@ -487,7 +487,7 @@ func (w *Web) yousaidScript(c fiber.Ctx) error {
 		return err
 	}
 	lang := c.Query("lang")
-	if languageName(lang) == "" {
+	if w.catalog.LanguageName(lang) == "" {
 		return errBadRequest
 	}
 	text := w.script(s, lang)
@@ -500,7 +500,7 @@ func (w *Web) yousaidScript(c fiber.Ctx) error {
 	p.Data = struct {
 		Place, Month, Lang string
 		Lines              []string
-	}{w.placeName(s.Cercle), s.Month, languageName(lang), strings.Split(text, "\n")}
+	}{w.placeName(s.Cercle), s.Month, w.catalog.LanguageName(lang), strings.Split(text, "\n")}
 	return w.render(c, "info_script", p)
 }
 
@@ -508,7 +508,7 @@ func (w *Web) yousaidScript(c fiber.Ctx) error {
 // counts are those casework lets be shown, the others said together as
 // "other subjects".
 func (w *Web) script(s casework.MonthSummary, lang string) string {
-	t := func(k string) string { return w.text(lang, k) }
+	t := func(k string) string { return w.catalog.Text(lang, k) }
 	or := func(m map[string]string) string { return cmp.Or(m[lang], m[casework.InfoFallbackLanguage]) }
 	lines := []string{"Numéro Vert — " + w.placeName(s.Cercle) + ", " + s.Month + ". " + t(menus.YouSaid.Heading)}
 	shown, hidden := s.Shown()
@@ -517,7 +517,7 @@ func (w *Web) script(s casework.MonthSummary, lang string) string {
 	}
 	for _, r := range shown {
 		key := "category." + r.Category
-		label := w.text(lang, key)
+		label := w.catalog.Text(lang, key)
 		if label == key { // no caller-side name (an uncoded SMS): said with the others
 			hidden = true
 			continue
@@ -531,4 +531,16 @@ func (w *Web) script(s casework.MonthSummary, lang string) string {
 		t(menus.YouSaid.Found)+" "+or(s.Found),
 		t(menus.YouSaid.Changed)+" "+or(s.Changed),
 		t(menus.YouSaid.Close)), "\n")
+}
+
+type infoLanguage struct{ code, name string }
+
+// infoLanguages are the callers' languages, each named in itself, in the
+// catalogue's order.
+func (w *Web) infoLanguages() []infoLanguage {
+	var out []infoLanguage
+	for _, code := range w.catalog.Languages() {
+		out = append(out, infoLanguage{code, w.catalog.LanguageName(code)})
+	}
+	return out
 }

@@ -55,6 +55,7 @@ type queueData struct {
 	Status     string
 	Categories []option
 	Regions    []option
+	Localities []option // communes or sites of the deployment, by cercle; none: no filter
 	Overdue    bool
 	Statuses   []option
 }
@@ -75,6 +76,7 @@ func (w *Web) queue(c fiber.Ctx) error {
 		Status:   casework.Status(c.Query("status")),
 		Category: c.Query("category"),
 		Region:   c.Query("region"),
+		Locality: c.Query("locality"),
 		Overdue:  c.Query("overdue") == "1",
 	}
 	if f.Status != "" && !slices.Contains(casework.Statuses, f.Status) {
@@ -87,7 +89,8 @@ func (w *Web) queue(c fiber.Ctx) error {
 		return err
 	}
 	p := w.newPage(c, "queue")
-	d := queueData{Status: string(f.Status), Categories: w.categoryOptions(p.Lang, f.Category), Regions: w.regionOptions(f.Region), Overdue: f.Overdue}
+	d := queueData{Status: string(f.Status), Categories: w.categoryOptions(p.Lang, f.Category), Regions: w.regionOptions(f.Region), Overdue: f.Overdue,
+		Localities: w.localityOptions(f.Locality)}
 	for _, s := range casework.Statuses {
 		d.Counts = append(d.Counts, statusCount{s, list.Counts[s]})
 		d.Statuses = append(d.Statuses, option{Value: string(s), Label: p.L["status_"+string(s)], Selected: s == f.Status})
@@ -120,6 +123,34 @@ type caseData struct {
 	// Contact is the opened sealed contact, only when asked for (each
 	// reading is audited by casework).
 	Contact *casework.Contact
+	// Services: the referral directory near the case's place, on
+	// sensitive cases (what a sexual abuse caller heard at the end).
+	Services []referralRow
+}
+
+type referralRow struct {
+	ID, Name, Offers, Reach string
+	Referred                bool
+}
+
+// referrals lists the directory's services for the case, nearest first,
+// in the officer's language, with those it was referred to marked; a
+// service no longer in the directory is still listed by its id.
+func (w *Web) referrals(lang string, v casework.CaseView) []referralRow {
+	if !v.Sensitive && len(v.ReferredTo) == 0 {
+		return nil
+	}
+	var out []referralRow
+	for _, r := range w.cases.Config().ReferralsFor(v.Region, v.Cercle) {
+		out = append(out, referralRow{ID: r.ID, Name: r.Text(r.Name, lang), Offers: r.Text(r.Offers, lang), Reach: r.Text(r.Reach, lang),
+			Referred: slices.Contains(v.ReferredTo, r.ID)})
+	}
+	for _, id := range v.ReferredTo {
+		if !slices.ContainsFunc(out, func(r referralRow) bool { return r.ID == id }) {
+			out = append(out, referralRow{ID: id, Name: id, Referred: true})
+		}
+	}
+	return out
 }
 
 // visible reports whether the user's role may see a case at all: the
@@ -190,7 +221,8 @@ func (w *Web) casePage(c fiber.Ctx) error {
 		Resolvable:   v.Status == casework.StatusInProgress,
 		Assignable:   v.Status == casework.StatusNew || v.Status == casework.StatusAssigned,
 		Recordable:   v.Medium == "voice",
-		LanguageName: languageName(v.Language),
+		LanguageName: w.catalog.LanguageName(v.Language),
+		Services:     w.referrals(p.Lang, v),
 	}
 	if v.HasContact && c.Query("contact") == "1" {
 		contact, err := w.cases.Contact(rctx, u.Actor(), v.ID)
@@ -225,10 +257,11 @@ func (w *Web) casePage(c fiber.Ctx) error {
 		}
 	}
 	chosen := c.Query("template")
-	for _, t := range responseTemplates[v.Language] {
+	// The templates in the caller's language, from the catalogue.
+	for _, t := range w.catalog.Answers(v.Language, v.Reference) {
 		d.Templates = append(d.Templates, option{Value: t.ID, Label: p.L["tpl_"+t.ID], Selected: t.ID == chosen})
 		if t.ID == chosen {
-			d.Draft = strings.ReplaceAll(t.Text, "{ref}", casework.FormatReference(v.Reference))
+			d.Draft = t.Text
 		}
 	}
 	if d.Draft == "" {
@@ -284,6 +317,8 @@ func (w *Web) caseAction(c fiber.Ctx) error {
 		_, err = w.cases.Recode(rctx, who, v.ID, cat, code)
 	case "note":
 		_, err = w.cases.Note(rctx, who, v.ID, strings.TrimSpace(c.FormValue("note")))
+	case "refer":
+		_, err = w.cases.Refer(rctx, who, v.ID, c.FormValue("service"))
 	case "reopen":
 		_, err = w.cases.Reopen(rctx, who, v.ID, strings.TrimSpace(c.FormValue("reason")))
 	default:
@@ -334,8 +369,8 @@ var assistance = casework.Assistance
 
 func (w *Web) intakeForm(p *page) intakeData {
 	d := intakeData{Nonce: casework.NewSecret(16), Categories: w.categoryOptions(p.Lang, "")}
-	for _, l := range callerLanguages {
-		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == p.Lang})
+	for _, code := range w.catalog.Languages() {
+		d.Languages = append(d.Languages, option{Value: code, Label: w.catalog.LanguageName(code), Selected: code == p.Lang})
 	}
 	d.Regions = append([]option{{Value: casework.Unknown, Label: p.L["unknown"]}}, w.regionOptions("")...)
 	d.Cercles = []option{{Value: casework.Unknown, Label: p.L["unknown"]}}
@@ -409,7 +444,7 @@ func (w *Web) intake(c fiber.Ctx) error {
 		Assistance:     c.FormValue("assistance"),
 		Detail:         strings.TrimSpace(c.FormValue("detail")),
 	}
-	if _, ok := w.cases.Config().Category(in.Category); !ok || languageName(in.Language) == "" || !slices.Contains(assistance, in.Assistance) {
+	if _, ok := w.cases.Config().Category(in.Category); !ok || !w.catalog.HasLanguage(in.Language) || !slices.Contains(assistance, in.Assistance) {
 		return errBadRequest
 	}
 	rctx, cancel := ctx(c)
@@ -555,4 +590,14 @@ func (w *Web) apiReport(c fiber.Ctx) error {
 	}
 	w.log.Info("web: api report", "token", t.Name)
 	return c.JSON(r)
+}
+
+// localityOptions lists the deployment's communes and sites, grouped by
+// cercle, for the queue filter.
+func (w *Web) localityOptions(selected string) []option {
+	var out []option
+	for _, l := range w.localities {
+		out = append(out, option{Value: l.Code, Label: l.Name, Group: w.placeName(l.Parent), Selected: l.Code == selected})
+	}
+	return out
 }

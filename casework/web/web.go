@@ -33,6 +33,7 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/internal/webstore"
+	"github.com/numerovert/hotline/menus"
 )
 
 // Prefix is where the web view is mounted.
@@ -69,9 +70,11 @@ const (
 type Options struct {
 	Cases *casework.Service
 	Users casework.UserStore
-	// Places names the P-codes (menus.Catalog.Places, from locales/places.csv).
-	Places []Place
-	Logger *slog.Logger
+	// Catalog is the callers' catalogue: the places (locales/places.csv),
+	// the languages, each named in itself, and the officers' answer
+	// templates in each language. The web view keeps no copy of its own.
+	Catalog *menus.Catalog
+	Logger  *slog.Logger
 	// TrustedProxies are the addresses of TLS-terminating proxies whose
 	// X-Forwarded-Proto and X-Forwarded-For headers are believed. Session
 	// cookies are Secure when the request came over TLS, directly or
@@ -88,29 +91,27 @@ type Options struct {
 	// LoginSlowDown is waited before each password check while sign-ins
 	// fail everywhere (GlobalFailures); default 1 s, negative for none.
 	LoginSlowDown time.Duration
-	// Text is the callers' catalogue (menus.Catalog.Text): the radio
-	// scripts of "you said, we did" are written in its words (info.go).
-	Text func(lang, key string) string
 }
 
 // Web is the MEAL web view. Its configuration is the case service's
 // (Service.Config), so a reload reaches both at once.
 type Web struct {
-	cases     *casework.Service
-	users     casework.UserStore
-	places    map[string]Place
-	regions   []Place
-	cercles   map[string][]Place // by region
-	log       *slog.Logger
-	proxies   []netip.Prefix
-	now       func() time.Time
-	pages     map[string]*template.Template
-	sessions  *fsession.Store
-	logins    *casework.Attempts // per name+address
-	addresses *casework.Attempts // per address, whatever the name
-	failures  *casework.Attempts // every failed sign-in, for the slow-down
-	dummy     string             // a password hash to verify against for unknown users
-	text      func(lang, key string) string
+	cases      *casework.Service
+	catalog    *menus.Catalog
+	users      casework.UserStore
+	places     map[string]Place
+	regions    []Place
+	cercles    map[string][]Place // by region
+	localities []Place            // communes or sites (config localities)
+	log        *slog.Logger
+	proxies    []netip.Prefix
+	now        func() time.Time
+	pages      map[string]*template.Template
+	sessions   *fsession.Store
+	logins     *casework.Attempts // per name+address
+	addresses  *casework.Attempts // per address, whatever the name
+	failures   *casework.Attempts // every failed sign-in, for the slow-down
+	dummy      string             // a password hash to verify against for unknown users
 
 	slowDown      time.Duration
 	verifySlots   chan struct{}
@@ -119,8 +120,8 @@ type Web struct {
 
 // New builds the web view; Mount adds its routes to an app.
 func New(o Options) (*Web, error) {
-	if o.Cases == nil || o.Users == nil {
-		return nil, errors.New("web: needs the case service and a user store")
+	if o.Cases == nil || o.Users == nil || o.Catalog == nil {
+		return nil, errors.New("web: needs the case service, a user store and the callers' catalogue")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -129,15 +130,12 @@ func New(o Options) (*Web, error) {
 		o.Now = time.Now
 	}
 	w := &Web{
-		cases: o.Cases, users: o.Users, log: o.Logger, proxies: o.TrustedProxies, now: o.Now,
+		cases: o.Cases, users: o.Users, catalog: o.Catalog, log: o.Logger, proxies: o.TrustedProxies, now: o.Now,
 		places: map[string]Place{}, cercles: map[string][]Place{},
 		logins:    casework.NewAttempts(LoginAttempts, LoginWindow),
 		addresses: casework.NewAttempts(AddressAttempts, LoginWindow),
 		failures:  casework.NewAttempts(math.MaxInt, LoginWindow),
-		slowDown:  o.LoginSlowDown, verifySlots: make(chan struct{}, MaxVerifications), text: o.Text,
-	}
-	if w.text == nil {
-		w.text = func(_, key string) string { return key }
+		slowDown:  o.LoginSlowDown, verifySlots: make(chan struct{}, MaxVerifications),
 	}
 	if o.Sessions == nil {
 		o.Sessions = webstore.NewMemory()
@@ -146,13 +144,15 @@ func New(o Options) (*Web, error) {
 	if w.slowDown == 0 {
 		w.slowDown = time.Second
 	}
-	for _, p := range o.Places {
+	for _, p := range o.Catalog.Places() {
 		w.places[p.Code] = p
 		switch p.Level {
 		case 1:
 			w.regions = append(w.regions, p)
 		case 2:
 			w.cercles[p.Parent] = append(w.cercles[p.Parent], p)
+		case 3:
+			w.localities = append(w.localities, p)
 		}
 	}
 	var err error

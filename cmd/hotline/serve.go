@@ -220,6 +220,7 @@ func (m *Main) Open(ctx context.Context) error {
 	snap := &snapshotter{dataDir: m.DataDir}
 	ops := &opsEnv{keysDir: kd, boundToData: so.role != roleGateway} // what `hotline users`, `cases list`, `outbox list` and `keys rotate` run on while this serves
 	ops.cfg.Store(cfg)
+	catalog = catalog.WithServices(referralDirectory(ops.cfg.Load))
 	m.cfg, m.catalog, m.ops = cfg, catalog, ops
 	if recs != nil {
 		snap.add(recordingsFile, recs)
@@ -237,7 +238,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.AdminAddr != "" {
 			staff = newAdminApp()
 		}
-		if err := m.mountWeb(staff, cases, store, catalog.Places(), so, log); err != nil {
+		if err := m.mountWeb(staff, cases, store, catalog, so, log); err != nil {
 			return err
 		}
 		m.serveFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, app, ln) }
@@ -310,7 +311,7 @@ func (m *Main) Open(ctx context.Context) error {
 			staff.Get("/metrics", srv.MetricsHandler())
 			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
 		}
-		if err := m.mountWeb(staff, opts.Cases, store, catalog.Places(), so, log); err != nil {
+		if err := m.mountWeb(staff, opts.Cases, store, catalog, so, log); err != nil {
 			return err
 		}
 	}
@@ -451,6 +452,20 @@ func withLocalities(catalog *menus.Catalog, cfg *config.Config) (*menus.Catalog,
 	return out, nil
 }
 
+// referralDirectory is the config's referral directory as the menus read
+// it, from the running configuration (a SIGHUP reload shows at the next
+// end screen).
+func referralDirectory(live func() *config.Config) menus.Directory {
+	return func(region, cercle, lang string) []menus.Service {
+		refs := live().ReferralsFor(region, cercle)
+		out := make([]menus.Service, 0, len(refs))
+		for _, r := range refs {
+			out = append(out, menus.Service{Name: r.Text(r.Name, lang), Offers: r.Text(r.Offers, lang), Reach: r.Text(r.Reach, lang)})
+		}
+		return out
+	}
+}
+
 // listen opens the callback listener, the --admin-addr listener and the
 // admin socket (where the data is).
 func (m *Main) listen(so scaleOut, cfg *config.Config, catalog *menus.Catalog, snap *snapshotter, ops *opsEnv) error {
@@ -588,7 +603,7 @@ const sessionsFile = "sessions.db"
 // mountWeb adds the MEAL web view under /meal/ on the gateway's app. Its
 // sessions live in DATA/sessions.db, or in Redis when there is one, so
 // that replicas share them; either way they survive a restart.
-func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, places []web.Place, so scaleOut, log *slog.Logger) error {
+func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, catalog *menus.Catalog, so scaleOut, log *slog.Logger) error {
 	var storage fiber.Storage
 	if so.rdb != nil {
 		storage = fiberredis.NewFromConnection(so.rdb) // closed with so.rdb
@@ -600,8 +615,8 @@ func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.
 		m.onClose(b.Close)
 		storage = b
 	}
-	w, err := web.New(web.Options{Cases: cases, Users: users, Places: places, Logger: log,
-		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:", Text: m.catalog.Text})
+	w, err := web.New(web.Options{Cases: cases, Users: users, Catalog: catalog, Logger: log,
+		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"})
 	if err != nil {
 		return err
 	}
