@@ -118,6 +118,8 @@ func TestInformationLine(t *testing.T) {
 	prog.get("/meal/info/edit")
 	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {dates}})
 	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"eligibility"}, "lang": {"fr"}, "text": {eligibility}})
+	long := strings.Repeat("Une équipe MEAL indépendante lit chaque plainte et répond sous trente jours. ", 5) + "FIN-DE-PAGE"
+	prog.post("/meal/info", url.Values{"place": {"ML05"}, "topic": {"complaints"}, "lang": {"fr"}, "text": {long}})
 
 	const phone = "+22376000081"
 	if scr := infoUSSD(t, srv, phone, "3"); strings.Contains(scr.Text, "marché") || !scr.End {
@@ -130,6 +132,28 @@ func TestInformationLine(t *testing.T) {
 		t.Fatalf("the supervisor does not see the draft:\n%s", list)
 	}
 	sup.post("/meal/info/approve", url.Values{"id": {"|ML05|ML0507||dates|fr"}, "version": {"1"}})
+	sup.post("/meal/info/approve", url.Values{"id": {"|ML05|||complaints|fr"}, "version": {"1"}})
+
+	// A long page (the region's, for a caller in Ténenkou) turns with 9
+	// across hops: the session store keeps the text.
+	pager := dial(t, srv, "+22376000087")
+	for _, in := range []string{"2", "3", "5", "7", "4"} {
+		pager.send(in)
+	}
+	first := pager.screen.Text
+	if !strings.Contains(first, "Info 1/") || strings.Contains(first, "FIN-DE-PAGE") {
+		t.Fatalf("first page of a long page:\n%s", first)
+	}
+	var last string
+	for range 10 {
+		if scr := pager.send("9"); strings.Contains(scr.Text, "FIN-DE-PAGE") {
+			last = scr.Text
+			break
+		}
+	}
+	if last == "" {
+		t.Errorf("paging with 9 never reached the end of the page")
+	}
 
 	// USSD: the page, paged, then back to the topics; the unapproved one is not read.
 	scr := infoUSSD(t, srv, phone, "3")
@@ -183,7 +207,7 @@ func TestInformationLine(t *testing.T) {
 
 	srv.stop(t)
 	var forms []string
-	for _, n := range []string{"22376000081", "22376000082"} {
+	for _, n := range []string{"22376000081", "22376000082", "22376000087"} {
 		forms = append(forms, "+"+n, n, n[3:], n[3:5]+" "+n[5:7]+" "+n[7:9]+" "+n[9:])
 	}
 	for _, dir := range []string{srv.DataDir, srv.KeysDir} {

@@ -17,6 +17,10 @@ import (
 // (first byte '{') still read.
 const codecV1 = 0x01
 
+// codecV2 adds State.Text (the information line's page, issue 15) after
+// AnswerDays. v1 records, written before, still read (their Text is "").
+const codecV2 = 0x02
+
 // errCodec is returned (wrapped) for a record that is neither JSON nor v1.
 var errCodec = errors.New("unreadable session record")
 
@@ -26,7 +30,7 @@ const maxCodecItems = 1 << 12
 
 func encodeSession(s ussdSession) []byte {
 	b := make([]byte, 0, 256)
-	b = append(b, codecV1)
+	b = append(b, codecV2)
 	b = putString(b, s.Text)
 	b = putString(b, s.CallerKey)
 	b = putString(b, s.Reply.Text)
@@ -41,7 +45,7 @@ func decodeSession(b []byte) (ussdSession, error) {
 		return s, err
 	}
 	d := decoder{b: b}
-	if d.byte() != codecV1 {
+	if d.v = d.byte(); d.v != codecV1 && d.v != codecV2 {
 		return s, fmt.Errorf("%w: version", errCodec)
 	}
 	s.Text, s.CallerKey, s.Reply.Text = d.string(), d.string(), d.string()
@@ -51,7 +55,7 @@ func decodeSession(b []byte) (ussdSession, error) {
 }
 
 func encodeState(st menus.State) []byte {
-	return putState(append(make([]byte, 0, 128), codecV1), st)
+	return putState(append(make([]byte, 0, 128), codecV2), st)
 }
 
 func decodeState(b []byte) (menus.State, error) {
@@ -61,7 +65,7 @@ func decodeState(b []byte) (menus.State, error) {
 		return st, err
 	}
 	d := decoder{b: b}
-	if d.byte() != codecV1 {
+	if d.v = d.byte(); d.v != codecV1 && d.v != codecV2 {
 		return st, fmt.Errorf("%w: version", errCodec)
 	}
 	st = d.state(0)
@@ -93,6 +97,7 @@ func putState(b []byte, st menus.State) []byte {
 	b = putString(b, st.Reference)
 	b = putString(b, st.PIN)
 	b = binary.AppendVarint(b, int64(st.AnswerDays))
+	b = putString(b, st.Text)
 	if st.Resume == nil {
 		return putBool(b, false)
 	}
@@ -115,6 +120,7 @@ func putBool(b []byte, v bool) []byte {
 type decoder struct {
 	b   []byte
 	err error
+	v   byte // the record's version
 }
 
 func (d *decoder) fail(what string) {
@@ -203,6 +209,9 @@ func (d *decoder) state(depth int) menus.State {
 		}
 	}
 	st.Reference, st.PIN, st.AnswerDays = d.string(), d.string(), d.int()
+	if d.v >= codecV2 {
+		st.Text = d.string()
+	}
 	if d.bool() {
 		if depth > 0 {
 			d.fail("nested resume")
