@@ -43,6 +43,7 @@ func TestAccessibilityAxe(t *testing.T) {
 	axe := axeSource(t)
 	e := newEnv(t)
 	e.addUser(t, "root", casework.RoleAdmin, "")
+	e.addUser(t, "prog", casework.RoleProgramme, "")
 	caller := e.keyring.Key("+22376000062", "ML")
 	mine := e.submit(t, caller, "exclusion", "ML05", "ML0501", "On m'a retiré de la liste")
 	base := e.serve(t)
@@ -53,6 +54,12 @@ func TestAccessibilityAxe(t *testing.T) {
 		{"awa", "/meal/intake", "main"},
 		{"awa", "/meal/dashboard", "main"},
 		{"root", "/meal/admin", "#create-user"},
+		// The information line (issue 15).
+		{"prog", "/meal/info", "main"},
+		{"prog", "/meal/info/edit", "#info-save"},
+		{"prog", "/meal/info/broadcasts", "#broadcast-save"},
+		{"awa", "/meal/info/yousaid", "#summary-save"},
+		{"fanta", "/meal/info", "main"},
 	}
 	for _, width := range []int{1366, 375} {
 		b := browser(t, width, 800)
