@@ -182,6 +182,22 @@ func TestInformationLine(t *testing.T) {
 		t.Errorf("the call read the unapproved page:\n%s", heard)
 	}
 
+	// A question by voice from Ténenkou gets the approved answer at the
+	// end of the call, after its reference (French, make a complaint, next
+	// page, Question, Mopti, Ténenkou, the first commune, food, a voice
+	// message, send).
+	q := &simulator.Voice{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/voice"), Phone: "+22376000088"}
+	stopRec, err := q.ServeRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = q.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "9", "1", "5", "7", "1", "2", "rec", "1"}), nil)
+	stopRec()
+	heard := strings.Join(res.Heard, "\n")
+	if err != nil || !res.Ended || !strings.Contains(heard, "au marché") || !strings.Contains(heard, "voice.reference") {
+		t.Errorf("a question by voice did not end with the approved answer (%v):\n%s", err, heard)
+	}
+
 	// SMS: INFO with the cercle (and a topic number), then a topic with
 	// nothing approved.
 	// (Another phone: the per-caller rate limit counts the calls above.)
@@ -207,7 +223,7 @@ func TestInformationLine(t *testing.T) {
 
 	srv.stop(t)
 	var forms []string
-	for _, n := range []string{"22376000081", "22376000082", "22376000087"} {
+	for _, n := range []string{"22376000081", "22376000082", "22376000087", "22376000088"} {
 		forms = append(forms, "+"+n, n, n[3:], n[3:5]+" "+n[5:7]+" "+n[7:9]+" "+n[9:])
 	}
 	for _, dir := range []string{srv.DataDir, srv.KeysDir} {

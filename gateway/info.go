@@ -32,3 +32,28 @@ func (s *Server) showInfo(ctx context.Context, eng *menus.Engine, ch config.Chan
 		return eng.InfoShown(t.State, text)
 	}
 }
+
+// answerTopics are the pages that answer a "question" complaint, in the
+// order tried: the codebook's question codes are eligibility and
+// schedule.
+var answerTopics = []string{"eligibility", "dates"}
+
+// answerQuestion adds to the end of a "question" complaint the approved
+// page that answers it for the caller's place, if any (the question path
+// asks no topic: eligibility first, then distribution dates).
+func (s *Server) answerQuestion(ctx context.Context, eng *menus.Engine, t menus.Turn, in casework.Intake) menus.Turn {
+	if in.Category != "question" || s.cases == nil {
+		return t
+	}
+	for _, topic := range answerTopics {
+		text, ok, err := s.cases.Info(ctx, casework.InfoRequest{Lang: in.Language, Region: in.Region, Cercle: in.Cercle, Topic: topic})
+		if err != nil {
+			s.log.Error("instant answer", "err", err)
+			return t
+		}
+		if ok {
+			return eng.Answered(t, text)
+		}
+	}
+	return t
+}

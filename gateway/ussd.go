@@ -320,7 +320,7 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 	// The idempotency key is bound to the caller too: a forged
 	// confirmation with another caller's session id must not be answered
 	// with their reference.
-	r, err := s.submit.Submit(ctx, casework.Intake{
+	in := casework.Intake{
 		Contact:        contact,
 		IdempotencyKey: ch.ID + "/" + hop.SessionID + "/" + sess.CallerKey,
 		CallerKey:      sess.CallerKey,
@@ -333,7 +333,8 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 		Locality:       a["locality"],
 		Assistance:     a["assistance"],
 		Detail:         a["detail"],
-	})
+	}
+	r, err := s.submit.Submit(ctx, in)
 	s.metrics.submission(ch, err)
 	if err != nil {
 		return t, fmt.Errorf("submit case: %w", err)
@@ -341,7 +342,7 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 	if t.Submit.RememberLanguage {
 		s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
 	}
-	return s.ussd.Confirmed(t.State, receipt(r, time.Now())), nil
+	return s.answerQuestion(ctx, s.ussd, s.ussd.Confirmed(t.State, receipt(r, time.Now())), in), nil
 }
 
 // receipt is what the engine tells the caller of a stored complaint.

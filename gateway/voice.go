@@ -356,7 +356,7 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 	if detail == menus.VoiceMessage {
 		detail, rec = "", sess.Recording
 	}
-	r, err := s.submit.Submit(ctx, casework.Intake{
+	in := casework.Intake{
 		IdempotencyKey: ch.ID + "/voice/" + call.CallID + "/" + sess.CallerKey,
 		CallerKey:      sess.CallerKey,
 		Channel:        ch.ID,
@@ -369,7 +369,8 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 		Assistance:     a["assistance"],
 		Detail:         detail,
 		Recording:      rec,
-	})
+	}
+	r, err := s.submit.Submit(ctx, in)
 	s.metrics.submission(ch, err)
 	if err != nil {
 		return t, "", fmt.Errorf("submit case: %w", err)
@@ -377,7 +378,7 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 	if t.Submit.RememberLanguage {
 		s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
 	}
-	return s.voiceEng.Confirmed(t.State, receipt(r, time.Now())), r.PIN, nil
+	return s.answerQuestion(ctx, s.voiceEng, s.voiceEng.Confirmed(t.State, receipt(r, time.Now())), in), r.PIN, nil
 }
 
 // goodbye is the polite end after two missed answers: call again.

@@ -240,3 +240,33 @@ func (sc *screenCheck) checkPage(base State) {
 		}
 	}
 }
+
+// Answered adds an instant answer to the end screen of a submission t
+// (the approved information page that matches a question): a call hears
+// it after the reference and PIN; USSD shows it below the end screen only
+// when both fit one screen (the reference and PIN come first, always).
+func (e *Engine) Answered(t Turn, text string) Turn {
+	if text = cleanPage(text); text == "" || !t.Screen.End || !e.isSubmissionEnd(t.State.Node) || t.State.Reference == "" {
+		return t
+	}
+	st := t.State
+	st.Text = text
+	return Turn{State: st, Screen: e.mustRender(st, "")}
+}
+
+// withAnswer is the end screen s with st's instant answer below, when it
+// fits.
+func (e *Engine) withAnswer(el *elang, s Screen, st State) Screen {
+	if st.Text == "" {
+		return s
+	}
+	with := s
+	with.Prompt = s.Prompt + "\n" + st.Text
+	if e.fits(with) {
+		return with
+	}
+	if g := e.spell(el, with, nil); e.fits(g) {
+		return g
+	}
+	return s
+}

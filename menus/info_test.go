@@ -110,3 +110,33 @@ func TestInfoSessionNotResumable(t *testing.T) {
 		t.Error("an information session was offered for resume")
 	}
 }
+
+// An instant answer to a question: below the end screen on USSD only
+// when both fit (the reference and PIN always first), always heard in a
+// call after the reference and PIN.
+func TestAnsweredEndScreen(t *testing.T) {
+	e, c := engine(t)
+	end := e.Confirmed(menus.State{Lang: "en", Node: "end"}, menus.Receipt{Reference: "12345678", PIN: "1234", AnswerDays: 30})
+	short := e.Answered(end, "Next distribution: 12 March.")
+	if !strings.Contains(short.Screen.Prompt, "1234 5678") || !strings.Contains(short.Screen.Prompt, "12 March") || !menus.FitsUSSD(short.Screen) {
+		t.Errorf("short answer on USSD: %q", short.Screen.Prompt)
+	}
+	long := e.Answered(end, strings.Repeat("A long answer that cannot fit. ", 10))
+	if long.Screen.Prompt != end.Screen.Prompt {
+		t.Errorf("a long answer changed the USSD end screen: %q", long.Screen.Prompt)
+	}
+	voice := menus.NewEngine(c, nil)
+	vend := voice.Confirmed(menus.State{Lang: "en", Node: "end"}, menus.Receipt{Reference: "12345678", PIN: "1234"})
+	va := voice.Answered(vend, strings.Repeat("A long answer read in full. ", 10))
+	v := voice.Voice(va.State, va.Screen, "1234")
+	var said string
+	for _, cl := range v.Clips {
+		said += cl.Text + " | "
+	}
+	if !strings.Contains(said, "A long answer read in full.") || strings.Index(said, "A long answer") < strings.LastIndex(said, "Your secret code is") {
+		t.Errorf("the call does not read the answer after the PIN: %s", said)
+	}
+	if got := e.Answered(e.Begin("en"), "x"); got.State.Text != "" {
+		t.Error("Answered changed a screen that is not the end of a submission")
+	}
+}

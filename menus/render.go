@@ -53,7 +53,7 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 			// An empty placeholder (no response yet) leaves no dangling space.
 			s.Prompt = strings.TrimSpace(e.fill(s.Prompt, st, el, nil, false))
 		}
-		return e.toFit(el, s, nil), true
+		return e.withAnswer(el, e.toFit(el, s, nil), st), true
 	case kindText:
 		s.FreeText = true
 		s.Digits = n.Digits || n.Action == actionLookup

@@ -171,6 +171,9 @@ func (e *Engine) voiceSaved(st State, el *elang, pin string) []Clip {
 			out = append(out, c)
 		}
 	}
+	if st.Text != "" { // an instant answer to a question (Answered), read by text-to-speech
+		out = append(out, Clip{Lang: el.code, Text: st.Text, Say: st.Text})
+	}
 	return append(out, e.clip(el.code, VoiceThanks))
 }
 
