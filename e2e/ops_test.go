@@ -73,7 +73,7 @@ func TestKeysBelongToTheirData(t *testing.T) {
 			t.Errorf("%s changed by a refused start", path)
 		}
 	}
-	if names, _ := filepath.Glob(filepath.Join(other.KeysDir, "*.key")); len(names) != 5 {
+	if names, _ := filepath.Glob(filepath.Join(other.KeysDir, "*.key")); len(names) != 6 {
 		t.Errorf("another deployment's keys directory now holds %d keys", len(names))
 	}
 	// The right keys still start, and the case is there.
@@ -83,7 +83,7 @@ func TestKeysBelongToTheirData(t *testing.T) {
 		t.Fatalf("cases after the refused starts: %+v", list)
 	}
 	out, err := runHotline(t, "keys", "list", "--data", srv.DataDir, "--keys", srv.KeysDir)
-	if err != nil || strings.Count(out, "uses it") != 5 || strings.Contains(out, "MISSING") {
+	if err != nil || strings.Count(out, "uses it") != 6 || strings.Contains(out, "MISSING") {
 		t.Errorf("keys list: %v\n%s", err, out)
 	}
 }

@@ -251,8 +251,9 @@ func TestComplaintsEndToEnd(t *testing.T) {
 		t.Errorf("keys dir mode = %v, %v", info.Mode(), err)
 	}
 	// The caller-key secret, PIN and seal keys for casework, the outbox
-	// sealing key (the demo has SMS channels) and the voice message key.
-	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 5 {
+	// sealing key (the demo has SMS channels), the voice message key and
+	// the information line's subscriber key.
+	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 6 {
 		t.Errorf("key files = %v", b)
 	}
 }
