@@ -15,7 +15,8 @@ import (
 // The information line by SMS (issue 15):
 //
 //	INFO [place] [topic 1-5]   the approved pages for the place (a cercle or a
-//	                           region, by name or P-code; none: all of Mali)
+//	                           region, by name or P-code; none: all of Mali);
+//	                           words that name no place make it free text (a case)
 //	INFO ON [place]            subscribe to the place's broadcasts
 //	STOP                       (the whole message) unsubscribe: the number is deleted
 //
@@ -79,17 +80,20 @@ func (s *Server) smsInfo(ctx context.Context, ch config.Channel, m turn.SMS, cal
 		}
 	}
 	region, cercle, name, known := s.smsPlace(rest)
+	if !known {
+		// Words after INFO that name no place: a complaint or a question
+		// that happens to start with "info" ("Info: on m'a retiré..."),
+		// which must not be lost. It is answered as free text.
+		return "", "", "", false, nil
+	}
 	if on {
-		if !known || cercle == "" && region == "" {
+		if cercle == "" && region == "" {
 			return "info_on", lang, l.InfoNeedPlace, true, nil
 		}
 		if err := s.subscribe(ctx, ch, m.From, lang, region, cercle); err != nil {
 			return "info_on", "", "", true, err
 		}
 		return "info_on", lang, fill(l.InfoSubscribed, map[string]string{"place": name}), true, nil
-	}
-	if !known {
-		return "info", lang, fill(l.InfoNone, map[string]string{"place": strings.Join(rest, " ")}), true, nil
 	}
 	text, err = s.smsInfoText(ctx, lang, region, cercle, topic)
 	if err != nil {

@@ -12,9 +12,9 @@ import (
 )
 
 // INFO, INFO ON and STOP by SMS, and the messages that only look like
-// them: "stop" inside a sentence is a complaint, an unknown place is
-// answered without subscribing anyone, and STOP from someone never
-// subscribed changes nothing but still answers.
+// them: "stop" or "info" starting a sentence is a complaint, INFO ON
+// without a place says how to ask and keeps nobody, and a second STOP
+// changes nothing but still answers.
 func TestSMSInfoKeywords(t *testing.T) {
 	subs, err := subscribers.OpenWithKeys(filepath.Join(t.TempDir(), "subscribers.db"), []keystore.Key{{Version: "k1", Secret: make([]byte, keystore.Size)}})
 	if err != nil {
@@ -36,10 +36,11 @@ func TestSMSInfoKeywords(t *testing.T) {
 		subscribed     bool
 		cases          int
 	}{
-		{"i1", "INFO ON Nulle-part", "INFO ON", false, 0},                    // unknown place: how to ask, nobody kept
-		{"i2", "info on ténenkou", "Tenenkou", true, 0},                      // accents and case ignored
-		{"i3", "INFO Tenenkou 3", "pas encore", true, 0},                     // nothing approved yet
-		{"i4", "Stop the distribution agent from asking money", "", true, 1}, // a complaint, not STOP
+		{"i0", "INFO ON", "INFO ON", false, 0},                                     // no place: how to ask, nobody kept
+		{"i1", "Info: on m'a retiré de la liste", "code", false, 1},                // starts like INFO ON, names no place: a complaint
+		{"i2", "info on ténenkou", "Tenenkou", true, 1},                            // accents and case ignored
+		{"i3", "INFO Tenenkou 3", "pas encore", true, 1},                           // nothing approved yet
+		{"i4", "Stop the distribution agent from asking money", "ajouté", true, 1}, // a complaint (added to the open one), not STOP
 		{"i5", "STOP", "effacé", false, 1},
 		{"i6", "stop", "effacé", false, 1}, // again: nothing to delete, same answer
 	}
