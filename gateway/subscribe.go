@@ -23,25 +23,30 @@ import (
 // second on one channel: aggregators and operators throttle bulk sends.
 const DefaultBroadcastRate = 5
 
+// saveFailed is the catalogue's "a problem, nothing was saved, call again
+// later" (tree.yaml messages.save_failed).
+const saveFailed = "error.save_failed"
+
 // smsNews subscribes (or unsubscribes) phone and returns what to show, in
-// lang; "" when the channel cannot send SMS news.
+// lang: done, or that SMS news is not possible here (no SMS on this
+// channel, no subscriber store), or that it failed (call again later).
 func (s *Server) smsNews(ctx context.Context, ch config.Channel, phone, lang string, on bool, region, cercle string) string {
 	if s.sms.Subscribers == nil {
-		return ""
+		return s.catalog.Text(lang, menus.InfoNoSMS)
 	}
 	if !on {
 		if err := s.unsubscribe(ctx, ch, phone); err != nil {
 			s.log.Error("unsubscribe", "channel", ch.Name, "err", err)
-			return ""
+			return s.catalog.Text(lang, saveFailed)
 		}
 		return s.catalog.Text(lang, menus.InfoUnsubscribed)
 	}
 	if _, ok := s.sms.Channels[ch.ID]; !ok {
-		return "" // no SMS on this channel: nothing could reach them
+		return s.catalog.Text(lang, menus.InfoNoSMS) // nothing could reach them
 	}
 	if err := s.subscribe(ctx, ch, phone, lang, region, cercle); err != nil {
 		s.log.Error("subscribe", "channel", ch.Name, "err", err)
-		return ""
+		return s.catalog.Text(lang, saveFailed)
 	}
 	return s.catalog.Text(lang, menus.InfoSubscribed)
 }

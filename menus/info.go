@@ -32,6 +32,9 @@ const (
 const (
 	InfoSubscribed   = "info.subscribed"
 	InfoUnsubscribed = "info.unsubscribed"
+	// InfoNoSMS: the caller's channel sends no SMS (or keeps no
+	// subscribers), so nobody was subscribed.
+	InfoNoSMS = "info.sms_unavailable"
 )
 
 // YouSaid are the words of the "you said, we did" script (the web view
@@ -44,7 +47,7 @@ var YouSaid = struct{ Heading, Raised, Other, Found, Changed, Close string }{
 
 // InfoStrings lists every string the information line shows outside the
 // tree.
-var InfoStrings = []string{InfoSubscribed, InfoUnsubscribed,
+var InfoStrings = []string{InfoSubscribed, InfoUnsubscribed, InfoNoSMS,
 	YouSaid.Heading, YouSaid.Raised, YouSaid.Other, YouSaid.Found, YouSaid.Changed, YouSaid.Close}
 
 // InfoRequest asks the gateway for an information page: the caller's
