@@ -31,10 +31,13 @@ const (
 	RolePSEA       Role = "psea"
 	RoleViewer     Role = "viewer"
 	RoleAdmin      Role = "admin"
+	// RoleProgramme writes the information line's pages and broadcasts
+	// (issue 15); a supervisor approves them. It sees aggregates only.
+	RoleProgramme Role = "programme"
 )
 
 // Roles lists the valid roles.
-var Roles = []Role{RoleOfficer, RoleSupervisor, RolePSEA, RoleViewer, RoleAdmin}
+var Roles = []Role{RoleOfficer, RoleSupervisor, RolePSEA, RoleViewer, RoleAdmin, RoleProgramme}
 
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r Role) bool { return slices.Contains(Roles, r) }

@@ -73,7 +73,7 @@ func TestKeysBelongToTheirData(t *testing.T) {
 			t.Errorf("%s changed by a refused start", path)
 		}
 	}
-	if names, _ := filepath.Glob(filepath.Join(other.KeysDir, "*.key")); len(names) != 6 {
+	if names, _ := filepath.Glob(filepath.Join(other.KeysDir, "*.key")); len(names) != 7 {
 		t.Errorf("another deployment's keys directory now holds %d keys", len(names))
 	}
 	// The right keys still start, and the case is there.

@@ -104,8 +104,8 @@ func (c *caller) declineContact() bool {
 
 // homeComplaint is the home screen's "make a complaint" in each language,
 // in both spellings.
-var homeComplaint = []string{"Kuma kura fɔ", "Kuma kura fò", "Faire une plainte", "Wowlude haala", "Ǝmǝl awal amaynu",
-	"Emel awal amaynu", "Šenni taji", "Senni taji", "Shenni taji", "Make a complaint"}
+var homeComplaint = []string{"Kuma kura fɔ", "Kuma kura fò", "Faire une plainte", "Wowlude haala", "Ǝmǝl awal",
+	"Emel awal", "Šenni taji", "Senni taji", "Shenni taji", "Make a complaint"}
 
 // complaint answers the home screen with "make a complaint".
 func (c *caller) complaint() {
@@ -267,8 +267,8 @@ func TestComplaintsEndToEnd(t *testing.T) {
 	}
 	// The caller-key secret, PIN and seal keys for casework, the outbox
 	// sealing key (the demo has SMS channels), the voice message key and
-	// the call-back sealing key.
-	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 6 {
+	// the call-back sealing key and the information line's subscriber key.
+	if b, _ := filepath.Glob(filepath.Join(srv.KeysDir, "*.key")); len(b) != 7 {
 		t.Errorf("key files = %v", b)
 	}
 }

@@ -18,6 +18,10 @@ import (
 // (first byte '{') still read.
 const codecV1 = 0x01
 
+// codecV2 adds State.Text (the information line's page, issue 15) after
+// AnswerDays. v1 records, written before, still read (their Text is "").
+const codecV2 = 0x02
+
 // errCodec is returned (wrapped) for a record that is neither JSON nor v1.
 var errCodec = errors.New("unreadable session record")
 
@@ -44,7 +48,7 @@ func exact(encode func([]byte) []byte) []byte {
 
 func encodeSession(s ussdSession) []byte {
 	return exact(func(b []byte) []byte {
-		b = append(b, codecV1)
+		b = append(b, codecV2)
 		b = putString(b, s.Text)
 		b = putString(b, s.CallerKey)
 		b = putString(b, s.Reply.Text)
@@ -60,7 +64,7 @@ func decodeSession(b []byte) (ussdSession, error) {
 		return s, err
 	}
 	d := decoder{b: b}
-	if d.byte() != codecV1 {
+	if d.v = d.byte(); d.v != codecV1 && d.v != codecV2 {
 		return s, fmt.Errorf("%w: version", errCodec)
 	}
 	s.Text, s.CallerKey, s.Reply.Text = d.string(), d.string(), d.string()
@@ -70,7 +74,7 @@ func decodeSession(b []byte) (ussdSession, error) {
 }
 
 func encodeState(st menus.State) []byte {
-	return exact(func(b []byte) []byte { return putState(append(b, codecV1), st) })
+	return exact(func(b []byte) []byte { return putState(append(b, codecV2), st) })
 }
 
 func decodeState(b []byte) (menus.State, error) {
@@ -80,7 +84,7 @@ func decodeState(b []byte) (menus.State, error) {
 		return st, err
 	}
 	d := decoder{b: b}
-	if d.byte() != codecV1 {
+	if d.v = d.byte(); d.v != codecV1 && d.v != codecV2 {
 		return st, fmt.Errorf("%w: version", errCodec)
 	}
 	st = d.state(0)
@@ -112,6 +116,7 @@ func putState(b []byte, st menus.State) []byte {
 	b = putString(b, st.Reference)
 	b = putString(b, st.PIN)
 	b = binary.AppendVarint(b, int64(st.AnswerDays))
+	b = putString(b, st.Text)
 	if st.Resume == nil {
 		return putBool(b, false)
 	}
@@ -153,6 +158,7 @@ func putBool(b []byte, v bool) []byte {
 type decoder struct {
 	b   []byte
 	err error
+	v   byte // the record's version
 }
 
 func (d *decoder) fail(what string) {
@@ -241,6 +247,9 @@ func (d *decoder) state(depth int) menus.State {
 		}
 	}
 	st.Reference, st.PIN, st.AnswerDays = d.string(), d.string(), d.int()
+	if d.v >= codecV2 {
+		st.Text = d.string()
+	}
 	if d.bool() {
 		if depth > 0 {
 			d.fail("nested resume")

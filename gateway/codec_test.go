@@ -17,7 +17,8 @@ func sampleSession() ussdSession {
 		CallerKey: "k1:abc_-",
 		Reply:     turn.Reply{Text: "CON Mali\n1 Kayes", End: false},
 		State: menus.State{Lang: "bm", Node: "resume", Page: -1, Back: []menus.Frame{{Node: "home"}},
-			Answers: map[string]string{"category": "food"}, Reference: "12345678", PIN: "0042", AnswerDays: 14, Resume: &saved},
+			Answers: map[string]string{"category": "food"}, Reference: "12345678", PIN: "0042", AnswerDays: 14, Resume: &saved,
+			Text: "Distribution le 12 mars.\nÀ Ténenkou."},
 	}
 }
 
@@ -62,12 +63,23 @@ func TestSessionCodecReadsOldJSON(t *testing.T) {
 	}
 }
 
+// A v1 record (before State.Text, issue 15) still reads, with no text:
+// sessions live in Redis across an upgrade.
+func TestSessionCodecReadsV1(t *testing.T) {
+	v1 := []byte{0x01, 0, 1, 'k', 0, 0, 2, 'f', 'r', 4, 'h', 'o', 'm', 'e', 0, 0, 0, 0, 0, 0, 0}
+	got, err := decodeSession(v1)
+	want := ussdSession{CallerKey: "k", State: menus.State{Lang: "fr", Node: "home"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("v1 record: %+v, %v; want %+v", got, err, want)
+	}
+}
+
 // The codec writes fields by hand: a field added to one of these types
 // must be added to it too, or it would be lost between hops.
 func TestSessionCodecKnowsEveryField(t *testing.T) {
 	for typ, want := range map[reflect.Type]int{
 		reflect.TypeFor[ussdSession](): 4,
-		reflect.TypeFor[menus.State](): 9,
+		reflect.TypeFor[menus.State](): 10,
 		reflect.TypeFor[menus.Frame](): 2,
 		reflect.TypeFor[turn.Reply]():  2,
 	} {

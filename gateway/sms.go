@@ -16,6 +16,7 @@ import (
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/outbox"
+	"github.com/numerovert/hotline/subscribers"
 )
 
 // SMSAdapter is what a provider adapter offers for SMS
@@ -42,6 +43,12 @@ type SMSOptions struct {
 	// RetryAfterFailure is when a message the provider reported
 	// undelivered is tried again (default 1 min).
 	RetryAfterFailure time.Duration
+	// Subscribers keeps the information line's SMS news subscribers
+	// (subscribe.go); nil offers no subscription.
+	Subscribers *subscribers.Store
+	// BroadcastRate bounds the broadcast messages queued per second on
+	// each channel (default DefaultBroadcastRate).
+	BroadcastRate float64
 }
 
 // Medium and category of cases opened by SMS.
@@ -171,6 +178,9 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 
 	if lang, rest, ok := t.FollowUp(text); ok {
 		return "followup", lang, s.smsFollowUp(ctx, t.lang(lang), keys, rest), nil
+	}
+	if outcome, lang, reply, ok, err := s.smsInfo(ctx, ch, m, callerKey, text); ok {
+		return outcome, lang, reply, err
 	}
 
 	lang, err := s.smsLanguage(ctx, callerKey, text)

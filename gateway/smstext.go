@@ -35,6 +35,15 @@ type smsLang struct {
 	NotFound       string            `yaml:"not_found"`
 	Empty          string            `yaml:"empty"`
 	Statuses       map[string]string `yaml:"statuses"`
+	// The information line (#15): keywords and replies (smsinfo.go).
+	Info             []string `yaml:"info"`
+	Stop             []string `yaml:"stop"`
+	InfoReply        string   `yaml:"info_reply"`
+	InfoNone         string   `yaml:"info_none"`
+	InfoSubscribed   string   `yaml:"info_subscribed"`
+	InfoUnsubscribed string   `yaml:"info_unsubscribed"`
+	InfoNeedPlace    string   `yaml:"info_need_place"`
+	InfoBroadcast    string   `yaml:"info_broadcast"`
 }
 
 // LoadSMSTexts reads every *.yaml of fsys. Each must have all replies,
@@ -91,6 +100,11 @@ func readSMSLang(fsys fs.FS, f string) (smsLang, error) {
 	for i, w := range l.FollowUp {
 		l.FollowUp[i] = foldWord(w)
 	}
+	for _, ws := range [][]string{l.Info, l.Stop} {
+		for i, w := range ws {
+			ws[i] = foldWord(w)
+		}
+	}
 	return l, nil
 }
 
@@ -100,7 +114,10 @@ type smsReply struct{ name, text string }
 func (l smsLang) replies() []smsReply {
 	return []smsReply{{"ack", l.Ack}, {"ack_pin", l.AckPIN}, {"added", l.Added}, {"status", l.Status},
 		{"status_response", l.StatusResponse}, {"not_found", l.NotFound}, {"empty", l.Empty},
-		{"statuses.other", l.Statuses["other"]}}
+		{"statuses.other", l.Statuses["other"]},
+		{"info_reply", l.InfoReply}, {"info_none", l.InfoNone}, {"info_subscribed", l.InfoSubscribed},
+		{"info_unsubscribed", l.InfoUnsubscribed}, {"info_need_place", l.InfoNeedPlace},
+		{"info_broadcast", l.InfoBroadcast}}
 }
 
 func (t *SMSTexts) lang(code string) smsLang {

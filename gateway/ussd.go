@@ -378,6 +378,9 @@ func (s *Server) sessionsDown(ch config.Channel, p ussdProvider, hop turn.USSD, 
 // to follow a complaint, it looks the complaint up.
 func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD, sess ussdSession, st menus.State, input string) (menus.Turn, error) {
 	t := s.ussd.Step(st, input)
+	if t.Info != nil {
+		return s.showInfo(ctx, s.ussd, ch, hop.Phone, t), nil
+	}
 	if t.Lookup != nil {
 		a := t.Lookup.Answers
 		ans, outcome := s.followUp(ctx, s.keyring.Keys(hop.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
@@ -419,7 +422,7 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 	if t.Submit.RememberLanguage {
 		s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
 	}
-	return s.ussd.Confirmed(t.State, receipt(r, time.Now())), nil
+	return s.answerQuestion(ctx, s.ussd, s.ussd.Confirmed(t.State, receipt(r, time.Now())), in), nil
 }
 
 // receipt is what the engine tells the caller of a stored complaint.

@@ -288,6 +288,9 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 		} else {
 			sess.Misses = 0
 		}
+		if t.Info != nil {
+			t = s.showInfo(ctx, s.voiceEng, ch, call.Phone, t)
+		}
 		if t.Lookup != nil {
 			a := t.Lookup.Answers
 			ans, outcome := s.followUp(ctx, s.keyring.Keys(call.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
@@ -399,7 +402,7 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 	if t.Submit.RememberLanguage {
 		s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
 	}
-	return s.voiceEng.Confirmed(t.State, receipt(r, time.Now())), r.PIN, nil
+	return s.answerQuestion(ctx, s.voiceEng, s.voiceEng.Confirmed(t.State, receipt(r, time.Now())), in), r.PIN, nil
 }
 
 // goodbye is the polite end after two missed answers: call again.

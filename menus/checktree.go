@@ -111,6 +111,12 @@ func (s *source) checkLookup(n *nodeDef) {
 	if n.Action != "" && (n.Kind != kindText || n.Action != actionLookup) {
 		s.errorf(treeFile, lineOf(n.raw, "action"), "node %q: only text nodes take an action, and it must be %q", n.ID, actionLookup)
 	}
+	if n.Kind == kindPage {
+		if to := t.byID[n.Missing]; to == nil || to.Kind != kindEnd {
+			s.errorf(treeFile, idLine, "page node %q needs `missing`, an end node (nothing to show)", n.ID)
+		}
+		return
+	}
 	if n.Action != actionLookup {
 		if n.Found != "" || n.Missing != "" || n.PIN != "" {
 			s.errorf(treeFile, idLine, "node %q: found, missing and pin belong to lookup nodes", n.ID)
@@ -160,6 +166,10 @@ func (s *source) checkKind(n *nodeDef) {
 		}
 		if nx := s.tree.byID[n.Next]; n.Next != "" && (nx == nil || nx.Kind != kindEnd) {
 			s.errorf(treeFile, lineOf(n.raw, "next"), "end node %q: next %q must be an end node", n.ID, n.Next)
+		}
+	case kindPage:
+		if n.Next != "" || n.Field != "" {
+			s.errorf(treeFile, idLine, "page node %q takes no next or field: 0 goes back", n.ID)
 		}
 	default:
 		s.errorf(treeFile, lineOf(n.raw, "kind"), "node %q: unknown kind %q", n.ID, n.Kind)
@@ -223,6 +233,10 @@ func (s *source) checkOptions(n *nodeDef) {
 				s.errorf(treeFile, lineOf(o.raw, "action"), "submit option %q must have `next:` an end node", o.Value)
 			}
 		case actionRestart:
+		case actionInfo:
+			if nx := s.tree.byID[o.Next]; nx == nil || nx.Kind != kindPage {
+				s.errorf(treeFile, lineOf(o.raw, "action"), "info option %q must have `next:` a page node", o.Value)
+			}
 		default:
 			s.errorf(treeFile, lineOf(o.raw, "action"), "unknown action %q", o.Action)
 		}

@@ -63,6 +63,8 @@ type State struct {
 	AnswerDays int    `json:"answer_days,omitempty"`
 	// Resume is the dropped session offered on the NodeResume screen.
 	Resume *State `json:"resume,omitempty"`
+	// Text is the information page shown on a page node (InfoShown).
+	Text string `json:"text,omitempty"`
 }
 
 // Frame is one step the caller can go back to: the node and the page of its
@@ -94,6 +96,9 @@ type Turn struct {
 	// Lookup is non-nil when the caller asked to follow a complaint: the
 	// gateway looks it up, then calls LookedUp with what it found.
 	Lookup *Lookup
+	// Info is non-nil when the caller asked for an information page: the
+	// gateway finds it, then calls InfoShown with its text (info.go).
+	Info *InfoRequest
 }
 
 // Lookup is a follow-up request: the answers so far (the reference, and
@@ -338,6 +343,8 @@ func (e *Engine) Step(st State, input string) Turn {
 			return e.textAnswer(st, en, "")
 		}
 		return e.invalid(st, el)
+	case kindPage:
+		return e.stepPage(st, el, in)
 	}
 	m := el.menus[e.menuKeyFor(en, st)]
 	p := clampPage(st.Page, m)
@@ -563,6 +570,8 @@ func (e *Engine) choose(st State, el *elang, en *enode, it item) Turn {
 				ns.Answers = e.placeAnswers(st.Answers)
 			}
 			return Turn{State: ns, Screen: e.mustRender(ns, ""), Submit: sub}
+		case actionInfo:
+			return e.chooseInfo(st, en, it)
 		case actionRestart:
 			t := e.Begin(st.Lang)
 			t.Screen = e.mustRender(t.State, el.cancelled)

@@ -7,11 +7,11 @@ import (
 	"github.com/numerovert/hotline/menus"
 )
 
-// Home offers a complaint or a follow-up; 0 there goes to the languages.
+// Home offers a complaint, a follow-up or information; 0 there goes to the languages.
 func TestHome(t *testing.T) {
 	e, _ := engine(t)
 	home := e.Begin("fr")
-	if home.State.Node != "home" || len(home.Screen.Options) != 3 {
+	if home.State.Node != "home" || len(home.Screen.Options) != 4 {
 		t.Fatalf("first screen of a known caller = %+v", home.Screen)
 	}
 	if tr := e.Step(home.State, "1"); tr.State.Node != "category" {

@@ -188,6 +188,8 @@ func (sc *screenCheck) run() {
 	for _, ans := range e.sampleAnswers(sc.el, en) {
 		base := State{Lang: code, Node: n.ID, Answers: ans, Back: []Frame{{Node: e.cat.tree.start}}}
 		switch n.Kind {
+		case kindPage:
+			sc.checkPage(base)
 		case kindEnd:
 			sc.checkEnd(base)
 		case kindText:

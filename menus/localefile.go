@@ -226,6 +226,10 @@ func (t *tree) usedKeys() map[string][]string {
 			used[o.Label] = nil
 		}
 	}
+	// What the gateway shows on the information line (info.go).
+	for _, k := range InfoStrings {
+		used[k] = nil
+	}
 	// What calls say besides the tree's strings (voice.go).
 	for _, k := range voiceStrings {
 		used[k] = nil

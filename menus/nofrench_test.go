@@ -126,6 +126,24 @@ func session(t *testing.T, e *menus.Engine, lang string, see func(menus.State, m
 		show(e.LookedUp(looked.State, menus.LookupResult{Outcome: menus.LookupFound, Reference: "12345678", Status: status}))
 	}
 	show(e.LookedUp(looked.State, menus.LookupResult{Outcome: menus.LookupNoMatch}))
+
+	// The information line (issue 15): Mopti, Ténenkou, the topics, a page
+	// (staff's text: digits here), nothing approved, the SMS news choice.
+	info := show(e.Step(e.Begin(lang).State, "3"))
+	for _, in := range []string{"5", "7"} {
+		info = show(e.Step(info.State, in))
+	}
+	asked := e.Step(info.State, "1")
+	if asked.Info == nil {
+		t.Fatalf("%s: no information request from the topics", lang)
+	}
+	show(e.InfoShown(asked.State, "12/03 - 8:00"))
+	show(e.InfoShown(asked.State, ""))
+	for _, o := range info.Screen.Options {
+		if o.Key == menus.KeyNext { // the topics' second page, with "SMS news"
+			info = show(e.Step(info.State, menus.KeyNext))
+		}
+	}
 }
 
 // TestNoFrenchInAnySession: a Bambara, Fulfulde, Songhay or Tamasheq caller

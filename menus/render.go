@@ -39,6 +39,8 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 	s := Screen{Lang: el.code, Node: n.ID, Notice: notice, Prompt: el.prompts[n.ID]}
 	var spelled []Option // options in the GSM-7 spelling, when precomputed
 	switch n.Kind {
+	case kindPage:
+		return e.renderPage(el, st, notice), true
 	case kindEnd:
 		s.End = true
 		switch {
@@ -51,7 +53,7 @@ func (e *Engine) render(st State, notice string) (Screen, bool) {
 			// An empty placeholder (no response yet) leaves no dangling space.
 			s.Prompt = strings.TrimSpace(e.fill(s.Prompt, st, el, nil, false))
 		}
-		return e.toFit(el, s, nil), true
+		return e.withAnswer(el, e.toFit(el, s, nil), st), true
 	case kindText:
 		s.FreeText = true
 		s.Digits = n.Digits || n.Action == actionLookup

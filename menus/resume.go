@@ -74,7 +74,7 @@ func (e *Engine) forgetTyped(st State) State {
 }
 
 func (e *Engine) resumable(st State) bool {
-	if len(st.Answers) == 0 || st.Node == NodeResume || e.langs[st.Lang] == nil {
+	if len(st.Answers) == 0 || st.Node == NodeResume || e.langs[st.Lang] == nil || infoAnswers(st.Answers) {
 		return false
 	}
 	en := e.nodes[st.Node]

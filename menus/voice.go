@@ -115,6 +115,9 @@ func (e *Engine) Voice(st State, s Screen, pin string) VoicePrompt {
 	}
 	n := en.def
 	switch n.Kind {
+	case kindPage:
+		e.voicePage(&v, st, s, el)
+		return v
 	case kindEnd:
 		v.End = true
 		if !e.isSubmissionEnd(n.ID) {
@@ -167,6 +170,9 @@ func (e *Engine) voiceSaved(st State, el *elang, pin string) []Clip {
 			}
 			out = append(out, c)
 		}
+	}
+	if st.Text != "" { // an instant answer to a question (Answered), read by text-to-speech
+		out = append(out, Clip{Lang: el.code, Text: st.Text, Say: st.Text})
 	}
 	return append(out, e.clip(el.code, VoiceThanks))
 }
@@ -357,7 +363,7 @@ func (t *tree) voiceKeys() []string {
 			add(t.messages[role])
 		}
 	}
-	for _, k := range voiceStrings {
+	for _, k := range append(slices.Clone(voiceStrings), InfoStrings...) {
 		add(k)
 	}
 	for _, k := range digitKeys() {

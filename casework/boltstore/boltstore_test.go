@@ -217,3 +217,9 @@ func TestLanguageSurvivesReopen(t *testing.T) {
 		t.Errorf("after reopen: %q, %v, %v", lang, ok, err)
 	}
 }
+
+func TestInfoContract(t *testing.T) {
+	storetest.RunInfo(t, func(t *testing.T) storetest.InfoStore {
+		return open(t, filepath.Join(t.TempDir(), "hotline.db"))
+	})
+}

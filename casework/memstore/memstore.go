@@ -24,7 +24,11 @@ type Store struct {
 	byCaller map[string][]string
 	order    []string
 	audit    map[string][]casework.Event
-	langs    map[string]string // caller key → language
+	langs    map[string]string                // caller key → language
+	info     map[string]casework.InfoPage     // information pages by id (info.go)
+	views    map[casework.InfoViewKey]int     // information views (info.go)
+	bcast    map[string]casework.Broadcast    // information line broadcasts (info.go)
+	sums     map[string]casework.MonthSummary // "you said, we did" (info.go)
 }
 
 var (

@@ -21,3 +21,9 @@ func TestPreferencesContract(t *testing.T) {
 		return memstore.New()
 	})
 }
+
+func TestInfoContract(t *testing.T) {
+	storetest.RunInfo(t, func(t *testing.T) storetest.InfoStore {
+		return memstore.New()
+	})
+}

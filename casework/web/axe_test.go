@@ -45,6 +45,7 @@ func TestAccessibilityAxe(t *testing.T) {
 	axe := axeSource(t)
 	e := newEnv(t, func(o *web.Options) { o.CallBacks = &dialled{} })
 	e.addUser(t, "root", casework.RoleAdmin, "")
+	e.addUser(t, "prog", casework.RoleProgramme, "")
 	caller := e.keyring.Key("+22376000062", "ML")
 	mine := e.submit(t, caller, "exclusion", "ML05", "ML0501", "On m'a retiré de la liste")
 	callBack, err := e.svc.Submit(context.Background(), casework.Intake{
@@ -64,6 +65,12 @@ func TestAccessibilityAxe(t *testing.T) {
 		{"root", "/meal/admin", "#create-user"},
 		{"awa", "/meal/cases/" + callBack.Case.ID, "#callback"},
 		{"awa", "/meal/profile", "#save-phone"},
+		// The information line (issue 15).
+		{"prog", "/meal/info", "main"},
+		{"prog", "/meal/info/edit", "#info-save"},
+		{"prog", "/meal/info/broadcasts", "#broadcast-save"},
+		{"awa", "/meal/info/yousaid", "#summary-save"},
+		{"fanta", "/meal/info", "main"},
 	}
 	for _, width := range []int{1366, 375} {
 		b := browser(t, width, 800)

@@ -476,6 +476,7 @@ type dashboardData struct {
 	RegionRows []tableRow
 	WeekLabels []string
 	Supervisor bool
+	Info       infoViewsData // the information line's views (info.go)
 }
 
 type tableRow struct {
@@ -529,6 +530,9 @@ func (w *Web) dashboard(c fiber.Ctx) error {
 	}
 	for _, s := range r.ByRegion {
 		d.RegionRows = append(d.RegionRows, tableRow{region(s.Key), s.Counts})
+	}
+	if d.Info, err = w.infoViews(rctx, p); err != nil {
+		return err
 	}
 	p.Data = d
 	return w.render(c, "dashboard", p)

@@ -221,6 +221,7 @@ func (w *Web) Mount(app *fiber.App) {
 	g.Post("/admin/users", w.need(admin, w.adminCreate))
 	g.Post("/admin/users/:name/:action", w.need(admin, w.adminUser))
 	g.Post("/admin/tokens/revoke", w.need(admin, w.adminRevoke))
+	w.mountInfo(g) // the information line (info.go)
 }
 
 func (w *Web) time() time.Time { return w.now().UTC() }

@@ -32,7 +32,7 @@ import (
 const adminSocketFile = "admin.sock"
 
 // dataFiles are the files a data directory may hold and an archive carries.
-var dataFiles = []string{dbFile, recordingsFile, outboxFile, keystore.BindingFile}
+var dataFiles = []string{dbFile, recordingsFile, outboxFile, subscribersFile, keystore.BindingFile}
 
 // promptFile is a prompt added at run time (`prompts add`), as archived.
 var promptFile = regexp.MustCompile(`^` + promptsDir + `/[a-z]{2,3}/[a-z0-9][a-z0-9._-]{0,80}\.wav$`)
@@ -239,7 +239,7 @@ func openArchiveSource(ctx context.Context, dataDir string) (io.ReadCloser, stri
 			db.Close()
 		}
 	}
-	for _, name := range []string{dbFile, recordingsFile, outboxFile} {
+	for _, name := range []string{dbFile, recordingsFile, outboxFile, subscribersFile} {
 		path := filepath.Join(dataDir, name)
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			continue

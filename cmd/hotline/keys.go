@@ -18,10 +18,11 @@ import (
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/outbox"
 	"github.com/numerovert/hotline/recordings"
+	"github.com/numerovert/hotline/subscribers"
 )
 
 // keyPurposes are the secrets a data directory's data is made with.
-var keyPurposes = []string{callerid.Purpose, casework.PINKeyPurpose, casework.SealKeyPurpose, recordings.Purpose, outbox.Purpose, gateway.CallBackPurpose}
+var keyPurposes = []string{callerid.Purpose, casework.PINKeyPurpose, casework.SealKeyPurpose, recordings.Purpose, outbox.Purpose, gateway.CallBackPurpose, subscribers.Purpose}
 
 // openKeys opens the keys directory and, where this process holds the
 // data, binds it to the data directory (keystore.Bind): a keys directory

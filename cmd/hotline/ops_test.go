@@ -66,7 +66,7 @@ func TestBackupSocketFallbackAndRotate(t *testing.T) {
 		t.Errorf("keys rotate nonsense: exit %d, want 2", code)
 	}
 	code, out, _ := runCLI(t, "keys", "list", "--data", data, "--keys", keys)
-	if code != 0 || !strings.Contains(out, "pin-k2") || strings.Count(out, "uses it") != 7 {
+	if code != 0 || !strings.Contains(out, "pin-k2") || strings.Count(out, "uses it") != 8 {
 		t.Errorf("keys list after rotation: exit %d\n%s", code, out)
 	}
 	// Rotating with a keys directory that is not the data's is refused.
@@ -214,7 +214,7 @@ func TestKeysRotateWhileServing(t *testing.T) {
 		return r
 	}
 	before := submit("1")
-	for _, name := range []string{"pin", "callerid", "seal", "recording", "outbox", "callback"} {
+	for _, name := range []string{"pin", "callerid", "seal", "recording", "outbox", "callback", "subscriber"} {
 		code, out, errs := runCLI(t, "keys", "rotate", name, "--data", data)
 		if code != 0 || !strings.Contains(out, name+"-k2") || !strings.Contains(out, "uses it now") {
 			t.Errorf("keys rotate %s while serving: exit %d\n%s%s", name, code, out, errs)
@@ -234,7 +234,7 @@ func TestKeysRotateWhileServing(t *testing.T) {
 		t.Errorf("Reload without --config: %v", err)
 	}
 	stop()
-	if code, out, _ := runCLI(t, "keys", "list", "--data", data, "--keys", keys); code != 0 || strings.Count(out, "uses it") != 12 {
-		t.Errorf("keys list after rotating all six: exit %d\n%s", code, out)
+	if code, out, _ := runCLI(t, "keys", "list", "--data", data, "--keys", keys); code != 0 || strings.Count(out, "uses it") != 14 {
+		t.Errorf("keys list after rotating all seven: exit %d\n%s", code, out)
 	}
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/numerovert/hotline/outbox"
 	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/scaleout"
+	"github.com/numerovert/hotline/subscribers"
 )
 
 // startCPUProfile profiles the process into path until the returned stop
@@ -58,6 +59,13 @@ const recordingsFile = "recordings.db"
 // jobInterval is how often deadlines and retention are checked; deadlines
 // are hours long, so a few minutes late is fine.
 const jobInterval = 5 * time.Minute
+
+// subscribersFile holds the information line's sealed subscriber numbers;
+// broadcastInterval is how often approved broadcasts are looked for.
+const (
+	subscribersFile   = "subscribers.db"
+	broadcastInterval = 2 * time.Second
+)
 
 // Main is `hotline serve` as a program object: ParseFlags, then Open
 // (keys, config, stores, listeners: everything that can fail at start),
@@ -294,6 +302,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	srv := gateway.New(opts)
 	m.serveFn = srv.Serve
+	go srv.RunBroadcasts(m.jobs, broadcastInterval) // the information line's approved SMS news (issue 15)
 	if opts.Cases != nil {
 		// The MEAL web view lives where the cases are.
 		staff := srv.App()
@@ -367,6 +376,16 @@ func (m *Main) openSMS(cfg *config.Config, kd keystore.Dir, snap *snapshotter, o
 		snap.add(outboxFile, sms.box)
 		ops.box = sms.box
 		ops.useKeys(outbox.Purpose, sms.sealer.UseKeys)
+		// The information line's subscribers: their own file and key
+		// purpose, beside the outbox they are sent through (issue 15).
+		subs, err := subscribers.Open(filepath.Join(m.DataDir, subscribersFile), kd)
+		if err != nil {
+			return gateway.SMSOptions{}, err
+		}
+		m.onClose(subs.Close)
+		snap.add(subscribersFile, subs)
+		ops.useKeys(subscribers.Purpose, subs.UseKeys)
+		sms.opts.Subscribers = subs
 		workerCtx, stopWorker := context.WithCancel(m.jobs)
 		workerDone := make(chan struct{})
 		go func() { sms.worker.Run(workerCtx); close(workerDone) }()

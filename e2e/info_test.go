@@ -1,0 +1,313 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numerovert/hotline/simulator"
+)
+
+// infoServer runs the demo config with its SMS replies going to fake
+// (instead of the tour's 127.0.0.1:8090), and two staff accounts: prog
+// writes information pages, fanta (supervisor) approves them.
+func infoServer(t *testing.T, fake *simulator.FakeProvider) (*server, *httptest.Server) {
+	t.Helper()
+	prov := httptest.NewServer(fake)
+	t.Cleanup(prov.Close)
+	b, err := os.ReadFile(filepath.Join("..", "config", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	b = bytes.ReplaceAll(b, []byte("127.0.0.1:8080"), []byte(addr))
+	b = bytes.ReplaceAll(b, []byte("http://127.0.0.1:8090"), []byte(prov.URL))
+	path := filepath.Join(t.TempDir(), "demo.yaml")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, "", "", "--addr", addr, "--config", path, "--locales", voiceLocales(t))
+	fake.SetReportURL(simulator.ProviderAT, srv.url("/c/demo-at/sms/status"))
+	for _, u := range [][]string{{"prog", "programme", ""}, {"fanta", "supervisor", "meal-mopti"}} {
+		cmd := exec.Command(binary, "users", "add", "--data", srv.DataDir, "--name", u[0], "--role", u[1], "--team", u[2])
+		cmd.Stdin = strings.NewReader("a long passphrase for " + u[0])
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("users add %s: %v\n%s", u[0], err, out)
+		}
+	}
+	return srv, prov
+}
+
+// signInStaff signs in a user made by infoServer (the staff client of
+// callback_test.go).
+func signInStaff(t *testing.T, srv *server, name string) *staff {
+	t.Helper()
+	return signIn(t, srv.base, name, "a long passphrase for "+name)
+}
+
+func (s *staff) get(path string) string { return s.do(http.MethodGet, path, nil) }
+
+func (s *staff) post(path string, form url.Values) string { return s.do(http.MethodPost, path, form) }
+
+// infoUSSD dials, picks French, Information, Mopti, Ténenkou and the
+// topic key; it returns the screen.
+func infoUSSD(t *testing.T, srv *server, phone, topic string) simulator.Screen {
+	t.Helper()
+	c := dial(t, srv, phone)
+	for _, in := range []string{"2", "3", "5", "7", topic} {
+		c.send(in)
+	}
+	return c.screen
+}
+
+// An approved information page is read on USSD and in a call and sent for
+// SMS INFO; a page no supervisor approved reaches nobody, on any channel;
+// and no form of a caller's number is left on disk or in the log.
+func TestInformationLine(t *testing.T) {
+	fake := &simulator.FakeProvider{}
+	srv, _ := infoServer(t, fake)
+	const dates = "Distribution à Ténenkou le 12 mars au marché, de 8 h à 16 h. Venez avec votre carte."
+	const eligibility = "Brouillon: critères à confirmer."
+
+	prog := signInStaff(t, srv, "prog")
+	prog.get("/meal/info/edit")
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {dates}})
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"eligibility"}, "lang": {"fr"}, "text": {eligibility}})
+	long := strings.Repeat("Une équipe MEAL indépendante lit chaque plainte et répond sous trente jours. ", 5) + "FIN-DE-PAGE"
+	prog.post("/meal/info", url.Values{"place": {"ML05"}, "topic": {"complaints"}, "lang": {"fr"}, "text": {long}})
+
+	const phone = "+22376000081"
+	if scr := infoUSSD(t, srv, phone, "3"); strings.Contains(scr.Text, "marché") || !scr.End {
+		t.Fatalf("an unapproved page was read on USSD:\n%s", scr.Text)
+	}
+
+	sup := signInStaff(t, srv, "fanta")
+	list := sup.get("/meal/info")
+	if !strings.Contains(list, "au marché") {
+		t.Fatalf("the supervisor does not see the draft:\n%s", list)
+	}
+	sup.post("/meal/info/approve", url.Values{"id": {"|ML05|ML0507||dates|fr"}, "version": {"1"}})
+	sup.post("/meal/info/approve", url.Values{"id": {"|ML05|||complaints|fr"}, "version": {"1"}})
+
+	// A long page (the region's, for a caller in Ténenkou) turns with 9
+	// across hops: the session store keeps the text.
+	pager := dial(t, srv, "+22376000087")
+	for _, in := range []string{"2", "3", "5", "7", "4"} {
+		pager.send(in)
+	}
+	first := pager.screen.Text
+	if !strings.Contains(first, "Info 1/") || strings.Contains(first, "FIN-DE-PAGE") {
+		t.Fatalf("first page of a long page:\n%s", first)
+	}
+	var last string
+	for range 10 {
+		if scr := pager.send("9"); strings.Contains(scr.Text, "FIN-DE-PAGE") {
+			last = scr.Text
+			break
+		}
+	}
+	if last == "" {
+		t.Errorf("paging with 9 never reached the end of the page")
+	}
+
+	// USSD: the page, paged, then back to the topics; the unapproved one is not read.
+	scr := infoUSSD(t, srv, phone, "3")
+	if scr.End || !strings.Contains(scr.Text, "Distribution") {
+		t.Fatalf("approved page not on USSD:\n%s", scr.Text)
+	}
+	c := dial(t, srv, phone)
+	for _, in := range []string{"2", "3", "5", "7", "1"} {
+		c.send(in)
+	}
+	if strings.Contains(c.screen.Text, "critères") || !c.screen.End {
+		t.Errorf("the unapproved eligibility page reached USSD:\n%s", c.screen.Text)
+	}
+
+	// Voice (Africa's Talking): the same keys; the page is read by TTS.
+	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/voice"), Phone: phone}
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "3", "5", "7", "3"}), nil)
+	if err != nil && !errors.Is(err, simulator.ErrHungUp) { // the caller hangs up after listening
+		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+	}
+	if heard := strings.Join(res.Heard, "\n"); !strings.Contains(heard, "au marché") {
+		t.Errorf("the call did not read the approved page:\n%s", heard)
+	}
+	res, _ = v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "3", "5", "7", "1"}), nil)
+	if heard := strings.Join(res.Heard, "\n"); strings.Contains(heard, "critères") {
+		t.Errorf("the call read the unapproved page:\n%s", heard)
+	}
+
+	// A question by voice from Ténenkou gets the approved answer at the
+	// end of the call, after its reference (French, make a complaint, next
+	// page, Question, Mopti, Ténenkou, the first commune, food, a voice
+	// message, send).
+	q := &simulator.Voice{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/voice"), Phone: "+22376000088"}
+	stopRec, err := q.ServeRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = q.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "9", "1", "5", "7", "1", "2", "rec", "1"}), nil)
+	stopRec()
+	heard := strings.Join(res.Heard, "\n")
+	if err != nil || !res.Ended || !strings.Contains(heard, "au marché") || !strings.Contains(heard, "voice.reference") {
+		t.Errorf("a question by voice did not end with the approved answer (%v):\n%s", err, heard)
+	}
+
+	// SMS: INFO with the cercle (and a topic number), then a topic with
+	// nothing approved.
+	// (Another phone: the per-caller rate limit counts the calls above.)
+	s := simulator.SMS{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/sms"), Phone: "+22376000082"}
+	for _, text := range []string{"INFO Tenenkou 3", "info ténenkou 1"} {
+		if _, r, err := s.Send(context.Background(), text); err != nil || r.Status != 200 {
+			t.Fatalf("send %q: %v %v", text, r, err)
+		}
+	}
+	eventually(t, "two SMS replies", func() bool { return len(fake.Delivered()) >= 2 })
+	got := fake.Delivered()
+	if !strings.Contains(got[0].Body, "12 mars") || !strings.Contains(got[0].Body, "Tenenkou") {
+		t.Errorf("INFO Tenenkou 3 answered %q", got[0].Body)
+	}
+	if strings.Contains(got[1].Body, "critères") || !strings.Contains(got[1].Body, "pas encore") {
+		t.Errorf("INFO for an unapproved page answered %q", got[1].Body)
+	}
+
+	// The dashboard counts views, hidden while fewer than five.
+	if dash := sup.get("/meal/dashboard"); !strings.Contains(dash, `id="info-views"`) || !strings.Contains(dash, "Tenenkou") {
+		t.Errorf("dashboard has no information views for Tenenkou")
+	}
+
+	srv.stop(t)
+	var forms []string
+	for _, n := range []string{"22376000081", "22376000082", "22376000087", "22376000088"} {
+		forms = append(forms, "+"+n, n, n[3:], n[3:5]+" "+n[5:7]+" "+n[7:9]+" "+n[9:])
+	}
+	for _, dir := range []string{srv.DataDir, srv.KeysDir} {
+		for path, b := range filesUnder(t, dir) {
+			if found := containsAny(b, forms...); len(found) > 0 {
+				t.Errorf("%s contains %v", path, found)
+			}
+		}
+	}
+	if found := containsAny([]byte(srv.logs.String()), forms...); len(found) > 0 {
+		t.Errorf("logs contain %v", found)
+	}
+}
+
+// Subscribers of a cercle get an approved broadcast once, in their
+// language, through the outbox and the fake provider; one who sent STOP,
+// one of another cercle, and everyone before the approval get nothing; a
+// restart sends nothing again; no number is left in clear anywhere,
+// subscribers.db included.
+func TestBroadcastReachesSubscribersOnce(t *testing.T) {
+	fake := &simulator.FakeProvider{}
+	srv, _ := infoServer(t, fake)
+	const (
+		byUSSD  = "+22376000083" // subscribes on USSD (Ténenkou), in French
+		bySMS   = "+22376000084" // INFO ON Tenenkou by SMS
+		stopper = "+22376000085" // subscribes on USSD, then sends STOP
+		other   = "+22376000086" // subscribes to Bandiagara
+	)
+	subscribeUSSD := func(phone, cercle string) {
+		c := dial(t, srv, phone)
+		for _, in := range []string{"2", "3", "5", cercle, "6", "1"} {
+			c.send(in)
+		}
+		if !strings.Contains(c.screen.Text, "Inscrit") {
+			t.Fatalf("%s: subscribing on USSD showed:\n%s", phone, c.screen.Text)
+		}
+	}
+	subscribeUSSD(byUSSD, "7")
+	subscribeUSSD(stopper, "7")
+	subscribeUSSD(other, "1")
+	sms := func(phone, text string) {
+		s := simulator.SMS{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/sms"), Phone: phone}
+		if _, r, err := s.Send(context.Background(), text); err != nil || r.Status != 200 {
+			t.Fatalf("send %q: %v %v", text, r, err)
+		}
+	}
+	sms(bySMS, "INFO ON Tenenkou")
+	sms(stopper, "STOP")
+	eventually(t, "the INFO ON and STOP replies", func() bool { return len(fake.Delivered()) >= 2 })
+	for _, d := range fake.Delivered() {
+		switch d.To {
+		case bySMS:
+			if !strings.Contains(d.Body, "inscrit") || !strings.Contains(d.Body, "Tenenkou") {
+				t.Errorf("INFO ON answered %q", d.Body)
+			}
+		case stopper:
+			if !strings.Contains(d.Body, "effacé") {
+				t.Errorf("STOP answered %q", d.Body)
+			}
+		}
+	}
+
+	const news = "Distribution reportée au 19 mars à Ténenkou."
+	prog := signInStaff(t, srv, "prog")
+	prog.get("/meal/info/broadcasts")
+	prog.post("/meal/info/broadcasts", url.Values{"place": {"ML0507"}, "text_fr": {news}, "text_en": {"Distribution moved to 19 March."}})
+	sup := signInStaff(t, srv, "fanta")
+	page := sup.get("/meal/info/broadcasts")
+	id := regexp.MustCompile(`name="id" value="([0-9a-f]+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatalf("no broadcast to approve:\n%s", page)
+	}
+	if got := len(fake.Delivered()); got != 2 {
+		t.Fatalf("%d messages before the approval; want the 2 replies", got)
+	}
+	sup.post("/meal/info/broadcasts/approve", url.Values{"id": {id[1]}, "version": {"1"}})
+
+	received := func() map[string]int {
+		n := map[string]int{}
+		for _, d := range fake.Delivered() {
+			if strings.Contains(d.Body, "19 mars") {
+				n[d.To]++
+			}
+		}
+		return n
+	}
+	eventually(t, "the broadcast", func() bool { return len(received()) >= 2 })
+	eventually(t, "the broadcast marked sent", func() bool { return strings.Contains(sup.get("/meal/info/broadcasts"), "envoyé à 2 abonné") })
+
+	srv.stop(t)
+	srv2 := startServer(t, srv.DataDir, srv.KeysDir, srv.cmd.Args[len(srv.cmd.Args)-6:]...)
+	fake.SetReportURL(simulator.ProviderAT, srv2.url("/c/demo-at/sms/status"))
+	time.Sleep(3 * time.Second) // two looks of the broadcast job
+	fake.Wait()
+	got := received()
+	if len(got) != 2 || got[byUSSD] != 1 || got[bySMS] != 1 {
+		t.Errorf("broadcast deliveries by number: %v; want one each to %s and %s, none to %s (STOP) or %s (Bandiagara)", got, byUSSD, bySMS, stopper, other)
+	}
+	srv2.stop(t)
+
+	var forms []string
+	for _, p := range []string{byUSSD, bySMS, stopper, other} {
+		n := strings.TrimPrefix(p, "+")
+		forms = append(forms, "+"+n, n, n[3:], n[3:5]+" "+n[5:7]+" "+n[7:9]+" "+n[9:])
+	}
+	files := filesUnder(t, srv.DataDir)
+	if _, ok := files[filepath.Join(srv.DataDir, "subscribers.db")]; !ok {
+		t.Fatal("no subscribers.db in the data directory")
+	}
+	for _, dir := range []string{srv.DataDir, srv.KeysDir} {
+		for path, b := range filesUnder(t, dir) {
+			if found := containsAny(b, forms...); len(found) > 0 {
+				t.Errorf("%s contains %v", path, found)
+			}
+		}
+	}
+	for _, logs := range []string{srv.logs.String(), srv2.logs.String()} {
+		if found := containsAny([]byte(logs), forms...); len(found) > 0 {
+			t.Errorf("logs contain %v", found)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/menus"
+)
+
+// The information line (issue 15) on USSD and voice: the engine hands the
+// place and topic over (Turn.Info) and shows what casework has approved.
+// "SMS news" subscribes or unsubscribes the caller's number (subscribe.go).
+
+// showInfo answers the engine's InfoRequest on eng. A gateway replica
+// without the case service (scale-out) has no pages: the neutral screen.
+func (s *Server) showInfo(ctx context.Context, eng *menus.Engine, ch config.Channel, phone string, t menus.Turn) menus.Turn {
+	a := t.Info.Answers
+	switch topic := a["info_topic"]; {
+	case a["info_sms"] == "subscribe" || a["info_sms"] == "unsubscribe":
+		return eng.InfoShown(t.State, s.smsNews(ctx, ch, phone, t.Info.Lang, a["info_sms"] == "subscribe", a["info_region"], a["info_cercle"]))
+	case s.cases == nil:
+		return eng.InfoShown(t.State, "")
+	default:
+		text, ok, err := s.cases.Info(ctx, casework.InfoRequest{Lang: t.Info.Lang, Region: a["info_region"], Cercle: a["info_cercle"], Topic: topic})
+		if err != nil {
+			s.log.Error("information page", "channel", ch.Name, "err", err)
+		}
+		if !ok {
+			text = ""
+		}
+		return eng.InfoShown(t.State, text)
+	}
+}
+
+// answerTopics are the pages that answer a "question" complaint, in the
+// order tried: the codebook's question codes are eligibility and
+// schedule.
+var answerTopics = []string{"eligibility", "dates"}
+
+// answerQuestion adds to the end of a "question" complaint the approved
+// page that answers it for the caller's place, if any (the question path
+// asks no topic: eligibility first, then distribution dates).
+func (s *Server) answerQuestion(ctx context.Context, eng *menus.Engine, t menus.Turn, in casework.Intake) menus.Turn {
+	if in.Category != "question" || s.cases == nil {
+		return t
+	}
+	for _, topic := range answerTopics {
+		text, ok, err := s.cases.Info(ctx, casework.InfoRequest{Lang: in.Language, Region: in.Region, Cercle: in.Cercle, Topic: topic})
+		if err != nil {
+			s.log.Error("instant answer", "err", err)
+			return t
+		}
+		if ok {
+			return eng.Answered(t, text)
+		}
+	}
+	return t
+}
