@@ -36,6 +36,22 @@ type Voice struct {
 	// Twilio: the account signs webhooks and opens recordings.
 	AccountSID string `yaml:"account_sid"`
 	AuthToken  Secret `yaml:"auth_token"`
+
+	// SIP (provider sip, gateway/sip; docs/sip.md): the hotline answers
+	// the trunk's calls itself. Listen is the UDP host:port for SIP;
+	// RTPPorts the media port range ("10000-10999", even start); ExternalIP
+	// the address the trunk reaches us at when behind NAT (put in SDP and
+	// Contact). Without Registrar the trunk is IP-authenticated (allow_from);
+	// with it the hotline registers as Username with Password.
+	Listen     string `yaml:"listen"`
+	RTPPorts   string `yaml:"rtp_ports"`
+	ExternalIP string `yaml:"external_ip"`
+	Registrar  string `yaml:"registrar"`
+	Username   string `yaml:"username"`
+	Password   Secret `yaml:"password"`
+	// RegisterExpiry is the registration's asked lifetime (default 300 s);
+	// it is renewed before it ends.
+	RegisterExpiry time.Duration `yaml:"register_expiry"`
 }
 
 // CredentialHosts returns the hosts the provider's credentials may be

@@ -281,17 +281,27 @@ func (m *Main) Open(ctx context.Context) error {
 			opts.Cases, opts.Preferences = cases, store
 		}
 	}
+	var listens []listenStart
 	if opts.Cases != nil {
 		// SMS and voice need the case store in this process: follow-up,
 		// the outbox and the recordings beside the data.
 		if opts.SMS, err = m.openSMS(cfg, kd, snap, ops); err != nil {
 			return err
 		}
-		if opts.Voice, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, recs, log); err != nil {
+		if opts.Voice, listens, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, recs, log); err != nil {
 			return err
 		}
 	}
 	srv := gateway.New(opts)
+	for _, start := range listens {
+		// SIP: the hotline answers the trunk itself; each call walks the
+		// gateway's voice engine (Server.CallStep).
+		stop, err := start(m.jobs, srv)
+		if err != nil {
+			return err
+		}
+		m.onClose(func() error { stop(); return nil })
+	}
 	m.serveFn = srv.Serve
 	if opts.Cases != nil {
 		// The MEAL web view lives where the cases are.

@@ -18,18 +18,25 @@ import (
 
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/simulator"
 )
 
-// setupVoice builds each voice channel's adapter from the config. Voice
+// listenStart starts a channel whose provider holds the calls itself
+// (SIP), once the gateway that walks them exists.
+type listenStart func(ctx context.Context, calls provider.CallSteps) (stop func(), err error)
+
+// setupVoice builds each voice channel's adapter from the config, and the
+// listeners of the providers that hold calls themselves (SIP). Voice
 // needs the recordings store, so only a process holding the data serves it.
-func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings.Store, log *slog.Logger) (gateway.VoiceOptions, error) {
+func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings.Store, log *slog.Logger) (gateway.VoiceOptions, []listenStart, error) {
 	if recs == nil {
-		return gateway.VoiceOptions{}, nil
+		return gateway.VoiceOptions{}, nil, nil
 	}
+	var starts []listenStart
 	channels := map[string]gateway.VoiceChannel{}
 	for _, ch := range cfg.Channels {
 		v := ch.Voice
@@ -43,17 +50,22 @@ func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings
 		if !(d.Voice.SecretOptional && secret.IsZero()) {
 			var err error
 			if value, err = secret.Resolve(keysDir); err != nil {
-				return gateway.VoiceOptions{}, fmt.Errorf("channel %s: %s: %w", ch.ID, field, err)
+				return gateway.VoiceOptions{}, nil, fmt.Errorf("channel %s: %s: %w", ch.ID, field, err)
 			}
 			warnDemo(log, ch, "voice", secret)
 		}
 		vc.Adapter = d.Voice.New(ch, value)
 		channels[ch.ID] = vc
+		if listen := d.Voice.Listen; listen != nil {
+			starts = append(starts, func(ctx context.Context, calls provider.CallSteps) (func(), error) {
+				return listen(ctx, ch, value, provider.ListenOptions{Calls: calls, Audio: audioFS(localesDir), Log: log})
+			})
+		}
 	}
 	if len(channels) == 0 {
-		return gateway.VoiceOptions{}, nil
+		return gateway.VoiceOptions{}, nil, nil
 	}
-	return gateway.VoiceOptions{Channels: channels, Recordings: recs, Audio: audioFS(localesDir)}, nil
+	return gateway.VoiceOptions{Channels: channels, Recordings: recs, Audio: audioFS(localesDir)}, starts, nil
 }
 
 // audioFS is the prompts directory: DIR/audio with --locales, else the

@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -97,6 +99,28 @@ type VoiceKind struct {
 	// RecordingHosts and APIHosts are the defaults of voice.recording_hosts
 	// and voice.api_hosts (see config.Voice).
 	RecordingHosts, APIHosts []string
+	// Listen, for a provider whose calls the hotline holds itself (SIP),
+	// starts answering the channel's calls, each walked step by step
+	// through o.Calls; it returns once listening, and stop ends the calls
+	// and the listener. nil: the provider calls back over HTTP.
+	Listen func(ctx context.Context, ch config.Channel, secret string, o ListenOptions) (stop func(), err error)
+}
+
+// CallSteps is the gateway's side of a call a provider holds itself:
+// gateway.Server.CallStep, the same engine, sessions, submission and
+// follow-up as the HTTP voice callbacks.
+type CallSteps interface {
+	CallStep(ctx context.Context, channelID string, call turn.Call, step int, noInput bool) (turn.VoiceReply, error)
+}
+
+// ListenOptions is what a Listen hook needs from the binary.
+type ListenOptions struct {
+	Calls CallSteps
+	// Audio holds the prompts: "<lang>/<key>.wav", the paths of the
+	// replies' "/audio/<lang>/<key>.wav" URLs.
+	Audio fs.FS
+	// Log must never receive a number: hooks log fixed messages.
+	Log *slog.Logger
 }
 
 // List is the providers a binary speaks.
