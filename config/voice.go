@@ -49,6 +49,11 @@ type Voice struct {
 	Registrar  string `yaml:"registrar"`
 	Username   string `yaml:"username"`
 	Password   Secret `yaml:"password"`
+	// TTS (SIP): voice the prompts that have no recording (place names,
+	// languages not yet recorded) with espeak-ng and sox where installed.
+	// Default true; false skips them (each synthesis costs CPU once, then
+	// is kept in memory).
+	TTS *bool `yaml:"tts"`
 	// RegisterExpiry is the registration's asked lifetime (default 300 s);
 	// it is renewed before it ends.
 	RegisterExpiry time.Duration `yaml:"register_expiry"`

@@ -57,8 +57,13 @@ func setupVoice(cfg *config.Config, keysDir, localesDir string, recs *recordings
 		vc.Adapter = d.Voice.New(ch, value)
 		channels[ch.ID] = vc
 		if listen := d.Voice.Listen; listen != nil {
+			o := provider.ListenOptions{Audio: audioFS(localesDir), Log: log}
+			if v.TTS == nil || *v.TTS {
+				o.Speak = localSpeech()
+			}
 			starts = append(starts, func(ctx context.Context, calls provider.CallSteps) (func(), error) {
-				return listen(ctx, ch, value, provider.ListenOptions{Calls: calls, Audio: audioFS(localesDir), Log: log})
+				o.Calls = calls
+				return listen(ctx, ch, value, o)
 			})
 		}
 	}
@@ -181,22 +186,46 @@ func generatePrompts(ctx context.Context, cat *menus.Catalog, dir string, langs 
 }
 
 func voiceLine(ctx context.Context, voice, text, out string) error {
+	wav, err := speakWAV(ctx, voice, text)
+	if err != nil {
+		return err
+	}
+	tmp := out + ".tmp.wav"
+	if err := os.WriteFile(tmp, wav, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, out)
+}
+
+// speakWAV voices text with espeak-ng and converts it with sox to an 8 kHz
+// mono 16-bit PCM WAV: `prompts generate`, and the SIP provider's
+// text-to-speech for prompts with no recording (place names).
+func speakWAV(ctx context.Context, voice, text string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var wav, errb bytes.Buffer
+	var wav, out, errb bytes.Buffer
 	speak := exec.CommandContext(ctx, "espeak-ng", "-v", voice, "-s", "150", "--stdout", strings.ReplaceAll(text, "\n", ". "))
 	speak.Stdout, speak.Stderr = &wav, &errb
 	if err := speak.Run(); err != nil {
-		return fmt.Errorf("espeak-ng: %w: %s", err, strings.TrimSpace(errb.String()))
+		return nil, fmt.Errorf("espeak-ng: %w: %s", err, strings.TrimSpace(errb.String()))
 	}
-	tmp := out + ".tmp.wav"
-	conv := exec.CommandContext(ctx, "sox", "-t", "wav", "-", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", tmp)
-	conv.Stdin, conv.Stderr = &wav, &errb
+	conv := exec.CommandContext(ctx, "sox", "-t", "wav", "-", "-t", "wav", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-")
+	conv.Stdin, conv.Stdout, conv.Stderr = &wav, &out, &errb
 	if err := conv.Run(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("sox: %w: %s", err, strings.TrimSpace(errb.String()))
+		return nil, fmt.Errorf("sox: %w: %s", err, strings.TrimSpace(errb.String()))
 	}
-	return os.Rename(tmp, out)
+	return out.Bytes(), nil
+}
+
+// localSpeech is speakWAV when espeak-ng and sox are installed, else nil
+// (SIP calls then skip prompts that have no recording).
+func localSpeech() func(ctx context.Context, voice, text string) ([]byte, error) {
+	for _, tool := range []string{"espeak-ng", "sox"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return nil
+		}
+	}
+	return speakWAV
 }
 
 func simulateVoice(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {

@@ -121,6 +121,11 @@ type ListenOptions struct {
 	Audio fs.FS
 	// Log must never receive a number: hooks log fixed messages.
 	Log *slog.Logger
+	// Speak, when set, voices a prompt that has no recording (text in a
+	// BCP-47 voice) as an 8 kHz 16-bit mono PCM WAV: the text-to-speech
+	// an aggregator would do. Texts are the catalogue's or a team's
+	// response, never a caller's.
+	Speak func(ctx context.Context, voice, text string) ([]byte, error)
 }
 
 // List is the providers a binary speaks.

@@ -206,19 +206,25 @@ func nextStep(r turn.VoiceReply, prev int) int {
 
 // play sends the reply's recordings, 20 ms per packet (diago's writer
 // paces them). A key pressed during a menu stops it (the caller knows
-// the answer); text with no recording is skipped: SIP has no
-// text-to-speech here (docs/sip.md).
+// the answer). Text with no recording (place names) is voiced by
+// espeak-ng where installed, else skipped (docs/sip.md).
 func (c *sipCall) play(audio []turn.Audio, bargeIn bool) {
 	for _, au := range audio {
-		if au.URL == "" {
-			continue
+		if c.ctx.Err() != nil || (bargeIn && len(c.a.keys) > 0) {
+			return
 		}
-		frames, ok := c.l.audio.frames(au.URL, c.a.law)
+		var frames [][]byte
+		var ok bool
+		if au.URL != "" {
+			frames, ok = c.l.audio.frames(au.URL, c.a.law)
+		} else {
+			frames, ok = c.l.audio.spoken(c.ctx, au.Lang, au.Text, c.a.law)
+		}
 		if !ok {
 			continue
 		}
-		for _, f := range frames {
-			if c.ctx.Err() != nil || (bargeIn && len(c.a.keys) > 0) {
+		for i, f := range frames {
+			if i > 0 && (c.ctx.Err() != nil || (bargeIn && len(c.a.keys) > 0)) {
 				return
 			}
 			if _, err := c.w.Write(f); err != nil {

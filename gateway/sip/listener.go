@@ -54,7 +54,7 @@ func Listen(ctx context.Context, ch config.Channel, password string, o provider.
 	// The range is process-wide in diago: one SIP channel per process
 	// (docs/sip.md).
 	media.RTPPortStart, media.RTPPortEnd = first, last
-	l := &listener{ch: ch, calls: o.Calls, log: o.Log, audio: newPrompts(o.Audio)}
+	l := &listener{ch: ch, calls: o.Calls, log: o.Log, audio: newPrompts(o.Audio, o.Speak)}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
@@ -185,14 +185,51 @@ func (l *listener) register(ctx context.Context, dg *diago.Diago, v *config.Voic
 }
 
 // prompts holds the prompt recordings as G.711 frames, read once per
-// file and law.
+// file and law, and the speech of prompts with no recording.
 type prompts struct {
 	fs    fs.FS
+	speak func(ctx context.Context, voice, text string) ([]byte, error)
 	mu    sync.Mutex
 	cache map[string][][]byte
 }
 
-func newPrompts(f fs.FS) *prompts { return &prompts{fs: f, cache: map[string][][]byte{}} }
+// maxSpoken bounds the speech kept: catalogue texts and place names, a
+// few hundred per language.
+const maxSpoken = 2048
+
+func newPrompts(f fs.FS, speak func(ctx context.Context, voice, text string) ([]byte, error)) *prompts {
+	return &prompts{fs: f, speak: speak, cache: map[string][][]byte{}}
+}
+
+// spoken returns text voiced in voice, in law; ok is false without a
+// speech engine or when it fails (the prompt is then skipped).
+func (p *prompts) spoken(ctx context.Context, voice, text string, law Law) ([][]byte, bool) {
+	if p.speak == nil || text == "" {
+		return nil, false
+	}
+	k := fmt.Sprint(law, "\x00", voice, "\x00", text)
+	p.mu.Lock()
+	f, ok := p.cache[k]
+	p.mu.Unlock()
+	if ok {
+		return f, f != nil
+	}
+	wav, err := p.speak(ctx, voice, text)
+	if err != nil {
+		return nil, false
+	}
+	s, err := ReadWAV(wav)
+	if err != nil {
+		return nil, false
+	}
+	f = Frames(s, law)
+	p.mu.Lock()
+	if len(p.cache) < maxSpoken {
+		p.cache[k] = f
+	}
+	p.mu.Unlock()
+	return f, true
+}
 
 // frames returns the clip at "/audio/<lang>/<key>.wav" in law; ok is false
 // when there is no such recording or it is not 8 kHz 16-bit mono PCM.

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -240,5 +241,34 @@ func TestConfigErrors(t *testing.T) {
 func TestHTTPRefused(t *testing.T) {
 	if err := (httpRefused{}).Authenticate("/c/trunk/voice", func(string) string { return "" }, "", nil); err == nil {
 		t.Error("a voice callback on a SIP channel was accepted")
+	}
+}
+
+// A prompt with no recording is voiced once per text, voice and law, and
+// kept; without a speech engine, or when it fails, it is skipped.
+func TestSpokenPrompts(t *testing.T) {
+	calls := 0
+	speak := func(_ context.Context, voice, text string) ([]byte, error) {
+		calls++
+		if text == "fails" {
+			return nil, errors.New("espeak-ng: exit status 1")
+		}
+		return WriteWAV(tone(frameSamples * 3)), nil
+	}
+	p := newPrompts(nil, speak)
+	for range 2 {
+		f, ok := p.spoken(context.Background(), "fr-FR", "Mopti", ALaw)
+		if !ok || len(f) != 3 || f[0][5] != ALaw.encode(tone(6)[5]) {
+			t.Fatalf("spoken = %d frames, %v", len(f), ok)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("synthesised %d times, want once", calls)
+	}
+	if _, ok := p.spoken(context.Background(), "fr-FR", "fails", ULaw); ok {
+		t.Error("a failed synthesis played")
+	}
+	if _, ok := newPrompts(nil, nil).spoken(context.Background(), "fr-FR", "Mopti", ULaw); ok {
+		t.Error("spoken without a speech engine")
 	}
 }
