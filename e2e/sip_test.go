@@ -460,6 +460,13 @@ func tail(b []byte, n int) []byte {
 // SIP address.
 func sipServer(t *testing.T, loc, allow string, tts bool) (*server, string) {
 	t.Helper()
+	return sipServerWith(t, loc, "", allow, fmt.Sprintf("      tts: %t\n", tts))
+}
+
+// sipServerWith is sipServer with more voice settings, and a keys
+// directory (fresh when empty).
+func sipServerWith(t *testing.T, loc, keys, allow, voice string) (*server, string) {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "config", "demo.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -480,8 +487,7 @@ func sipServer(t *testing.T, loc, allow string, tts bool) (*server, string) {
     voice:
       listen: "%s"
       rtp_ports: %d-%d
-      tts: %t
-`, allow, sipAddr, rtp, rtp+199, tts)
+`, allow, sipAddr, rtp, rtp+199) + voice
 	cfg := bytes.Replace(b, []byte("channels:\n"), []byte(channel), 1)
 	addr := freeAddr(t)
 	cfg = bytes.ReplaceAll(cfg, []byte("127.0.0.1:8080"), []byte(addr))
@@ -489,7 +495,7 @@ func sipServer(t *testing.T, loc, allow string, tts bool) (*server, string) {
 	if err := os.WriteFile(path, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServer(t, "", "", "--addr", addr, "--config", path, "--locales", loc)
+	srv := startServer(t, "", keys, "--addr", addr, "--config", path, "--locales", loc)
 	eventually(t, "sip listening", func() bool { return strings.Contains(srv.logs.String(), "sip listening") })
 	return srv, sipAddr
 }
@@ -663,5 +669,128 @@ func TestSIPFollowUp(t *testing.T) {
 	}
 	if f := containsAny([]byte(srv.logs.String()), "76000052", "76000053", "76000054"); len(f) > 0 {
 		t.Errorf("log holds %v:\n%s", f, srv.logs)
+	}
+}
+
+// sippRegistrar plays the operator's registrar: it challenges the first
+// REGISTER (digest, MD5) and accepts the second only if its credentials
+// are the account's (sipp's verifyauth); anything else gets 403.
+const sippRegistrar = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="registrar">
+  <recv request="REGISTER"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 401 Unauthorized
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      WWW-Authenticate: Digest realm="trunk.test", nonce="4e756d65726f56657274", algorithm=MD5
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv request="REGISTER">
+    <action>
+      <verifyauth assign_to="authvalid" username="80001234" password="demo-sip-password"/>
+    </action>
+  </recv>
+  <nop hide="true" test="authvalid" next="good"/>
+  <send next="end">
+    <![CDATA[
+      SIP/2.0 403 Forbidden
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+  <label id="good"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      [last_Contact:];expires=300
+      Expires: 300
+      Content-Length: 0
+    ]]>
+  </send>
+  <label id="end"/>
+</scenario>
+`
+
+// With voice.registrar the hotline registers with the trunk as its
+// account, answering the registrar's digest challenge with the password
+// from the keys directory; a wrong password is not registered.
+func TestSIPRegistration(t *testing.T) {
+	requireSIPp(t)
+	for _, c := range []struct {
+		name, password string
+		registered     bool
+	}{{"right password", "demo-sip-password", true}, {"wrong password", "demo-not-the-password", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			scen := filepath.Join(dir, "registrar.xml")
+			if err := os.WriteFile(scen, []byte(sippRegistrar), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, port, _ := strings.Cut(freeAddr(t), ":")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			registrar := exec.CommandContext(ctx, sippBin, "-sf", scen, "-i", "127.0.0.1", "-p", port, "-m", "1", "-nostdin", "-timeout", "25s", "-trace_err")
+			registrar.Dir = dir
+			var out syncBuffer
+			registrar.Stdout, registrar.Stderr = &out, &out
+			if err := registrar.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			var waitErr error
+			go func() { waitErr = registrar.Wait(); close(done) }()
+			t.Cleanup(func() { cancel(); <-done })
+
+			keys := filepath.Join(t.TempDir(), "keys")
+			if err := os.MkdirAll(keys, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(keys, "sip-password"), []byte(c.password+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			loc, _ := sipLocales(t)
+			srv, _ := sipServerWith(t, loc, keys, "127.0.0.1", fmt.Sprintf(`      registrar: "127.0.0.1:%s"
+      username: "80001234"
+      password: {file: sip-password}
+      register_expiry: 120s
+`, port))
+			select {
+			case <-done:
+				if c.registered && waitErr != nil {
+					t.Errorf("registrar: %v\n%s", waitErr, tail([]byte(out.String()), 2000))
+				}
+			case <-ctx.Done():
+				t.Fatal("the registrar saw no registration")
+			}
+			if c.registered {
+				eventually(t, "registered", func() bool { return strings.Contains(srv.logs.String(), "sip registered") })
+			} else {
+				time.Sleep(500 * time.Millisecond)
+				if strings.Contains(srv.logs.String(), "sip registered") {
+					t.Error("registered with a wrong password")
+				}
+				if !strings.Contains(srv.logs.String(), "sip registration failed") {
+					t.Errorf("no registration failure logged:\n%s", srv.logs)
+				}
+			}
+			if strings.Contains(srv.logs.String(), c.password) {
+				t.Error("the log holds the SIP password")
+			}
+		})
 	}
 }
