@@ -42,7 +42,7 @@ func requireSIPp(t *testing.T) {
 // the script a recording of its own: one 20 ms frame whose G.711 bytes
 // name it, so that the test knows which prompt each RTP packet the hotline
 // sends belongs to. It returns the directory and that frame → prompt map.
-func sipLocales(t *testing.T) (string, map[string]string) {
+func sipLocales(t testing.TB) (string, map[string]string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "locales")
 	if err := os.CopyFS(dir, os.DirFS("../locales")); err != nil {
@@ -102,10 +102,11 @@ type phone struct {
 	plays []string
 	times []time.Time
 	seqs  []uint16
+	ssrcs []uint32
 	other int // packets of no prompt (the beep)
 }
 
-func newPhone(t *testing.T, clips map[string]string) *phone {
+func newPhone(t testing.TB, clips map[string]string) *phone {
 	t.Helper()
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -139,6 +140,7 @@ func (p *phone) run() {
 		p.mu.Lock()
 		p.times = append(p.times, time.Now())
 		p.seqs = append(p.seqs, be.BigEndian.Uint16(buf[2:]))
+		p.ssrcs = append(p.ssrcs, be.BigEndian.Uint32(buf[8:]))
 		if name, ok := p.clips[string(buf[hdr:n])]; ok {
 			p.plays = append(p.plays, name)
 		} else {
@@ -249,7 +251,7 @@ func (s *rtpStream) speak(d time.Duration) {
 	}
 }
 
-func (s *rtpStream) write(t *testing.T, path string) string {
+func (s *rtpStream) write(t testing.TB, path string) string {
 	t.Helper()
 	if err := os.WriteFile(path, s.buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -458,14 +460,14 @@ func tail(b []byte, n int) []byte {
 // sipServer runs the hotline with the demo config plus a SIP channel on a
 // free UDP port that allows loopback only; it returns the server and the
 // SIP address.
-func sipServer(t *testing.T, loc, allow string, tts bool) (*server, string) {
+func sipServer(t testing.TB, loc, allow string, tts bool) (*server, string) {
 	t.Helper()
 	return sipServerWith(t, loc, "", allow, fmt.Sprintf("      tts: %t\n", tts))
 }
 
 // sipServerWith is sipServer with more voice settings, and a keys
 // directory (fresh when empty).
-func sipServerWith(t *testing.T, loc, keys, allow, voice string) (*server, string) {
+func sipServerWith(t testing.TB, loc, keys, allow, voice string) (*server, string) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "config", "demo.yaml"))
 	if err != nil {
@@ -477,7 +479,7 @@ func sipServerWith(t *testing.T, loc, keys, allow, voice string) (*server, strin
 	}
 	sipAddr := uc.LocalAddr().String()
 	uc.Close()
-	rtp := 20000 + 2*(os.Getpid()%4000)
+	rtp := 20000 + 2000*(os.Getpid()%10)
 	channel := fmt.Sprintf(`channels:
   - id: demo-sip-trunk
     name: Demo SIP trunk
@@ -487,7 +489,7 @@ func sipServerWith(t *testing.T, loc, keys, allow, voice string) (*server, strin
     voice:
       listen: "%s"
       rtp_ports: %d-%d
-`, allow, sipAddr, rtp, rtp+199) + voice
+`, allow, sipAddr, rtp, rtp+1999) + voice
 	cfg := bytes.Replace(b, []byte("channels:\n"), []byte(channel), 1)
 	addr := freeAddr(t)
 	cfg = bytes.ReplaceAll(cfg, []byte("127.0.0.1:8080"), []byte(addr))
@@ -793,4 +795,24 @@ func TestSIPRegistration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deviations returns, over every call stream (SSRC) the phone received,
+// how far each packet's arrival interval was from 20 ms, in ms; gaps of
+// over 200 ms (silence between prompts, waiting for a key) are not
+// intervals of a stream.
+func (p *phone) deviations() (devs []float64, streams, packets int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	last := map[uint32]time.Time{}
+	for i, at := range p.times {
+		ssrc := p.ssrcs[i]
+		if prev, ok := last[ssrc]; ok {
+			if d := at.Sub(prev); d < 200*time.Millisecond {
+				devs = append(devs, math.Abs(float64(d-20*time.Millisecond))/float64(time.Millisecond))
+			}
+		}
+		last[ssrc] = at
+	}
+	return devs, len(last), len(p.times)
 }
