@@ -119,7 +119,8 @@ func (l *listener) answer(d *diago.DialogServerSession) {
 	defer l.live.Delete(id)
 	go l.listen(med, codec, a)
 
-	c := &sipCall{l: l, a: a, w: w, ctx: d.Context(), call: turn.Call{CallID: newCallID(), Phone: phone}}
+	cid := newCallID()
+	c := &sipCall{l: l, a: a, w: w, ctx: d.Context(), call: turn.Call{CallID: cid, Phone: callerOrWithheld(phone, cid)}}
 	c.run()
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(d.Context()), 5*time.Second)
 	defer cancel()
@@ -313,6 +314,17 @@ func callerNumber(req *sip.Request) string {
 		return f.Address.User
 	}
 	return ""
+}
+
+// callerOrWithheld is the number the gateway keys the call by: the
+// caller's, or for a withheld number ("anonymous", no digits) one of this
+// call alone, so that withheld callers do not share one caller key (and
+// its rate limit, resumed answers and remembered language).
+func callerOrWithheld(phone, callID string) string {
+	if strings.ContainsAny(phone, "0123456789") {
+		return phone
+	}
+	return "withheld-" + callID
 }
 
 // userPart is the user of the first sip:, sips: or tel: URI in a header

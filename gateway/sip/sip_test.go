@@ -272,3 +272,14 @@ func TestSpokenPrompts(t *testing.T) {
 		t.Error("spoken without a speech engine")
 	}
 }
+
+// A withheld number is keyed by the call alone, never shared by callers.
+func TestWithheldNumber(t *testing.T) {
+	if got := callerOrWithheld("+22376000001", "sip-1"); got != "+22376000001" {
+		t.Errorf("a number became %q", got)
+	}
+	a, b := callerOrWithheld("anonymous", "sip-1"), callerOrWithheld("anonymous", "sip-2")
+	if a == b || a == "anonymous" || callerOrWithheld("", "sip-3") == "" {
+		t.Errorf("withheld numbers keyed %q and %q", a, b)
+	}
+}
