@@ -91,21 +91,22 @@ func Listen(ctx context.Context, ch config.Channel, password string, o provider.
 	}, nil
 }
 
-// middleware runs before diago sees a request: an INVITE from outside
-// allow_from gets 403 and nothing else; a SIP INFO key goes to its call.
+// middleware runs before diago sees a request: anything from outside
+// allow_from gets 403 (an ACK, which has no answer, is dropped) and reaches
+// no call, not even a re-INVITE or BYE naming one; a SIP INFO key goes to
+// its call.
 func (l *listener) middleware(next sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
-		switch req.Method {
-		case sip.INVITE:
-			if req.To() != nil && req.To().Params.Has("tag") {
-				break // a re-INVITE of a call already admitted
-			}
-			if !l.allowed(req.Source()) {
+		if !l.allowed(req.Source()) {
+			if req.Method != sip.ACK {
 				_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusForbidden, "Forbidden", nil))
-				l.log.Warn("sip call refused: source not in allow_from", "channel", l.ch.Name)
-				return
 			}
-		case sip.INFO:
+			if req.Method == sip.INVITE {
+				l.log.Warn("sip call refused: source not in allow_from", "channel", l.ch.Name)
+			}
+			return
+		}
+		if req.Method == sip.INFO {
 			l.info(req, tx)
 			return
 		}
@@ -120,14 +121,11 @@ func (l *listener) allowed(src string) bool {
 	return err == nil && l.ch.AllowsSource(ap.Addr())
 }
 
-// info takes a key sent as SIP INFO: 200 and the key to its call, or 4xx
-// and nothing for a malformed body, an unknown call or a stranger.
+// info takes a key sent as SIP INFO (from an allowed source): 200 and the
+// key to its call, or 4xx and nothing for a malformed body or an unknown
+// call.
 func (l *listener) info(req *sip.Request, tx sip.ServerTransaction) {
 	respond := func(code int, reason string) { _ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil)) }
-	if !l.allowed(req.Source()) {
-		respond(sip.StatusForbidden, "Forbidden")
-		return
-	}
 	ct := ""
 	if h := req.ContentType(); h != nil {
 		ct = h.Value()

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+	"github.com/emiago/sipgo/siptest"
 	"github.com/zaf/g711"
 
 	"github.com/numerovert/hotline/config"
@@ -281,5 +284,60 @@ func TestWithheldNumber(t *testing.T) {
 	a, b := callerOrWithheld("anonymous", "sip-1"), callerOrWithheld("anonymous", "sip-2")
 	if a == b || a == "anonymous" || callerOrWithheld("", "sip-3") == "" {
 		t.Errorf("withheld numbers keyed %q and %q", a, b)
+	}
+}
+
+// Requests reach the call only from allow_from; a SIP INFO key goes to its
+// call (200), a malformed one or one for no call is refused (4xx) and
+// queues nothing.
+func TestMiddleware(t *testing.T) {
+	cfg := loadChannel(t, "    allow_from: [192.0.2.1]\n    voice: {listen: \"127.0.0.1:5060\"}\n")
+	l := &listener{ch: cfg.Channels[0], log: slog.New(slog.DiscardHandler)}
+	a := &callAudio{keys: make(chan rune, 4)}
+	l.live.Store("call-1", a)
+	passed := 0
+	h := l.middleware(func(*sip.Request, sip.ServerTransaction) { passed++ })
+	send := func(m sip.RequestMethod, src, callID, ct, body string) int {
+		req := sip.NewRequest(m, sip.Uri{User: "80001234", Host: "127.0.0.1"})
+		req.SetSource(src)
+		req.AppendHeader(sip.NewHeader("Via", "SIP/2.0/UDP "+src+";branch=z9hG4bK1"))
+		req.AppendHeader(sip.NewHeader("From", "<sip:+22376000001@trunk>;tag=1"))
+		req.AppendHeader(sip.NewHeader("To", "<sip:80001234@hotline>"))
+		req.AppendHeader(sip.NewHeader("CSeq", "1 "+string(m)))
+		req.AppendHeader(sip.NewHeader("Call-ID", callID))
+		if ct != "" {
+			req.AppendHeader(sip.NewHeader("Content-Type", ct))
+		}
+		req.SetBody([]byte(body))
+		tx := siptest.NewServerTxRecorder(req)
+		h(req, tx)
+		if res := tx.Result(); len(res) > 0 {
+			return int(res[0].StatusCode)
+		}
+		return 0
+	}
+	if code := send(sip.INVITE, "198.51.100.7:5060", "x", "", ""); code != 403 || passed != 0 {
+		t.Errorf("stranger's INVITE: %d, passed %d", code, passed)
+	}
+	if code := send(sip.BYE, "198.51.100.7:5060", "call-1", "", ""); code != 403 || passed != 0 {
+		t.Errorf("stranger's BYE: %d, passed %d", code, passed)
+	}
+	if code := send(sip.INFO, "198.51.100.7:5060", "call-1", "application/dtmf-relay", "Signal=1"); code != 403 || len(a.keys) != 0 {
+		t.Errorf("stranger's INFO: %d, %d keys", code, len(a.keys))
+	}
+	if send(sip.INVITE, "192.0.2.1:5060", "y", "", ""); passed != 1 {
+		t.Error("the trunk's INVITE did not pass")
+	}
+	if code := send(sip.INFO, "192.0.2.1:5060", "call-1", "application/dtmf-relay", "Signal=7\r\nDuration=160"); code != 200 || len(a.keys) != 1 || <-a.keys != '7' {
+		t.Errorf("INFO key: %d", code)
+	}
+	for _, c := range []struct{ callID, ct, body string }{
+		{"call-1", "application/dtmf-relay", "Signal=x"},
+		{"call-1", "text/plain", "7"},
+		{"call-2", "application/dtmf-relay", "Signal=7"},
+	} {
+		if code := send(sip.INFO, "192.0.2.1:5060", c.callID, c.ct, c.body); code < 400 || code > 499 || len(a.keys) != 0 {
+			t.Errorf("INFO %+v: %d, %d keys", c, code, len(a.keys))
+		}
 	}
 }
