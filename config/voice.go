@@ -47,6 +47,26 @@ type Voice struct {
 	// SMS channel's outbox, which queues the sealed numbers.
 	CallBackOnMissedCall bool `yaml:"callback_on_missed_call"`
 	MissedCallsPerDay    int  `yaml:"missed_calls_per_day"`
+	// SIP (provider sip, gateway/sip; docs/sip.md): the hotline answers
+	// the trunk's calls itself. Listen is the UDP host:port for SIP;
+	// RTPPorts the media port range ("10000-10999", even start); ExternalIP
+	// the address the trunk reaches us at when behind NAT (put in SDP and
+	// Contact). Without Registrar the trunk is IP-authenticated (allow_from);
+	// with it the hotline registers as Username with Password.
+	Listen     string `yaml:"listen"`
+	RTPPorts   string `yaml:"rtp_ports"`
+	ExternalIP string `yaml:"external_ip"`
+	Registrar  string `yaml:"registrar"`
+	Username   string `yaml:"username"`
+	Password   Secret `yaml:"password"`
+	// TTS (SIP): voice the prompts that have no recording (place names,
+	// languages not yet recorded) with espeak-ng and sox where installed.
+	// Default true; false skips them (each synthesis costs CPU once, then
+	// is kept in memory).
+	TTS *bool `yaml:"tts"`
+	// RegisterExpiry is the registration's asked lifetime (default 300 s);
+	// it is renewed before it ends.
+	RegisterExpiry time.Duration `yaml:"register_expiry"`
 }
 
 // CredentialHosts returns the hosts the provider's credentials may be

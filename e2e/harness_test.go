@@ -74,7 +74,7 @@ var listening = regexp.MustCompile(`msg="hotline listening" addr=(\S+)`)
 
 // startServer runs the binary on a free port with the given directories
 // (fresh temporary ones when empty) and waits until it listens.
-func startServer(t *testing.T, dataDir, keysDir string, extra ...string) *server {
+func startServer(t testing.TB, dataDir, keysDir string, extra ...string) *server {
 	t.Helper()
 	if dataDir == "" {
 		dataDir = filepath.Join(t.TempDir(), "data")
@@ -128,7 +128,7 @@ func startServer(t *testing.T, dataDir, keysDir string, extra ...string) *server
 func (s *server) url(path string) string { return s.base + path }
 
 // stop sends SIGTERM and waits for a clean exit. Safe to call twice.
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	t.Helper()
 	if s.cmd.ProcessState != nil {
 		return
@@ -196,7 +196,7 @@ func filesUnder(t *testing.T, dir string) map[string][]byte {
 
 // freeAddr is a loopback address with a free port, for a server whose
 // config must name its own address before it starts (Twilio's public_url).
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -224,6 +224,37 @@ func (s *Server) handleVoice(c fiber.Ctx) error {
 	return c.Send(body)
 }
 
+// CallStep runs one step of a call on a voice channel whose provider holds
+// the call itself (SIP: gateway/sip answers it and plays the audio): the
+// same admission, sessions, engine, submission and follow-up as a
+// provider's callback. step is the `s` of the previous reply's Action (-1
+// on the first step); audio URLs in the reply are "/audio/<lang>/<key>.wav",
+// paths in VoiceOptions.Audio. The call's number stays in call.Phone: it is
+// hashed here and never logged.
+func (s *Server) CallStep(ctx context.Context, channelID string, call turn.Call, step int, noInput bool) (turn.VoiceReply, error) {
+	ch, ok := s.cfg.Channel(channelID)
+	if !ok {
+		return turn.VoiceReply{}, fmt.Errorf("voice channel %q is not configured", channelID)
+	}
+	vc, ok := s.voice.Channels[ch.ID]
+	if !ok {
+		return turn.VoiceReply{}, fmt.Errorf("channel %q has no voice", channelID)
+	}
+	if err := call.Check(turn.CallFields{CallID: "Call-ID", Phone: "From", RecordingURL: "recording"}); err != nil {
+		return turn.VoiceReply{}, err
+	}
+	a := arrival{medium: mediumVoice, phone: call.Phone}
+	if call.Final {
+		a.phone = ""
+	}
+	if err := s.admit(ch, a); err != nil {
+		return turn.VoiceReply{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.callStep(ctx, ch, vc, "", call, step, noInput)
+}
+
 func downloadTimeout(vc VoiceChannel) time.Duration {
 	if vc.DownloadTimeout > 0 {
 		return vc.DownloadTimeout
@@ -329,7 +360,7 @@ func (s *Server) callInput(ctx context.Context, ch config.Channel, vc VoiceChann
 	case cur.Digits:
 		input = strings.TrimSuffix(call.Digits, "#")
 		return input, input == "" || noInput
-	case cur.FreeText && call.RecordingURL != "":
+	case cur.FreeText && (call.RecordingURL != "" || len(call.Recording) > 0):
 		id, err := s.keepRecording(ctx, ch, vc, call)
 		if err != nil {
 			// Nothing acknowledged: the provider may retry; if not, the
@@ -482,6 +513,16 @@ func recordingID(channelID, callID string) string {
 // never logged or put in an error: it opens the caller's voice.
 func (s *Server) keepRecording(ctx context.Context, ch config.Channel, vc VoiceChannel, call turn.Call) (string, error) {
 	id := recordingID(ch.ID, call.CallID)
+	if len(call.Recording) > 0 {
+		// Recorded here (SIP): the same limit and store as a download.
+		if int64(len(call.Recording)) > s.voice.MaxRecording {
+			return "", errRecordingSize
+		}
+		if err := s.voice.Recordings.Put(ctx, id, call.Recording); err != nil {
+			return "", fmt.Errorf("store recording: %w", err)
+		}
+		return id, nil
+	}
 	data, err := s.fetchRecording(ctx, vc, call.RecordingURL)
 	if err != nil {
 		// A provider retrying this step after we kept the message and had

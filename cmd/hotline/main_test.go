@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -164,6 +165,22 @@ func TestExampleConfigStarts(t *testing.T) {
 		}
 	}
 	t.Setenv("HOTLINE_AT_API_KEY", "not-a-real-key")
+	// The SIP channel listens on a free UDP port instead of 5060, which
+	// a SIP test (sipp) on this machine may hold.
+	b, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := uc.LocalAddr().String()
+	uc.Close()
+	example = filepath.Join(dir, "example.yaml")
+	if err := os.WriteFile(example, bytes.Replace(b, []byte(`listen: "0.0.0.0:5060"`), []byte(`listen: "`+free+`"`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	m, err := openMain(t, filepath.Join(dir, "data"), keys, func(m *Main) {
 		m.ConfigPath, m.Addr = example, "0.0.0.0:0"
 	})

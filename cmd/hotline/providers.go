@@ -4,6 +4,7 @@ import (
 	"github.com/numerovert/hotline/gateway/africastalking"
 	"github.com/numerovert/hotline/gateway/kannel"
 	"github.com/numerovert/hotline/gateway/provider"
+	"github.com/numerovert/hotline/gateway/sip"
 	"github.com/numerovert/hotline/gateway/twilio"
 )
 
@@ -13,4 +14,5 @@ var providers = provider.List{
 	africastalking.Provider,
 	twilio.Provider,
 	kannel.Provider,
+	sip.Provider,
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/numerovert/hotline/casework/web"
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/internal/webstore"
 	"github.com/numerovert/hotline/keystore"
@@ -94,6 +95,9 @@ type Main struct {
 	ln      net.Listener
 	admin   net.Listener // --admin-addr, nil when not set
 	serveFn func(ctx context.Context, ln net.Listener) error
+	// listens start the SIP channels in listen(), their calls walked by calls.
+	listens []listenStart
+	calls   provider.CallSteps
 	adminFn func(ctx context.Context, ln net.Listener) error
 	sock    *adminSocket
 
@@ -296,11 +300,12 @@ func (m *Main) Open(ctx context.Context) error {
 		if opts.SMS, err = m.openSMS(cfg, kd, snap, ops); err != nil {
 			return err
 		}
-		if opts.Voice, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, m.DataDir, recs, log); err != nil {
+		if opts.Voice, m.listens, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, m.DataDir, recs, log); err != nil {
 			return err
 		}
 	}
 	srv := gateway.New(opts)
+	m.calls = srv
 	m.serveFn = srv.Serve
 	go srv.RunBroadcasts(m.jobs, broadcastInterval) // the information line's approved SMS news (issue 15)
 	if opts.Cases != nil {
@@ -316,6 +321,21 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	return m.listen(so, cfg, catalog, snap, ops)
+}
+
+// startListens starts the voice channels whose provider holds the calls
+// itself (SIP: the hotline answers the trunk); each call walks the
+// gateway's voice engine (Server.CallStep, m.calls). They stop when the
+// server closes.
+func (m *Main) startListens() error {
+	for _, start := range m.listens {
+		stop, err := start(m.jobs, m.calls)
+		if err != nil {
+			return err
+		}
+		m.onClose(func() error { stop(); return nil })
+	}
+	return nil
 }
 
 // openCases opens the bbolt store and the casework domain over it, and
@@ -475,6 +495,9 @@ func (m *Main) listen(so scaleOut, cfg *config.Config, catalog *menus.Catalog, s
 	}
 	m.ln = ln
 	m.onClose(func() error { ln.Close(); return nil })
+	if err := m.startListens(); err != nil {
+		return err
+	}
 	if m.adminFn != nil {
 		a, err := net.Listen("tcp", m.AdminAddr)
 		if err != nil {

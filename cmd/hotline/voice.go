@@ -19,18 +19,28 @@ import (
 
 	"github.com/numerovert/hotline/config"
 	"github.com/numerovert/hotline/gateway"
+	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/simulator"
 )
 
-// setupVoice builds each voice channel's adapter from the config. Voice
+// listenStart starts a channel whose provider holds the calls itself
+// (SIP), once the gateway that walks them exists.
+type listenStart func(ctx context.Context, calls provider.CallSteps) (stop func(), err error)
+
+// setupVoice builds each voice channel's adapter from the config, and the
+// listeners of the providers that hold calls themselves (SIP). Voice
 // needs the recordings store, so only a process holding the data serves it.
-func setupVoice(cfg *config.Config, keysDir, localesDir, dataDir string, recs *recordings.Store, log *slog.Logger) (gateway.VoiceOptions, error) {
+func setupVoice(cfg *config.Config, keysDir, localesDir, dataDir string, recs *recordings.Store, log *slog.Logger) (gateway.VoiceOptions, []listenStart, error) {
 	if recs == nil {
-		return gateway.VoiceOptions{}, nil
+		return gateway.VoiceOptions{}, nil, nil
 	}
+	var starts []listenStart
+	// Prompts added at run time (`prompts add`) over the shipped ones, for
+	// the aggregators' players and the SIP calls alike.
+	audio := layeredFS{top: os.DirFS(filepath.Join(dataDir, promptsDir)), base: audioFS(localesDir)}
 	channels := map[string]gateway.VoiceChannel{}
 	for _, ch := range cfg.Channels {
 		v := ch.Voice
@@ -44,26 +54,34 @@ func setupVoice(cfg *config.Config, keysDir, localesDir, dataDir string, recs *r
 		if !(d.Voice.SecretOptional && secret.IsZero()) {
 			var err error
 			if value, err = secret.Resolve(keysDir); err != nil {
-				return gateway.VoiceOptions{}, fmt.Errorf("channel %s: %s: %w", ch.ID, field, err)
+				return gateway.VoiceOptions{}, nil, fmt.Errorf("channel %s: %s: %w", ch.ID, field, err)
 			}
 			warnDemo(log, ch, "voice", secret)
 		}
 		vc.Adapter = d.Voice.New(ch, value)
 		if v.CallBack != nil {
 			if d.Voice.NewCaller == nil {
-				return gateway.VoiceOptions{}, fmt.Errorf("channel %s: voice.callback: provider %s places no calls", ch.ID, ch.Provider)
+				return gateway.VoiceOptions{}, nil, fmt.Errorf("channel %s: voice.callback: provider %s places no calls", ch.ID, ch.Provider)
 			}
 			vc.Caller = d.Voice.NewCaller(ch, value, &http.Client{Timeout: 10 * time.Second})
 			vc.CallBack, vc.Screens, vc.MissedCalls = v.CallBack, d.Voice.ScreensDial, v.CallBackOnMissedCall
 		}
 		channels[ch.ID] = vc
+		if listen := d.Voice.Listen; listen != nil {
+			o := provider.ListenOptions{Audio: audio, Log: log}
+			if v.TTS == nil || *v.TTS {
+				o.Speak = localSpeech()
+			}
+			starts = append(starts, func(ctx context.Context, calls provider.CallSteps) (func(), error) {
+				o.Calls = calls
+				return listen(ctx, ch, value, o)
+			})
+		}
 	}
 	if len(channels) == 0 {
-		return gateway.VoiceOptions{}, nil
+		return gateway.VoiceOptions{}, nil, nil
 	}
-	// Prompts added at run time (`prompts add`) over the shipped ones.
-	audio := layeredFS{top: os.DirFS(filepath.Join(dataDir, promptsDir)), base: audioFS(localesDir)}
-	return gateway.VoiceOptions{Channels: channels, Recordings: recs, Audio: audio}, nil
+	return gateway.VoiceOptions{Channels: channels, Recordings: recs, Audio: audio}, starts, nil
 }
 
 // audioFS is the prompts directory: DIR/audio with --locales, else the
@@ -201,22 +219,46 @@ func generatePrompts(ctx context.Context, cat *menus.Catalog, dir string, langs 
 }
 
 func voiceLine(ctx context.Context, voice, text, out string) error {
+	wav, err := speakWAV(ctx, voice, text)
+	if err != nil {
+		return err
+	}
+	tmp := out + ".tmp.wav"
+	if err := os.WriteFile(tmp, wav, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, out)
+}
+
+// speakWAV voices text with espeak-ng and converts it with sox to an 8 kHz
+// mono 16-bit PCM WAV: `prompts generate`, and the SIP provider's
+// text-to-speech for prompts with no recording (place names).
+func speakWAV(ctx context.Context, voice, text string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var wav, errb bytes.Buffer
+	var wav, out, errb bytes.Buffer
 	speak := exec.CommandContext(ctx, "espeak-ng", "-v", voice, "-s", "150", "--stdout", strings.ReplaceAll(text, "\n", ". "))
 	speak.Stdout, speak.Stderr = &wav, &errb
 	if err := speak.Run(); err != nil {
-		return fmt.Errorf("espeak-ng: %w: %s", err, strings.TrimSpace(errb.String()))
+		return nil, fmt.Errorf("espeak-ng: %w: %s", err, strings.TrimSpace(errb.String()))
 	}
-	tmp := out + ".tmp.wav"
-	conv := exec.CommandContext(ctx, "sox", "-t", "wav", "-", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", tmp)
-	conv.Stdin, conv.Stderr = &wav, &errb
+	conv := exec.CommandContext(ctx, "sox", "-t", "wav", "-", "-t", "wav", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-")
+	conv.Stdin, conv.Stdout, conv.Stderr = &wav, &out, &errb
 	if err := conv.Run(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("sox: %w: %s", err, strings.TrimSpace(errb.String()))
+		return nil, fmt.Errorf("sox: %w: %s", err, strings.TrimSpace(errb.String()))
 	}
-	return os.Rename(tmp, out)
+	return out.Bytes(), nil
+}
+
+// localSpeech is speakWAV when espeak-ng and sox are installed, else nil
+// (SIP calls then skip prompts that have no recording).
+func localSpeech() func(ctx context.Context, voice, text string) ([]byte, error) {
+	for _, tool := range []string{"espeak-ng", "sox"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return nil
+		}
+	}
+	return speakWAV
 }
 
 func simulateVoice(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {

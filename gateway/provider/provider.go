@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -105,12 +107,39 @@ type VoiceKind struct {
 	// are connected (Twilio <Number url>), so a sensitive case's caller is
 	// asked first whether it is safe to talk.
 	ScreensDial bool
+	// Listen, for a provider whose calls the hotline holds itself (SIP),
+	// starts answering the channel's calls, each walked step by step
+	// through o.Calls; it returns once listening, and stop ends the calls
+	// and the listener. nil: the provider calls back over HTTP.
+	Listen func(ctx context.Context, ch config.Channel, secret string, o ListenOptions) (stop func(), err error)
 }
 
 // Caller is a provider's outbound call API (masked call-back).
 type Caller interface {
 	// Call asks the provider to place oc and returns its call id.
 	Call(ctx context.Context, oc turn.OutboundCall) (callID string, err error)
+}
+
+// CallSteps is the gateway's side of a call a provider holds itself:
+// gateway.Server.CallStep, the same engine, sessions, submission and
+// follow-up as the HTTP voice callbacks.
+type CallSteps interface {
+	CallStep(ctx context.Context, channelID string, call turn.Call, step int, noInput bool) (turn.VoiceReply, error)
+}
+
+// ListenOptions is what a Listen hook needs from the binary.
+type ListenOptions struct {
+	Calls CallSteps
+	// Audio holds the prompts: "<lang>/<key>.wav", the paths of the
+	// replies' "/audio/<lang>/<key>.wav" URLs.
+	Audio fs.FS
+	// Log must never receive a number: hooks log fixed messages.
+	Log *slog.Logger
+	// Speak, when set, voices a prompt that has no recording (text in a
+	// BCP-47 voice) as an 8 kHz 16-bit mono PCM WAV: the text-to-speech
+	// an aggregator would do. Texts are the catalogue's or a team's
+	// response, never a caller's.
+	Speak func(ctx context.Context, voice, text string) ([]byte, error)
 }
 
 // List is the providers a binary speaks.

@@ -18,6 +18,9 @@ type Call struct {
 	// RecordingURL is where the provider keeps the voice message just
 	// recorded. Never log it: it opens the caller's voice.
 	RecordingURL string
+	// Recording is the voice message itself (a WAV file) when the
+	// provider holds the call's audio (SIP): nothing to fetch. Never log it.
+	Recording []byte
 	// Final: the call is over (AT isActive=0, Twilio's completed status).
 	Final bool
 	// Outbound: the hotline placed this call (a missed-call call-back);
