@@ -150,13 +150,13 @@ func TestInformationLine(t *testing.T) {
 	// A question by voice from Ténenkou gets the approved answer at the
 	// end of the call, after its reference (French, make a complaint, next
 	// page, Question, Mopti, Ténenkou, the first commune, food, a voice
-	// message, send).
+	// message, no call-back, send).
 	q := &simulator.Voice{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/voice"), Phone: "+22376000088"}
 	stopRec, err := q.ServeRecording()
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err = q.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "9", "1", "5", "7", "1", "2", "rec", "1"}), nil)
+	res, err = q.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "9", "1", "5", "7", "1", "2", "rec", "1", "1"}), nil)
 	stopRec()
 	heard := strings.Join(res.Heard, "\n")
 	if err != nil || !res.Ended || !strings.Contains(heard, "au marché") || !strings.Contains(heard, "voice.reference") {

@@ -83,7 +83,7 @@ func TestKeysBelongToTheirData(t *testing.T) {
 		t.Fatalf("cases after the refused starts: %+v", list)
 	}
 	out, err := runHotline(t, "keys", "list", "--data", srv.DataDir, "--keys", srv.KeysDir)
-	if err != nil || strings.Count(out, "uses it") != 6 || strings.Contains(out, "MISSING") {
+	if err != nil || strings.Count(out, "uses it") != 7 || strings.Contains(out, "MISSING") {
 		t.Errorf("keys list: %v\n%s", err, out)
 	}
 }
