@@ -504,8 +504,8 @@ func sipServerWith(t testing.TB, loc, keys, allow, voice string) (*server, strin
 
 // complaintStream is a caller who presses the keys of a complaint
 // (French, left out, Mopti, first cercle, food, a voice message), speaks
-// for 3 s after the beep, ends the message with #, then sends and keeps
-// the language (3): one RTP capture.
+// for 3 s after the beep, ends the message with #, declines the call-back
+// (1), then sends and keeps the language (3): one RTP capture.
 func complaintStream() *rtpStream {
 	s := newRTPStream()
 	s.pause(700 * time.Millisecond)
@@ -514,6 +514,7 @@ func complaintStream() *rtpStream {
 	s.speak(3 * time.Second)
 	s.pause(300 * time.Millisecond)
 	s.keys("#", 900*time.Millisecond)
+	s.keys("1", 900*time.Millisecond) // no call-back
 	s.keys("3", 0)
 	return s
 }
