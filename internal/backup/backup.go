@@ -156,33 +156,11 @@ func Read(r io.Reader, dir string, allowed func(name string) bool) (Manifest, er
 		if !allowed(hdr.Name) || !filepath.IsLocal(hdr.Name) || got[hdr.Name].Name != "" {
 			return m, fmt.Errorf("%w: unexpected entry %q", ErrDamaged, hdr.Name)
 		}
-		h := sha256.New()
-		w := io.Writer(h)
-		var f *os.File
-		if dir != "" {
-			target := filepath.Join(dir, filepath.FromSlash(hdr.Name))
-			if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-				return m, fmt.Errorf("restore %s: %w", hdr.Name, err)
-			}
-			f, err = os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				return m, fmt.Errorf("restore %s: %w", hdr.Name, err)
-			}
-			w = io.MultiWriter(h, f)
-		}
-		n, err := io.Copy(w, tr)
-		if f != nil {
-			if err == nil {
-				err = f.Sync()
-			}
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
+		f, err := copyEntry(tr, dir, hdr.Name)
 		if err != nil {
-			return m, fmt.Errorf("%w: %s: %v", ErrDamaged, hdr.Name, err)
+			return m, err
 		}
-		got[hdr.Name] = File{Name: hdr.Name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+		got[hdr.Name] = f
 	}
 	if m.Format == "" {
 		return m, fmt.Errorf("%w: no manifest (archive cut short?)", ErrDamaged)
@@ -196,4 +174,36 @@ func Read(r io.Reader, dir string, allowed func(name string) bool) (Manifest, er
 		}
 	}
 	return m, nil
+}
+
+// copyEntry checksums one entry and, with dir set, writes it there (in its
+// subdirectory for a name with a slash).
+func copyEntry(r io.Reader, dir, name string) (File, error) {
+	h := sha256.New()
+	w := io.Writer(h)
+	var f *os.File
+	if dir != "" {
+		target := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+			return File{}, fmt.Errorf("restore %s: %w", name, err)
+		}
+		var err error
+		if f, err = os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+			return File{}, fmt.Errorf("restore %s: %w", name, err)
+		}
+		w = io.MultiWriter(h, f)
+	}
+	n, err := io.Copy(w, r)
+	if f != nil {
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("%w: %s: %v", ErrDamaged, name, err)
+	}
+	return File{Name: name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
