@@ -44,13 +44,17 @@ const ringing = 150 * time.Millisecond
 
 // callState holds the fake's outbound calls.
 type callState struct {
-	mu      sync.Mutex
-	far     map[string]string // number → behaviour
-	digits  map[string]string // number → keys pressed on a question
-	talk    int
-	calls   []PlacedCall
-	voice   map[string]string // provider → where AT posts call notifications
-	pending sync.WaitGroup
+	mu     sync.Mutex
+	far    map[string]string // number → behaviour
+	digits map[string]string // number → keys pressed on a question
+	talk   int
+	calls  []PlacedCall
+	voice  map[string]string // provider → where AT posts call notifications
+	// pending counts calls still playing; idle (on mu) is signalled when
+	// it falls to zero. Not a WaitGroup: Calls is polled while new calls
+	// arrive, and a WaitGroup's Add may not race its Wait.
+	pending int
+	idle    *sync.Cond
 	seq     int
 }
 
@@ -86,10 +90,20 @@ func (f *FakeProvider) SetVoiceURL(provider, target string) {
 // Calls returns the outbound calls placed so far, after waiting for the
 // far ends being played.
 func (f *FakeProvider) Calls() []PlacedCall {
-	f.calls.pending.Wait()
 	f.calls.mu.Lock()
 	defer f.calls.mu.Unlock()
+	for f.calls.pending > 0 {
+		f.calls.cond().Wait()
+	}
 	return append([]PlacedCall(nil), f.calls.calls...)
+}
+
+// cond is idle, made on first use; mu must be held.
+func (c *callState) cond() *sync.Cond {
+	if c.idle == nil {
+		c.idle = sync.NewCond(&c.mu)
+	}
+	return c.idle
 }
 
 func (f *FakeProvider) farEnd(number string) (string, string) {
@@ -155,9 +169,17 @@ func (f *FakeProvider) serveCall(w http.ResponseWriter, r *http.Request) bool {
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"entries": []map[string]any{{"phoneNumber": pc.To, "status": "Queued", "sessionId": pc.ID}}, "errorMessage": "None"})
 	}
-	f.calls.pending.Add(1)
+	f.calls.mu.Lock()
+	f.calls.pending++
+	f.calls.mu.Unlock()
 	go func() {
-		defer f.calls.pending.Done()
+		defer func() {
+			f.calls.mu.Lock()
+			if f.calls.pending--; f.calls.pending == 0 {
+				f.calls.cond().Broadcast()
+			}
+			f.calls.mu.Unlock()
+		}()
 		// The phone rings a while: the platforms' first notification never
 		// comes before the API's reply has reached the hotline.
 		time.Sleep(ringing)
@@ -176,9 +198,11 @@ func (f *FakeProvider) serveCall(w http.ResponseWriter, r *http.Request) bool {
 // twiml is the part of a TwiML reply the far end acts on.
 type twiml struct {
 	Says   []string `xml:"Say"`
+	Plays  []string `xml:"Play"` // recordings' URLs, heard like Says
 	Gather *struct {
 		Action string   `xml:"action,attr"`
 		Says   []string `xml:"Say"`
+		Plays  []string `xml:"Play"`
 	} `xml:"Gather"`
 	Hangup   *struct{} `xml:"Hangup"`
 	Redirect string    `xml:"Redirect"`
@@ -277,15 +301,15 @@ func (f *FakeProvider) playTwilioBridged(pc *PlacedCall, t twiml) (outcome strin
 	if err != nil {
 		return "failed", 0
 	}
-	pc.Heard = append(pc.Heard, s.Says...)
+	pc.Heard = append(append(pc.Heard, s.Says...), s.Plays...)
 	if s.Gather != nil {
-		pc.Heard = append(pc.Heard, s.Gather.Says...)
+		pc.Heard = append(append(pc.Heard, s.Gather.Says...), s.Gather.Plays...)
 		pressed := clone(child)
 		pressed.Set("Digits", digits)
 		if s, err = f.twilioPost(s.Gather.Action, pressed); err != nil {
 			return "failed", 0
 		}
-		pc.Heard = append(pc.Heard, s.Says...)
+		pc.Heard = append(append(pc.Heard, s.Says...), s.Plays...)
 	}
 	if s.Hangup != nil {
 		return "declined", 0
