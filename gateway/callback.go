@@ -298,15 +298,8 @@ func (s *Server) handleCallBack(c fiber.Ctx) error {
 	if !ok || vc.CallBack == nil {
 		return fiber.ErrNotFound
 	}
-	requestURL := string(c.Request().URI().RequestURI())
-	err = vc.Adapter.Authenticate(requestURL, func(h string) string { return c.Get(h) }, c.Get(fiber.HeaderContentType), c.Body())
-	var bad *turn.BadRequest
-	switch {
-	case errors.As(err, &bad):
+	if err := s.authenticate(c, ch, vc.Adapter.Authenticate, c.Get(fiber.HeaderContentType), c.Body()); err != nil {
 		return err
-	case err != nil:
-		s.metrics.refused(ch, "bad_signature")
-		return forbidden
 	}
 	tok := c.Params("token")
 	var t casework.CallBackTicket

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -99,17 +98,8 @@ func (s *Server) smsChannel(c fiber.Ctx) (config.Channel, SMSChannel, error) {
 	if err != nil {
 		return config.Channel{}, SMSChannel{}, err
 	}
-	// Only the path and query: a signing adapter puts its configured
-	// public URL in front, never the request's Host header.
-	requestURL := string(c.Request().URI().RequestURI())
-	err = sc.Adapter.Authenticate(requestURL, func(h string) string { return c.Get(h) }, contentType, body)
-	var bad *turn.BadRequest
-	switch {
-	case errors.As(err, &bad):
+	if err := s.authenticate(c, ch, sc.Adapter.Authenticate, contentType, body); err != nil {
 		return config.Channel{}, SMSChannel{}, err
-	case err != nil:
-		s.metrics.refused(ch, "bad_signature")
-		return config.Channel{}, SMSChannel{}, forbidden
 	}
 	return ch, sc, nil
 }

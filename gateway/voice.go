@@ -164,17 +164,8 @@ func (s *Server) handleVoice(c fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
-	// Only the path and query: a signing adapter puts its configured
-	// public URL in front, never the request's Host header.
-	requestURL := string(c.Request().URI().RequestURI())
-	err = vc.Adapter.Authenticate(requestURL, func(h string) string { return c.Get(h) }, c.Get(fiber.HeaderContentType), c.Body())
-	var bad *turn.BadRequest
-	switch {
-	case errors.As(err, &bad):
+	if err := s.authenticate(c, ch, vc.Adapter.Authenticate, c.Get(fiber.HeaderContentType), c.Body()); err != nil {
 		return err
-	case err != nil:
-		s.metrics.refused(ch, "bad_signature")
-		return forbidden
 	}
 	call, err := vc.Adapter.ParseCall(c.Get(fiber.HeaderContentType), c.Body())
 	if err != nil {
@@ -537,4 +528,21 @@ func (s *Server) keepRecording(ctx context.Context, ch config.Channel, vc VoiceC
 	}
 	s.deleteProviderCopy(ch, vc, call.RecordingURL)
 	return id, nil
+}
+
+// authenticate asks a provider adapter whether callback c came from the
+// provider. Only the path and query are given: a signing adapter puts its
+// configured public URL in front, never the request's Host header. A
+// malformed callback is the adapter's 4xx; a bad signature is 403, counted.
+func (s *Server) authenticate(c fiber.Ctx, ch config.Channel, auth func(requestURL string, header func(string) string, contentType string, body []byte) error, contentType string, body []byte) error {
+	err := auth(string(c.Request().URI().RequestURI()), func(h string) string { return c.Get(h) }, contentType, body)
+	var bad *turn.BadRequest
+	switch {
+	case errors.As(err, &bad):
+		return err
+	case err != nil:
+		s.metrics.refused(ch, "bad_signature")
+		return forbidden
+	}
+	return nil
 }
