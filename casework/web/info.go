@@ -195,17 +195,27 @@ func (w *Web) infoApprove(c fiber.Ctx) error {
 	rctx, cancel := ctx(c)
 	defer cancel()
 	_, err = w.cases.ApproveInfoPage(rctx, u, id, version)
+	return w.approved(c, err, "/info", "info_approved")
+}
+
+// approved answers a supervisor's approval on page (under Prefix): back
+// with ok, or with the stale notice when someone changed the text since it
+// was read; an unknown id 404, a user who may not approve 403, something
+// that cannot be approved in its state 400.
+func (w *Web) approved(c fiber.Ctx, err error, page, ok string) error {
 	switch {
 	case errors.Is(err, casework.ErrStale):
-		return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info?err=info_stale")
+		return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + page + "?err=info_stale")
 	case errors.Is(err, casework.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, casework.ErrForbidden):
 		return errForbidden
+	case errors.Is(err, casework.ErrInvalidTransition):
+		return errBadRequest
 	case err != nil:
 		return err
 	}
-	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info?ok=info_approved")
+	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + page + "?ok=" + ok)
 }
 
 // infoEditURL links a page's edit form.
@@ -328,19 +338,7 @@ func (w *Web) broadcastApprove(c fiber.Ctx) error {
 	rctx, cancel := ctx(c)
 	defer cancel()
 	_, err = w.cases.ApproveBroadcast(rctx, u, strings.Clone(c.FormValue("id")), version)
-	switch {
-	case errors.Is(err, casework.ErrStale):
-		return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/broadcasts?err=info_stale")
-	case errors.Is(err, casework.ErrNotFound):
-		return errNotFound
-	case errors.Is(err, casework.ErrForbidden):
-		return errForbidden
-	case errors.Is(err, casework.ErrInvalidTransition):
-		return errBadRequest
-	case err != nil:
-		return err
-	}
-	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/broadcasts?ok=broadcast_approved")
+	return w.approved(c, err, "/info/broadcasts", "broadcast_approved")
 }
 
 // "You said, we did": staff write the month's findings per cercle, a
@@ -463,15 +461,7 @@ func (w *Web) yousaidApprove(c fiber.Ctx) error {
 		scripts[l] = w.script(s, l)
 	}
 	_, err = w.cases.ApproveSummary(rctx, u, id, version, scripts)
-	switch {
-	case errors.Is(err, casework.ErrStale):
-		return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/yousaid?err=info_stale")
-	case errors.Is(err, casework.ErrForbidden):
-		return errForbidden
-	case err != nil:
-		return err
-	}
-	return c.Redirect().Status(fiber.StatusSeeOther).To(Prefix + "/info/yousaid?ok=summary_approved")
+	return w.approved(c, err, "/info/yousaid", "summary_approved")
 }
 
 // yousaidScript exports an approved summary's radio script in one
