@@ -90,7 +90,7 @@ func newMetrics(sessions SessionStore) *metrics {
 // watchCases adds the gauges of what waits: cases past a deadline (as of
 // the last deadline check) and SMS replies in the outbox. Counts only: no
 // label names a case, a team or a caller.
-func (m *metrics) watchCases(cases *casework.Service, box *outbox.Store) {
+func (m *metrics) watchCases(cases *casework.Service, box outbox.Queue) {
 	if cases != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "hotline_cases_overdue",

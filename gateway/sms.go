@@ -33,7 +33,7 @@ type SMSChannel struct {
 
 // SMSOptions wires the SMS routes. Without an Outbox they are not served.
 type SMSOptions struct {
-	Outbox   *outbox.Store
+	Outbox   outbox.Queue // outbox.Store, or scaleout.Outbox on gateway replicas
 	Texts    *SMSTexts
 	Channels map[string]SMSChannel // by channel id; a channel not here has no SMS
 	// AppendWindow: a caller's SMS within this time of their open case is
@@ -182,14 +182,18 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 	}
 
 	idem := ch.ID + "/sms/" + m.ID
-	c, appended, err := s.cases.AppendToOpenCase(ctx, callerKey, s.sms.AppendWindow, idem, text)
-	if err != nil {
-		return "appended", "", "", fmt.Errorf("append to case: %w", err)
+	if s.cases != nil {
+		// Where the cases are; a gateway replica has none to append to,
+		// so there each message is a complaint of its own.
+		c, appended, err := s.cases.AppendToOpenCase(ctx, callerKey, s.sms.AppendWindow, idem, text)
+		if err != nil {
+			return "appended", "", "", fmt.Errorf("append to case: %w", err)
+		}
+		if appended {
+			return "appended", c.Language, fill(t.lang(c.Language).Added, map[string]string{"reference": casework.FormatReference(c.Reference)}), nil
+		}
 	}
-	if appended {
-		return "appended", c.Language, fill(t.lang(c.Language).Added, map[string]string{"reference": casework.FormatReference(c.Reference)}), nil
-	}
-	r, err := s.cases.Submit(ctx, casework.Intake{
+	r, err := s.submit.Submit(ctx, casework.Intake{
 		IdempotencyKey: idem,
 		CallerKey:      callerKey,
 		Channel:        ch.ID,

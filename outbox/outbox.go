@@ -203,15 +203,13 @@ func (s *Store) Handled(ctx context.Context, channel, inboundID string, reply *M
 	now := s.now().UTC()
 	var rec stored
 	if reply != nil {
-		plain, err := json.Marshal(sealedPart{To: reply.To, Body: reply.Body})
-		if err != nil {
-			return false, fmt.Errorf("outbox: encode: %w", err)
-		}
 		rec = stored{Record: Record{
 			ID: reply.ID, Channel: reply.Channel, From: reply.From, State: StatePending,
 			Created: now, Deadline: now.Add(s.window), NextAttempt: now,
 		}}
-		rec.KeyVersion, rec.Sealed = s.sealer.Seal(plain, aad(reply.ID, reply.Channel))
+		if rec.KeyVersion, rec.Sealed, err = s.sealer.SealReply(reply); err != nil {
+			return false, err
+		}
 	}
 	err = s.commit.Update(func(tx *bolt.Tx) error {
 		first = false
@@ -355,15 +353,11 @@ func (s *Store) Unseal(ctx context.Context, id string) (to, body string, err err
 	if err != nil {
 		return "", "", fmt.Errorf("outbox: unseal %s: %w", id, err)
 	}
-	plain, err := s.sealer.Open(r.KeyVersion, r.Sealed, aad(r.ID, r.Channel))
+	to, body, err = s.sealer.OpenReply(r.ID, r.Channel, r.KeyVersion, r.Sealed)
 	if err != nil {
 		return "", "", fmt.Errorf("outbox: unseal %s: %w", id, err)
 	}
-	var p sealedPart
-	if err := json.Unmarshal(plain, &p); err != nil {
-		return "", "", fmt.Errorf("outbox: unseal %s: %w: bad payload", id, ErrUnsealable)
-	}
-	return p.To, p.Body, nil
+	return to, body, nil
 }
 
 // update applies fn to record id in one fsynced transaction. fn returns

@@ -45,7 +45,7 @@ func (b Backoff) Delay(attempts int) time.Duration {
 
 // Worker sends what the outbox holds.
 type Worker struct {
-	Store   *Store
+	Store   Queue
 	Senders map[string]Sender // by channel id
 	// Names gives each channel id the name logs use: the id is a URL
 	// token and stays out of logs.
