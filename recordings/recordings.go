@@ -44,9 +44,27 @@ var bucket = []byte("recordings") // id → version + 0x00 + nonce|ciphertext
 
 // Store is the recordings file. Safe for concurrent use.
 type Store struct {
+	*Sealer
 	db     *bolt.DB
 	commit *boltfile.Committer
-	keys   atomic.Pointer[[]sealKey] // newest first; replaced whole by UseKeys
+}
+
+// Sealer seals voice messages with the recording keys in the one format
+// the store keeps (version, NUL, nonce|ciphertext, bound to the id): a
+// gateway replica seals with it before a message leaves the process, and
+// the casework node stores what it sealed as it is (PutSealed). Safe for
+// concurrent use.
+type Sealer struct {
+	keys atomic.Pointer[[]sealKey] // newest first; replaced whole by UseKeys
+}
+
+// NewSealer seals with keys (oldest first, the last one current).
+func NewSealer(keys []keystore.Key) (*Sealer, error) {
+	s := &Sealer{}
+	if err := s.UseKeys(keys); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 type sealKey struct {
@@ -70,10 +88,11 @@ func Open(path string, dir keystore.Dir) (s *Store, created bool, err error) {
 func OpenWithKeys(path string, keys []keystore.Key) (*Store, error) { return open(path, keys) }
 
 func open(path string, keys []keystore.Key) (*Store, error) {
-	s := &Store{}
-	if err := s.UseKeys(keys); err != nil {
+	sealer, err := NewSealer(keys)
+	if err != nil {
 		return nil, err
 	}
+	s := &Store{Sealer: sealer}
 	db, err := boltfile.Open(path, bucket)
 	if err != nil {
 		return nil, fmt.Errorf("recordings: %w", err)
@@ -85,7 +104,7 @@ func open(path string, keys []keystore.Key) (*Store, error) {
 // UseKeys replaces the recording keys by keys (oldest first, the last one
 // current), as after `hotline keys rotate recording` while serving: new
 // voice messages are sealed with the new version, older ones still open.
-func (s *Store) UseKeys(keys []keystore.Key) error {
+func (s *Sealer) UseKeys(keys []keystore.Key) error {
 	var ring []sealKey
 	for _, k := range slices.Backward(keys) {
 		if len(k.Secret) != 32 {
@@ -122,11 +141,38 @@ func (s *Store) Put(ctx context.Context, id string, data []byte) error {
 	if id == "" || len(data) == 0 || len(data) > MaxSize {
 		return errors.New("recordings: put: empty id, or recording empty or too large")
 	}
+	return s.put(id, s.Seal(id, data))
+}
+
+// Seal encrypts data for id under the newest key, as Put stores it.
+func (s *Sealer) Seal(id string, data []byte) []byte {
 	k := (*s.keys.Load())[0]
 	nonce := make([]byte, k.aead.NonceSize())
 	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (it aborts the program instead)
 	sealed := k.aead.Seal(nonce, nonce, data, []byte("recording\x00"+id))
-	rec := append([]byte(k.version+"\x00"), sealed...)
+	return append([]byte(k.version+"\x00"), sealed...)
+}
+
+// PutSealed stores a recording a Sealer with these keys sealed for id
+// elsewhere (a gateway replica), once it has checked that it opens here:
+// the message is never in clear outside memory. A second PutSealed or Put
+// of the same id keeps the first.
+func (s *Store) PutSealed(ctx context.Context, id string, rec []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("recordings: put: %w", err)
+	}
+	plain, err := s.Open(id, rec)
+	if err != nil {
+		return fmt.Errorf("recordings: put sealed: %w", err)
+	}
+	if id == "" || len(plain) == 0 || len(plain) > MaxSize {
+		return errors.New("recordings: put: empty id, or recording empty or too large")
+	}
+	clear(plain)
+	return s.put(id, rec)
+}
+
+func (s *Store) put(id string, rec []byte) error {
 	err := s.commit.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		if b.Get([]byte(id)) != nil {
@@ -155,6 +201,11 @@ func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
 	if rec == nil {
 		return nil, ErrNotFound
 	}
+	return s.Open(id, rec)
+}
+
+// Open decrypts a record Seal made for id.
+func (s *Sealer) Open(id string, rec []byte) ([]byte, error) {
 	version, sealed, ok := strings.Cut(string(rec), "\x00")
 	if !ok {
 		return nil, ErrUnreadable
