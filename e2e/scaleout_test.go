@@ -47,21 +47,21 @@ func newCluster(t *testing.T) *cluster {
 	}
 }
 
-func (c *cluster) startCasework() {
+func (c *cluster) startCasework(extra ...string) {
 	c.t.Helper()
 	c.casework = startServer(c.t, c.dataDir, c.keysDir,
-		"--role", "casework", "--redis", redistest.URL(), "--redis-prefix", c.prefix)
+		append([]string{"--role", "casework", "--redis", redistest.URL(), "--redis-prefix", c.prefix}, extra...)...)
 }
 
 // startGateway starts one more replica on redisURL (the real Redis when "").
-func (c *cluster) startGateway(redisURL string) *server {
+func (c *cluster) startGateway(redisURL string, extra ...string) *server {
 	c.t.Helper()
 	if redisURL == "" {
 		redisURL = redistest.URL()
 	}
 	// Gateways keep no data: their --data directory must stay empty.
 	g := startServer(c.t, filepath.Join(c.t.TempDir(), "gw-data"), c.keysDir,
-		"--role", "gateway", "--redis", redisURL, "--redis-prefix", c.prefix)
+		append([]string{"--role", "gateway", "--redis", redisURL, "--redis-prefix", c.prefix}, extra...)...)
 	c.gateways = append(c.gateways, g)
 	return g
 }

@@ -16,8 +16,11 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/boltstore"
+	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/internal/fiberserve"
 	"github.com/numerovert/hotline/keystore"
+	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/scaleout"
 )
 
@@ -80,13 +83,21 @@ type openCasesFunc func() (*boltstore.Store, *casework.Service, error)
 // runConsumer opens casework, mirrors every case's public status and
 // consumes the intake stream until ctx ends. It returns the store and the
 // service, and a function that stops and closes everything.
-func runConsumer(ctx context.Context, so scaleOut, open openCasesFunc, log *slog.Logger) (*boltstore.Store, *casework.Service, func(), error) {
+// Voice messages that gateway replicas queued are moved into recs too.
+func runConsumer(ctx context.Context, so scaleOut, open openCasesFunc, recs *recordings.Store, log *slog.Logger) (*boltstore.Store, *casework.Service, func(), error) {
 	store, cases, err := open()
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	voiceDone := make(chan struct{})
+	go func() {
+		defer close(voiceDone)
+		if recs != nil {
+			scaleout.NewRecordingConsumer(so.rdb, so.prefix, recs, so.consumer, log).Run(ctx)
+		}
+	}()
 	go func() {
 		defer close(done)
 		// Redis may have lost the mirror (restart without AOF); a failure
@@ -106,6 +117,7 @@ func runConsumer(ctx context.Context, so scaleOut, open openCasesFunc, log *slog
 	stop := func() {
 		cancel()
 		<-done
+		<-voiceDone
 		if err := store.Close(); err != nil {
 			log.Error("close store", "err", err)
 		}
@@ -226,4 +238,53 @@ func (m *Main) gatewayPINs(ctx context.Context, kd keystore.Dir, so scaleOut) (*
 	}
 	m.ops.useKeys(casework.PINKeyPurpose, pins.UseKeys)
 	return pins, nil
+}
+
+// gatewayKey makes sure a gateway replica holds the casework node's key
+// of purpose (outbox, recording): what it seals another replica or the
+// casework node must open. --init-keys makes one when there is none (the
+// first replica of a new deployment); either way it must match the
+// fingerprint the casework node published. Other roles need no check.
+func (m *Main) gatewayKey(ctx context.Context, kd keystore.Dir, so scaleOut, purpose string) error {
+	if so.role != roleGateway {
+		return nil
+	}
+	if m.InitKeys {
+		if _, _, err := kd.Keys(purpose); err != nil {
+			return err
+		}
+	}
+	fps, err := kd.List()
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(fps, func(f keystore.Fingerprint) bool { return strings.HasPrefix(f.Name, purpose+"-") }) {
+		return fmt.Errorf("no %s key in the keys directory %s: a gateway replica needs the casework node's %s-k*.key (copy its keys directory)", purpose, m.KeysDir, purpose)
+	}
+	return scaleout.CheckKeys(ctx, so.rdb, so.prefix, fps)
+}
+
+// voiceRecordings is where voice messages go: recs, the file beside the
+// cases, or on a gateway replica with voice channels the sealed handoff to
+// the casework node through Redis. Nil: no voice here.
+func (m *Main) voiceRecordings(ctx context.Context, cfg *config.Config, kd keystore.Dir, so scaleOut, recs *recordings.Store, ops *opsEnv) (gateway.Recordings, error) {
+	if recs != nil {
+		return recs, nil
+	}
+	if so.role != roleGateway || !slices.ContainsFunc(cfg.Channels, func(ch config.Channel) bool { return ch.Voice != nil }) {
+		return nil, nil
+	}
+	if err := m.gatewayKey(ctx, kd, so, recordings.Purpose); err != nil {
+		return nil, err
+	}
+	keys, _, err := kd.Keys(recordings.Purpose)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := recordings.NewSealer(keys)
+	if err != nil {
+		return nil, err
+	}
+	ops.useKeys(recordings.Purpose, sealer.UseKeys)
+	return scaleout.NewRecordingHandoff(so.rdb, so.prefix, sealer), nil
 }

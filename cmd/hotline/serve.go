@@ -231,7 +231,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	openCases := func() (*boltstore.Store, *casework.Service, error) { return m.openCases(kd, recs, so, snap) }
 	if so.role == roleCasework {
-		store, cases, stop, err := runConsumer(m.jobs, so, openCases, log)
+		store, cases, stop, err := runConsumer(m.jobs, so, openCases, recs, log)
 		if err != nil {
 			return err
 		}
@@ -285,7 +285,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if so.role == roleAll {
 			var cases *casework.Service
 			var stop func()
-			store, cases, stop, err = runConsumer(m.jobs, so, openCases, log)
+			store, cases, stop, err = runConsumer(m.jobs, so, openCases, recs, log)
 			if err != nil {
 				return err
 			}
@@ -293,14 +293,20 @@ func (m *Main) Open(ctx context.Context) error {
 			opts.Cases, opts.Preferences = cases, store
 		}
 	}
-	if opts.Cases != nil {
-		opts.CallBack.Outcomes = opts.Cases
-		// SMS and voice need the case store in this process: follow-up,
-		// the outbox and the recordings beside the data.
-		if opts.SMS, err = m.openSMS(cfg, kd, snap, ops); err != nil {
+	if opts.Cases != nil || so.role == roleGateway {
+		if opts.Cases != nil {
+			opts.CallBack.Outcomes = opts.Cases
+		}
+		// Where the cases are, the outbox and the recordings are files
+		// beside them; on a gateway replica both go through Redis.
+		if opts.SMS, err = m.openSMS(ctx, cfg, kd, snap, ops, so); err != nil {
 			return err
 		}
-		if opts.Voice, m.listens, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, m.DataDir, recs, log); err != nil {
+		voiceRecs, err := m.voiceRecordings(ctx, cfg, kd, so, recs, ops)
+		if err != nil {
+			return err
+		}
+		if opts.Voice, m.listens, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, m.DataDir, voiceRecs, log); err != nil {
 			return err
 		}
 	}
@@ -386,16 +392,20 @@ func (m *Main) openCases(kd keystore.Dir, recs *recordings.Store, so scaleOut, s
 
 // openSMS opens the outbox and starts its send worker (stopped before
 // the outbox closes), when the config has SMS channels.
-func (m *Main) openSMS(cfg *config.Config, kd keystore.Dir, snap *snapshotter, ops *opsEnv) (gateway.SMSOptions, error) {
-	sms, err := setupSMS(cfg, kd, m.KeysDir, m.DataDir, m.LocalesDir, m.sms, m.log)
+func (m *Main) openSMS(ctx context.Context, cfg *config.Config, kd keystore.Dir, snap *snapshotter, ops *opsEnv, so scaleOut) (gateway.SMSOptions, error) {
+	need := func(purpose string) error { return m.gatewayKey(ctx, kd, so, purpose) }
+	sms, err := setupSMS(cfg, kd, m.KeysDir, m.DataDir, m.LocalesDir, m.sms, so, need, m.log)
 	if err != nil {
 		return gateway.SMSOptions{}, err
 	}
+	if sms.worker == nil {
+		return sms.opts, nil
+	}
+	ops.useKeys(outbox.Purpose, sms.sealer.UseKeys)
 	if sms.box != nil {
 		m.onClose(sms.box.Close)
 		snap.add(outboxFile, sms.box)
 		ops.box = sms.box
-		ops.useKeys(outbox.Purpose, sms.sealer.UseKeys)
 		// The information line's subscribers: their own file and key
 		// purpose, beside the outbox they are sent through (issue 15).
 		subs, err := subscribers.Open(filepath.Join(m.DataDir, subscribersFile), kd)
@@ -406,13 +416,13 @@ func (m *Main) openSMS(cfg *config.Config, kd keystore.Dir, snap *snapshotter, o
 		snap.add(subscribersFile, subs)
 		ops.useKeys(subscribers.Purpose, subs.UseKeys)
 		sms.opts.Subscribers = subs
-		workerCtx, stopWorker := context.WithCancel(m.jobs)
-		workerDone := make(chan struct{})
-		go func() { sms.worker.Run(workerCtx); close(workerDone) }()
-		// Registered after box.Close, so it runs first: the worker
-		// stops before the outbox closes.
-		m.onClose(func() error { stopWorker(); <-workerDone; return nil })
 	}
+	workerCtx, stopWorker := context.WithCancel(m.jobs)
+	workerDone := make(chan struct{})
+	go func() { sms.worker.Run(workerCtx); close(workerDone) }()
+	// Registered after box.Close, so it runs first: the worker stops
+	// before the outbox closes.
+	m.onClose(func() error { stopWorker(); <-workerDone; return nil })
 	return sms.opts, nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/outbox"
+	"github.com/numerovert/hotline/scaleout"
 	"github.com/numerovert/hotline/simulator"
 )
 
@@ -42,15 +43,18 @@ func smsFlags(fl *flag.FlagSet) smsFlagSet {
 // smsSetup is the SMS side of a running server.
 type smsSetup struct {
 	opts   gateway.SMSOptions
-	box    *outbox.Store
+	box    *outbox.Store  // nil on a gateway replica: its outbox is in Redis
 	sealer *outbox.Sealer // takes a rotated outbox key while serving
 	worker *outbox.Worker
 }
 
 // setupSMS opens the outbox and builds each SMS channel's adapter and
 // sender from the config, resolving credentials from the environment or
-// the keys directory. With no SMS channel it returns a zero setup.
-func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir string, f smsFlagSet, log *slog.Logger) (smsSetup, error) {
+// the keys directory. With no SMS channel it returns a zero setup. A
+// gateway replica keeps its outbox in Redis (scaleout.Outbox), shared
+// with the other replicas, and needs the casework node's outbox key
+// (need checks it).
+func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir string, f smsFlagSet, so scaleOut, need func(purpose string) error, log *slog.Logger) (smsSetup, error) {
 	channels := map[string]gateway.SMSChannel{}
 	names := map[string]string{}
 	senders := map[string]outbox.Sender{}
@@ -82,6 +86,9 @@ func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir 
 	if err := addCallSenders(cfg, keysDir, senders, names); err != nil {
 		return smsSetup{}, err
 	}
+	if err := need(outbox.Purpose); err != nil {
+		return smsSetup{}, err
+	}
 	sealer, created, err := outbox.LoadSealer(kd)
 	if err != nil {
 		return smsSetup{}, err
@@ -93,15 +100,23 @@ func setupSMS(cfg *config.Config, kd keystore.Dir, keysDir, dataDir, localesDir 
 	if err != nil {
 		return smsSetup{}, err
 	}
-	box, err := outbox.Open(filepath.Join(dataDir, outboxFile), sealer, outbox.Options{Window: *f.window})
-	if err != nil {
-		return smsSetup{}, err
+	var queue outbox.Queue
+	var box *outbox.Store
+	if so.role == roleGateway {
+		q := scaleout.NewOutbox(so.rdb, so.prefix, sealer)
+		q.Window = *f.window
+		queue = q
+	} else {
+		if box, err = outbox.Open(filepath.Join(dataDir, outboxFile), sealer, outbox.Options{Window: *f.window}); err != nil {
+			return smsSetup{}, err
+		}
+		queue = box
 	}
 	return smsSetup{
-		opts:   gateway.SMSOptions{Outbox: box, Texts: texts, Channels: channels},
+		opts:   gateway.SMSOptions{Outbox: queue, Texts: texts, Channels: channels},
 		box:    box,
 		sealer: sealer,
-		worker: &outbox.Worker{Store: box, Senders: senders, Names: names, Logger: log,
+		worker: &outbox.Worker{Store: queue, Senders: senders, Names: names, Logger: log,
 			Backoff: outbox.Backoff{Min: *f.retryMin, Max: *f.retryMax}},
 	}, nil
 }

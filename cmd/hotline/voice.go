@@ -22,7 +22,6 @@ import (
 	"github.com/numerovert/hotline/gateway/provider"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
-	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/simulator"
 )
 
@@ -32,8 +31,9 @@ type listenStart func(ctx context.Context, calls provider.CallSteps) (stop func(
 
 // setupVoice builds each voice channel's adapter from the config, and the
 // listeners of the providers that hold calls themselves (SIP). Voice
-// needs the recordings store, so only a process holding the data serves it.
-func setupVoice(cfg *config.Config, keysDir, localesDir, dataDir string, recs *recordings.Store, log *slog.Logger) (gateway.VoiceOptions, []listenStart, error) {
+// needs a recordings store: the file beside the cases, or on a gateway
+// replica the handoff to the casework node (voiceRecordings).
+func setupVoice(cfg *config.Config, keysDir, localesDir, dataDir string, recs gateway.Recordings, log *slog.Logger) (gateway.VoiceOptions, []listenStart, error) {
 	if recs == nil {
 		return gateway.VoiceOptions{}, nil, nil
 	}

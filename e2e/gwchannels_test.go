@@ -1,0 +1,215 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numerovert/hotline/internal/redistest"
+	"github.com/numerovert/hotline/keystore"
+	"github.com/numerovert/hotline/recordings"
+	"github.com/numerovert/hotline/simulator"
+)
+
+// gatewayConfig is the shipped demo config with its SMS and call APIs at
+// the fake provider's base.
+func gatewayConfig(t *testing.T, base string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "config", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte("http://127.0.0.1:8090"), []byte(base))
+	path := filepath.Join(t.TempDir(), "demo.yaml")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+var smsPIN = regexp.MustCompile(`code (\d{4})`)
+
+// SMS and voice on two `--role gateway` replicas and one casework node:
+// each SMS complaint reaches casework and its reply is sent exactly once
+// although the provider's retry of the message lands on the other
+// gateway and both gateways run an outbox worker; delivery reports taken
+// by either gateway empty the shared outbox; a follow-up by SMS on the
+// other gateway answers from the mirror; a voice complaint through
+// gateway B lands in casework with its message, which opens there with
+// the keys directory; no form of any number is in Redis or in any log.
+func TestScaleOutSMSAndVoiceOnGateways(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	prov := httptest.NewServer(fake)
+	defer prov.Close()
+	cfg := gatewayConfig(t, prov.URL)
+	loc := voiceLocales(t)
+	flags := []string{"--config", cfg, "--locales", loc, "--sms-retry-min", "50ms", "--sms-retry-max", "300ms"}
+
+	cl := newCluster(t)
+	cl.startCasework(flags...)
+	a, b := cl.startGateway("", flags...), cl.startGateway("", flags...)
+	fake.SetReportURL(simulator.ProviderAT, b.url("/c/demo-at/sms/status"))
+	ctx := context.Background()
+
+	phones := []string{"+22376000051", "+22376000052", "+22376000053"}
+	for i, phone := range phones {
+		s := simulator.SMS{Provider: simulator.ProviderAT, URL: a.url("/c/demo-at/sms"), Phone: phone}
+		in, r, err := s.Send(ctx, fmt.Sprintf("Je n'ai pas reçu ma ration, plainte %d", i))
+		if err != nil || r.Status != 200 {
+			t.Fatalf("send: %v %v", r, err)
+		}
+		// The provider retries on the other gateway: no second reply.
+		retry := simulator.SMS{Provider: simulator.ProviderAT, URL: b.url("/c/demo-at/sms"), Phone: phone}
+		if r, err := retry.Post(ctx, in); err != nil || r.Status != 200 {
+			t.Fatalf("retry: %v %v", r, err)
+		}
+	}
+	eventually(t, "every reply delivered", func() bool { return len(fake.Delivered()) >= len(phones) })
+	time.Sleep(700 * time.Millisecond) // room for a second gateway's duplicate
+	fake.Wait()
+	delivered := fake.Delivered()
+	if len(delivered) != len(phones) || fake.Duplicates() != 0 {
+		t.Fatalf("delivered %d replies (%d resends of an accepted one), want %d once each: %+v", len(delivered), fake.Duplicates(), len(phones), delivered)
+	}
+	refs := map[string]string{} // phone → reference
+	var pin string
+	for _, d := range delivered {
+		m := smsReference.FindStringSubmatch(d.Body)
+		if m == nil {
+			t.Fatalf("reply without a reference: %q", d.Body)
+		}
+		refs[d.To] = m[1] + m[2]
+		if p := smsPIN.FindStringSubmatch(d.Body); p != nil && d.To == phones[0] {
+			pin = p[1]
+		}
+	}
+	if len(refs) != len(phones) || pin == "" {
+		t.Fatalf("replies reached %v (PIN %q), want each of %v once with a PIN", refs, pin, phones)
+	}
+	eventually(t, "the shared outbox emptied by delivery reports", func() bool {
+		return cl.rdb.ZCard(ctx, cl.prefix+"outbox:all").Val() == 0
+	})
+	for _, ref := range refs {
+		cl.waitStatus("new", ref)
+	}
+
+	// Follow-up by SMS on the other gateway, from the status mirror.
+	follow := simulator.SMS{Provider: simulator.ProviderAT, URL: b.url("/c/demo-at/sms"), Phone: phones[0]}
+	if _, r, err := follow.Send(ctx, "SUIVI "+refs[phones[0]][:4]+" "+refs[phones[0]][4:]+" "+pin); err != nil || r.Status != 200 {
+		t.Fatalf("follow-up: %v %v", r, err)
+	}
+	eventually(t, "the follow-up answer", func() bool { return len(fake.Delivered()) > len(phones) })
+	if ans := fake.Delivered()[len(phones)]; ans.To != phones[0] || !strings.Contains(ans.Body, "plainte "+refs[phones[0]][:4]) || strings.Contains(ans.Body, "rien trouvé") {
+		t.Errorf("follow-up answered %q to %s", ans.Body, maskedTo(ans.To))
+	}
+
+	// A voice complaint through gateway B, prompts served from B.
+	const caller = "+22376000054"
+	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: voiceURL(b, simulator.ProviderAT), Phone: caller}
+	stop, err := v.ServeRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	res, err := v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "1", "3"}), nil)
+	if err != nil || !res.Ended {
+		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+	}
+	vrefs := digitsAfter(res.Plays, "voice.reference")
+	if len(vrefs) != 2 || len(vrefs[0]) != 8 {
+		t.Fatalf("reference read back %q", vrefs)
+	}
+	if code := getStatus(t, b.url("/audio/fr/digit-7.wav")); code != http.StatusOK {
+		t.Errorf("gateway B serves the prompts: %d", code)
+	}
+	cl.waitStatus("new", vrefs[0])
+	eventually(t, "the voice message taken by casework", func() bool {
+		n, _ := cl.rdb.XLen(ctx, cl.prefix+"recordings").Result()
+		keys, _ := redistest.Keys(ctx, cl.rdb, cl.prefix)
+		chunks := 0
+		for _, k := range keys {
+			if strings.HasPrefix(k, cl.prefix+"rec:") && !strings.HasPrefix(k, cl.prefix+"rec:kept:") {
+				chunks++
+			}
+		}
+		return n == 0 && chunks == 0
+	})
+
+	// No number in Redis: every key and value under the prefix.
+	forms := []string{}
+	for _, p := range append(phones, caller) {
+		n := strings.TrimPrefix(p, "+")
+		forms = append(forms, n, n[3:])
+	}
+	keys, err := redistest.Keys(ctx, cl.rdb, cl.prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		dump, _ := cl.rdb.Dump(ctx, k).Result()
+		if found := containsAny([]byte(k+dump), append(forms, "NVSIMVOICE", "ration")...); len(found) > 0 {
+			t.Errorf("Redis key %s holds %v", k, found)
+		}
+	}
+	for _, g := range []*server{a, b} {
+		g.stop(t)
+		if _, err := os.Stat(g.DataDir); err != nil {
+			continue // not even made: nothing written
+		}
+		if files := filesUnder(t, g.DataDir); len(files) > 0 {
+			t.Errorf("a gateway wrote data files: %v", files)
+		}
+	}
+	cl.casework.stop(t)
+	for i, s := range []*server{a, b, cl.casework} {
+		if found := containsAny([]byte(s.logs.String()), append(forms, "ration", "demo-at")...); len(found) > 0 {
+			t.Errorf("server %d logs hold %v:\n%s", i, found, s.logs)
+		}
+	}
+
+	// In casework: the SMS cases, and the voice case with its message.
+	byRef := map[string]string{}
+	var recording string
+	for _, c := range cases(t, cl.dataDir) {
+		byRef[c.Reference] = c.Medium
+		if c.Reference == vrefs[0] {
+			recording = c.Recording
+		}
+	}
+	for _, ref := range refs {
+		if byRef[ref] != "sms" {
+			t.Errorf("SMS complaint %s: medium %q in casework", ref, byRef[ref])
+		}
+	}
+	if byRef[vrefs[0]] != "voice" || recording == "" {
+		t.Fatalf("voice complaint %s: medium %q, recording %q", vrefs[0], byRef[vrefs[0]], recording)
+	}
+	kd, _, err := keystore.Open(cl.keysDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _, err := recordings.Open(filepath.Join(cl.dataDir, "recordings.db"), kd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.Get(ctx, recording)
+	store.Close()
+	if err != nil || !bytes.Equal(got, simulator.FakeWAV()) {
+		t.Errorf("recording in casework: %d bytes, %v; want the caller's message", len(got), err)
+	}
+}
+
+func maskedTo(n string) string {
+	if len(n) < 2 {
+		return "**"
+	}
+	return strings.Repeat("*", len(n)-2) + n[len(n)-2:]
+}
