@@ -57,9 +57,21 @@ func TestScaleOutSMSAndVoiceOnGateways(t *testing.T) {
 	cl.startCasework(flags...)
 	a, b := cl.startGateway("", flags...), cl.startGateway("", flags...)
 	fake.SetReportURL(simulator.ProviderAT, b.url("/c/demo-at/sms/status"))
-	ctx := context.Background()
 
 	phones := []string{"+22376000051", "+22376000052", "+22376000053"}
+	refs := smsOnTwoGateways(t, cl, fake, a, b, phones)
+	const caller = "+22376000054"
+	vref := voiceOnGateway(t, cl, b, caller)
+	noNumbersLeft(t, cl, append(phones, caller), a, b)
+	caseworkHolds(t, cl, refs, vref)
+}
+
+// smsOnTwoGateways sends one complaint per phone to a, with the
+// provider's retry to b, and checks one reply each, the outbox emptied by
+// reports to b, and a follow-up on b. It returns phone → reference.
+func smsOnTwoGateways(t *testing.T, cl *cluster, fake *simulator.FakeProvider, a, b *server, phones []string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
 	for i, phone := range phones {
 		s := simulator.SMS{Provider: simulator.ProviderAT, URL: a.url("/c/demo-at/sms"), Phone: phone}
 		in, r, err := s.Send(ctx, fmt.Sprintf("Je n'ai pas reçu ma ration, plainte %d", i))
@@ -110,9 +122,15 @@ func TestScaleOutSMSAndVoiceOnGateways(t *testing.T) {
 	if ans := fake.Delivered()[len(phones)]; ans.To != phones[0] || !strings.Contains(ans.Body, "plainte "+refs[phones[0]][:4]) || strings.Contains(ans.Body, "rien trouvé") {
 		t.Errorf("follow-up answered %q to %s", ans.Body, maskedTo(ans.To))
 	}
+	return refs
+}
 
-	// A voice complaint through gateway B, prompts served from B.
-	const caller = "+22376000054"
+// voiceOnGateway files a voice complaint through gateway b (prompts
+// served from b) and waits until casework took its message; it returns
+// the reference.
+func voiceOnGateway(t *testing.T, cl *cluster, b *server, caller string) string {
+	t.Helper()
+	ctx := context.Background()
 	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: voiceURL(b, simulator.ProviderAT), Phone: caller}
 	stop, err := v.ServeRecording()
 	if err != nil {
@@ -142,10 +160,17 @@ func TestScaleOutSMSAndVoiceOnGateways(t *testing.T) {
 		}
 		return n == 0 && chunks == 0
 	})
+	return vrefs[0]
+}
 
-	// No number in Redis: every key and value under the prefix.
+// noNumbersLeft scans every Redis key and value under the cluster's
+// prefix, the gateways' data directories and every log for the phones,
+// then stops every server.
+func noNumbersLeft(t *testing.T, cl *cluster, phones []string, gateways ...*server) {
+	t.Helper()
+	ctx := context.Background()
 	forms := []string{}
-	for _, p := range append(phones, caller) {
+	for _, p := range phones {
 		n := strings.TrimPrefix(p, "+")
 		forms = append(forms, n, n[3:])
 	}
@@ -159,7 +184,7 @@ func TestScaleOutSMSAndVoiceOnGateways(t *testing.T) {
 			t.Errorf("Redis key %s holds %v", k, found)
 		}
 	}
-	for _, g := range []*server{a, b} {
+	for _, g := range gateways {
 		g.stop(t)
 		if _, err := os.Stat(g.DataDir); err != nil {
 			continue // not even made: nothing written
@@ -169,18 +194,24 @@ func TestScaleOutSMSAndVoiceOnGateways(t *testing.T) {
 		}
 	}
 	cl.casework.stop(t)
-	for i, s := range []*server{a, b, cl.casework} {
+	for i, s := range append(gateways, cl.casework) {
 		if found := containsAny([]byte(s.logs.String()), append(forms, "ration", "demo-at")...); len(found) > 0 {
 			t.Errorf("server %d logs hold %v:\n%s", i, found, s.logs)
 		}
 	}
 
-	// In casework: the SMS cases, and the voice case with its message.
+}
+
+// caseworkHolds checks the stopped casework node's data: the SMS cases,
+// and the voice case with its message, which opens with the keys.
+func caseworkHolds(t *testing.T, cl *cluster, refs map[string]string, vref string) {
+	t.Helper()
+	ctx := context.Background()
 	byRef := map[string]string{}
 	var recording string
 	for _, c := range cases(t, cl.dataDir) {
 		byRef[c.Reference] = c.Medium
-		if c.Reference == vrefs[0] {
+		if c.Reference == vref {
 			recording = c.Recording
 		}
 	}
@@ -189,8 +220,8 @@ func TestScaleOutSMSAndVoiceOnGateways(t *testing.T) {
 			t.Errorf("SMS complaint %s: medium %q in casework", ref, byRef[ref])
 		}
 	}
-	if byRef[vrefs[0]] != "voice" || recording == "" {
-		t.Fatalf("voice complaint %s: medium %q, recording %q", vrefs[0], byRef[vrefs[0]], recording)
+	if byRef[vref] != "voice" || recording == "" {
+		t.Fatalf("voice complaint %s: medium %q, recording %q", vref, byRef[vref], recording)
 	}
 	kd, _, err := keystore.Open(cl.keysDir)
 	if err != nil {

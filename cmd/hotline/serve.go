@@ -293,22 +293,8 @@ func (m *Main) Open(ctx context.Context) error {
 			opts.Cases, opts.Preferences = cases, store
 		}
 	}
-	if opts.Cases != nil || so.role == roleGateway {
-		if opts.Cases != nil {
-			opts.CallBack.Outcomes = opts.Cases
-		}
-		// Where the cases are, the outbox and the recordings are files
-		// beside them; on a gateway replica both go through Redis.
-		if opts.SMS, err = m.openSMS(ctx, cfg, kd, snap, ops, so); err != nil {
-			return err
-		}
-		voiceRecs, err := m.voiceRecordings(ctx, cfg, kd, so, recs, ops)
-		if err != nil {
-			return err
-		}
-		if opts.Voice, m.listens, err = setupVoice(cfg, m.KeysDir, m.LocalesDir, m.DataDir, voiceRecs, log); err != nil {
-			return err
-		}
+	if err := m.openChannels(ctx, &opts, kd, so, recs, snap, ops); err != nil {
+		return err
 	}
 	srv := gateway.New(opts)
 	m.calls = srv
@@ -327,6 +313,28 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	return m.listen(so, cfg, catalog, snap, ops)
+}
+
+// openChannels wires SMS and voice: where the cases are, the outbox and
+// the recordings are files beside them; on a gateway replica both go
+// through Redis.
+func (m *Main) openChannels(ctx context.Context, opts *gateway.Options, kd keystore.Dir, so scaleOut, recs *recordings.Store, snap *snapshotter, ops *opsEnv) error {
+	if opts.Cases == nil && so.role != roleGateway {
+		return nil
+	}
+	if opts.Cases != nil {
+		opts.CallBack.Outcomes = opts.Cases
+	}
+	var err error
+	if opts.SMS, err = m.openSMS(ctx, m.cfg, kd, snap, ops, so); err != nil {
+		return err
+	}
+	voiceRecs, err := m.voiceRecordings(ctx, m.cfg, kd, so, recs, ops)
+	if err != nil {
+		return err
+	}
+	opts.Voice, m.listens, err = setupVoice(m.cfg, m.KeysDir, m.LocalesDir, m.DataDir, voiceRecs, m.log)
+	return err
 }
 
 // startListens starts the voice channels whose provider holds the calls
