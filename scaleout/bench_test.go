@@ -2,6 +2,7 @@ package scaleout_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/numerovert/hotline/casework/boltstore"
 	"github.com/numerovert/hotline/casework/caseworktest"
 	"github.com/numerovert/hotline/internal/redistest"
+	"github.com/numerovert/hotline/outbox"
 	"github.com/numerovert/hotline/scaleout"
 )
 
@@ -63,4 +65,50 @@ func BenchmarkConsumeIntoBolt(b *testing.B) {
 	b.StopTimer()
 	cancel()
 	<-done
+}
+
+// replyLife is one SMS reply's whole life in an outbox: the inbound
+// message handled with its reply queued, taken by the sender, accepted by
+// the provider, reported delivered.
+func replyLife(b *testing.B, q outbox.Queue, i int) {
+	ctx := context.Background()
+	in := fmt.Sprintf("ATXid_%d", i)
+	id := outbox.ReplyID("demo-at", in)
+	if _, err := q.Handled(ctx, "demo-at", in, &outbox.Message{ID: id, Channel: "demo-at", To: "+22376000001", From: "36061", Body: "Reference 1234 5678"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := q.Due(ctx, 16); err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := q.Unseal(ctx, id); err != nil {
+		b.Fatal(err)
+	}
+	if err := q.Sent(ctx, id, "p-"+id); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := q.Report(ctx, "demo-at", "p-"+id, true, time.Minute); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkOutboxReplyRedis is a reply's life in the gateways' outbox in
+// Redis; BenchmarkOutboxReplyBolt the same in the bbolt outbox of the
+// embedded mode (fsynced commits), for the ratio.
+func BenchmarkOutboxReplyRedis(b *testing.B) {
+	rdb := redistest.Client(b)
+	q := scaleout.NewOutbox(rdb, redistest.Prefix(b, rdb), testSealer(b))
+	for i := 0; b.Loop(); i++ {
+		replyLife(b, q, i)
+	}
+}
+
+func BenchmarkOutboxReplyBolt(b *testing.B) {
+	q, err := outbox.Open(filepath.Join(b.TempDir(), "outbox.db"), testSealer(b), outbox.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer q.Close()
+	for i := 0; b.Loop(); i++ {
+		replyLife(b, q, i)
+	}
 }

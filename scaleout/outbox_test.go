@@ -35,7 +35,7 @@ func (s *countingSender) Send(_ context.Context, m outbound.Message) (string, er
 
 func (s *countingSender) count(id string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.sends[id] }
 
-func testSealer(t *testing.T) *outbox.Sealer {
+func testSealer(t testing.TB) *outbox.Sealer {
 	t.Helper()
 	s, err := outbox.NewSealer([]byte(strings.Repeat("k", 32)))
 	if err != nil {
