@@ -96,6 +96,9 @@ type RecordingConsumer struct {
 	log   *slog.Logger
 	// Block is how long one read waits for new messages.
 	Block time.Duration
+	// ClaimIdle is how long a message must have been pending with
+	// another consumer before this one takes it over.
+	ClaimIdle time.Duration
 }
 
 // NewRecordingConsumer consumes under prefix into store as consumer name
@@ -104,7 +107,7 @@ func NewRecordingConsumer(rdb *redis.Client, prefix string, store SealedStore, n
 	if log == nil {
 		log = slog.Default()
 	}
-	return &RecordingConsumer{rdb: rdb, keys: keys{prefix}, store: store, name: name, log: log, Block: time.Second}
+	return &RecordingConsumer{rdb: rdb, keys: keys{prefix}, store: store, name: name, log: log, Block: time.Second, ClaimIdle: 30 * time.Second}
 }
 
 // Run consumes until ctx ends, pausing (up to 5 s) on Redis or store
@@ -140,8 +143,32 @@ func (c *RecordingConsumer) session(ctx context.Context) error {
 			break
 		}
 	}
+	var lastClaim time.Time
 	for ctx.Err() == nil {
+		if time.Since(lastClaim) >= c.ClaimIdle/2 {
+			if err := c.claim(ctx); err != nil {
+				return err
+			}
+			lastClaim = time.Now()
+		}
 		if _, err := c.read(ctx, ">", c.Block); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claim takes over messages left pending for ClaimIdle under another
+// consumer name (a casework node that crashed under an older name).
+func (c *RecordingConsumer) claim(ctx context.Context) error {
+	msgs, _, err := c.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+		Stream: c.keys.recStream(), Group: Group, Consumer: c.name, MinIdle: c.ClaimIdle, Start: "0-0", Count: 8,
+	}).Result()
+	if err != nil {
+		return fmt.Errorf("claim pending recordings: %w", err)
+	}
+	for _, m := range msgs {
+		if err := c.take(ctx, m); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/numerovert/hotline/internal/redistest"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/recordings"
@@ -87,4 +89,38 @@ func TestRecordingHandoff(t *testing.T) {
 	if has, err := gw.Has(ctx, "rec1"); err != nil || !has {
 		t.Fatalf("Has after casework kept it = %v, %v", has, err)
 	}
+}
+
+// A message delivered to a casework node that crashed under another
+// consumer name is taken over and stored.
+func TestRecordingClaimedFromCrashedConsumer(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	ctx := context.Background()
+	keys := []keystore.Key{{Version: "k1", Secret: bytes.Repeat([]byte{7}, 32)}}
+	store, err := recordings.OpenWithKeys(filepath.Join(t.TempDir(), "recordings.db"), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sealer, _ := recordings.NewSealer(keys)
+	if err := scaleout.NewRecordingHandoff(rdb, prefix, sealer).Put(ctx, "rec1", []byte("RIFF-voice")); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.XGroupCreateMkStream(ctx, prefix+"recordings", scaleout.Group, "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: scaleout.Group, Consumer: "old-node", Streams: []string{prefix + "recordings", ">"}, Count: 1, Block: -1}).Err(); err != nil {
+		t.Fatal(err) // delivered to old-node, which then "crashes"
+	}
+	c := scaleout.NewRecordingConsumer(rdb, prefix, store, "casework", quiet)
+	c.Block, c.ClaimIdle = 20*time.Millisecond, 50*time.Millisecond
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { c.Run(runCtx); close(done) }()
+	defer func() { cancel(); <-done }()
+	eventually(t, "the pending message claimed and stored", func() bool {
+		got, err := store.Get(ctx, "rec1")
+		return err == nil && string(got) == "RIFF-voice"
+	})
 }
