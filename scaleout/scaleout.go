@@ -9,11 +9,16 @@
 //     stores each complaint under that reference (idempotently), then
 //     acknowledges it, and recovers entries left pending by a crash;
 //   - a Mirror keeps each case's public status in Redis, so any gateway
-//     can answer "what happened to my complaint?" without casework.
+//     can answer "what happened to my complaint?" without casework;
+//   - an Outbox keeps the gateways' SMS replies, numbers sealed, each sent
+//     by one gateway (outbox.go);
+//   - a RecordingHandoff carries voice messages, sealed on the gateway,
+//     to the casework node's RecordingConsumer (recordings.go).
 //
 // Redis keys never hold a phone number, a caller key or a message: they are
-// the prefix plus a fixed name, a reference, or a SHA-256 of a key that
-// holds the channel token. Stream entries hold the Intake (caller key
+// the prefix plus a fixed name, a reference, an opaque id (outbox and
+// recording ids are hashes), or a SHA-256 (SHA-1 where a Lua script must
+// make the same name) of a key that holds the channel token. Stream entries hold the Intake (caller key
 // included) as values, as bbolt does. Nothing here logs an entry's content.
 package scaleout
 
