@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -243,4 +244,51 @@ func maskedTo(n string) string {
 		return "**"
 	}
 	return strings.Repeat("*", len(n)-2) + n[len(n)-2:]
+}
+
+// A gateway with SMS and voice channels needs the casework node's outbox
+// and recording keys: without one it is refused, and one of its own
+// (made by --init-keys) is refused as differing from the casework node's.
+func TestScaleOutGatewayNeedsChannelKeys(t *testing.T) {
+	cl := newCluster(t)
+	cl.startCasework()
+	waitReady(t, cl.casework, 200)
+	for _, tc := range []struct {
+		drop     string
+		initKeys bool
+		want     string
+	}{
+		{"outbox-k1.key", false, "no outbox key"},
+		{"recording-k1.key", false, "no recording key"},
+		{"outbox-k1.key", true, "differs from the casework node's (outbox-k1)"},
+	} {
+		keys := filepath.Join(t.TempDir(), "keys")
+		if err := os.CopyFS(keys, os.DirFS(cl.keysDir)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(filepath.Join(keys, tc.drop)); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"serve", "--role", "gateway", "--addr", "127.0.0.1:0",
+			"--redis", redistest.URL(), "--redis-prefix", cl.prefix,
+			"--data", filepath.Join(t.TempDir(), "gw-data"), "--keys", keys}
+		if tc.initKeys {
+			args = append(args, "--init-keys")
+		}
+		cmd := exec.Command(binary, args...)
+		done := make(chan struct{})
+		var out []byte
+		var err error
+		go func() { out, err = cmd.CombinedOutput(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("a gateway without the casework node's %s started serving:\n%s", tc.drop, out)
+		}
+		if err == nil || !strings.Contains(string(out), tc.want) {
+			t.Errorf("without %s (init %v): exit %v, output:\n%s\nwant %q", tc.drop, tc.initKeys, err, out, tc.want)
+		}
+	}
 }
