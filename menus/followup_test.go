@@ -140,7 +140,7 @@ func TestContactOptIn(t *testing.T) {
 	// On the phone, a name cannot be typed: never asked.
 	ear := e.ForTheEar()
 	tr = ear.Begin("fr")
-	for _, in := range []string{"1", "1", "9", "4", "1", "1"} {
+	for _, in := range []string{"2", "1", "1", "9", "4", "1", "1"} { // 2: the menu, not the short voice path
 		tr = ear.Step(tr.State, in)
 	}
 	// (No message left: the call-back question, then the confirmation.)

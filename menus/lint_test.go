@@ -147,7 +147,7 @@ func TestLintBroken(t *testing.T) {
 			`duplicate node id "region"`, false},
 		{"unknown kind", "tree.yaml", "kind: text", "kind: texte", "kind: texte", `unknown kind "texte"`, false},
 		{"unknown tree field", "tree.yaml", "    optional: true", "    optionnal: true", "optionnal", `unknown field "optionnal"`, false},
-		{"submit not to an end node", "tree.yaml", "action: submit, next: end_protection}", "action: submit, next: detail}", "action: submit",
+		{"submit not to an end node", "tree.yaml", "action: submit, next: end_protection}", "action: submit, next: detail}", "action: submit, next: detail}",
 			"must have `next:` an end node", false},
 		{"tree YAML syntax error", "tree.yaml", "    next: region\n", "    next: region\n   oops: [\n", "oops", "YAML syntax error", false},
 		// A gap in any locale but the fallback shows the French text: a warning.

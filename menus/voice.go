@@ -40,6 +40,22 @@ const (
 var voiceStrings = append([]string{VoiceFor, VoicePress, VoiceRecord, VoiceRecorded, VoiceSummary, VoiceSaved,
 	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash, VoiceServices}, callbackStrings...)
 
+// ShortVoicePath is the minimum set of recordings that makes a language
+// usable by voice: the language menu, the promise, the short voice path's
+// offer (tree.yaml `voice_short`: 1 your own words, any other key the
+// menu), "speak after the beep", the call-back question every complaint
+// ends with, then the reference and PIN digit by digit and goodbye, and
+// the two lines of a missed key. A field team that records these in one
+// sitting lets callers of that language leave a complaint in their own
+// words; the studio shows them first.
+var ShortVoicePath = append([]string{
+	"language.prompt", LanguageNameKey, VoiceFor, VoicePress,
+	"promise.line", "voice.short.prompt", "voice.short.own_words", "voice.short.menu", "nav.language",
+	VoiceRecord, "callback.prompt", "callback.no", "callback.yes", "nav.back",
+	VoiceSaved, VoiceReference, VoicePIN, VoiceAgain, VoiceThanks,
+	"notice.invalid", VoiceGoodbye,
+}, digitKeys()...)
+
 // DigitKey is the string key (and recording name) of one spoken digit.
 func DigitKey(d byte) string { return "digit-" + string(d) }
 
@@ -447,10 +463,10 @@ func (e *Engine) Invalid(s Screen) bool {
 	return el != nil && s.Notice != "" && s.Notice == el.invalid
 }
 
-// ForTheEar returns a copy of e for voice calls: questions that need typed
-// text (typed: true) are passed over.
+// ForTheEar returns an engine like e for voice calls: questions that need
+// typed text (typed: true) are passed over, and those asked only on a call
+// (voice: true, the short voice path) are asked, the first of them right
+// after the language.
 func (e *Engine) ForTheEar() *Engine {
-	c := *e
-	c.forTheEar = true
-	return &c
+	return newEngine(e.cat, e.fits, true)
 }

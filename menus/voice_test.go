@@ -123,7 +123,7 @@ func TestVoiceSkipAsksCallBack(t *testing.T) {
 	_, c := engine(t)
 	e := menus.NewEngine(c, nil).ForTheEar()
 	st := e.Begin("fr").State
-	for _, in := range []string{"1", "2", "5", "1", "1"} { // complaint, distribution, Mopti, first cercle, cash
+	for _, in := range []string{"2", "1", "2", "5", "1", "1"} { // the menu, complaint, distribution, Mopti, first cercle, cash
 		st = e.Step(st, in).State
 	}
 	if !e.Screen(st).FreeText {
