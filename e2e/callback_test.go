@@ -215,7 +215,7 @@ func TestMaskedCallBackSensitiveTwilio(t *testing.T) {
 	v.URL = voiceURL(srv, simulator.ProviderTwilio)
 	// French, complaint, sexual abuse, Mopti, first cercle, cash, a voice
 	// message, yes call me back, send.
-	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "4", "5", "1", "1", "rec", "2", "1"}), nil)
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "4", "5", "1", "1", "rec", "2", "1"}), nil)
 	if err != nil || !res.Ended {
 		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 	}

@@ -135,14 +135,14 @@ func TestInformationLine(t *testing.T) {
 
 	// Voice (Africa's Talking): the same keys; the page is read by TTS.
 	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/voice"), Phone: phone}
-	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "3", "5", "7", "3"}), nil)
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "3", "5", "7", "3"}), nil)
 	if err != nil && !errors.Is(err, simulator.ErrHungUp) { // the caller hangs up after listening
 		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 	}
 	if heard := strings.Join(res.Heard, "\n"); !strings.Contains(heard, "au marché") {
 		t.Errorf("the call did not read the approved page:\n%s", heard)
 	}
-	res, _ = v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "3", "5", "7", "1"}), nil)
+	res, _ = v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "3", "5", "7", "1"}), nil)
 	if heard := strings.Join(res.Heard, "\n"); strings.Contains(heard, "critères") {
 		t.Errorf("the call read the unapproved page:\n%s", heard)
 	}
@@ -156,7 +156,7 @@ func TestInformationLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err = q.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "9", "1", "5", "7", "1", "2", "rec", "1", "1"}), nil)
+	res, err = q.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "9", "1", "5", "7", "1", "2", "rec", "1", "1"}), nil)
 	stopRec()
 	heard := strings.Join(res.Heard, "\n")
 	if err != nil || !res.Ended || !strings.Contains(heard, "au marché") || !strings.Contains(heard, "voice.reference") {
