@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/numerovert/hotline/gateway/sip"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/simulator"
@@ -92,5 +94,52 @@ func TestVoiceShortPath(t *testing.T) {
 	}
 	if f := containsAny([]byte(srv.logs.String()), "76000061", "76000062"); len(f) > 0 {
 		t.Errorf("log holds %v", f)
+	}
+}
+
+// The short voice path over the SIP trunk (gateway/sip through CallStep):
+// French, 1, 3 s spoken after the beep and #, no call-back: an uncoded
+// case holding the spoken message, its reference and PIN read back twice.
+func TestSIPShortPath(t *testing.T) {
+	requireSIPp(t)
+	loc, clips := sipLocales(t)
+	srv, sipAddr := sipServer(t, loc, "127.0.0.1", false)
+	dir := t.TempDir()
+	s := newRTPStream()
+	s.pause(700 * time.Millisecond)
+	s.keys("21", 700*time.Millisecond) // French, in my own words
+	s.pause(800 * time.Millisecond)    // the record prompt and the beep
+	s.speak(3 * time.Second)
+	s.pause(300 * time.Millisecond)
+	s.keys("#", 900*time.Millisecond)
+	s.keys("1", 0) // no call-back
+	ph := newPhone(t, clips)
+	pcap := s.write(t, filepath.Join(dir, "short.pcap"))
+	sipCall{number: "+22376000063", body: playPCAP(pcap), wait: 30 * time.Second}.place(t, dir, sipAddr, ph)
+	plays := ph.heard()
+	refs, pins := digitsAfter(plays, "voice.reference"), digitsAfter(plays, "voice.pin")
+	if len(refs) != 2 || refs[0] != refs[1] || len(refs[0]) != 8 || len(pins) != 2 || pins[0] != pins[1] {
+		t.Fatalf("reference %q and PIN %q read back; heard %v", refs, pins, plays)
+	}
+	if slices.Contains(plays, "fr/category.prompt") {
+		t.Errorf("the short path asked the category: %v", plays)
+	}
+	srv.stop(t)
+	list := cases(t, srv.DataDir)
+	if len(list) != 1 || list[0].Category != "uncoded" || list[0].Channel != "demo-sip-trunk" || list[0].Reference != refs[0] || list[0].Recording == "" {
+		t.Fatalf("cases = %+v; want the uncoded SIP case with its recording", list)
+	}
+	kd, _, err := keystore.Open(srv.KeysDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _, err := recordings.Open(filepath.Join(srv.DataDir, "recordings.db"), kd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wav, err := store.Get(context.Background(), list[0].Recording)
+	store.Close()
+	if samples, rerr := sip.ReadWAV(wav); err != nil || rerr != nil || len(samples) < 2*8000 || len(samples) > 5*8000 {
+		t.Errorf("voice message: %d samples (%v, %v), want the 3 s spoken", len(samples), err, rerr)
 	}
 }
