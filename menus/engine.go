@@ -191,6 +191,7 @@ type elang struct {
 
 type item struct {
 	value, label string
+	region       string         // a cercle offered on a call's region question: its region
 	opt          *optionDef     // nil for languages and places
 	spelling     *gsm7.Spelling // for a language's name: its own spelling
 }
@@ -232,6 +233,10 @@ func newEngine(c *Catalog, fits Fits, forTheEar bool) *Engine {
 	e := &Engine{
 		cat: c, fits: fits, nodes: map[string]*enode{}, langs: map[string]*elang{}, forTheEar: forTheEar,
 		start: t.start, first: t.firstQuestion(), textFields: map[string]bool{}, submitEnds: map[string]bool{},
+	}
+	if forTheEar {
+		inner := fits
+		e.fits = func(s Screen) bool { return e.voiceFits(s) && inner(s) }
 	}
 	// A screen's session starts past the questions asked only on a call
 	// (the short voice path), and the promise goes with its first question.
@@ -575,6 +580,9 @@ func (e *Engine) choose(st State, el *elang, en *enode, it item) Turn {
 		ns.Lang = it.value
 		return Turn{State: ns, Screen: e.mustRender(ns, "")}
 	}
+	if it.region != "" {
+		return e.chooseVoiceCercle(st, en, it)
+	}
 	if it.opt != nil {
 		switch it.opt.Action {
 		case actionSubmit:
@@ -617,6 +625,15 @@ func (e *Engine) answer(st State, en *enode, field, value string, o *optionDef) 
 		maps.Copy(ans, o.Set)
 		next = o.nextFrom(en.def)
 	}
+	ns := e.forward(st, next, ans)
+	return Turn{State: ns, Screen: e.mustRender(ns, "")}
+}
+
+// answerAll records several answers at once and moves on to next.
+func (e *Engine) answerAll(st State, set map[string]string, next string) Turn {
+	ans := make(map[string]string, len(st.Answers)+len(set))
+	maps.Copy(ans, st.Answers)
+	maps.Copy(ans, set)
 	ns := e.forward(st, next, ans)
 	return Turn{State: ns, Screen: e.mustRender(ns, "")}
 }
