@@ -503,13 +503,13 @@ func sipServerWith(t testing.TB, loc, keys, allow, voice string) (*server, strin
 }
 
 // complaintStream is a caller who presses the keys of a complaint
-// (French, the menu, left out, Mopti, first cercle, food, a voice message), speaks
+// (French, the menu, left out, Ténenkou, its first commune, food, a voice message), speaks
 // for 3 s after the beep, ends the message with #, declines the call-back
 // (1), then sends and keeps the language (3): one RTP capture.
 func complaintStream() *rtpStream {
 	s := newRTPStream()
 	s.pause(700 * time.Millisecond)
-	s.keys("2211512", 700*time.Millisecond)
+	s.keys("2211312", 700*time.Millisecond)
 	s.pause(800 * time.Millisecond) // the record prompt and the beep
 	s.speak(3 * time.Second)
 	s.pause(300 * time.Millisecond)

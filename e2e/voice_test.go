@@ -100,9 +100,10 @@ func TestVoiceComplaint(t *testing.T) {
 			}
 			defer stop()
 			// French, the menu (2, not the short voice path), left out,
-			// Mopti, first cercle, food, a voice message, no call-back (1),
-			// send and remember my language (3).
-			res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "5", "1", "2", "rec", "1", "3"}), nil)
+			// Ténenkou (3: the demo's cercles come first), its first
+			// commune, food, a voice message, no call-back (1), send and
+			// remember my language (3).
+			res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "3", "1", "2", "rec", "1", "3"}), nil)
 			if err != nil {
 				t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 			}
@@ -214,9 +215,9 @@ func TestVoiceMissesResumeAndForgery(t *testing.T) {
 
 		// The language is not remembered (the caller never asked), so the
 		// next call starts with it again; the caller makes a complaint,
-		// answers three questions (category, region, cercle) and hangs up,
-		// then redials.
-		res, err = v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "1", "5"}), nil)
+		// answers three questions (category, region on the place list's
+		// second page, cercle) and hangs up, then redials.
+		res, err = v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "9", "1", "1"}), nil)
 		if !errors.Is(err, simulator.ErrHungUp) {
 			t.Fatalf("%s: hang-up call: %v", provider, err)
 		}
@@ -277,7 +278,7 @@ func TestTwilioRecordingCopyDeleted(t *testing.T) {
 	}
 	srv := startServer(t, "", "", append(flags, "--locales", voiceLocales(t))...)
 	v.URL = voiceURL(srv, simulator.ProviderTwilio)
-	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "5", "1", "2", "rec", "1", "1"}), nil)
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "3", "1", "2", "rec", "1", "1"}), nil)
 	if err != nil || !res.Ended {
 		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 	}
