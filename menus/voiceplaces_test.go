@@ -71,24 +71,7 @@ func TestVoicePlacesShort(t *testing.T) {
 		if back := ear.Step(an.State, menus.KeyBack); back.State.Node != "region" || back.State.Answers["cercle"] != "" {
 			t.Errorf("%s: back from the commune: %s %v", lang, back.State.Node, back.State.Answers)
 		}
-		// A region on a later page asks its cercles, each page short too.
-		mopti := tr
-	find:
-		for range 10 {
-			for _, o := range mopti.Screen.Options {
-				if o.Label == "Mopti" {
-					mopti = ear.Step(mopti.State, o.Key)
-					break find
-				}
-			}
-			mopti = ear.Step(mopti.State, menus.KeyNext)
-		}
-		if mopti.State.Answers["region"] != "ML05" || mopti.State.Node != "cercle" {
-			t.Fatalf("%s: Mopti not found paging on (%s %v)", lang, mopti.State.Node, mopti.State.Answers)
-		}
-		if n := spoken(ear.Voice(mopti.State, mopti.Screen, "")); n > menus.MaxVoiceWords {
-			t.Errorf("%s: Mopti's cercles say %d words", lang, n)
-		}
+		checkMoptiByVoice(t, ear, lang, tr)
 	}
 	// USSD is unchanged: the regions, then the cercles.
 	e := menus.NewEngine(c, menus.FitsUSSD)
@@ -100,5 +83,29 @@ func TestVoicePlacesShort(t *testing.T) {
 	}
 	if probs := c.CheckVoiceWords(); len(probs) > 0 {
 		t.Errorf("the demo's voice place lists: %v", probs)
+	}
+}
+
+// checkMoptiByVoice pages from the place question tr to Mopti, a region
+// past the deployment's cercles, and checks its cercles are read short.
+func checkMoptiByVoice(t *testing.T, ear *menus.Engine, lang string, tr menus.Turn) {
+	t.Helper()
+	// A region on a later page asks its cercles, each page short too.
+	mopti := tr
+find:
+	for range 10 {
+		for _, o := range mopti.Screen.Options {
+			if o.Label == "Mopti" {
+				mopti = ear.Step(mopti.State, o.Key)
+				break find
+			}
+		}
+		mopti = ear.Step(mopti.State, menus.KeyNext)
+	}
+	if mopti.State.Answers["region"] != "ML05" || mopti.State.Node != "cercle" {
+		t.Fatalf("%s: Mopti not found paging on (%s %v)", lang, mopti.State.Node, mopti.State.Answers)
+	}
+	if n := spoken(ear.Voice(mopti.State, mopti.Screen, "")); n > menus.MaxVoiceWords {
+		t.Errorf("%s: Mopti's cercles say %d words", lang, n)
 	}
 }
