@@ -140,8 +140,8 @@ func session(t *testing.T, e *menus.Engine, lang string, see func(menus.State, m
 	// The information line (issue 15): Mopti, Ténenkou, the topics, a page
 	// (staff's text: digits here), nothing approved, the SMS news choice.
 	info := show(e.Step(atHome(e, lang).State, "3"))
-	for _, in := range []string{"5", "7"} {
-		info = show(e.Step(info.State, in))
+	for _, place := range []string{"Mopti", "Tenenkou"} {
+		info = show(pickPlace(t, e, info, place))
 	}
 	asked := e.Step(info.State, "1")
 	if asked.Info == nil {
