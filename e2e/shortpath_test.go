@@ -27,35 +27,7 @@ func TestVoiceShortPath(t *testing.T) {
 	phones := map[string]string{simulator.ProviderAT: "+22376000061", simulator.ProviderTwilio: "+22376000062"}
 	refs := map[string]string{}
 	for _, provider := range []string{simulator.ProviderAT, simulator.ProviderTwilio} {
-		v := &simulator.Voice{Provider: provider, URL: voiceURL(srv, provider), Phone: phones[provider], AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
-		stop, err := v.ServeRecording()
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "rec", "1"}), nil)
-		stop()
-		if err != nil || !res.Ended {
-			t.Fatalf("%s: call: %v\n%s", provider, err, strings.Join(res.Heard, "\n"))
-		}
-		plays := res.Plays
-		for _, want := range []string{"fr/promise.line", "fr/voice.short.own_words", "fr/voice.record", "fr/callback.prompt", "fr/voice.saved"} {
-			if !slices.Contains(plays, want) {
-				t.Errorf("%s: %s not played:\n%s", provider, want, strings.Join(plays, "\n"))
-			}
-		}
-		for _, never := range []string{"fr/category.prompt", "fr/region.prompt", "fr/assistance.prompt", "fr/voice.summary"} {
-			if slices.Contains(plays, never) {
-				t.Errorf("%s: the short path asked %s", provider, never)
-			}
-		}
-		if plays[len(plays)-1] != "fr/voice.thanks" {
-			t.Errorf("%s: the call ends on %s, want the thanks", provider, plays[len(plays)-1])
-		}
-		r, pins := digitsAfter(plays, "voice.reference"), digitsAfter(plays, "voice.pin")
-		if len(r) != 2 || r[0] != r[1] || len(r[0]) != 8 || len(pins) != 2 || pins[0] != pins[1] || len(pins[0]) != 4 {
-			t.Fatalf("%s: reference %q and PIN %q read back; want each twice", provider, r, pins)
-		}
-		refs[provider] = r[0]
+		refs[provider] = shortPathCall(t, srv, provider, phones[provider])
 	}
 	srv.stop(t)
 
@@ -95,6 +67,42 @@ func TestVoiceShortPath(t *testing.T) {
 	if f := containsAny([]byte(srv.logs.String()), "76000061", "76000062"); len(f) > 0 {
 		t.Errorf("log holds %v", f)
 	}
+}
+
+// shortPathCall takes the short voice path on provider's webhooks and
+// returns the reference read back, after checking what the call played.
+func shortPathCall(t *testing.T, srv *server, provider, phone string) string {
+	t.Helper()
+	v := &simulator.Voice{Provider: provider, URL: voiceURL(srv, provider), Phone: phone, AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
+	stop, err := v.ServeRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "rec", "1"}), nil)
+	stop()
+	if err != nil || !res.Ended {
+		t.Fatalf("%s: call: %v\n%s", provider, err, strings.Join(res.Heard, "\n"))
+	}
+	plays := res.Plays
+	for _, want := range []string{"fr/promise.line", "fr/voice.short.own_words", "fr/voice.record", "fr/callback.prompt", "fr/voice.saved"} {
+		if !slices.Contains(plays, want) {
+			t.Errorf("%s: %s not played:\n%s", provider, want, strings.Join(plays, "\n"))
+		}
+	}
+	for _, never := range []string{"fr/category.prompt", "fr/region.prompt", "fr/assistance.prompt", "fr/voice.summary"} {
+		if slices.Contains(plays, never) {
+			t.Errorf("%s: the short path asked %s", provider, never)
+		}
+	}
+	if plays[len(plays)-1] != "fr/voice.thanks" {
+		t.Errorf("%s: the call ends on %s, want the thanks", provider, plays[len(plays)-1])
+	}
+	r, pins := digitsAfter(plays, "voice.reference"), digitsAfter(plays, "voice.pin")
+	if len(r) != 2 || r[0] != r[1] || len(r[0]) != 8 || len(pins) != 2 || pins[0] != pins[1] || len(pins[0]) != 4 {
+		t.Fatalf("%s: reference %q and PIN %q read back; want each twice", provider, r, pins)
+	}
+	return r[0]
+
 }
 
 // The short voice path over the SIP trunk (gateway/sip through CallStep):
