@@ -213,9 +213,9 @@ func TestMaskedCallBackSensitiveTwilio(t *testing.T) {
 	defer stop()
 	srv := startServer(t, "", "", callBackDemo(t, api.URL)...)
 	v.URL = voiceURL(srv, simulator.ProviderTwilio)
-	// French, complaint, sexual abuse, Mopti, first cercle, cash, a voice
-	// message, yes call me back, send.
-	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "4", "5", "1", "1", "rec", "2", "1"}), nil)
+	// French, the menu, complaint, sexual abuse, Ténenkou, its first
+	// commune, cash, a voice message, yes call me back, send.
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "4", "3", "1", "1", "rec", "2", "1"}), nil)
 	if err != nil || !res.Ended {
 		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 	}

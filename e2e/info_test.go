@@ -133,30 +133,32 @@ func TestInformationLine(t *testing.T) {
 		t.Errorf("the unapproved eligibility page reached USSD:\n%s", c.screen.Text)
 	}
 
-	// Voice (Africa's Talking): the same keys; the page is read by TTS.
+	// Voice (Africa's Talking): French, the menu, information, Ténenkou
+	// (the demo's cercles come first on a call); the page is read by TTS.
 	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/voice"), Phone: phone}
-	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "3", "5", "7", "3"}), nil)
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "3", "3", "3"}), nil)
 	if err != nil && !errors.Is(err, simulator.ErrHungUp) { // the caller hangs up after listening
 		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 	}
 	if heard := strings.Join(res.Heard, "\n"); !strings.Contains(heard, "au marché") {
 		t.Errorf("the call did not read the approved page:\n%s", heard)
 	}
-	res, _ = v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "3", "5", "7", "1"}), nil)
+	res, _ = v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "3", "3", "1"}), nil)
 	if heard := strings.Join(res.Heard, "\n"); strings.Contains(heard, "critères") {
 		t.Errorf("the call read the unapproved page:\n%s", heard)
 	}
 
 	// A question by voice from Ténenkou gets the approved answer at the
-	// end of the call, after its reference (French, make a complaint, next
-	// page, Question, Mopti, Ténenkou, the first commune, food, a voice
-	// message, no call-back, send).
+	// end of the call, after its reference (French, the menu, make a
+	// complaint, next page, Question, Ténenkou (the demo's cercles come
+	// first on a call), the first commune, food, a voice message, no
+	// call-back, send).
 	q := &simulator.Voice{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/voice"), Phone: "+22376000088"}
 	stopRec, err := q.ServeRecording()
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err = q.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "9", "1", "5", "7", "1", "2", "rec", "1", "1"}), nil)
+	res, err = q.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "9", "1", "3", "1", "2", "rec", "1", "1"}), nil)
 	stopRec()
 	heard := strings.Join(res.Heard, "\n")
 	if err != nil || !res.Ended || !strings.Contains(heard, "au marché") || !strings.Contains(heard, "voice.reference") {

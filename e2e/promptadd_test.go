@@ -82,8 +82,9 @@ func TestPromptAddedAtRunTime(t *testing.T) {
 
 	srv = startServer(t, srv.DataDir, srv.KeysDir, demoAt(t)...)
 	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: voiceURL(srv, simulator.ProviderAT), Phone: "+22376000081"}
-	// Bambara (first on the language menu), then hang up on the home menu.
-	res, _ := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"1"}), nil)
+	// Bambara (first on the language menu), the menu (not the short voice
+	// path), then hang up on the home menu.
+	res, _ := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"1", "2"}), nil)
 	if !slices.Contains(res.Plays, "bm/home.prompt") {
 		t.Fatalf("the Bambara home menu does not play the added prompt; played %q, heard:\n%s", res.Plays, strings.Join(res.Heard, "\n"))
 	}

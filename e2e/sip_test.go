@@ -503,13 +503,13 @@ func sipServerWith(t testing.TB, loc, keys, allow, voice string) (*server, strin
 }
 
 // complaintStream is a caller who presses the keys of a complaint
-// (French, left out, Mopti, first cercle, food, a voice message), speaks
+// (French, the menu, left out, Ténenkou, its first commune, food, a voice message), speaks
 // for 3 s after the beep, ends the message with #, declines the call-back
 // (1), then sends and keeps the language (3): one RTP capture.
 func complaintStream() *rtpStream {
 	s := newRTPStream()
 	s.pause(700 * time.Millisecond)
-	s.keys("211512", 700*time.Millisecond)
+	s.keys("2211312", 700*time.Millisecond)
 	s.pause(800 * time.Millisecond) // the record prompt and the beep
 	s.speak(3 * time.Second)
 	s.pause(300 * time.Millisecond)
@@ -550,9 +550,9 @@ func TestSIPComplaint(t *testing.T) {
 	}
 
 	// Follow-up, keys by SIP INFO: the language is remembered (3), so 2
-	// is "follow my complaint", then reference and PIN, each ended by #.
+	// is the menu, 2 "follow my complaint", then reference and PIN, each ended by #.
 	follow := newPhone(t, clips)
-	sipCall{number: number, body: infoKeys("2"+refs[0]+"#"+pins[0]+"#", 400*time.Millisecond), wait: 40 * time.Second}.place(t, dir, sipAddr, follow)
+	sipCall{number: number, body: infoKeys("22"+refs[0]+"#"+pins[0]+"#", 400*time.Millisecond), wait: 40 * time.Second}.place(t, dir, sipAddr, follow)
 	heard := follow.heard()
 	if got := digitsAfter(heard, "voice.reference"); len(got) == 0 || got[0] != refs[0] || !slices.Contains(heard, "fr/status.received") {
 		t.Errorf("follow-up by SIP heard: %v", heard)
@@ -637,7 +637,7 @@ func TestSIPFollowUp(t *testing.T) {
 		t.Helper()
 		s := newRTPStream()
 		s.pause(700 * time.Millisecond)
-		s.keys("22", 700*time.Millisecond) // French, follow my complaint
+		s.keys("222", 700*time.Millisecond) // French, the menu, follow my complaint
 		s.keys(ref+"#", 250*time.Millisecond)
 		s.keys(pin+"#", 250*time.Millisecond)
 		ph := newPhone(t, clips)

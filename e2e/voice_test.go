@@ -99,9 +99,11 @@ func TestVoiceComplaint(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer stop()
-			// French, left out, Mopti, first cercle, food, a voice message,
-			// no call-back (1), send and remember my language (3).
-			res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "1", "3"}), nil)
+			// French, the menu (2, not the short voice path), left out,
+			// Ténenkou (3: the demo's cercles come first), its first
+			// commune, food, a voice message, no call-back (1), send and
+			// remember my language (3).
+			res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "3", "1", "2", "rec", "1", "3"}), nil)
 			if err != nil {
 				t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 			}
@@ -124,7 +126,7 @@ func TestVoiceComplaint(t *testing.T) {
 			// The caller calls back (language remembered): follow my
 			// complaint, the reference then the PIN, each ended by #. They
 			// hear it read back with its status.
-			follow, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", refs[0] + "#", pins[0] + "#"}), nil)
+			follow, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", refs[0] + "#", pins[0] + "#"}), nil)
 			if err != nil || !follow.Ended {
 				t.Fatalf("follow-up call: %v\n%s", err, strings.Join(follow.Heard, "\n"))
 			}
@@ -198,9 +200,9 @@ func TestVoiceMissesResumeAndForgery(t *testing.T) {
 		phone := map[string]string{simulator.ProviderAT: "+22376000042", simulator.ProviderTwilio: "+22376000043"}[provider]
 		v := &simulator.Voice{Provider: provider, URL: voiceURL(srv, provider), Phone: phone, AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
 
-		// French, then a wrong key on the home screen (repeated with
-		// "invalid choice"), then silence: goodbye.
-		res, err := v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "9", "-"}), nil)
+		// French, the menu, then a wrong key on the home screen (repeated
+		// with "invalid choice"), then silence: goodbye.
+		res, err := v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "2", "9", "-"}), nil)
 		if err != nil {
 			t.Fatalf("%s: wrong key and silence: %v", provider, err)
 		}
@@ -213,9 +215,9 @@ func TestVoiceMissesResumeAndForgery(t *testing.T) {
 
 		// The language is not remembered (the caller never asked), so the
 		// next call starts with it again; the caller makes a complaint,
-		// answers three questions (category, region, cercle) and hangs up,
-		// then redials.
-		res, err = v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "1", "1", "1", "5"}), nil)
+		// answers three questions (category, region on the place list's
+		// second page, cercle) and hangs up, then redials.
+		res, err = v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "9", "1", "1"}), nil)
 		if !errors.Is(err, simulator.ErrHungUp) {
 			t.Fatalf("%s: hang-up call: %v", provider, err)
 		}
@@ -276,7 +278,7 @@ func TestTwilioRecordingCopyDeleted(t *testing.T) {
 	}
 	srv := startServer(t, "", "", append(flags, "--locales", voiceLocales(t))...)
 	v.URL = voiceURL(srv, simulator.ProviderTwilio)
-	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "1", "1"}), nil)
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "3", "1", "2", "rec", "1", "1"}), nil)
 	if err != nil || !res.Ended {
 		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 	}

@@ -398,8 +398,14 @@ func (s *Server) saveCall(ctx context.Context, key string, sess voiceSession) er
 func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Call, sess voiceSession, t menus.Turn) (menus.Turn, string, error) {
 	a := t.Submit.Answers
 	detail, rec := a["detail"], ""
+	for _, v := range a {
+		// The detail's, or the short voice path's own recording step.
+		if v == menus.VoiceMessage {
+			rec = sess.Recording
+		}
+	}
 	if detail == menus.VoiceMessage {
-		detail, rec = "", sess.Recording
+		detail = ""
 	}
 	in := casework.Intake{
 		IdempotencyKey: ch.ID + "/voice/" + call.CallID + "/" + sess.CallerKey,

@@ -109,13 +109,14 @@ func TestVoiceRetriedStepsAreIdempotent(t *testing.T) {
 		t.Fatal("retried first request got another reply")
 	}
 	r.step("?s=1", digits("2"))                             // French
-	r.step("?s=2", digits("1"))                             // make a complaint
-	cat := r.step("?s=3", digits("6"))                      // question
-	if again := r.step("?s=3", digits("6")); again != cat { // retry
+	r.step("?s=2", digits("2"))                             // the menu (not the short voice path)
+	r.step("?s=3", digits("1"))                             // make a complaint
+	cat := r.step("?s=4", digits("6"))                      // question
+	if again := r.step("?s=4", digits("6")); again != cat { // retry
 		t.Fatal("retried step moved the call on")
 	}
-	r.step("?s=4", digits("8"))                                         // other/unknown region (page 2 item)
-	_ = r.step("?s=4", nil)                                             // stale: ignored
+	r.step("?s=5", digits("8"))                                         // other/unknown region (page 2 item)
+	_ = r.step("?s=5", nil)                                             // stale: ignored
 	if n := strings.Count(r.step("?s=99", nil), "<GetDigits"); n != 1 { // unknown step: current reply
 		t.Fatalf("stale step answered without a question")
 	}
@@ -129,9 +130,9 @@ func TestVoiceRecordingHostRefused(t *testing.T) {
 	defer evil.Close()
 	r := newVoiceRig(t, []string{".africastalking.com"})
 	body := r.step("", nil)
-	// French, make a complaint, question, then the first item until the
-	// voice message step.
-	keys := []string{"2", "1", "6", "1", "1", "1"}
+	// French, the menu, make a complaint, question, then the first item
+	// until the voice message step.
+	keys := []string{"2", "2", "1", "6", "1", "1", "1"}
 	step := 1
 	for _, k := range keys {
 		body = r.step("?s="+strconv.Itoa(step), digits(k))

@@ -95,10 +95,14 @@ func TestVoicePromptFallbackOrder(t *testing.T) {
 			t.Errorf("language menu lacks %q:\n%s", want, menu)
 		}
 	}
-	home := heard(bm.press("1"))
+	// The short voice path's offer opens with the promise: no Bambara
+	// recording nor voice, no French recording: French speech.
+	offer := heard(bm.press("1"))
+	if len(offer) == 0 || offer[0] != "say(fr-FR) Appel gratuit, numéro non gardé. Une équipe indépendante lit, pas les chefs. Vous pouvez nous parler directement. Pour nous le dire avec vos mots tapez un Pour le menu tapez deux Pour Langue tapez zéro" {
+		t.Errorf("Bambara offer heard:\n%s", strings.Join(offer, "\n"))
+	}
+	home := heard(bm.press("2")) // the menu
 	want := []string{
-		// No Bambara recording nor voice, no French recording: French speech.
-		"say(fr-FR) Appel gratuit, numéro non gardé. Une équipe indépendante lit, pas les chefs.",
 		"play bm/home.prompt", // the Bambara recording
 		"say(fr-FR) Pour",
 		"play fr/home.complaint", // no Bambara recording nor voice: the French recording

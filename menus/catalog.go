@@ -19,6 +19,9 @@ type Catalog struct {
 	byCode   map[string]*locale
 	fallback *locale   // fills every gap; the language screen is shown in it
 	services Directory // the referral directory (WithServices); nil: none
+	// voiceCercles: the deployment's cercles, offered first on a call's
+	// region question (WithVoiceCercles).
+	voiceCercles []string
 }
 
 // Load parses tree.yaml, places.csv and every <lang>.yaml in fsys (root of

@@ -277,7 +277,7 @@ func (s *source) checkFieldRefs(n *nodeDef, fieldSetBy map[string]*nodeDef) {
 			s.errorf(treeFile, lineOf(n.raw, "when"), "when: %q is not a field of any node", fld)
 		}
 	}
-	if (len(n.When) > 0 || n.Typed) && n.Next == "" {
-		s.errorf(treeFile, lineOf(n.raw, "id"), "node %q may be skipped (when/typed) and needs `next`: where a skipped question leads", n.ID)
+	if (len(n.When) > 0 || n.Typed || n.Voice || n.Otherwise) && n.Next == "" {
+		s.errorf(treeFile, lineOf(n.raw, "id"), "node %q may be skipped or passed (when/typed/voice/otherwise) and needs `next`: where a skipped question leads", n.ID)
 	}
 }

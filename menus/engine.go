@@ -191,6 +191,7 @@ type elang struct {
 
 type item struct {
 	value, label string
+	region       string         // a cercle offered on a call's region question: its region
 	opt          *optionDef     // nil for languages and places
 	spelling     *gsm7.Spelling // for a language's name: its own spelling
 }
@@ -221,13 +222,30 @@ func menuKey(node, parent string) string {
 // NewEngine prepares every screen of every language of c. fits may be nil
 // (no limit, e.g. voice).
 func NewEngine(c *Catalog, fits Fits) *Engine {
+	return newEngine(c, fits, false)
+}
+
+func newEngine(c *Catalog, fits Fits, forTheEar bool) *Engine {
 	if fits == nil {
 		fits = func(Screen) bool { return true }
 	}
 	t := c.tree
 	e := &Engine{
-		cat: c, fits: fits, nodes: map[string]*enode{}, langs: map[string]*elang{},
+		cat: c, fits: fits, nodes: map[string]*enode{}, langs: map[string]*elang{}, forTheEar: forTheEar,
 		start: t.start, first: t.firstQuestion(), textFields: map[string]bool{}, submitEnds: map[string]bool{},
+	}
+	if forTheEar {
+		inner := fits
+		e.fits = func(s Screen) bool { return e.voiceFits(s) && inner(s) }
+	}
+	// A screen's session starts past the questions asked only on a call
+	// (the short voice path), and the promise goes with its first question.
+	for range len(t.nodes) {
+		n := t.byID[e.first]
+		if forTheEar || n == nil || !n.Voice {
+			break
+		}
+		e.first = n.Next
 	}
 	e.langStart = t.byID[t.start] != nil && t.byID[t.start].Kind == kindLanguage
 	for _, n := range t.nodes {
@@ -367,6 +385,11 @@ func (e *Engine) Step(st State, input string) Turn {
 		if i := pg.start + int(in[0]-'1'); i < pg.end {
 			return e.choose(st, el, en, m.items[i])
 		}
+	}
+	if n.Otherwise && in != "" {
+		// Any other key: on to the next question (the short voice path's
+		// "other keys: the menu").
+		return e.answer(st, en, "", "", nil)
 	}
 	return e.invalid(st, el)
 }
@@ -557,6 +580,9 @@ func (e *Engine) choose(st State, el *elang, en *enode, it item) Turn {
 		ns.Lang = it.value
 		return Turn{State: ns, Screen: e.mustRender(ns, "")}
 	}
+	if it.region != "" {
+		return e.chooseVoiceCercle(st, en, it)
+	}
 	if it.opt != nil {
 		switch it.opt.Action {
 		case actionSubmit:
@@ -565,6 +591,12 @@ func (e *Engine) choose(st State, el *elang, en *enode, it item) Turn {
 				sub.Answers = map[string]string{}
 			}
 			delete(sub.Answers, replayed)
+			// A submit option may answer its own question too (the short
+			// voice path's call-back question sends at once).
+			if n.Field != "" {
+				sub.Answers[n.Field] = it.value
+			}
+			maps.Copy(sub.Answers, it.opt.Set)
 			ns := State{Lang: st.Lang, Node: e.submissionEnd(it.opt.Next, st.Answers)}
 			if en := e.nodes[ns.Node]; en != nil && en.services {
 				ns.Answers = e.placeAnswers(st.Answers)
@@ -597,6 +629,15 @@ func (e *Engine) answer(st State, en *enode, field, value string, o *optionDef) 
 	return Turn{State: ns, Screen: e.mustRender(ns, "")}
 }
 
+// answerAll records several answers at once and moves on to next.
+func (e *Engine) answerAll(st State, set map[string]string, next string) Turn {
+	ans := make(map[string]string, len(st.Answers)+len(set))
+	maps.Copy(ans, st.Answers)
+	maps.Copy(ans, set)
+	ns := e.forward(st, next, ans)
+	return Turn{State: ns, Screen: e.mustRender(ns, "")}
+}
+
 // forward moves to node next, remembering the current step for KeyBack.
 // Questions that do not apply (when) or cannot be asked on this medium
 // (typed, on an engine for the ear) are passed over.
@@ -619,7 +660,7 @@ func (e *Engine) forward(st State, next string, ans map[string]string) State {
 
 // skips reports whether the caller goes past node n.
 func (e *Engine) skips(n *nodeDef, ans map[string]string) bool {
-	if n.Typed && e.forTheEar {
+	if (n.Typed && e.forTheEar) || (n.Voice && !e.forTheEar) {
 		return true
 	}
 	// The place below the cercle is asked only where the deployment

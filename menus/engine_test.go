@@ -50,9 +50,40 @@ func walk(t *testing.T, e *menus.Engine, lang string, inputs ...string) menus.Tu
 	return tr
 }
 
-// complain chooses "make a complaint" when tr is the home screen.
+// pickPlace presses the key of the place named label on tr's list,
+// paging on (9) until it is offered: the pages differ by medium (USSD by
+// screen fit, a call by spoken words).
+func pickPlace(t *testing.T, e *menus.Engine, tr menus.Turn, label string) menus.Turn {
+	t.Helper()
+	for range 12 {
+		for _, o := range tr.Screen.Options {
+			if o.Label == label {
+				return e.Step(tr.State, o.Key)
+			}
+		}
+		tr = e.Step(tr.State, menus.KeyNext)
+	}
+	t.Fatalf("%q is not offered on %s", label, tr.State.Node)
+	return tr
+}
+
+// atHome begins a session in lang on the home screen: on a call, past
+// the short voice path's offer (2: the menu).
+func atHome(e *menus.Engine, lang string) menus.Turn {
+	tr := e.Begin(lang)
+	if tr.State.Node == "voice_short" {
+		tr = e.Step(tr.State, "2")
+	}
+	return tr
+}
+
+// complain chooses "make a complaint" when tr is the home screen (on a
+// call, past the short voice path's offer).
 func complain(t *testing.T, e *menus.Engine, tr menus.Turn) menus.Turn {
 	t.Helper()
+	if tr.State.Node == "voice_short" {
+		tr = e.Step(tr.State, "2")
+	}
 	if tr.State.Node != "home" {
 		return tr
 	}

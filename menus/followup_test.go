@@ -140,9 +140,11 @@ func TestContactOptIn(t *testing.T) {
 	// On the phone, a name cannot be typed: never asked.
 	ear := e.ForTheEar()
 	tr = ear.Begin("fr")
-	for _, in := range []string{"1", "1", "9", "4", "1", "1"} {
+	for _, in := range []string{"2", "1", "1"} { // 2: the menu, not the short voice path
 		tr = ear.Step(tr.State, in)
 	}
+	tr = pickPlace(t, ear, pickPlace(t, ear, tr, "Mopti"), "Bandiagara")
+	tr = ear.Step(ear.Step(tr.State, "1").State, menus.KeySkip) // cash, no message
 	// (No message left: the call-back question, then the confirmation.)
 	if tr.State.Node != "callback" {
 		t.Errorf("voice engine reached %s; want the call-back question, not the contact", tr.State.Node)

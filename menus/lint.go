@@ -85,6 +85,7 @@ func Report(fsys fs.FS) ([]Problem, []Coverage) {
 		}
 		if len(good) > 0 {
 			screens = s.checkScreens(newCatalog(s, good))
+			s.problems = append(s.problems, newCatalog(s, good).CheckVoiceWords()...)
 		}
 	}
 	slices.SortStableFunc(s.problems, func(a, b Problem) int {

@@ -119,8 +119,15 @@ type nodeDef struct {
 	When map[string]string `yaml:"when"`
 	// Typed questions need typed text (a name, a village): an engine for
 	// the ear (ForTheEar) goes straight to Next.
-	Typed   bool         `yaml:"typed"`
-	Options []*optionDef `yaml:"options"`
+	Typed bool `yaml:"typed"`
+	// Voice questions are asked only on a call (the short voice path): an
+	// engine for the screen goes straight to Next, and a session with a
+	// known language starts past them.
+	Voice bool `yaml:"voice"`
+	// Otherwise, on a choice node: any key that is not one of its options
+	// leads to Next instead of repeating the question.
+	Otherwise bool         `yaml:"otherwise"`
+	Options   []*optionDef `yaml:"options"`
 	// Skips, on an optional text node: the single keys shown instead of
 	// the one "1 skip" (from 1 on), each giving no text and applying its
 	// `set` (the call-back offer on the detail screen).
@@ -383,7 +390,7 @@ func (s *source) readTree(fsys fs.FS) {
 		return
 	}
 	for _, item := range nodes.Content {
-		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "digits", "action", "found", "missing", "pin", "when", "typed", "options", "skips", "other")
+		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "digits", "action", "found", "missing", "pin", "when", "typed", "voice", "otherwise", "options", "skips", "other")
 		n := &nodeDef{raw: item}
 		if !s.decode(f, item, n) {
 			continue

@@ -71,7 +71,7 @@ func TestLocalityBelowTheCercle(t *testing.T) {
 	}
 	// By voice too, with a short prompt (at most 15 spoken words).
 	ear := e.ForTheEar()
-	if tr := walk(t, ear, "", "2", "1", "5", "7"); tr.State.Node != "locality" {
+	if tr := pickPlace(t, ear, pickPlace(t, ear, walk(t, ear, "", "2", "1"), "Mopti"), "Tenenkou"); tr.State.Node != "locality" {
 		t.Errorf("voice: after Ténenkou on %s", tr.State.Node)
 	}
 	for _, lang := range c.Languages() {

@@ -91,6 +91,16 @@ func session(t *testing.T, e *menus.Engine, lang string, see func(menus.State, m
 		t.Fatalf("no key for %s on the language screen", lang)
 	}
 	home := show(e.Step(e.Begin("").State, key))
+	if home.State.Node == "voice_short" { // a call: the short voice path first
+		short := show(e.Step(home.State, "1"))
+		short = show(e.Step(short.State, menus.VoiceMessage))
+		if sent := e.Step(short.State, "1"); sent.Submit != nil {
+			show(e.Confirmed(sent.State, menus.Receipt{Reference: "12345678", PIN: "4321", AnswerDays: 14}))
+		} else {
+			t.Fatalf("%s: the short voice path sent nothing from %s", lang, short.State.Node)
+		}
+		home = show(e.Step(home.State, "2"))
+	}
 	show(e.Step(home.State, "7")) // a wrong key: the notice
 	tr := show(e.Step(home.State, "1"))
 	for steps := 0; !tr.Screen.End; steps++ {
@@ -116,7 +126,7 @@ func session(t *testing.T, e *menus.Engine, lang string, see func(menus.State, m
 		t.Fatalf("%s: the complaint ended at %s without a reference", lang, tr.State.Node)
 	}
 
-	ask := show(e.Step(e.Begin(lang).State, "2"))
+	ask := show(e.Step(atHome(e, lang).State, "2"))
 	pin := show(e.Step(ask.State, "12345678"))
 	looked := e.Step(pin.State, "4321")
 	if looked.Lookup == nil {
@@ -129,9 +139,9 @@ func session(t *testing.T, e *menus.Engine, lang string, see func(menus.State, m
 
 	// The information line (issue 15): Mopti, Ténenkou, the topics, a page
 	// (staff's text: digits here), nothing approved, the SMS news choice.
-	info := show(e.Step(e.Begin(lang).State, "3"))
-	for _, in := range []string{"5", "7"} {
-		info = show(e.Step(info.State, in))
+	info := show(e.Step(atHome(e, lang).State, "3"))
+	for _, place := range []string{"Mopti", "Tenenkou"} {
+		info = show(pickPlace(t, e, info, place))
 	}
 	asked := e.Step(info.State, "1")
 	if asked.Info == nil {

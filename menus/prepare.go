@@ -100,6 +100,9 @@ func (e *Engine) nodeItems(str func(string) string, n *nodeDef) map[string][]ite
 		other := item{value: n.Other.Value, label: str(n.Other.Label), opt: n.Other}
 		if n.Level == 1 {
 			var items []item
+			if e.forTheEar {
+				items = c.voiceCercleItems() // a call: the deployment's cercles first
+			}
 			for _, p := range c.places.regions {
 				items = append(items, item{value: p.code, label: p.name})
 			}

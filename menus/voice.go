@@ -27,6 +27,9 @@ const (
 	// screen names the referral directory ({services}): a trained focal
 	// point acts within 24 hours, and these services can help now.
 	VoiceServices = "voice.services"
+	// VoicePlace asks "where?" on a call's region question when it offers
+	// the deployment's cercles first (WithVoiceCercles).
+	VoicePlace = "voice.place.prompt"
 
 	// LanguageNameKey is the recording of a language's name, said in that
 	// language (the `name:` of its file).
@@ -38,7 +41,23 @@ const (
 )
 
 var voiceStrings = append([]string{VoiceFor, VoicePress, VoiceRecord, VoiceRecorded, VoiceSummary, VoiceSaved,
-	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash, VoiceServices}, callbackStrings...)
+	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash, VoiceServices, VoicePlace}, callbackStrings...)
+
+// ShortVoicePath is the minimum set of recordings that makes a language
+// usable by voice: the language menu, the promise, the short voice path's
+// offer (tree.yaml `voice_short`: 1 your own words, any other key the
+// menu), "speak after the beep", the call-back question every complaint
+// ends with, then the reference and PIN digit by digit and goodbye, and
+// the two lines of a missed key. A field team that records these in one
+// sitting lets callers of that language leave a complaint in their own
+// words; the studio shows them first.
+var ShortVoicePath = append([]string{
+	"language.prompt", LanguageNameKey, VoiceFor, VoicePress,
+	"promise.line", "voice.short.prompt", "voice.short.own_words", "voice.short.menu", "nav.language",
+	VoiceRecord, "callback.prompt", "callback.no", "callback.yes", "nav.back",
+	VoiceSaved, VoiceReference, VoicePIN, VoiceAgain, VoiceThanks,
+	"notice.invalid", VoiceGoodbye,
+}, digitKeys()...)
 
 // DigitKey is the string key (and recording name) of one spoken digit.
 func DigitKey(d byte) string { return "digit-" + string(d) }
@@ -189,7 +208,7 @@ func (e *Engine) voiceMenu(v *VoicePrompt, st State, s Screen, el *elang, en *en
 		if n.ID == e.first {
 			add(e.clip(el.code, e.cat.tree.messages[msgPromise]))
 		}
-		add(e.clip(el.code, n.Prompt))
+		add(e.clip(el.code, e.voiceQuestion(n, st.Page)))
 	}
 	m := el.menus[e.menuKeyFor(en, st)]
 	pg := m.pages[clampPage(st.Page, m)]
@@ -202,6 +221,10 @@ func (e *Engine) voiceMenu(v *VoicePrompt, st State, s Screen, el *elang, en *en
 				e.clip(it.value, VoicePress), e.clip(it.value, DigitKey(key[0])))
 			v.Keys = append(v.Keys, key)
 		}
+		return
+	}
+	if n.Kind == kindPlace {
+		e.placeOptions(v, el.code, s.Options, m, pg)
 		return
 	}
 	e.options(v, el.code, s.Options, func(o Option) Clip {
@@ -254,6 +277,28 @@ func (e *Engine) options(v *VoicePrompt, lang string, opts []Option, label func(
 		}
 		v.Clips = append(v.Clips, e.clip(lang, VoiceFor), label(o), e.clip(lang, VoicePress), e.clip(lang, DigitKey(o.Key[0])))
 		v.Keys = append(v.Keys, o.Key)
+	}
+}
+
+// placeOptions reads a place list short (MaxVoiceWords): "<place>
+// <press> <digit>" for each place, "other" and "next"; back and previous
+// are not read on it (they still work).
+func (e *Engine) placeOptions(v *VoicePrompt, lang string, opts []Option, m *menu, pg page) {
+	for _, o := range opts {
+		if len(o.Key) != 1 {
+			continue
+		}
+		v.Keys = append(v.Keys, o.Key)
+		label := Clip{Lang: lang, Text: o.Label, Say: o.Label} // a place name: no recording
+		switch i := pg.start + int(o.Key[0]-'1'); {
+		case o.Key == KeyBack || o.Key == KeyPrev:
+			continue
+		case o.Key == KeyNext && pg.next:
+			label = e.clip(lang, e.cat.tree.messages[msgNext])
+		case i >= pg.start && i < pg.end && m.items[i].opt != nil:
+			label = e.clip(lang, m.items[i].opt.Label) // other / I don't know
+		}
+		v.Clips = append(v.Clips, label, e.clip(lang, VoicePress), e.clip(lang, DigitKey(o.Key[0])))
 	}
 }
 
@@ -447,10 +492,10 @@ func (e *Engine) Invalid(s Screen) bool {
 	return el != nil && s.Notice != "" && s.Notice == el.invalid
 }
 
-// ForTheEar returns a copy of e for voice calls: questions that need typed
-// text (typed: true) are passed over.
+// ForTheEar returns an engine like e for voice calls: questions that need
+// typed text (typed: true) are passed over, and those asked only on a call
+// (voice: true, the short voice path) are asked, the first of them right
+// after the language.
 func (e *Engine) ForTheEar() *Engine {
-	c := *e
-	c.forTheEar = true
-	return &c
+	return newEngine(e.cat, e.fits, true)
 }

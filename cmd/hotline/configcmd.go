@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/menus"
 )
 
 // checkConfig is `hotline config check FILE`: the checks `hotline serve`
@@ -29,8 +30,17 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 	if err := checkDeployment(cfg, catalog); err != nil {
 		return err
 	}
-	if _, err := withLocalities(catalog, cfg); err != nil {
+	withPlaces, err := withLocalities(catalog, cfg)
+	if err != nil {
 		return err
+	}
+	// The deployment's cercles are read first on a call: each page of
+	// that list must stay short too.
+	if probs := withPlaces.CheckVoiceWords(); len(probs) > 0 {
+		for _, p := range probs {
+			fmt.Fprintln(stdout, p)
+		}
+		return fmt.Errorf("%s: %d voice place list(s) over %d words", fl.Arg(0), len(probs), menus.MaxVoiceWords)
 	}
 	note := ""
 	if cfg.UsesDemoSecrets() {

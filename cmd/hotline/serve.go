@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -487,7 +488,38 @@ func withLocalities(catalog *menus.Catalog, cfg *config.Config) (*menus.Catalog,
 	if err != nil {
 		return nil, fmt.Errorf("%s: localities: %w", cfg.Source, err)
 	}
+	if out, err = out.WithVoiceCercles(deploymentCercles(cfg, out)); err != nil {
+		return nil, fmt.Errorf("%s: voice cercles: %w", cfg.Source, err)
+	}
 	return out, nil
+}
+
+// deploymentCercles are the cercles the deployment works in, in config
+// order: those its programmes and teams name, and those holding its
+// localities. A call offers them first on the region question.
+func deploymentCercles(cfg *config.Config, catalog *menus.Catalog) []string {
+	cercle := map[string]bool{}
+	for _, p := range catalog.Places() {
+		cercle[p.Code] = p.Level == 2
+	}
+	var out []string
+	add := func(codes ...string) {
+		for _, c := range codes {
+			if cercle[c] && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	for _, p := range cfg.Programmes {
+		add(p.Places...)
+	}
+	for _, t := range cfg.Teams {
+		add(t.Places...)
+	}
+	for _, l := range cfg.Localities {
+		add(l.Cercle)
+	}
+	return out
 }
 
 // referralDirectory is the config's referral directory as the menus read
