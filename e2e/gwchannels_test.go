@@ -138,7 +138,7 @@ func voiceOnGateway(t *testing.T, cl *cluster, b *server, caller string) string 
 		t.Fatal(err)
 	}
 	defer stop()
-	res, err := v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "1", "1", "5", "1", "2", "rec", "1", "3"}), nil)
+	res, err := v.Call(ctx, simulator.ScriptedKeypad([]string{"2", "2", "1", "1", "3", "1", "2", "rec", "1", "3"}), nil)
 	if err != nil || !res.Ended {
 		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
 	}
