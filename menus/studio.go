@@ -38,21 +38,39 @@ type Preview struct {
 
 // Preview renders the screen that shows key in lang.
 func (c *Catalog) Preview(lang, key string) Preview {
-	text, node := c.Text(lang, key), ""
-	if n := c.nodeShowing(key); n != nil {
-		e := NewEngine(c, FitsUSSD)
-		if el, en := e.langs[lang], e.nodes[n.ID]; el != nil && en != nil {
-			ans := e.sampleAnswers(el, en)[0]
-			st := State{Lang: lang, Node: n.ID, Answers: ans, Back: []Frame{{Node: c.tree.start}}}
-			if n.Kind == kindEnd {
-				st.Reference, st.PIN, st.AnswerDays = "12345678", "1234", 30
-			}
-			if s, ok := e.render(st, ""); ok {
-				text, node = USSDText(s), n.ID
-			}
-		}
+	return c.Previews(lang, []string{key})[key]
+}
+
+// Previews renders the screen of each key in lang (one engine for all).
+func (c *Catalog) Previews(lang string, keys []string) map[string]Preview {
+	e := NewEngine(c, FitsUSSD)
+	out := make(map[string]Preview, len(keys))
+	for _, key := range keys {
+		out[key] = e.preview(lang, key)
 	}
-	return measure(node, text)
+	return out
+}
+
+func (e *Engine) preview(lang, key string) Preview {
+	c := e.cat
+	text := c.Text(lang, key)
+	n := c.nodeShowing(key)
+	if n == nil {
+		return measure("", text)
+	}
+	el, en := e.langs[lang], e.nodes[n.ID]
+	if el == nil || en == nil {
+		return measure("", text)
+	}
+	st := State{Lang: lang, Node: n.ID, Answers: e.sampleAnswers(el, en)[0], Back: []Frame{{Node: c.tree.start}}}
+	if n.Kind == kindEnd {
+		st.Reference, st.PIN, st.AnswerDays = "12345678", "1234", 30
+	}
+	s, ok := e.render(st, "")
+	if !ok {
+		return measure("", text)
+	}
+	return measure(n.ID, USSDText(s))
 }
 
 func measure(node, text string) Preview {

@@ -31,6 +31,7 @@ import (
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/overlay"
 	"github.com/numerovert/hotline/outbox"
 	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/scaleout"
@@ -224,6 +225,17 @@ func (m *Main) Open(ctx context.Context) error {
 	ops := &opsEnv{keysDir: kd, boundToData: so.role != roleGateway} // what `hotline users`, `cases list`, `outbox list` and `keys rotate` run on while this serves
 	ops.cfg.Store(cfg)
 	catalog = catalog.WithServices(referralDirectory(ops.cfg.Load))
+	// The language studio's edits over the shipped locales, where the
+	// data is (issue 13): the catalogue callers get from now on.
+	var studio *overlay.Store
+	if so.role != roleGateway {
+		if studio, err = m.openStudio(cfg, ops); err != nil {
+			return err
+		}
+		m.onClose(studio.Close)
+		snap.add(overlay.File, studio)
+		catalog = studio.Catalog()
+	}
 	m.cfg, m.catalog, m.ops = cfg, catalog, ops
 	if recs != nil {
 		snap.add(recordingsFile, recs)
@@ -241,7 +253,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.AdminAddr != "" {
 			staff = newAdminApp()
 		}
-		if err := m.mountWeb(staff, cases, store, catalog, so, log, nil); err != nil {
+		if err := m.mountWeb(staff, cases, store, catalog, studio, so, log, nil); err != nil {
 			return err
 		}
 		m.serveFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, app, ln) }
@@ -305,6 +317,10 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	srv := gateway.New(opts)
+	if studio != nil {
+		studio.OnChange(srv.SetCatalog)
+		studio.OnAudio(srv.RefreshAudio)
+	}
 	m.calls = srv
 	m.serveFn = srv.Serve
 	go srv.RunBroadcasts(m.jobs, broadcastInterval) // the information line's approved SMS news (issue 15)
@@ -316,7 +332,7 @@ func (m *Main) Open(ctx context.Context) error {
 			staff.Get("/metrics", srv.MetricsHandler())
 			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
 		}
-		if err := m.mountWeb(staff, opts.Cases, store, catalog, so, log, srv); err != nil {
+		if err := m.mountWeb(staff, opts.Cases, store, catalog, studio, so, log, srv); err != nil {
 			return err
 		}
 	}
@@ -599,6 +615,20 @@ func localesFS(dir string) fs.FS {
 	return os.DirFS(dir)
 }
 
+// openStudio opens the language studio's overlay (DATA/studio.db) over
+// the locales; each catalogue it builds gets the deployment's localities
+// and referral directory, like the one loaded at start.
+func (m *Main) openStudio(cfg *config.Config, ops *opsEnv) (*overlay.Store, error) {
+	return overlay.Open(overlay.Options{DataDir: m.DataDir, Base: localesFS(m.LocalesDir), ShippedAudio: audioFS(m.LocalesDir), Logger: m.log,
+		Build: func(c *menus.Catalog) (*menus.Catalog, error) {
+			c, err := withLocalities(c, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return c.WithServices(referralDirectory(ops.cfg.Load)), nil
+		}})
+}
+
 func loadCatalog(dir string) (*menus.Catalog, error) {
 	c, err := menus.Load(localesFS(dir))
 	if err != nil {
@@ -626,7 +656,7 @@ const sessionsFile = "sessions.db"
 // mountWeb adds the MEAL web view under /meal/ on the gateway's app. Its
 // sessions live in DATA/sessions.db, or in Redis when there is one, so
 // that replicas share them; either way they survive a restart.
-func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, catalog *menus.Catalog, so scaleOut, log *slog.Logger, calls web.CallBacker) error {
+func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, catalog *menus.Catalog, studio *overlay.Store, so scaleOut, log *slog.Logger, calls web.CallBacker) error {
 	var storage fiber.Storage
 	if so.rdb != nil {
 		storage = fiberredis.NewFromConnection(so.rdb) // closed with so.rdb
@@ -642,6 +672,9 @@ func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.
 		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"}
 	if calls != nil { // a nil *gateway.Server in the interface would not be nil
 		o.CallBacks = calls
+	}
+	if studio != nil {
+		o.Studio = studio
 	}
 	w, err := web.New(o)
 	if err != nil {

@@ -123,6 +123,9 @@ type Options struct {
 	Build  func(*menus.Catalog) (*menus.Catalog, error)
 	Logger *slog.Logger
 	Now    func() time.Time
+	// ShippedAudio is the locales' own recordings (<lang>/<key>.wav),
+	// under the ones made at run time; nil: none.
+	ShippedAudio fs.FS
 }
 
 // Store is the studio's overlay.
@@ -582,6 +585,28 @@ func (s *Store) SaveRecording(ctx context.Context, by, lang, key string, data []
 	return conv, nil
 }
 
+// Recording states, as the studio shows them.
+const (
+	AudioNone    = "none"    // calls say the text (or the French recording)
+	AudioShipped = "shipped" // recorded before the build (locales/audio)
+	AudioStudio  = "studio"  // recorded at run time (DATA/audio)
+)
+
+// AudioState says where key's recording in lang comes from, with what is
+// known of one made at run time.
+func (s *Store) AudioState(lang, key string, made map[string]Recording) (string, Recording) {
+	name := lang + "/" + key + ".wav"
+	if _, err := os.Stat(filepath.Join(s.o.DataDir, AudioDir, lang, key+".wav")); err == nil {
+		return AudioStudio, made[key]
+	}
+	if s.o.ShippedAudio != nil {
+		if _, err := fs.Stat(s.o.ShippedAudio, name); err == nil {
+			return AudioShipped, Recording{}
+		}
+	}
+	return AudioNone, Recording{}
+}
+
 // ReviewRecording marks a recording made at run time as checked by a
 // native speaker.
 func (s *Store) ReviewRecording(ctx context.Context, by, lang, key string) error {
@@ -624,4 +649,111 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// minimumVoice is what a caller of the short voice path hears (welcome
+// and promise, the offer to speak in their own words, speak after the
+// beep, the reference and PIN and their digits, goodbye): the set the
+// studio shows first, so that a field team makes a language usable by
+// voice in one sitting. A "*" ends a prefix.
+var minimumVoice = []string{menus.LanguageNameKey, "promise.line", "voice.short.*", menus.VoiceRecord, menus.VoiceSaved,
+	menus.VoiceReference, menus.VoicePIN, "digit-*", menus.VoiceAgain, menus.VoiceThanks, menus.VoiceGoodbye}
+
+// MinimumVoice lists the keys of the minimum voice set that calls play
+// in lang, in the order a call plays them.
+func (s *Store) MinimumVoice(lang string) []string {
+	var script []string
+	for _, l := range s.Catalog().Script() {
+		if l.Lang == lang {
+			script = append(script, l.Key)
+		}
+	}
+	var out []string
+	for _, m := range minimumVoice {
+		for _, k := range script {
+			prefix, wild := strings.CutSuffix(m, "*")
+			if (k == m || (wild && strings.HasPrefix(k, prefix))) && !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// ReadAudio reads key's recording in lang: the one made at run time, else
+// the shipped one.
+func (s *Store) ReadAudio(lang, key string) ([]byte, error) {
+	if !s.Playable(lang, key) {
+		return nil, fmt.Errorf("%w: no prompt %q in %q", ErrNotFound, key, lang)
+	}
+	b, err := os.ReadFile(filepath.Join(s.o.DataDir, AudioDir, lang, key+".wav"))
+	if err == nil || s.o.ShippedAudio == nil {
+		return b, err
+	}
+	return fs.ReadFile(s.o.ShippedAudio, lang+"/"+key+".wav")
+}
+
+// Coverage is how far one language is: strings, recordings, and what a
+// caller of it still hears in French.
+type Coverage struct {
+	Lang, Name           string
+	Strings              int // strings of the catalogue
+	Translated, Reviewed int // of those: the language's own, checked by a native speaker
+	Prompts              int // recordings calls may play (the prompt script)
+	Recorded             int // of those: a recording exists (shipped or made at run time)
+	RecordedReviewed     int // of those made at run time: checked by a native speaker
+	French               int // prompts a caller of this language hears in French
+	Minimum, MinimumDone int // the minimum voice set, and how much of it is recorded
+}
+
+// Coverage lists every language in menu order.
+func (s *Store) Coverage() ([]Coverage, error) {
+	c := s.Catalog()
+	var out []Coverage
+	for _, lang := range c.Languages() {
+		cv := Coverage{Lang: lang, Name: c.LanguageName(lang)}
+		es, err := c.Entries(lang)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			cv.Strings++
+			if e.Text != "" {
+				cv.Translated++
+			}
+			if e.Text != "" && e.Reviewed {
+				cv.Reviewed++
+			}
+		}
+		made, err := s.Recordings(lang)
+		if err != nil {
+			return nil, err
+		}
+		recorded := map[string]bool{}
+		for _, l := range c.Script() {
+			if l.Lang != lang {
+				continue
+			}
+			cv.Prompts++
+			state, r := s.AudioState(lang, l.Key, made)
+			switch {
+			case state != AudioNone:
+				cv.Recorded++
+				recorded[l.Key] = true
+				if r.Reviewed {
+					cv.RecordedReviewed++
+				}
+			case lang != c.Fallback() && (c.TTS(lang) == "" || l.Borrowed):
+				cv.French++ // the French recording or voice says it
+			}
+		}
+		for _, k := range s.MinimumVoice(lang) {
+			cv.Minimum++
+			if recorded[k] {
+				cv.MinimumDone++
+			}
+		}
+		out = append(out, cv)
+	}
+	return out, nil
 }
