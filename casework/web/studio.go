@@ -24,9 +24,11 @@ import (
 
 func studioRole(r casework.Role) bool { return r == casework.RoleTranslator || r == casework.RoleAdmin }
 
-// maxUpload bounds an uploaded recording (a phone's minute of WAV is
-// about 5 MB; the server's own body limit may be lower: docs/translators.md).
-const maxUpload = 8 << 20
+// maxUpload bounds an uploaded recording: Fiber's default body limit, that
+// of the staff listener (--admin-addr) and the casework role. The
+// callbacks' listener, where the web view is without --admin-addr, takes
+// 64 KB at most (docs/translators.md).
+const maxUpload = 4 << 20
 
 func (w *Web) mountStudio(g fiber.Router) {
 	if w.studio == nil {
