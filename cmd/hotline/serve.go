@@ -227,14 +227,9 @@ func (m *Main) Open(ctx context.Context) error {
 	catalog = catalog.WithServices(referralDirectory(ops.cfg.Load))
 	// The language studio's edits over the shipped locales, where the
 	// data is (issue 13): the catalogue callers get from now on.
-	var studio *overlay.Store
-	if so.role != roleGateway {
-		if studio, err = m.openStudio(cfg, ops); err != nil {
-			return err
-		}
-		m.onClose(studio.Close)
-		snap.add(overlay.File, studio)
-		catalog = studio.Catalog()
+	studio, catalog, err := m.openStudio(so, cfg, ops, snap, catalog)
+	if err != nil {
+		return err
 	}
 	m.cfg, m.catalog, m.ops = cfg, catalog, ops
 	if recs != nil {
@@ -317,10 +312,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	srv := gateway.New(opts)
-	if studio != nil {
-		studio.OnChange(srv.SetCatalog)
-		studio.OnAudio(srv.RefreshAudio)
-	}
+	studioLive(studio, srv)
 	m.calls = srv
 	m.serveFn = srv.Serve
 	go srv.RunBroadcasts(m.jobs, broadcastInterval) // the information line's approved SMS news (issue 15)
@@ -616,10 +608,14 @@ func localesFS(dir string) fs.FS {
 }
 
 // openStudio opens the language studio's overlay (DATA/studio.db) over
-// the locales; each catalogue it builds gets the deployment's localities
-// and referral directory, like the one loaded at start.
-func (m *Main) openStudio(cfg *config.Config, ops *opsEnv) (*overlay.Store, error) {
-	return overlay.Open(overlay.Options{DataDir: m.DataDir, Base: localesFS(m.LocalesDir), ShippedAudio: audioFS(m.LocalesDir), Logger: m.log,
+// the locales, where the data is (nil on a gateway replica); each
+// catalogue it builds gets the deployment's localities and referral
+// directory, like the one loaded at start. Backups carry its file.
+func (m *Main) openStudio(so scaleOut, cfg *config.Config, ops *opsEnv, snap *snapshotter, shipped *menus.Catalog) (*overlay.Store, *menus.Catalog, error) {
+	if so.role == roleGateway {
+		return nil, shipped, nil
+	}
+	st, err := overlay.Open(overlay.Options{DataDir: m.DataDir, Base: localesFS(m.LocalesDir), ShippedAudio: audioFS(m.LocalesDir), Logger: m.log,
 		Build: func(c *menus.Catalog) (*menus.Catalog, error) {
 			c, err := withLocalities(c, cfg)
 			if err != nil {
@@ -627,6 +623,21 @@ func (m *Main) openStudio(cfg *config.Config, ops *opsEnv) (*overlay.Store, erro
 			}
 			return c.WithServices(referralDirectory(ops.cfg.Load)), nil
 		}})
+	if err != nil {
+		return nil, nil, err
+	}
+	m.onClose(st.Close)
+	snap.add(overlay.File, st)
+	return st, st.Catalog(), nil
+}
+
+// studioLive hands the gateway every catalogue and recording the studio
+// makes, for the next session.
+func studioLive(st *overlay.Store, srv *gateway.Server) {
+	if st != nil {
+		st.OnChange(srv.SetCatalog)
+		st.OnAudio(srv.RefreshAudio)
+	}
 }
 
 func loadCatalog(dir string) (*menus.Catalog, error) {
