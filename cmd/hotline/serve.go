@@ -213,13 +213,9 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	// Voice messages live in their own encrypted file beside the cases,
 	// wherever the cases are (roles all and casework).
-	var recs *recordings.Store
-	if so.role != roleGateway {
-		recs, _, err = recordings.Open(filepath.Join(m.DataDir, recordingsFile), kd)
-		if err != nil {
-			return err
-		}
-		m.onClose(recs.Close)
+	recs, err := m.openRecordings(so, kd)
+	if err != nil {
+		return err
 	}
 	snap := &snapshotter{dataDir: m.DataDir}
 	ops := &opsEnv{keysDir: kd, boundToData: so.role != roleGateway} // what `hotline users`, `cases list`, `outbox list` and `keys rotate` run on while this serves
@@ -605,6 +601,20 @@ func localesFS(dir string) fs.FS {
 		return locales.FS
 	}
 	return os.DirFS(dir)
+}
+
+// openRecordings opens the voice messages' store where the cases are
+// (nil on a gateway replica).
+func (m *Main) openRecordings(so scaleOut, kd keystore.Dir) (*recordings.Store, error) {
+	if so.role == roleGateway {
+		return nil, nil
+	}
+	recs, _, err := recordings.Open(filepath.Join(m.DataDir, recordingsFile), kd)
+	if err != nil {
+		return nil, err
+	}
+	m.onClose(recs.Close)
+	return recs, nil
 }
 
 // openStudio opens the language studio's overlay (DATA/studio.db) over
