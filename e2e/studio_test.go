@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/numerovert/hotline/locales"
+	"github.com/numerovert/hotline/menus/overlay"
 	"github.com/numerovert/hotline/simulator"
 )
 
@@ -116,6 +118,7 @@ func TestLanguageStudio(t *testing.T) {
 		chromedp.Click(`#save`),
 		chromedp.WaitVisible(`#mark-reviewed`),
 		chromedp.Click(`#mark-reviewed`),
+		chromedp.WaitNotPresent(`#mark-reviewed`), // the reviewed page has none
 		chromedp.WaitVisible(`#upload`),
 	)
 	if err != nil {
@@ -151,6 +154,23 @@ func TestLanguageStudio(t *testing.T) {
 	res, _ := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"1"}), nil)
 	if !slices.Contains(res.Plays, "bm/home.prompt") {
 		t.Fatalf("the Bambara call does not play the studio's recording; played %q, heard:\n%s", res.Plays, strings.Join(res.Heard, "\n"))
+	}
+	// A backup taken while serving carries the studio's edits and its
+	// recording.
+	archive := filepath.Join(t.TempDir(), "backup.tar")
+	hotline(t, "", "backup", "--data", srv.DataDir, "--out", archive)
+	restored := filepath.Join(t.TempDir(), "restored")
+	hotline(t, "", "restore", "--data", restored, archive)
+	st, err := overlay.Open(overlay.Options{DataDir: restored, Base: locales.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got := st.Catalog().Text("bm", "home.prompt"); got != "I bɛ mun fɛ?" {
+		t.Errorf("the restored studio has %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(restored, "audio", "bm", "home.prompt.wav")); err != nil {
+		t.Errorf("the restored data lacks the studio's recording: %v", err)
 	}
 	if logs := srv.logs.String(); strings.Contains(logs, "76000091") || strings.Contains(logs, "76000092") {
 		t.Error("a caller's number is in the log")
