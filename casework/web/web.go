@@ -226,7 +226,7 @@ func (w *Web) Mount(app *fiber.App) {
 	g.Post("/admin/users", w.need(admin, w.adminCreate))
 	g.Post("/admin/users/:name/:action", w.need(admin, w.adminUser))
 	g.Post("/admin/tokens/revoke", w.need(admin, w.adminRevoke))
-	w.mountInfo(g) // the information line (info.go)
+	w.mountInfo(g)   // the information line (info.go)
 	w.mountStudio(g) // the language studio (studio.go)
 }
 
