@@ -44,6 +44,16 @@ func (w *Web) mountStudio(g fiber.Router) {
 	g.Get("/studio/audio", w.need(studioRole, w.studioAudio))
 }
 
+// liveCatalog is the callers' catalogue with the studio's edits as they
+// are now (the officers' answer templates, the radio script's words);
+// the one of the start without a studio.
+func (w *Web) liveCatalog() *menus.Catalog {
+	if w.studio != nil {
+		return w.studio.Catalog()
+	}
+	return w.catalog
+}
+
 func studioLangURL(lang string) string { return Prefix + "/studio/lang?lang=" + url.QueryEscape(lang) }
 func studioEditURL(lang, key string) string {
 	return Prefix + "/studio/edit?lang=" + url.QueryEscape(lang) + "&key=" + url.QueryEscape(key)

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -213,3 +214,27 @@ func TestStudioUploadRecording(t *testing.T) {
 
 func le16(b []byte) int { return int(b[0]) | int(b[1])<<8 }
 func le32(b []byte) int { return le16(b) | le16(b[2:])<<16 }
+
+// An answer template corrected in the studio is what the next officer
+// starts from, without a restart.
+func TestStudioAnswerTemplateIsLive(t *testing.T) {
+	e, _, _ := studioEnv(t)
+	r := e.submit(t, "k1:caller", "exclusion", "ML05", "ML0501", "")
+	awa := casework.Actor{ID: "awa", Team: "meal-mopti"}
+	if _, err := e.svc.Assign(context.Background(), awa, r.Case.ID, "awa"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Start(context.Background(), awa, r.Case.ID); err != nil {
+		t.Fatal(err)
+	}
+	tr := e.login(t, "tina")
+	tr.get("/meal/studio/edit?lang=fr&key=answer.thanks")
+	text := "Merci, {reference} est bien arrivé chez l'équipe du programme."
+	if resp, page := tr.post("/meal/studio/edit", url.Values{"lang": {"fr"}, "key": {"answer.thanks"}, "text": {text}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", resp.StatusCode, page)
+	}
+	_, page := e.login(t, "awa").get("/meal/cases/" + r.Case.ID + "?template=thanks")
+	if !strings.Contains(page, "est bien arrivé chez") {
+		t.Fatalf("the case page does not offer the studio's template:\n%s", page)
+	}
+}
