@@ -160,18 +160,48 @@ func Open(o Options) (*Store, error) {
 		return nil, fmt.Errorf("overlay: %w", err)
 	}
 	s := &Store{db: db, o: o, shipped: shipped}
-	edits, err := s.allEdits()
-	if err == nil {
-		var c *menus.Catalog
-		if c, _, err = s.build(edits); err == nil {
-			s.live.Store(c)
-		}
-	}
+	c, err := s.buildStored()
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("overlay: the stored edits no longer load over the locales: %w", err)
+		return nil, err
 	}
+	s.live.Store(c)
 	return s, nil
+}
+
+// buildStored builds the catalogue of every stored edit. An edit that no
+// longer loads over the shipped locales (a new release changed them) is
+// left out with a warning, not lost: the hotline starts, and the history
+// still shows it.
+func (s *Store) buildStored() (*menus.Catalog, error) {
+	edits, err := s.allEdits()
+	if err != nil {
+		return nil, err
+	}
+	c, _, err := s.build(edits)
+	if err == nil {
+		return c, nil
+	}
+	kept := map[string]map[string]Edit{}
+	for _, lang := range slices.Sorted(maps.Keys(edits)) {
+		for _, key := range slices.Sorted(maps.Keys(edits[lang])) {
+			try := cloneEdits(kept)
+			if try[lang] == nil {
+				try[lang] = map[string]Edit{}
+			}
+			try[lang][key] = edits[lang][key]
+			if _, _, err := s.build(try); err != nil {
+				s.o.Logger.Warn("studio: an edit no longer fits the shipped locales; left out", "lang", lang, "key", key, "err", err)
+				continue
+			}
+			kept = try
+		}
+	}
+	c, _, err = s.build(kept)
+	if err != nil {
+		return nil, fmt.Errorf("overlay: the locales do not load: %w", err)
+	}
+	return c, nil
 }
 
 // Close closes the file.

@@ -3,8 +3,10 @@ package overlay_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
@@ -167,5 +169,38 @@ func BenchmarkSave(b *testing.B) {
 		if _, err := s.Save(context.Background(), "awa", "bm", "home.prompt", text, false); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A new release whose locales no longer take an edit (here: it dropped
+// a language) starts all the same, without that edit, and keeps the rest.
+func TestOpenLeavesOutAnEditThatNoLongerFits(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	if _, err := s.Save(context.Background(), "awa", "taq", "home.prompt", "Ma tăṛa ad teǧǝd?", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Save(context.Background(), "awa", "bm", "home.prompt", "I bɛ mun fɛ?", false); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	release := fstest.MapFS{}
+	_ = fs.WalkDir(locales.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && p != "taq.yaml" {
+			b, _ := fs.ReadFile(locales.FS, p)
+			release[p] = &fstest.MapFile{Data: b}
+		}
+		return nil
+	})
+	s2, err := overlay.Open(overlay.Options{DataDir: dir, Base: release})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s2.Close()
+	if got := s2.Catalog().Text("bm", "home.prompt"); got != "I bɛ mun fɛ?" {
+		t.Errorf("the edit that still fits was left out: %q", got)
+	}
+	if h, _ := s2.History("taq", ""); len(h) != 1 {
+		t.Errorf("the left-out edit's history: %+v", h)
 	}
 }
