@@ -236,7 +236,11 @@ func (w *Web) studioSave(c fiber.Ctx) error {
 	text := strings.Clone(c.FormValue("text"))
 	reviewed := c.FormValue("reviewed") == "1"
 	if c.FormValue("action") == "review" { // mark reviewed: the current text as it is
-		text, reviewed = w.studio.Catalog().Text(lang, key), true
+		rows, err := w.studioRows(lang, []string{key})
+		if err != nil || len(rows) == 0 || rows[0].State == "missing" {
+			return errBadRequest // nothing of the language's own to review (it would take the French)
+		}
+		text, reviewed = rows[0].Text, true
 	}
 	rctx, cancel := ctx(c)
 	defer cancel()

@@ -238,3 +238,46 @@ func TestStudioAnswerTemplateIsLive(t *testing.T) {
 		t.Fatalf("the case page does not offer the studio's template:\n%s", page)
 	}
 }
+
+// A phone's AMR recording on a server without ffmpeg gets a message
+// saying what to do, and nothing is stored.
+func TestStudioUploadNeedsFFmpeg(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err == nil {
+		t.Skip("ffmpeg is installed: AMR is converted (internal/promptaudio tests it)")
+	}
+	e, _, dir := studioEnv(t)
+	c := e.login(t, "tina")
+	c.get("/meal/studio/edit?lang=bm&key=voice.thanks")
+	resp, page := c.upload("/meal/studio/recording", url.Values{"lang": {"bm"}, "key": {"voice.thanks"}}, []byte("#!AMR\n\x3c\x00\x00\x00"))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "ffmpeg") || !strings.Contains(page, "WAV") {
+		t.Fatalf("AMR without ffmpeg: %d\n%s", resp.StatusCode, page)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "audio", "bm", "voice.thanks.wav")); err == nil {
+		t.Fatal("stored")
+	}
+}
+
+// Marking reviewed a string the language lacks would store the French
+// text as its own: refused.
+func TestStudioReviewNeedsOwnText(t *testing.T) {
+	e, st, _ := studioEnv(t)
+	es, _ := st.Catalog().Entries("taq")
+	missing := ""
+	for _, en := range es {
+		if en.Text == "" {
+			missing = en.Key
+			break
+		}
+	}
+	if missing == "" {
+		t.Skip("taq lacks no string")
+	}
+	c := e.login(t, "tina")
+	c.get("/meal/studio/edit?lang=taq&key=" + url.QueryEscape(missing))
+	if resp, _ := c.post("/meal/studio/edit", url.Values{"lang": {"taq"}, "key": {missing}, "action": {"review"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("review of a missing string: %d", resp.StatusCode)
+	}
+	if h, _ := st.History("taq", missing); len(h) != 0 {
+		t.Fatalf("history %+v", h)
+	}
+}
