@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/go-audio/wav"
 
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus/overlay"
@@ -155,6 +159,17 @@ func TestLanguageStudio(t *testing.T) {
 	if !slices.Contains(res.Plays, "bm/home.prompt") {
 		t.Fatalf("the Bambara call does not play the studio's recording; played %q, heard:\n%s", res.Plays, strings.Join(res.Heard, "\n"))
 	}
+	resp, err := http.Get(srv.url("/audio/bm/home.prompt.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	d := wav.NewDecoder(bytes.NewReader(b))
+	if d.ReadInfo(); resp.StatusCode != http.StatusOK || d.SampleRate != 8000 || d.NumChans != 1 || d.BitDepth != 16 {
+		t.Errorf("/audio/ serves %d: %d Hz, %d channels, %d bits", resp.StatusCode, d.SampleRate, d.NumChans, d.BitDepth)
+	}
+
 	// A backup taken while serving carries the studio's edits and its
 	// recording.
 	archive := filepath.Join(t.TempDir(), "backup.tar")
