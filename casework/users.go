@@ -34,10 +34,13 @@ const (
 	// RoleProgramme writes the information line's pages and broadcasts
 	// (issue 15); a supervisor approves them. It sees aggregates only.
 	RoleProgramme Role = "programme"
+	// RoleTranslator edits the callers' catalogue and records its prompts
+	// in the language studio (issue 13). It sees aggregates only.
+	RoleTranslator Role = "translator"
 )
 
 // Roles lists the valid roles.
-var Roles = []Role{RoleOfficer, RoleSupervisor, RolePSEA, RoleViewer, RoleAdmin, RoleProgramme}
+var Roles = []Role{RoleOfficer, RoleSupervisor, RolePSEA, RoleViewer, RoleAdmin, RoleProgramme, RoleTranslator}
 
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r Role) bool { return slices.Contains(Roles, r) }

@@ -369,10 +369,10 @@ func dialOutcome(status string, seconds int, declined bool) string {
 }
 
 func (s *Server) clips(lang string, keys ...string) []menus.Clip {
-	if !s.catalog.HasLanguage(lang) {
-		lang = s.catalog.Fallback()
+	if !s.catalog().HasLanguage(lang) {
+		lang = s.catalog().Fallback()
 	}
-	return s.voiceEng.Clips(lang, keys...)
+	return s.voiceEng().Clips(lang, keys...)
 }
 
 // bridgeReply is what the officer hears once they answer: who is being
@@ -389,7 +389,7 @@ func (s *Server) bridgeReply(tok string, vc VoiceChannel, base, here string, t c
 	if vc.Screens {
 		d.Action, d.Screen = here+"dialed", here+"screen"
 	}
-	return turn.VoiceReply{Audio: s.audioFor(base, s.clips(s.catalog.Fallback(), menus.CallBackOfficer)), Dial: d}, nil
+	return turn.VoiceReply{Audio: s.audioFor(base, s.clips(s.catalog().Fallback(), menus.CallBackOfficer)), Dial: d}, nil
 }
 
 // screenReply is played to the caller before they are connected: who is

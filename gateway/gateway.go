@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v3"
@@ -121,7 +122,6 @@ type Options struct {
 type Server struct {
 	app      *fiber.App
 	cfg      *config.Config
-	ussd     *menus.Engine
 	cases    *casework.Service
 	prefs    casework.Preferences
 	submit   Submitter
@@ -136,10 +136,9 @@ type Server struct {
 	metrics                   *metrics
 	sms                       SMSOptions
 
-	catalog  *menus.Catalog
-	voice    VoiceOptions
-	voiceEng *menus.Engine
-	audio    map[string]bool // "<lang>/<key>.wav" present in voice.Audio
+	menus atomic.Pointer[menuSet] // the catalogue and its engines (catalog.go)
+	voice VoiceOptions
+	audio atomic.Pointer[map[string]bool] // "<lang>/<key>.wav" present in voice.Audio
 
 	providers provider.List
 
@@ -166,7 +165,6 @@ func New(o Options) *Server {
 	s := &Server{
 		cfg:       o.Config,
 		providers: o.Providers,
-		ussd:      menus.NewEngine(o.Catalog, menus.FitsUSSD),
 		cases:     o.Cases,
 		prefs:     o.Preferences,
 		submit:    o.Submitter,
@@ -179,9 +177,9 @@ func New(o Options) *Server {
 		channelLimit: newLimiter(limits.Channel, 2*len(o.Config.Channels), nil),
 		callerLimit:  newLimiter(limits.Caller, limits.MaxCallers, nil),
 		metrics:      m,
-		catalog:      o.Catalog,
 		callback:     o.CallBack,
 	}
+	s.SetCatalog(o.Catalog)
 	if s.submit == nil && o.Cases != nil {
 		s.submit = o.Cases
 	}

@@ -141,7 +141,7 @@ func (s *Server) handleSMS(c fiber.Ctx) error {
 			from = m.To
 		}
 		first, err := s.sms.Outbox.Handled(ctx, ch.ID, m.ID, &outbox.Message{
-			ID: outbox.ReplyID(ch.ID, m.ID), Channel: ch.ID, To: m.From, From: from, Body: FitSMSIn(s.catalog.Spelling(lang), reply, MaxSMSSegments),
+			ID: outbox.ReplyID(ch.ID, m.ID), Channel: ch.ID, To: m.From, From: from, Body: FitSMSIn(s.catalog().Spelling(lang), reply, MaxSMSSegments),
 		})
 		if err != nil {
 			return fmt.Errorf("sms queue reply: %w", err)

@@ -136,7 +136,7 @@ func (s *Server) smsPlace(ws []string) (region, cercle, name string, known bool)
 		return "", "", "Mali", true
 	}
 	typed := strings.Join(ws, " ")
-	for _, p := range s.catalog.Places() {
+	for _, p := range s.catalog().Places() {
 		if p.Level > 2 || (foldWord(p.Name) != typed && foldWord(p.Code) != typed && strings.Join(words(p.Name), " ") != typed) {
 			continue
 		}

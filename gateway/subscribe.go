@@ -32,23 +32,23 @@ const saveFailed = "error.save_failed"
 // channel, no subscriber store), or that it failed (call again later).
 func (s *Server) smsNews(ctx context.Context, ch config.Channel, phone, lang string, on bool, region, cercle string) string {
 	if s.sms.Subscribers == nil {
-		return s.catalog.Text(lang, menus.InfoNoSMS)
+		return s.catalog().Text(lang, menus.InfoNoSMS)
 	}
 	if !on {
 		if err := s.unsubscribe(ctx, ch, phone); err != nil {
 			s.log.Error("unsubscribe", "channel", ch.Name, "err", err)
-			return s.catalog.Text(lang, saveFailed)
+			return s.catalog().Text(lang, saveFailed)
 		}
-		return s.catalog.Text(lang, menus.InfoUnsubscribed)
+		return s.catalog().Text(lang, menus.InfoUnsubscribed)
 	}
 	if _, ok := s.sms.Channels[ch.ID]; !ok {
-		return s.catalog.Text(lang, menus.InfoNoSMS) // nothing could reach them
+		return s.catalog().Text(lang, menus.InfoNoSMS) // nothing could reach them
 	}
 	if err := s.subscribe(ctx, ch, phone, lang, region, cercle); err != nil {
 		s.log.Error("subscribe", "channel", ch.Name, "err", err)
-		return s.catalog.Text(lang, saveFailed)
+		return s.catalog().Text(lang, saveFailed)
 	}
-	return s.catalog.Text(lang, menus.InfoSubscribed)
+	return s.catalog().Text(lang, menus.InfoSubscribed)
 }
 
 // subscribe keeps phone, sealed, as a subscriber of the place.
@@ -142,7 +142,7 @@ func (s *Server) sendBroadcast(ctx context.Context, b casework.Broadcast) (int, 
 			inbound := "broadcast/" + b.ID + "/" + sub.ID
 			if _, err := s.sms.Outbox.Handled(ctx, sub.Channel, inbound, &outbox.Message{
 				ID: outbox.ReplyID(sub.Channel, inbound), Channel: sub.Channel, To: number, From: sc.From,
-				Body: FitSMSIn(s.catalog.Spelling(lang), body, MaxSMSSegments),
+				Body: FitSMSIn(s.catalog().Spelling(lang), body, MaxSMSSegments),
 			}); err != nil {
 				return err
 			}

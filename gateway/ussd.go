@@ -131,7 +131,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		t, err = s.ussdStep(ctx, ch, hop, sess, sess.State, p.NewInput(sess.Text, hop.Text))
 	} else {
 		sess.CallerKey = callerKey
-		t = s.beginWith(ctx, s.ussd, mediumUSSD, sess.CallerKey, resume)
+		t = s.beginWith(ctx, s.ussd(), mediumUSSD, sess.CallerKey, resume)
 		for _, input := range p.Inputs(hop.Text) {
 			if t.Screen.End {
 				break
@@ -158,7 +158,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 	sess.State = t.State
 	sess.Reply = turn.Reply{Text: menus.USSDText(t.Screen), End: t.Screen.End}
 	ws := []sessions.Write{{Key: key, Value: encodeSession(sess), TTL: ussdSessionTTL}}
-	if w, ok := s.resumeWrite(s.ussd, mediumUSSD, sess.CallerKey, before, t.State, resume); ok {
+	if w, ok := s.resumeWrite(s.ussd(), mediumUSSD, sess.CallerKey, before, t.State, resume); ok {
 		ws = append(ws, w)
 	}
 	// One batch: a failure of either write is taken as the session's.
@@ -348,7 +348,7 @@ func (s *Server) ussdEnded(ctx context.Context, ch config.Channel, ev turn.USSDE
 	if err != nil {
 		return fmt.Errorf("decode session: %w", err)
 	}
-	s.keepForResume(ctx, s.ussd, mediumUSSD, sess.CallerKey, nil, sess.State)
+	s.keepForResume(ctx, s.ussd(), mediumUSSD, sess.CallerKey, nil, sess.State)
 	if err := s.sessions.Delete(ctx, key); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
@@ -360,14 +360,14 @@ func (s *Server) ussdEnded(ctx context.Context, ch config.Channel, ev turn.USSDE
 // language the caller chose if the text shows it. Nothing is written.
 func (s *Server) sessionsDown(ch config.Channel, p ussdProvider, hop turn.USSD, err error) turn.Reply {
 	s.log.Error("ussd session store unavailable", "channel", ch.Name, "err", err)
-	t := s.ussd.Begin("")
+	t := s.ussd().Begin("")
 	for _, input := range p.Inputs(hop.Text) {
 		if t.Screen.End || t.State.Lang != "" {
 			break
 		}
-		t = s.ussd.Step(t.State, input)
+		t = s.ussd().Step(t.State, input)
 	}
-	return turn.Reply{Text: menus.USSDText(s.ussd.Submitted(menus.State{Lang: t.State.Lang}, "").Screen), End: true}
+	return turn.Reply{Text: menus.USSDText(s.ussd().Submitted(menus.State{Lang: t.State.Lang}, "").Screen), End: true}
 }
 
 // ussdStep feeds one input to the engine. When the caller confirms, it
@@ -377,14 +377,14 @@ func (s *Server) sessionsDown(ch config.Channel, p ussdProvider, hop turn.USSD, 
 // returned is the engine's "could not save" screen. When the caller asks
 // to follow a complaint, it looks the complaint up.
 func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD, sess ussdSession, st menus.State, input string) (menus.Turn, error) {
-	t := s.ussd.Step(st, input)
+	t := s.ussd().Step(st, input)
 	if t.Info != nil {
-		return s.showInfo(ctx, s.ussd, ch, hop.Phone, t), nil
+		return s.showInfo(ctx, s.ussd(), ch, hop.Phone, t), nil
 	}
 	if t.Lookup != nil {
 		a := t.Lookup.Answers
 		ans, outcome := s.followUp(ctx, s.keyring.Keys(hop.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
-		return s.ussd.LookedUp(t.State, menus.LookupResult{
+		return s.ussd().LookedUp(t.State, menus.LookupResult{
 			Outcome: outcome, Reference: ans.Reference, Status: string(ans.Status), Response: ans.Response,
 		}), nil
 	}
@@ -422,7 +422,7 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 	if t.Submit.RememberLanguage {
 		s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
 	}
-	return s.answerQuestion(ctx, s.ussd, s.ussd.Confirmed(t.State, receipt(r, time.Now())), in), nil
+	return s.answerQuestion(ctx, s.ussd(), s.ussd().Confirmed(t.State, receipt(r, time.Now())), in), nil
 }
 
 // receipt is what the engine tells the caller of a stored complaint.

@@ -125,16 +125,7 @@ func (s *Server) routeVoice(o VoiceOptions) {
 		o.Client = &http.Client{}
 	}
 	s.voice = o
-	s.voiceEng = menus.NewEngine(s.catalog, nil).ForTheEar()
-	s.audio = map[string]bool{}
-	if o.Audio != nil {
-		_ = fs.WalkDir(o.Audio, ".", func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".wav") {
-				s.audio[p] = true
-			}
-			return nil
-		})
-	}
+	s.RefreshAudio()
 	s.app.Post("/c/:channel/voice", s.observe, s.handleVoice)
 	s.app.Post("/c/:channel/callback/:token/:step", s.observe, s.handleCallBack)
 	s.app.Get("/audio/:lang/:file", s.handleAudio)
@@ -143,7 +134,7 @@ func (s *Server) routeVoice(o VoiceOptions) {
 // handleAudio serves a prompt recording to the provider's player.
 func (s *Server) handleAudio(c fiber.Ctx) error {
 	lang, file := c.Params("lang"), c.Params("file")
-	if !s.catalog.HasLanguage(lang) || !audioName.MatchString(file) || !s.audio[lang+"/"+file] {
+	if !s.catalog().HasLanguage(lang) || !audioName.MatchString(file) || !s.hasAudio(lang+"/"+file) {
 		return fiber.ErrNotFound
 	}
 	b, err := fs.ReadFile(s.voice.Audio, lang+"/"+file)
@@ -276,7 +267,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	if call.Final {
 		// The call is over: keep unfinished answers for a redial.
 		if found {
-			s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, nil, sess.State)
+			s.keepForResume(ctx, s.voiceEng(), mediumVoice, sess.CallerKey, nil, sess.State)
 			if err := s.sessions.Delete(ctx, key); err != nil {
 				return turn.VoiceReply{}, fmt.Errorf("delete call: %w", err)
 			}
@@ -292,15 +283,15 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	switch {
 	case !found:
 		sess.CallerKey = callerKey
-		t = s.begin(ctx, s.voiceEng, mediumVoice, sess.CallerKey)
+		t = s.begin(ctx, s.voiceEng(), mediumVoice, sess.CallerKey)
 	default:
-		cur := s.voiceEng.Screen(sess.State)
+		cur := s.voiceEng().Screen(sess.State)
 		input, miss := s.callInput(ctx, ch, vc, call, cur, noInput, &sess)
 		if miss {
 			t = menus.Turn{State: sess.State, Screen: cur}
 		} else {
-			t = s.voiceEng.Step(sess.State, input)
-			miss = s.voiceEng.Invalid(t.Screen)
+			t = s.voiceEng().Step(sess.State, input)
+			miss = s.voiceEng().Invalid(t.Screen)
 		}
 		if miss {
 			sess.Misses++
@@ -311,12 +302,12 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 			sess.Misses = 0
 		}
 		if t.Info != nil {
-			t = s.showInfo(ctx, s.voiceEng, ch, call.Phone, t)
+			t = s.showInfo(ctx, s.voiceEng(), ch, call.Phone, t)
 		}
 		if t.Lookup != nil {
 			a := t.Lookup.Answers
 			ans, outcome := s.followUp(ctx, s.keyring.Keys(call.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
-			t = s.voiceEng.LookedUp(t.State, menus.LookupResult{
+			t = s.voiceEng().LookedUp(t.State, menus.LookupResult{
 				Outcome: outcome, Reference: ans.Reference, Status: string(ans.Status), Response: ans.Response,
 			})
 		}
@@ -325,13 +316,13 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 				s.log.Error("voice submission failed", "channel", ch.Name, "err", err)
 				// The engine's "could not save" screen; the session stays
 				// on the confirmation so a retry of this step tries again.
-				return s.renderVoice(ch, base, s.voiceEng.Voice(t.State, t.Screen, ""), sess.Step), nil
+				return s.renderVoice(ch, base, s.voiceEng().Voice(t.State, t.Screen, ""), sess.Step), nil
 			}
 		}
 	}
 	sess.Step++
 	sess.State = t.State
-	sess.Reply = s.renderVoice(ch, base, s.voiceEng.Voice(t.State, t.Screen, pin), sess.Step)
+	sess.Reply = s.renderVoice(ch, base, s.voiceEng().Voice(t.State, t.Screen, pin), sess.Step)
 	if err := s.saveCall(ctx, key, sess); err != nil {
 		if sess.Reply.Hangup {
 			s.log.Warn("voice session not saved after its last step", "channel", ch.Name, "err", err)
@@ -339,7 +330,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 		}
 		return turn.VoiceReply{}, err
 	}
-	s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, nil, t.State)
+	s.keepForResume(ctx, s.voiceEng(), mediumVoice, sess.CallerKey, nil, t.State)
 	return sess.Reply, nil
 }
 
@@ -378,7 +369,7 @@ func (s *Server) endCall(ctx context.Context, key string, sess voiceSession, r t
 	if err := s.saveCall(ctx, key, sess); err != nil {
 		s.log.Warn("voice session not saved after goodbye", "err", err)
 	}
-	s.keepForResume(ctx, s.voiceEng, mediumVoice, sess.CallerKey, nil, sess.State)
+	s.keepForResume(ctx, s.voiceEng(), mediumVoice, sess.CallerKey, nil, sess.State)
 	return r, nil
 }
 
@@ -430,16 +421,16 @@ func (s *Server) submitCall(ctx context.Context, ch config.Channel, call turn.Ca
 	if t.Submit.RememberLanguage {
 		s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
 	}
-	return s.answerQuestion(ctx, s.voiceEng, s.voiceEng.Confirmed(t.State, receipt(r, time.Now())), in), r.PIN, nil
+	return s.answerQuestion(ctx, s.voiceEng(), s.voiceEng().Confirmed(t.State, receipt(r, time.Now())), in), r.PIN, nil
 }
 
 // goodbye is the polite end after two missed answers: call again.
 func (s *Server) goodbye(lang, base string) turn.VoiceReply {
-	if !s.catalog.HasLanguage(lang) {
-		lang = s.catalog.Fallback()
+	if !s.catalog().HasLanguage(lang) {
+		lang = s.catalog().Fallback()
 	}
-	clip := menus.Clip{Lang: lang, Key: menus.VoiceGoodbye, Text: s.catalog.Text(lang, menus.VoiceGoodbye),
-		Say: s.catalog.Text(s.catalog.Fallback(), menus.VoiceGoodbye)}
+	clip := menus.Clip{Lang: lang, Key: menus.VoiceGoodbye, Text: s.catalog().Text(lang, menus.VoiceGoodbye),
+		Say: s.catalog().Text(s.catalog().Fallback(), menus.VoiceGoodbye)}
 	return turn.VoiceReply{Audio: s.audioFor(base, []menus.Clip{clip}), Hangup: true}
 }
 
@@ -470,7 +461,7 @@ func (s *Server) renderVoice(ch config.Channel, base string, vp menus.VoicePromp
 // text-to-speech. Runs of speech in one voice are merged.
 func (s *Server) audioFor(base string, clips []menus.Clip) []turn.Audio {
 	var out []turn.Audio
-	fb := s.catalog.Fallback()
+	fb := s.catalog().Fallback()
 	speak := func(text, lang string) {
 		if text == "" {
 			return
@@ -482,17 +473,17 @@ func (s *Server) audioFor(base string, clips []menus.Clip) []turn.Audio {
 		out = append(out, turn.Audio{Text: text, Lang: lang})
 	}
 	for _, c := range clips {
-		own := s.catalog.TTS(c.Lang)
+		own := s.catalog().TTS(c.Lang)
 		switch {
-		case c.Key != "" && s.audio[c.Lang+"/"+c.Key+".wav"]:
+		case c.Key != "" && s.hasAudio(c.Lang+"/"+c.Key+".wav"):
 			out = append(out, turn.Audio{URL: base + "/audio/" + c.Lang + "/" + c.Key + ".wav"})
 		case own != "" && c.Text != "":
 			speak(c.Text, own)
-		case c.Key != "" && c.Key != menus.LanguageNameKey && s.audio[fb+"/"+c.Key+".wav"]:
+		case c.Key != "" && c.Key != menus.LanguageNameKey && s.hasAudio(fb+"/"+c.Key+".wav"):
 			// A language's name is never said by another language's voice.
 			out = append(out, turn.Audio{URL: base + "/audio/" + fb + "/" + c.Key + ".wav"})
 		default:
-			speak(c.Say, cmp.Or(s.catalog.TTS(fb), "fr-FR"))
+			speak(c.Say, cmp.Or(s.catalog().TTS(fb), "fr-FR"))
 		}
 	}
 	return out

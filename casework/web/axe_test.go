@@ -12,6 +12,8 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/web"
+	"github.com/numerovert/hotline/locales"
+	"github.com/numerovert/hotline/menus/overlay"
 )
 
 // axeSource is axe-core's axe.min.js (Deque's accessibility rules engine):
@@ -43,8 +45,14 @@ const axeRun = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wc
 // at a laptop's 1366 px and a phone's 375 px, has no axe-core violation.
 func TestAccessibilityAxe(t *testing.T) {
 	axe := axeSource(t)
-	e := newEnv(t, func(o *web.Options) { o.CallBacks = &dialled{} })
+	st, stErr := overlay.Open(overlay.Options{DataDir: t.TempDir(), Base: locales.FS})
+	if stErr != nil {
+		t.Fatal(stErr)
+	}
+	defer st.Close()
+	e := newEnv(t, func(o *web.Options) { o.CallBacks = &dialled{}; o.Studio = st })
 	e.addUser(t, "root", casework.RoleAdmin, "")
+	e.addUser(t, "tina", casework.RoleTranslator, "")
 	e.addUser(t, "prog", casework.RoleProgramme, "")
 	caller := e.keyring.Key("+22376000062", "ML")
 	mine := e.submit(t, caller, "exclusion", "ML05", "ML0501", "On m'a retiré de la liste")
@@ -71,6 +79,11 @@ func TestAccessibilityAxe(t *testing.T) {
 		{"prog", "/meal/info/broadcasts", "#broadcast-save"},
 		{"awa", "/meal/info/yousaid", "#summary-save"},
 		{"fanta", "/meal/info", "main"},
+		// The language studio (issue 13).
+		{"tina", "/meal/studio", "#coverage"},
+		{"tina", "/meal/studio/lang?lang=bm", "#minimum"},
+		{"tina", "/meal/studio/edit?lang=bm&key=home.prompt", "#save"},
+		{"root", "/meal/studio/edit?lang=bm&key=language.name", "#upload"},
 	}
 	for _, width := range []int{1366, 375} {
 		b := browser(t, width, 800)

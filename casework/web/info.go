@@ -498,7 +498,7 @@ func (w *Web) yousaidScript(c fiber.Ctx) error {
 // counts are those casework lets be shown, the others said together as
 // "other subjects".
 func (w *Web) script(s casework.MonthSummary, lang string) string {
-	t := func(k string) string { return w.catalog.Text(lang, k) }
+	t := func(k string) string { return w.liveCatalog().Text(lang, k) }
 	or := func(m map[string]string) string { return cmp.Or(m[lang], m[casework.InfoFallbackLanguage]) }
 	lines := []string{"Numéro Vert — " + w.placeName(s.Cercle) + ", " + s.Month + ". " + t(menus.YouSaid.Heading)}
 	shown, hidden := s.Shown()
@@ -507,7 +507,7 @@ func (w *Web) script(s casework.MonthSummary, lang string) string {
 	}
 	for _, r := range shown {
 		key := "category." + r.Category
-		label := w.catalog.Text(lang, key)
+		label := w.liveCatalog().Text(lang, key)
 		if label == key { // no caller-side name (an uncoded SMS): said with the others
 			hidden = true
 			continue

@@ -258,7 +258,7 @@ func (w *Web) casePage(c fiber.Ctx) error {
 	}
 	chosen := c.Query("template")
 	// The templates in the caller's language, from the catalogue.
-	for _, t := range w.catalog.Answers(v.Language, v.Reference) {
+	for _, t := range w.liveCatalog().Answers(v.Language, v.Reference) {
 		d.Templates = append(d.Templates, option{Value: t.ID, Label: p.L["tpl_"+t.ID], Selected: t.ID == chosen})
 		if t.ID == chosen {
 			d.Draft = t.Text

@@ -12,6 +12,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/numerovert/hotline/casework"
+	"github.com/numerovert/hotline/casework/web"
+	"github.com/numerovert/hotline/locales"
+	"github.com/numerovert/hotline/menus/overlay"
 )
 
 // TestScreenshots writes PNGs of the queue and the dashboard at 1366×768
@@ -21,7 +24,13 @@ func TestScreenshots(t *testing.T) {
 	if dir == "" {
 		t.Skip("set SCREENSHOTS=DIR (make screenshots)")
 	}
-	e := newEnv(t)
+	st, err := overlay.Open(overlay.Options{DataDir: t.TempDir(), Base: locales.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := newEnv(t, func(o *web.Options) { o.Studio = st })
+	e.addUser(t, "tina", casework.RoleTranslator, "")
 	seed(t, e)
 	base := e.serve(t)
 	b := browser(t, 1366, 768)
@@ -31,6 +40,7 @@ func TestScreenshots(t *testing.T) {
 	}{
 		{"awa", "/meal/queue", "queue.png", false}, // what a 1366×768 laptop shows
 		{"vera", "/meal/dashboard", "dashboard.png", true},
+		{"tina", "/meal/studio/edit?lang=bm&key=home.prompt", "studio.png", true}, // the language studio (issue 13)
 	} {
 		ctx := tab(t, b)
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768), signIn(base, shot.user), chromedp.Navigate(base+shot.path), chromedp.WaitVisible(`main`)); err != nil {

@@ -35,6 +35,7 @@ import (
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/internal/webstore"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/overlay"
 )
 
 // Prefix is where the web view is mounted.
@@ -94,6 +95,9 @@ type Options struct {
 	LoginSlowDown time.Duration
 	// CallBacks places masked call-backs (callback.go); nil: none.
 	CallBacks CallBacker
+	// Studio is the language studio's overlay (studio.go); nil: no
+	// /meal/studio.
+	Studio *overlay.Store
 }
 
 // Web is the MEAL web view. Its configuration is the case service's
@@ -116,6 +120,7 @@ type Web struct {
 	failures   *casework.Attempts // every failed sign-in, for the slow-down
 	dummy      string             // a password hash to verify against for unknown users
 	calls      CallBacker
+	studio     *overlay.Store
 
 	slowDown      time.Duration
 	verifySlots   chan struct{}
@@ -134,7 +139,7 @@ func New(o Options) (*Web, error) {
 		o.Now = time.Now
 	}
 	w := &Web{
-		cases: o.Cases, users: o.Users, catalog: o.Catalog, log: o.Logger, proxies: o.TrustedProxies, now: o.Now, calls: o.CallBacks,
+		cases: o.Cases, users: o.Users, catalog: o.Catalog, log: o.Logger, proxies: o.TrustedProxies, now: o.Now, calls: o.CallBacks, studio: o.Studio,
 		places: map[string]Place{}, cercles: map[string][]Place{},
 		logins:    casework.NewAttempts(LoginAttempts, LoginWindow),
 		addresses: casework.NewAttempts(AddressAttempts, LoginWindow),
@@ -221,7 +226,8 @@ func (w *Web) Mount(app *fiber.App) {
 	g.Post("/admin/users", w.need(admin, w.adminCreate))
 	g.Post("/admin/users/:name/:action", w.need(admin, w.adminUser))
 	g.Post("/admin/tokens/revoke", w.need(admin, w.adminRevoke))
-	w.mountInfo(g) // the information line (info.go)
+	w.mountInfo(g)   // the information line (info.go)
+	w.mountStudio(g) // the language studio (studio.go)
 }
 
 func (w *Web) time() time.Time { return w.now().UTC() }

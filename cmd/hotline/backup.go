@@ -24,6 +24,7 @@ import (
 
 	"github.com/numerovert/hotline/internal/backup"
 	"github.com/numerovert/hotline/keystore"
+	"github.com/numerovert/hotline/menus/overlay"
 )
 
 // adminSocketFile is the local admin socket in the data directory (0600):
@@ -32,7 +33,7 @@ import (
 const adminSocketFile = "admin.sock"
 
 // dataFiles are the files a data directory may hold and an archive carries.
-var dataFiles = []string{dbFile, recordingsFile, outboxFile, subscribersFile, keystore.BindingFile}
+var dataFiles = []string{dbFile, recordingsFile, outboxFile, subscribersFile, overlay.File, keystore.BindingFile}
 
 // promptFile is a prompt added at run time (`prompts add`), as archived.
 var promptFile = regexp.MustCompile(`^` + promptsDir + `/[a-z]{2,3}/[a-z0-9][a-z0-9._-]{0,80}\.wav$`)
@@ -239,7 +240,7 @@ func openArchiveSource(ctx context.Context, dataDir string) (io.ReadCloser, stri
 			db.Close()
 		}
 	}
-	for _, name := range []string{dbFile, recordingsFile, outboxFile, subscribersFile} {
+	for _, name := range []string{dbFile, recordingsFile, outboxFile, subscribersFile, overlay.File} {
 		path := filepath.Join(dataDir, name)
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			continue

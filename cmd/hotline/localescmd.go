@@ -12,6 +12,7 @@ import (
 
 	"github.com/numerovert/hotline/internal/po"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/overlay"
 )
 
 // localesCmd runs `hotline locales export|import`: a locale's strings as
@@ -26,13 +27,14 @@ func localesCmd(args []string, stdout, stderr io.Writer) error {
 		dir := fl.String("locales", "", "locales directory (default: the ones built in)")
 		lang := fl.String("lang", "", "the language to export, e.g. bm")
 		format := fl.String("format", "po", "po (gettext)")
+		data := fl.String("data", "", "with the language studio's edits kept in this data directory (server stopped)")
 		if err := fl.Parse(args[1:]); err != nil {
 			return err
 		}
 		if *lang == "" || *format != "po" || fl.NArg() != 0 {
 			return fmt.Errorf("locales export: want --lang and --format po: %w", errUsage)
 		}
-		cat, err := loadCatalog(*dir)
+		cat, err := exportCatalog(*dir, *data)
 		if err != nil {
 			return err
 		}
@@ -49,6 +51,24 @@ func localesCmd(args []string, stdout, stderr io.Writer) error {
 		return importPO(*dir, fl.Arg(0), stdout)
 	}
 	return errUsage
+}
+
+// exportCatalog is the locales of dir, with the studio's edits of
+// dataDir when given: `locales export --data` then `locales import` puts
+// them into the files.
+func exportCatalog(dir, dataDir string) (*menus.Catalog, error) {
+	if dataDir == "" {
+		return loadCatalog(dir)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, overlay.File)); err != nil {
+		return nil, fmt.Errorf("locales export: %s holds no studio edits: %w", dataDir, err)
+	}
+	st, err := overlay.Open(overlay.Options{DataDir: dataDir, Base: localesFS(dir)})
+	if err != nil {
+		return nil, fmt.Errorf("locales export: %w", err)
+	}
+	defer st.Close()
+	return st.Catalog(), nil
 }
 
 // exportPO writes lang's strings: msgctxt the key, msgid the fallback's

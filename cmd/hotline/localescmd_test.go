@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/numerovert/hotline/menus/overlay"
 )
 
 // TestLocalesPORoundTrip: a PO export imported unchanged changes nothing
@@ -90,5 +93,38 @@ func TestLocalesPORoundTrip(t *testing.T) {
 		if code, out := importPO(string(canon)); code != 0 || !strings.Contains(out, "nothing to change") {
 			t.Errorf("import of msgcat's rewrap: exit %d: %s", code, out)
 		}
+	}
+}
+
+// The studio's edits in a data directory go out with `locales export
+// --data` and into the files with `locales import`.
+func TestLocalesExportWithStudioEdits(t *testing.T) {
+	dir := copyLocales(t, func(_, text string) string { return text })
+	data := t.TempDir()
+	st, err := overlay.Open(overlay.Options{DataDir: data, Base: os.DirFS(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Save(context.Background(), "tina", "bm", "home.prompt", "I bɛ mun fɛ?", true); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out, errb := runCLI(t, "locales", "export", "--locales", dir, "--data", data, "--lang", "bm", "--format", "po")
+	if code != 0 || !strings.Contains(out, "msgctxt \"home.prompt\"\nmsgid \"Que voulez-vous faire?\"\nmsgstr \"I bɛ mun fɛ?\"") {
+		t.Fatalf("export --data: exit %d: %s\n%s", code, errb, out)
+	}
+	file := filepath.Join(t.TempDir(), "bm.po")
+	if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errb := runCLI(t, "locales", "import", "--locales", dir, file); code != 0 {
+		t.Fatalf("import: %s", errb)
+	}
+	bm, _ := os.ReadFile(filepath.Join(dir, "bm.yaml"))
+	if !strings.Contains(string(bm), `home.prompt: {text: "I bɛ mun fɛ?", reviewed: true}`) {
+		t.Errorf("bm.yaml after import lacks the studio's edit")
+	}
+	if code, _, errb := runCLI(t, "locales", "export", "--locales", dir, "--data", t.TempDir(), "--lang", "bm"); code == 0 || !strings.Contains(errb, "no studio edits") {
+		t.Errorf("export --data of an empty directory: exit %d: %s", code, errb)
 	}
 }

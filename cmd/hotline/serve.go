@@ -32,6 +32,7 @@ import (
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/locales"
 	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/overlay"
 	"github.com/numerovert/hotline/outbox"
 	"github.com/numerovert/hotline/recordings"
 	"github.com/numerovert/hotline/scaleout"
@@ -213,18 +214,20 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	// Voice messages live in their own encrypted file beside the cases,
 	// wherever the cases are (roles all and casework).
-	var recs *recordings.Store
-	if so.role != roleGateway {
-		recs, _, err = recordings.Open(filepath.Join(m.DataDir, recordingsFile), kd)
-		if err != nil {
-			return err
-		}
-		m.onClose(recs.Close)
+	recs, err := m.openRecordings(so, kd)
+	if err != nil {
+		return err
 	}
 	snap := &snapshotter{dataDir: m.DataDir}
 	ops := &opsEnv{keysDir: kd, boundToData: so.role != roleGateway} // what `hotline users`, `cases list`, `outbox list` and `keys rotate` run on while this serves
 	ops.cfg.Store(cfg)
 	catalog = catalog.WithServices(referralDirectory(ops.cfg.Load))
+	// The language studio's edits over the shipped locales, where the
+	// data is (issue 13): the catalogue callers get from now on.
+	studio, catalog, err := m.openStudio(so, cfg, ops, snap, catalog)
+	if err != nil {
+		return err
+	}
 	m.cfg, m.catalog, m.ops = cfg, catalog, ops
 	if recs != nil {
 		snap.add(recordingsFile, recs)
@@ -242,7 +245,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if m.AdminAddr != "" {
 			staff = newAdminApp()
 		}
-		if err := m.mountWeb(staff, cases, store, catalog, so, log, nil); err != nil {
+		if err := m.mountWeb(staff, cases, store, catalog, studio, so, log, nil); err != nil {
 			return err
 		}
 		m.serveFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, app, ln) }
@@ -298,6 +301,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	srv := gateway.New(opts)
+	studioLive(studio, srv)
 	m.calls = srv
 	m.serveFn = srv.Serve
 	go srv.RunBroadcasts(m.jobs, broadcastInterval) // the information line's approved SMS news (issue 15)
@@ -309,7 +313,7 @@ func (m *Main) Open(ctx context.Context) error {
 			staff.Get("/metrics", srv.MetricsHandler())
 			m.adminFn = func(ctx context.Context, ln net.Listener) error { return serveApp(ctx, staff, ln) }
 		}
-		if err := m.mountWeb(staff, opts.Cases, store, catalog, so, log, srv); err != nil {
+		if err := m.mountWeb(staff, opts.Cases, store, catalog, studio, so, log, srv); err != nil {
 			return err
 		}
 	}
@@ -649,6 +653,53 @@ func localesFS(dir string) fs.FS {
 	return os.DirFS(dir)
 }
 
+// openRecordings opens the voice messages' store where the cases are
+// (nil on a gateway replica).
+func (m *Main) openRecordings(so scaleOut, kd keystore.Dir) (*recordings.Store, error) {
+	if so.role == roleGateway {
+		return nil, nil
+	}
+	recs, _, err := recordings.Open(filepath.Join(m.DataDir, recordingsFile), kd)
+	if err != nil {
+		return nil, err
+	}
+	m.onClose(recs.Close)
+	return recs, nil
+}
+
+// openStudio opens the language studio's overlay (DATA/studio.db) over
+// the locales, where the data is (nil on a gateway replica); each
+// catalogue it builds gets the deployment's localities and referral
+// directory, like the one loaded at start. Backups carry its file.
+func (m *Main) openStudio(so scaleOut, cfg *config.Config, ops *opsEnv, snap *snapshotter, shipped *menus.Catalog) (*overlay.Store, *menus.Catalog, error) {
+	if so.role == roleGateway {
+		return nil, shipped, nil
+	}
+	st, err := overlay.Open(overlay.Options{DataDir: m.DataDir, Base: localesFS(m.LocalesDir), ShippedAudio: audioFS(m.LocalesDir), Logger: m.log,
+		Build: func(c *menus.Catalog) (*menus.Catalog, error) {
+			c, err := withLocalities(c, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return c.WithServices(referralDirectory(ops.cfg.Load)), nil
+		}})
+	if err != nil {
+		return nil, nil, err
+	}
+	m.onClose(st.Close)
+	snap.add(overlay.File, st)
+	return st, st.Catalog(), nil
+}
+
+// studioLive hands the gateway every catalogue and recording the studio
+// makes, for the next session.
+func studioLive(st *overlay.Store, srv *gateway.Server) {
+	if st != nil {
+		st.OnChange(srv.SetCatalog)
+		st.OnAudio(srv.RefreshAudio)
+	}
+}
+
 func loadCatalog(dir string) (*menus.Catalog, error) {
 	c, err := menus.Load(localesFS(dir))
 	if err != nil {
@@ -676,7 +727,7 @@ const sessionsFile = "sessions.db"
 // mountWeb adds the MEAL web view under /meal/ on the gateway's app. Its
 // sessions live in DATA/sessions.db, or in Redis when there is one, so
 // that replicas share them; either way they survive a restart.
-func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, catalog *menus.Catalog, so scaleOut, log *slog.Logger, calls web.CallBacker) error {
+func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.UserStore, catalog *menus.Catalog, studio *overlay.Store, so scaleOut, log *slog.Logger, calls web.CallBacker) error {
 	var storage fiber.Storage
 	if so.rdb != nil {
 		storage = fiberredis.NewFromConnection(so.rdb) // closed with so.rdb
@@ -692,6 +743,9 @@ func (m *Main) mountWeb(app *fiber.App, cases *casework.Service, users casework.
 		TrustedProxies: m.Proxies, Sessions: storage, SessionPrefix: so.prefix + "web:session:"}
 	if calls != nil { // a nil *gateway.Server in the interface would not be nil
 		o.CallBacks = calls
+	}
+	if studio != nil {
+		o.Studio = studio
 	}
 	w, err := web.New(o)
 	if err != nil {

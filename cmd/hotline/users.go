@@ -62,7 +62,7 @@ func usersAdd(ctx context.Context, env *opsEnv, args []string, stdin io.Reader, 
 	cfgPath := fl.String("config", "", "deployment config (YAML); the embedded demo when empty (the server's own while one serves)")
 	name := fl.String("name", "", "login name (a-z, 0-9, . _ -)")
 	fullName := fl.String("full-name", "", "name shown to colleagues (optional)")
-	role := fl.String("role", "", "officer, supervisor, psea, viewer, admin or programme (information pages)")
+	role := fl.String("role", "", "officer, supervisor, psea, viewer, admin, programme (information pages) or translator (language studio)")
 	team := fl.String("team", "", "team id from the config (officer, supervisor, psea)")
 	if err := fl.Parse(args); err != nil {
 		return err

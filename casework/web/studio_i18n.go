@@ -1,0 +1,86 @@
+package web
+
+// The language studio's interface strings (issue 13), merged into
+// messages like the information line's.
+var studioMessages = map[string]map[string]string{
+	"fr": {
+		"nav_studio": "Studio des langues", "title_studio": "Studio des langues", "title_studio_lang": "Studio : %s", "title_studio_edit": "%s en %s",
+		"role_translator": "traduction (studio des langues)",
+		"studio_note":     "Ce que les appelant·es lisent et entendent, langue par langue. Une modification est vérifiée avant d'être enregistrée, puis vaut dès l'appel suivant, sans redémarrage ; elle reste dans l'historique et peut être annulée.",
+		"col_language":    "Langue", "col_strings": "Textes traduits", "col_reviewed": "Relus", "col_prompts": "Enregistrements",
+		"col_rec_reviewed": "Enregistrements relus", "col_french": "Entendus en français", "col_minimum": "Jeu vocal minimum enregistré",
+		"h_minimum":     "Jeu vocal minimum",
+		"minimum_note":  "Ce qu'entend un·e appelant·e du parcours vocal court : bienvenue et promesse, parler après le bip, référence et code secret, chiffres, au revoir. Enregistrez-les d'abord : la langue devient utilisable par la voix.",
+		"h_all_strings": "Tous les textes",
+		"col_key":       "Clé", "col_source": "Français (source)", "col_text": "Texte actuel", "col_state_text": "État", "col_screen": "Écran USSD", "col_recording": "Enregistrement",
+		"state_missing": "manquant (l'appelant·e voit le français)", "state_draft": "brouillon", "state_reviewed": "relu",
+		"audio_none": "aucun", "audio_shipped": "livré avec le logiciel", "audio_studio": "enregistré ici", "audio_reviewed": "relu",
+		"chars_left": "%d caractères restants (%s, %d au plus)", "chars_over": "%d caractères de trop (%s, %d au plus)",
+		"screen_alone": "Ce texte seul (il s'affiche avec d'autres sur l'écran) :",
+		"screen_of":    "L'écran « %s » tel que le téléphone l'affiche :",
+		"studio_edit":  "Modifier", "studio_text": "Texte", "studio_reviewed_box": "Relu par une personne de langue maternelle",
+		"studio_save": "Enregistrer", "studio_mark_reviewed": "Marquer comme relu",
+		"studio_refused": "Refusé, rien n'a changé :", "studio_name_note": "Le nom de la langue se change dans son fichier ; ici, seul son enregistrement.",
+		"h_recording": "Enregistrement", "studio_upload": "Envoyer un enregistrement", "studio_file": "Fichier (WAV ou MP3 ; AMR, M4A, Ogg si ffmpeg est installé ; %d Mo au plus)",
+		"studio_upload_note":      "Converti en 8 kHz mono, volume égalisé, silences coupés. L'appel suivant l'entend.",
+		"studio_review_recording": "Marquer l'enregistrement comme relu",
+		"studio_not_voice":        "Les appels ne disent pas ce texte (écran USSD ou SMS seulement).",
+		"h_history":               "Historique", "col_old": "Avant", "col_new": "Après", "studio_revert": "Annuler ce changement", "history_empty": "Aucun changement.",
+		"act_edit": "modifié", "act_review": "relu", "act_revert": "annulé", "act_recording": "enregistré", "act_recording_review": "enregistrement relu",
+		"shipped_text":                 "(texte livré)",
+		"ok_studio_saved":              "Enregistré : les appelant·es le voient dès la prochaine session.",
+		"ok_studio_reviewed":           "Marqué comme relu.",
+		"ok_studio_reverted":           "Changement annulé.",
+		"ok_studio_recorded":           "Enregistrement reçu : le prochain appel l'entend.",
+		"ok_studio_recording_reviewed": "Enregistrement marqué comme relu.",
+		"err_studio_revert":            "Cette annulation casserait un écran : elle est refusée.",
+		"studio_needs_ffmpeg":          "Ce format (AMR, M4A, Opus) demande ffmpeg, qui n'est pas installé sur le serveur. Envoyez un WAV ou un MP3, ou demandez l'installation de ffmpeg.",
+		"studio_bad_audio":             "Enregistrement refusé :",
+		"studio_too_big":               "Fichier trop gros (%d Mo au plus).",
+		"studio_open":                  "Ouvrir",
+	},
+	"en": {
+		"nav_studio": "Language studio", "title_studio": "Language studio", "title_studio_lang": "Studio: %s", "title_studio_edit": "%s in %s",
+		"role_translator": "translator (language studio)",
+		"studio_note":     "What callers read and hear, language by language. A change is checked before it is saved, then holds from the next call on, without a restart; it stays in the history and can be reverted.",
+		"col_language":    "Language", "col_strings": "Strings translated", "col_reviewed": "Reviewed", "col_prompts": "Recordings",
+		"col_rec_reviewed": "Recordings reviewed", "col_french": "Heard in French", "col_minimum": "Minimum voice set recorded",
+		"h_minimum":     "Minimum voice set",
+		"minimum_note":  "What a caller of the short voice path hears: welcome and promise, speak after the beep, reference and secret code, digits, goodbye. Record these first: the language becomes usable by voice.",
+		"h_all_strings": "Every string",
+		"col_key":       "Key", "col_source": "French (source)", "col_text": "Current text", "col_state_text": "State", "col_screen": "USSD screen", "col_recording": "Recording",
+		"state_missing": "missing (callers see French)", "state_draft": "draft", "state_reviewed": "reviewed",
+		"audio_none": "none", "audio_shipped": "shipped with the software", "audio_studio": "recorded here", "audio_reviewed": "reviewed",
+		"chars_left": "%d characters left (%s, at most %d)", "chars_over": "%d characters too many (%s, at most %d)",
+		"screen_alone": "This text alone (the screen shows it with others):",
+		"screen_of":    "The screen \"%s\" as the phone shows it:",
+		"studio_edit":  "Edit", "studio_text": "Text", "studio_reviewed_box": "Reviewed by a native speaker",
+		"studio_save": "Save", "studio_mark_reviewed": "Mark reviewed",
+		"studio_refused": "Refused, nothing changed:", "studio_name_note": "A language's name is changed in its file; here, only its recording.",
+		"h_recording": "Recording", "studio_upload": "Upload a recording", "studio_file": "File (WAV or MP3; AMR, M4A, Ogg when ffmpeg is installed; at most %d MB)",
+		"studio_upload_note":      "Converted to 8 kHz mono, loudness evened, silence cut. The next call hears it.",
+		"studio_review_recording": "Mark the recording reviewed",
+		"studio_not_voice":        "Calls do not say this text (USSD or SMS only).",
+		"h_history":               "History", "col_old": "Before", "col_new": "After", "studio_revert": "Revert this change", "history_empty": "No changes.",
+		"act_edit": "edited", "act_review": "reviewed", "act_revert": "reverted", "act_recording": "recorded", "act_recording_review": "recording reviewed",
+		"shipped_text":                 "(shipped text)",
+		"ok_studio_saved":              "Saved: callers see it from their next session.",
+		"ok_studio_reviewed":           "Marked reviewed.",
+		"ok_studio_reverted":           "Change reverted.",
+		"ok_studio_recorded":           "Recording received: the next call hears it.",
+		"ok_studio_recording_reviewed": "Recording marked reviewed.",
+		"err_studio_revert":            "That revert would break a screen: it is refused.",
+		"studio_needs_ffmpeg":          "This format (AMR, M4A, Opus) needs ffmpeg, which is not installed on the server. Send a WAV or an MP3, or ask for ffmpeg to be installed.",
+		"studio_bad_audio":             "Recording refused:",
+		"studio_too_big":               "File too large (at most %d MB).",
+		"studio_open":                  "Open",
+	},
+}
+
+func init() {
+	for lang, m := range studioMessages {
+		for k, v := range m {
+			messages[lang][k] = v
+		}
+	}
+}
