@@ -155,7 +155,7 @@ func TestLanguageStudio(t *testing.T) {
 	}
 	// ...and the next Bambara call plays the recording.
 	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: voiceURL(srv, simulator.ProviderAT), Phone: "+22376000092"}
-	res, _ := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"1"}), nil)
+	res, _ := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"1", "2"}), nil)
 	if !slices.Contains(res.Plays, "bm/home.prompt") {
 		t.Fatalf("the Bambara call does not play the studio's recording; played %q, heard:\n%s", res.Plays, strings.Join(res.Heard, "\n"))
 	}
