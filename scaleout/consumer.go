@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -61,110 +60,9 @@ func NewConsumer(rdb *redis.Client, prefix string, cases Intaker, name string, l
 // are acknowledged only after the store has committed them, so nothing
 // is lost in between.
 func (c *Consumer) Run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
-	for {
-		start := time.Now()
-		err := c.session(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if time.Since(start) > 10*time.Second {
-			backoff = 100 * time.Millisecond
-		}
-		c.log.Warn("intake consumer paused", "err", err, "retry_in", backoff.String())
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 5*time.Second)
-	}
-}
-
-// session runs from (re)connection to the first error.
-func (c *Consumer) session(ctx context.Context) error {
-	err := c.rdb.XGroupCreateMkStream(ctx, c.keys.stream(), Group, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("create consumer group: %w", err)
-	}
-	// Entries delivered to this consumer before a crash and never
-	// acknowledged come first.
-	for {
-		n, err := c.read(ctx, "0", 0)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-	}
-	var lastClaim time.Time
-	for ctx.Err() == nil {
-		if time.Since(lastClaim) >= c.ClaimIdle/2 {
-			if err := c.claim(ctx); err != nil {
-				return err
-			}
-			lastClaim = time.Now()
-		}
-		if _, err := c.read(ctx, ">", c.Block); err != nil {
-			return err
-		}
-	}
+	streamGroup{rdb: c.rdb, stream: c.keys.stream(), consumer: c.name, what: "intake",
+		batch: c.Batch, block: c.Block, claimIdle: c.ClaimIdle, log: c.log, handle: c.handle}.run(ctx)
 	return nil
-}
-
-// read reads one batch from id ("0": own pending entries; ">": new ones)
-// and handles it, returning how many entries it saw.
-func (c *Consumer) read(ctx context.Context, id string, block time.Duration) (int, error) {
-	args := &redis.XReadGroupArgs{
-		Group: Group, Consumer: c.name,
-		Streams: []string{c.keys.stream(), id},
-		Count:   c.Batch,
-		Block:   block,
-	}
-	if block == 0 {
-		args.Block = -1 // no BLOCK argument
-	}
-	res, err := c.rdb.XReadGroup(ctx, args).Result()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read stream: %w", err)
-	}
-	n := 0
-	for _, s := range res {
-		n += len(s.Messages)
-		if err := c.handle(ctx, s.Messages); err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// claim takes over entries pending for longer than ClaimIdle with any
-// consumer (a node that crashed under another name).
-func (c *Consumer) claim(ctx context.Context) error {
-	start := "0-0"
-	for {
-		msgs, next, err := c.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream: c.keys.stream(), Group: Group, Consumer: c.name,
-			MinIdle: c.ClaimIdle, Start: start, Count: c.Batch,
-		}).Result()
-		if err != nil {
-			return fmt.Errorf("claim pending: %w", err)
-		}
-		if len(msgs) > 0 {
-			c.log.Info("claimed pending intake entries", "count", len(msgs))
-		}
-		if err := c.handle(ctx, msgs); err != nil {
-			return err
-		}
-		if next == "0-0" || next == "" {
-			return nil
-		}
-		start = next
-	}
 }
 
 type outcome struct {

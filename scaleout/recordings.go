@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -113,88 +112,19 @@ func NewRecordingConsumer(rdb *redis.Client, prefix string, store SealedStore, n
 // Run consumes until ctx ends, pausing (up to 5 s) on Redis or store
 // failures. A message is acknowledged only once stored.
 func (c *RecordingConsumer) Run(ctx context.Context) {
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := c.session(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		c.log.Warn("recordings consumer paused", "err", err, "retry_in", backoff.String())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 5*time.Second)
-	}
+	streamGroup{rdb: c.rdb, stream: c.keys.recStream(), consumer: c.name, what: "recordings",
+		batch: 8, block: c.Block, claimIdle: c.ClaimIdle, log: c.log, handle: c.handle}.run(ctx)
 }
 
-func (c *RecordingConsumer) session(ctx context.Context) error {
-	err := c.rdb.XGroupCreateMkStream(ctx, c.keys.recStream(), Group, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("create consumer group: %w", err)
-	}
-	for { // this consumer's entries left by a crash first
-		n, err := c.read(ctx, "0", -1)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-	}
-	var lastClaim time.Time
-	for ctx.Err() == nil {
-		if time.Since(lastClaim) >= c.ClaimIdle/2 {
-			if err := c.claim(ctx); err != nil {
-				return err
-			}
-			lastClaim = time.Now()
-		}
-		if _, err := c.read(ctx, ">", c.Block); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// claim takes over messages left pending for ClaimIdle under another
-// consumer name (a casework node that crashed under an older name).
-func (c *RecordingConsumer) claim(ctx context.Context) error {
-	msgs, _, err := c.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-		Stream: c.keys.recStream(), Group: Group, Consumer: c.name, MinIdle: c.ClaimIdle, Start: "0-0", Count: 8,
-	}).Result()
-	if err != nil {
-		return fmt.Errorf("claim pending recordings: %w", err)
-	}
+// handle takes msgs one by one (each may be 8 MB: no point holding
+// several in memory at once).
+func (c *RecordingConsumer) handle(ctx context.Context, msgs []redis.XMessage) error {
 	for _, m := range msgs {
 		if err := c.take(ctx, m); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func (c *RecordingConsumer) read(ctx context.Context, from string, block time.Duration) (int, error) {
-	res, err := c.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group: Group, Consumer: c.name, Streams: []string{c.keys.recStream(), from}, Count: 8, Block: block,
-	}).Result()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read recordings stream: %w", err)
-	}
-	n := 0
-	for _, s := range res {
-		for _, m := range s.Messages {
-			n++
-			if err := c.take(ctx, m); err != nil {
-				return n, err
-			}
-		}
-	}
-	return n, nil
 }
 
 // take stores one announced message and acknowledges it. One that can
