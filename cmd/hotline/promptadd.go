@@ -1,64 +1,59 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 
-	"github.com/numerovert/hotline/internal/promptaudio"
 	"github.com/numerovert/hotline/keystore"
-	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/overlay"
 )
 
 // promptsDir is where prompts recorded after the build live:
 // DATA/audio/<lang>/<key>.wav, over the locales' own (the layered audio).
-const promptsDir = "audio"
+const promptsDir = overlay.AudioDir
 
-// maxPromptFile bounds what `prompts add` reads: a two-minute WAV at
-// 48 kHz stereo is 23 MB.
-const maxPromptFile = 32 << 20
-
-// addPrompt converts file into the prompt key of lang and writes it under
-// dataDir (which must hold the hotline's data already: writing into an
-// empty one would make the next start take it for an old one). It returns
-// what was done, for the operator.
-func addPrompt(cat *menus.Catalog, dataDir, lang, key, file string) (string, error) {
+// addPrompt converts file into the prompt key of lang and stores it under
+// dataDir through the language studio's store (overlay.Store.SaveRecording,
+// the one writer of recordings made after the build: the studio shows it,
+// with its history, as it shows an upload). dataDir must hold the
+// hotline's data already: writing into an empty one would make the next
+// start take it for an old one; and the server must be stopped (studio.db
+// is locked while it serves: the studio's upload is the way then). It
+// returns what was done, for the operator.
+func addPrompt(ctx context.Context, localesDir, dataDir, lang, key, file string) (string, error) {
+	st, err := openPromptStore(localesDir, dataDir)
+	if err != nil {
+		return "", fmt.Errorf("prompts add: %w", err)
+	}
+	defer st.Close()
+	cat := st.Catalog()
 	if !cat.HasLanguage(lang) {
 		return "", fmt.Errorf("prompts add: %q is not a language of the catalogue (%v)", lang, cat.Languages())
 	}
-	if !slices.ContainsFunc(cat.Script(), func(l menus.ScriptLine) bool { return l.Lang == lang && l.Key == key }) {
+	if !st.Playable(lang, key) {
 		return "", fmt.Errorf("prompts add: %q is not a prompt calls play (hotline prompts script --lang %s lists them)", key, lang)
-	}
-	if _, ok, err := keystore.ReadBinding(dataDir); err != nil || !ok {
-		return "", fmt.Errorf("prompts add: %s holds no hotline data (start the hotline once first): %v", dataDir, err)
 	}
 	f, err := os.Open(file)
 	if err != nil {
 		return "", fmt.Errorf("prompts add: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxPromptFile+1))
+	data, err := io.ReadAll(io.LimitReader(f, overlay.MaxRecording+1))
 	if err != nil {
 		return "", fmt.Errorf("prompts add: %s: %w", file, err)
 	}
-	if len(data) > maxPromptFile {
-		return "", fmt.Errorf("prompts add: %s is over %d MB", file, maxPromptFile>>20)
+	if len(data) > overlay.MaxRecording {
+		return "", fmt.Errorf("prompts add: %s is over %d MB", file, overlay.MaxRecording>>20)
 	}
-	c, err := promptaudio.Convert(data)
+	c, err := st.SaveRecording(ctx, "hotline prompts add", lang, key, data)
 	if err != nil {
 		return "", fmt.Errorf("prompts add: %s: %w", file, err)
-	}
-	dir := filepath.Join(dataDir, promptsDir, lang)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("prompts add: %w", err)
-	}
-	out := filepath.Join(dir, key+".wav")
-	if err := writeFileAtomic(out, c.WAV); err != nil {
-		return "", fmt.Errorf("prompts add: %w", err)
 	}
 	note := fmt.Sprintf("%s/%s.wav: %.1f s (%s at %d Hz; %.1f s of silence cut; gain %+.1f dB); calls play it from the next start",
 		lang, key, c.Seconds, c.Format, c.InRate, c.Trimmed, c.GainDB)
@@ -66,6 +61,20 @@ func addPrompt(cat *menus.Catalog, dataDir, lang, key, file string) (string, err
 		note += "\nwarning: the recording reaches full scale (recorded too loud): its distortion stays; record it again a little further from the phone"
 	}
 	return note, nil
+}
+
+// openPromptStore opens the studio's store of dataDir, which must already
+// hold the hotline's data.
+func openPromptStore(localesDir, dataDir string) (*overlay.Store, error) {
+	if _, ok, err := keystore.ReadBinding(dataDir); err != nil || !ok {
+		return nil, fmt.Errorf("%s holds no hotline data (start the hotline once first): %v", dataDir, err)
+	}
+	st, err := overlay.Open(overlay.Options{DataDir: dataDir, Base: localesFS(localesDir), ShippedAudio: audioFS(localesDir),
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // layeredFS reads top, then base: the prompts added at run time over the

@@ -124,11 +124,7 @@ func prompts(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if fl.NArg() != 1 || *lang == "" || *key == "" {
 			return errUsage
 		}
-		cat, err := loadCatalog(*dir)
-		if err != nil {
-			return err
-		}
-		note, err := addPrompt(cat, *data, *lang, *key, fl.Arg(0))
+		note, err := addPrompt(ctx, *dir, *data, *lang, *key, fl.Arg(0))
 		if err != nil {
 			return err
 		}
