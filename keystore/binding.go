@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/google/renameio/v2"
 )
 
 // BindingFile is the file in the data directory that names the keys its
@@ -91,24 +93,8 @@ func WriteBinding(dataDir string, b Binding) error {
 	if err != nil {
 		return fmt.Errorf("keystore: %w", err)
 	}
-	tmp, err := os.CreateTemp(dataDir, BindingFile+".*")
-	if err != nil {
-		return fmt.Errorf("keystore: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(raw, '\n')); err != nil {
-		tmp.Close()
+	if err := renameio.WriteFile(filepath.Join(dataDir, BindingFile), append(raw, '\n'), 0o600); err != nil {
 		return fmt.Errorf("keystore: write %s: %w", BindingFile, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keystore: sync %s: %w", BindingFile, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("keystore: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dataDir, BindingFile)); err != nil {
-		return fmt.Errorf("keystore: %w", err)
 	}
 	return nil
 }

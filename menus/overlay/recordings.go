@@ -12,6 +12,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/google/renameio/v2"
+
 	"github.com/numerovert/hotline/internal/promptaudio"
 	"github.com/numerovert/hotline/menus"
 )
@@ -66,7 +68,7 @@ func (s *Store) SaveRecording(ctx context.Context, by, lang, key string, data []
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return promptaudio.Converted{}, fmt.Errorf("overlay: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, key+".wav"), conv.WAV); err != nil {
+	if err := renameio.WriteFile(filepath.Join(dir, key+".wav"), conv.WAV, 0o600); err != nil {
 		return promptaudio.Converted{}, fmt.Errorf("overlay: %w", err)
 	}
 	r := Recording{By: by, At: s.o.Now().UTC(), Seconds: conv.Seconds}
@@ -130,26 +132,6 @@ func (s *Store) ReviewRecording(ctx context.Context, by, lang, key string) error
 		}
 		return s.record(tx, &Change{Lang: lang, Key: key, Action: ActionRecReview, By: by, At: s.o.Now().UTC()})
 	})
-}
-
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".prompt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // minimumVoice is what a caller of the short voice path hears (welcome
