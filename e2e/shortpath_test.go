@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/gateway/sip"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/recordings"
@@ -45,7 +46,7 @@ func TestVoiceShortPath(t *testing.T) {
 		t.Fatalf("%d cases, want 2", len(list))
 	}
 	for _, c := range list {
-		if c.Medium != "voice" || c.Category != "uncoded" || (c.Region != "" && c.Region != "unknown") || c.Assistance != "" || c.Detail != "" || c.Recording == "" {
+		if c.Medium != "voice" || c.Category != gateway.CategoryUncoded || (c.Region != "" && c.Region != "unknown") || c.Assistance != "" || c.Detail != "" || c.Recording == "" {
 			t.Errorf("case = %+v; want an uncoded voice case with only its recording", c)
 		}
 		if c.Team != "meal-national" || !strings.Contains(c.Rule, "not in the codebook") {
@@ -134,7 +135,7 @@ func TestSIPShortPath(t *testing.T) {
 	}
 	srv.stop(t)
 	list := cases(t, srv.DataDir)
-	if len(list) != 1 || list[0].Category != "uncoded" || list[0].Channel != "demo-sip-trunk" || list[0].Reference != refs[0] || list[0].Recording == "" {
+	if len(list) != 1 || list[0].Category != gateway.CategoryUncoded || list[0].Channel != "demo-sip-trunk" || list[0].Reference != refs[0] || list[0].Recording == "" {
 		t.Fatalf("cases = %+v; want the uncoded SIP case with its recording", list)
 	}
 	kd, _, err := keystore.Open(srv.KeysDir)

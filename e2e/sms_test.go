@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numerovert/hotline/gateway"
 	"github.com/numerovert/hotline/simulator"
 )
 
@@ -213,7 +214,7 @@ func TestSMSOutageAndCrash(t *testing.T) {
 		t.Fatalf("%d cases, want %d", len(stored), len(msgs))
 	}
 	for _, c := range stored {
-		if !refs[c.Reference] || c.Medium != "sms" || c.Category != "uncoded" {
+		if !refs[c.Reference] || c.Medium != "sms" || c.Category != gateway.CategoryUncoded {
 			t.Errorf("case %+v: reference not in a reply, or wrong medium/category", c)
 		}
 	}
