@@ -28,9 +28,11 @@ prompts:
 	$(GO) run ./cmd/hotline prompts generate --locales locales --langs fr,en
 
 ## test: vet, gofmt, lint the shipped menus, run every test with the race detector
-## (committed fuzz corpora run as plain tests), then each fuzz target briefly
+## (committed fuzz corpora run as plain tests), then the exhaustive menu walk without the race
+## detector (one goroutine, millions of steps: menus/exhaustive_test.go), then each fuzz target briefly
 test: vet prompts lint
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^TestEveryScreenFitsUSSD$$' ./menus
 	$(MAKE) --no-print-directory fuzz-smoke
 
 # Fuzz targets, as package:Target. `go test -fuzz` takes one target in one package at a time.
