@@ -470,3 +470,43 @@ func TestScaleOutGatewayWithOtherKeysRefused(t *testing.T) {
 		t.Errorf("exit %v, output:\n%s\nwant a refusal naming pin-k1", err, out)
 	}
 }
+
+// TestScaleOutLanguageRememberedAcrossGateways: a caller who asks one replica
+// to remember their language is greeted in it by another replica on the next
+// call, and nothing in Redis holds their number.
+func TestScaleOutLanguageRememberedAcrossGateways(t *testing.T) {
+	const phone = "+22376000031"
+	cl := newCluster(t)
+	cl.startCasework()
+	a, b := cl.startGateway(""), cl.startGateway("")
+
+	first := dialVia(t, a.base, phone, "Ɲɛfɛta", http.DefaultClient)
+	first.pick("Bamanankan")
+	first.complaint()
+	first.pick("Ɲininkali")
+	first.pick("Wɛrɛ/n t'a dɔn")
+	first.pick("Wari")
+	first.pick("Tɛmɛ")
+	first.pick("A ci, n ka kan mara") // send, and remember my language
+	first.reference()
+
+	back := dialVia(t, b.base, phone, "Ɲɛfɛta", http.DefaultClient)
+	if !strings.Contains(back.screen.Text, "I b'a f") || strings.Contains(back.screen.Text, "Bamanankan") {
+		t.Fatalf("returning caller's first screen on the other replica:\n%s", back.screen.Text)
+	}
+	// Another phone still starts at the language screen.
+	other := dialVia(t, b.base, "+22376000032", "Suivant", http.DefaultClient)
+	if !strings.Contains(other.screen.Text, "Bamanankan") {
+		t.Fatalf("a phone that asked nothing was not asked its language:\n%s", other.screen.Text)
+	}
+	keys, err := redistest.Keys(context.Background(), cl.rdb, cl.prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		dump := fmt.Sprint(cl.rdb.HGetAll(context.Background(), k).Val(), cl.rdb.Get(context.Background(), k).Val())
+		if found := containsAny([]byte(k+dump), "2237600003", "7600003"); len(found) > 0 {
+			t.Errorf("Redis %q holds %v", k, found)
+		}
+	}
+}

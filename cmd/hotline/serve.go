@@ -281,6 +281,8 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 		opts.Submitter = producer
+		prefs := scaleout.NewPreferences(so.rdb, so.prefix) // shared by every replica
+		opts.Preferences = prefs
 		if producer.PINs != nil {
 			// From the mirror, on any process: a case still in the queue
 			// answers too, and wrong attempts count across gateways.
@@ -294,7 +296,8 @@ func (m *Main) Open(ctx context.Context) error {
 				return err
 			}
 			m.onClose(func() error { stop(); return nil })
-			opts.Cases, opts.Preferences = cases, store
+			opts.Cases = cases
+			prefs.Fallback = store // languages remembered before the move to scale-out
 		}
 	}
 	if err := m.openChannels(ctx, &opts, kd, so, recs, snap, ops); err != nil {
