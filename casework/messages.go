@@ -28,11 +28,8 @@ var errNoOpenCase = errors.New("no open case")
 // detail would grow past MaxDetailBytes: the caller's message then opens a
 // case of its own.
 func (s *Service) AppendToOpenCase(ctx context.Context, callerKey string, window time.Duration, key, text string) (c Case, appended bool, err error) {
-	switch {
-	case callerKey == "" || key == "" || len(key) > MaxIdempotencyKeyBytes:
-		return Case{}, false, fmt.Errorf("casework: append: %w: caller key and idempotency key are required", ErrInvalidIntake)
-	case strings.TrimSpace(text) == "" || !utf8.ValidString(text):
-		return Case{}, false, fmt.Errorf("casework: append: %w: text is empty or not UTF-8", ErrInvalidIntake)
+	if err := validateAppend(callerKey, key, text); err != nil {
+		return Case{}, false, err
 	}
 	list, err := s.store.ByCallerKey(ctx, callerKey)
 	if err != nil {
@@ -41,9 +38,47 @@ func (s *Service) AppendToOpenCase(ctx context.Context, callerKey string, window
 	if len(list) == 0 {
 		return Case{}, false, nil
 	}
-	newest := list[len(list)-1]
+	return s.appendTo(ctx, list[len(list)-1].ID, window, key, text)
+}
+
+// AppendToCase adds text to the case with reference ref, on the same
+// terms as AppendToOpenCase, when that case belongs to callerKey: a
+// gateway replica, which has no case store, names the case it told the
+// caller their message joined (scaleout.SMSThreads). appended is false,
+// with no error, when the case is not found, is another caller's, is
+// resolved, closed or purged, is older than window or is full: the
+// message must then become a case of its own.
+func (s *Service) AppendToCase(ctx context.Context, ref, callerKey string, window time.Duration, key, text string) (c Case, appended bool, err error) {
+	if err := validateAppend(callerKey, key, text); err != nil {
+		return Case{}, false, err
+	}
+	c, err = s.store.ByReference(ctx, ref)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Case{}, false, nil
+	case err != nil:
+		return Case{}, false, fmt.Errorf("casework: append: %w", err)
+	case c.CallerKey != callerKey:
+		return Case{}, false, nil
+	}
+	return s.appendTo(ctx, c.ID, window, key, text)
+}
+
+func validateAppend(callerKey, key, text string) error {
+	switch {
+	case callerKey == "" || key == "" || len(key) > MaxIdempotencyKeyBytes:
+		return fmt.Errorf("casework: append: %w: caller key and idempotency key are required", ErrInvalidIntake)
+	case strings.TrimSpace(text) == "" || !utf8.ValidString(text):
+		return fmt.Errorf("casework: append: %w: text is empty or not UTF-8", ErrInvalidIntake)
+	}
+	return nil
+}
+
+// appendTo adds text to case id once per key, when the case is still open,
+// within window and not full.
+func (s *Service) appendTo(ctx context.Context, id string, window time.Duration, key, text string) (c Case, appended bool, err error) {
 	now := s.time()
-	c, err = s.store.Update(ctx, newest.ID, func(c *Case) ([]Event, error) {
+	c, err = s.store.Update(ctx, id, func(c *Case) ([]Event, error) {
 		switch {
 		case slices.Contains(c.Appended, key):
 			return nil, errUnchanged
@@ -63,7 +98,7 @@ func (s *Service) AppendToOpenCase(ctx context.Context, callerKey string, window
 	})
 	switch {
 	case errors.Is(err, errUnchanged):
-		c, err = s.store.ByID(ctx, newest.ID)
+		c, err = s.store.ByID(ctx, id)
 		if err != nil {
 			return Case{}, false, fmt.Errorf("casework: append: %w", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/internal/redistest"
 	"github.com/numerovert/hotline/keystore"
 	"github.com/numerovert/hotline/recordings"
@@ -65,6 +66,61 @@ func TestScaleOutSMSAndVoiceOnGateways(t *testing.T) {
 	vref := voiceOnGateway(t, cl, b, caller)
 	noNumbersLeft(t, cl, append(phones, caller), a, b)
 	caseworkHolds(t, cl, refs, vref)
+}
+
+// TestScaleOutSMSJoinsOpenCase: a caller who writes their story in two
+// messages, each taken by another gateway replica, makes one case under one
+// reference, as where the cases are; another phone's message is a case of
+// its own.
+func TestScaleOutSMSJoinsOpenCase(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	prov := httptest.NewServer(fake)
+	defer prov.Close()
+	cfg := gatewayConfig(t, prov.URL)
+	flags := []string{"--config", cfg, "--sms-retry-min", "50ms", "--sms-retry-max", "300ms"}
+	cl := newCluster(t)
+	cl.startCasework(flags...)
+	a, b := cl.startGateway("", flags...), cl.startGateway("", flags...)
+	ctx := context.Background()
+	const phone, other = "+22376000061", "+22376000062"
+	send := func(g *server, from, text string) {
+		t.Helper()
+		s := simulator.SMS{Provider: simulator.ProviderAT, URL: g.url("/c/demo-at/sms"), Phone: from}
+		if _, r, err := s.Send(ctx, text); err != nil || r.Status != 200 {
+			t.Fatalf("send: %v %v", r, err)
+		}
+	}
+	reply := func(n int) simulator.Delivery {
+		t.Helper()
+		eventually(t, fmt.Sprintf("reply %d", n), func() bool { return len(fake.Delivered()) >= n })
+		return fake.Delivered()[n-1]
+	}
+	send(a, phone, "Je n'ai pas reçu ma ration ce mois")
+	first := smsReference.FindStringSubmatch(reply(1).Body)
+	if first == nil {
+		t.Fatalf("first reply without a reference: %q", reply(1).Body)
+	}
+	send(b, phone, "et mon voisin non plus")
+	if got := reply(2).Body; !strings.Contains(got, "ajouté à la plainte "+first[0]) {
+		t.Fatalf("second message on the other replica: %q; want it added to %s", got, first[0])
+	}
+	send(b, other, "Le chef a pris une part")
+	if got := reply(3).Body; strings.Contains(got, first[0]) || smsReference.FindString(got) == "" {
+		t.Fatalf("another phone's message: %q; want a reference of its own", got)
+	}
+	ref := first[1] + first[2]
+	cl.waitStatus("new", ref)
+	eventually(t, "casework took every entry", func() bool { return cl.rdb.XLen(ctx, cl.prefix+"intake").Val() == 0 })
+	noNumbersLeft(t, cl, []string{phone, other}, a, b)
+	stored := cases(t, cl.dataDir)
+	if len(stored) != 2 {
+		t.Fatalf("casework stored %d cases, want 2 (one per phone)", len(stored))
+	}
+	for _, c := range stored {
+		if c.Reference == ref && c.Detail != "Je n'ai pas reçu ma ration ce mois"+casework.MessageSeparator+"et mon voisin non plus" {
+			t.Errorf("joined case's detail = %q", c.Detail)
+		}
+	}
 }
 
 // smsOnTwoGateways sends one complaint per phone to a, with the

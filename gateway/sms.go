@@ -39,6 +39,10 @@ type SMSOptions struct {
 	// AppendWindow: a caller's SMS within this time of their open case is
 	// added to it instead of opening another (default 24 h).
 	AppendWindow time.Duration
+	// Threads, on a gateway replica (no case store), submits SMS
+	// complaints and joins later messages to them (scaleout.SMSThreads);
+	// where the cases are it is nil and the case service does both.
+	Threads SMSThreads
 	// RetryAfterFailure is when a message the provider reported
 	// undelivered is tried again (default 1 min).
 	RetryAfterFailure time.Duration
@@ -48,6 +52,15 @@ type SMSOptions struct {
 	// BroadcastRate bounds the broadcast messages queued per second on
 	// each channel (default DefaultBroadcastRate).
 	BroadcastRate float64
+}
+
+// SMSThreads submits SMS complaints and lets a caller's later message join
+// their open case of the last window without a case store: Join returns the
+// case (reference and language) it was queued to join, or joined false when
+// in must be submitted instead.
+type SMSThreads interface {
+	Submitter
+	Join(ctx context.Context, in casework.Intake, window time.Duration) (c casework.Case, joined bool, err error)
 }
 
 // Medium and category of cases opened by SMS.
@@ -181,27 +194,27 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 		return "empty", lang, t.lang(lang).Empty, nil
 	}
 
-	idem := ch.ID + "/sms/" + m.ID
-	if s.cases != nil {
-		// Where the cases are; a gateway replica has none to append to,
-		// so there each message is a complaint of its own.
-		c, appended, err := s.cases.AppendToOpenCase(ctx, callerKey, s.sms.AppendWindow, idem, text)
-		if err != nil {
-			return "appended", "", "", fmt.Errorf("append to case: %w", err)
-		}
-		if appended {
-			return "appended", c.Language, fill(t.lang(c.Language).Added, map[string]string{"reference": casework.FormatReference(c.Reference)}), nil
-		}
-	}
-	r, err := s.submit.Submit(ctx, casework.Intake{
-		IdempotencyKey: idem,
+	in := casework.Intake{
+		IdempotencyKey: ch.ID + "/sms/" + m.ID,
 		CallerKey:      callerKey,
 		Channel:        ch.ID,
 		Medium:         MediumSMS,
 		Language:       lang,
 		Category:       CategoryUncoded,
 		Detail:         text,
-	})
+	}
+	c, joined, err := s.joinOpenCase(ctx, in)
+	if err != nil {
+		return "appended", "", "", fmt.Errorf("append to case: %w", err)
+	}
+	if joined {
+		return "appended", c.Language, fill(t.lang(c.Language).Added, map[string]string{"reference": casework.FormatReference(c.Reference)}), nil
+	}
+	submit := s.submit
+	if s.sms.Threads != nil {
+		submit = s.sms.Threads
+	}
+	r, err := submit.Submit(ctx, in)
 	s.metrics.submission(ch, err)
 	if err != nil {
 		return "case", "", "", fmt.Errorf("submit case: %w", err)
@@ -214,6 +227,19 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 		return "case", r.Case.Language, fill(l.Ack, vars), nil
 	}
 	return "case", r.Case.Language, fill(l.AckPIN, vars), nil
+}
+
+// joinOpenCase adds an SMS to its caller's open case of the last
+// AppendWindow: through the case service where the cases are, through
+// Threads on a gateway replica.
+func (s *Server) joinOpenCase(ctx context.Context, in casework.Intake) (casework.Case, bool, error) {
+	switch {
+	case s.cases != nil:
+		return s.cases.AppendToOpenCase(ctx, in.CallerKey, s.sms.AppendWindow, in.IdempotencyKey, in.Detail)
+	case s.sms.Threads != nil:
+		return s.sms.Threads.Join(ctx, in, s.sms.AppendWindow)
+	}
+	return casework.Case{}, false, nil
 }
 
 // smsFollowUp answers "SUIVI <reference> [PIN]". Every way of not matching

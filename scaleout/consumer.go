@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -18,6 +19,9 @@ import (
 // it and stores it durably before it returns.
 type Intaker interface {
 	Submit(ctx context.Context, in casework.Intake) (casework.Receipt, error)
+	// AppendToCase adds a caller's later SMS to the case a gateway named
+	// (casework.Service.AppendToCase).
+	AppendToCase(ctx context.Context, ref, callerKey string, window time.Duration, key, text string) (casework.Case, bool, error)
 }
 
 // Consumer moves complaints from the intake stream into casework. Run it
@@ -83,9 +87,18 @@ func (c *Consumer) handle(ctx context.Context, msgs []redis.XMessage) error {
 	out := make([]outcome, len(msgs))
 	var wg sync.WaitGroup
 	for i, m := range msgs {
-		wg.Go(func() { out[i] = c.store1(ctx, m) })
+		if m.Values["kind"] != entryAppend {
+			wg.Go(func() { out[i] = c.store1(ctx, m) })
+		}
 	}
 	wg.Wait()
+	// Later messages after the complaints, in stream order: one may join a
+	// case queued in this very batch, and two join one case in order.
+	for i, m := range msgs {
+		if m.Values["kind"] == entryAppend {
+			out[i] = c.append1(ctx, m)
+		}
+	}
 
 	var firstErr error
 	var done []string
@@ -125,21 +138,63 @@ func (c *Consumer) handle(ctx context.Context, msgs []redis.XMessage) error {
 	return nil
 }
 
-// store1 stores one entry. The idempotency key and the reference come
-// from the gateway, so an entry delivered twice makes one case.
-func (c *Consumer) store1(ctx context.Context, m redis.XMessage) outcome {
+// appendAlways is the window for a later message on the casework node:
+// the gateway checked the window when it told the caller the message
+// joined their case, and the entry may have waited in the stream since.
+const appendAlways = time.Duration(math.MaxInt64)
+
+// append1 adds one later message to the case its entry names or, when
+// that case is closed, purged, full or not found, stores it as a case of
+// its own under a new reference (the caller was told the old one; the
+// message is kept either way, and the idempotency key makes one case of a
+// repeated delivery).
+func (c *Consumer) append1(ctx context.Context, m redis.XMessage) outcome {
+	in, dead := decodeEntry(m)
+	if dead != "" {
+		return outcome{dead: dead}
+	}
+	got, ok, err := c.cases.AppendToCase(ctx, in.Reference, in.CallerKey, appendAlways, in.IdempotencyKey, in.Detail)
+	switch {
+	case errors.Is(err, casework.ErrInvalidIntake):
+		return outcome{dead: err.Error()}
+	case err != nil:
+		return outcome{err: fmt.Errorf("append entry %s: %w", m.ID, err)}
+	case ok:
+		return outcome{c: got}
+	}
+	c.log.Info("a later SMS could not join its case; stored as a case of its own", "entry", m.ID)
+	in.Reference = ""
+	return c.submit(ctx, m, in)
+}
+
+// decodeEntry reads an entry's intake, or says why it can never be stored.
+func decodeEntry(m redis.XMessage) (casework.Intake, string) {
 	if len(m.Values) == 0 {
-		return outcome{dead: errNoFields.Error()}
+		return casework.Intake{}, errNoFields.Error()
 	}
 	raw, _ := m.Values["intake"].(string)
 	ref, _ := m.Values["ref"].(string)
 	var in casework.Intake
 	if err := json.Unmarshal([]byte(raw), &in); err != nil {
-		return outcome{dead: "intake is not valid JSON"}
+		return casework.Intake{}, "intake is not valid JSON"
 	}
 	if in.Reference != ref {
-		return outcome{dead: "reference field and intake disagree"}
+		return casework.Intake{}, "reference field and intake disagree"
 	}
+	return in, ""
+}
+
+// store1 stores one entry. The idempotency key and the reference come
+// from the gateway, so an entry delivered twice makes one case.
+func (c *Consumer) store1(ctx context.Context, m redis.XMessage) outcome {
+	in, dead := decodeEntry(m)
+	if dead != "" {
+		return outcome{dead: dead}
+	}
+	return c.submit(ctx, m, in)
+}
+
+func (c *Consumer) submit(ctx context.Context, m redis.XMessage, in casework.Intake) outcome {
 	r, err := c.cases.Submit(ctx, in)
 	switch {
 	case errors.Is(err, casework.ErrInvalidIntake), errors.Is(err, casework.ErrReferenceTaken):

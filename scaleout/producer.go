@@ -95,12 +95,18 @@ func NewProducer(rdb *redis.Client, prefix string) *Producer {
 // queue runs the queue script and, when Replicas is set, waits on the same
 // connection (WAIT counts that connection's writes) for the replicas.
 func (p *Producer) queue(ctx context.Context, keys []string, args ...any) ([]string, error) {
+	return p.run(ctx, queueScript, keys, args...)
+}
+
+// run runs script and, when Replicas is set, waits on the same connection
+// for the replicas to hold what it wrote.
+func (p *Producer) run(ctx context.Context, script *redis.Script, keys []string, args ...any) ([]string, error) {
 	if p.Replicas <= 0 {
-		return queueScript.Run(ctx, p.client, keys, args...).StringSlice()
+		return script.Run(ctx, p.client, keys, args...).StringSlice()
 	}
 	conn := p.client.Conn()
 	defer conn.Close()
-	res, err := queueScript.Run(ctx, conn, keys, args...).StringSlice()
+	res, err := script.Run(ctx, conn, keys, args...).StringSlice()
 	if err != nil {
 		return nil, err
 	}

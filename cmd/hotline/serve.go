@@ -337,6 +337,11 @@ func (m *Main) openChannels(ctx context.Context, opts *gateway.Options, kd keyst
 	if opts.SMS, err = m.openSMS(ctx, m.cfg, kd, snap, ops, so); err != nil {
 		return err
 	}
+	if producer, ok := opts.Submitter.(*scaleout.Producer); ok && opts.Cases == nil {
+		// A replica has no case store: a caller's later SMS joins their
+		// case through Redis and the casework node.
+		opts.SMS.Threads = scaleout.NewSMSThreads(producer)
+	}
 	voiceRecs, err := m.voiceRecordings(ctx, m.cfg, kd, so, recs, ops)
 	if err != nil {
 		return err
