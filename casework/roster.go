@@ -49,9 +49,9 @@ const (
 
 var dutyLang = regexp.MustCompile(`^[a-z]{2,3}$`)
 
-// mayRoster reports whether by may put name (of team) on or off duty:
+// MayRoster reports whether by may put target on or off duty:
 // themself, their team's supervisor (role or config), or an admin.
-func (a Accounts) mayRoster(by User, target User) bool {
+func (a Accounts) MayRoster(by User, target User) bool {
 	switch {
 	case by.Disabled:
 		return false
@@ -74,7 +74,7 @@ func (a Accounts) SetDuty(ctx context.Context, by User, name string, on bool, la
 	switch {
 	case !u.Role.Casework() || u.Disabled:
 		return fmt.Errorf("%w: only active officers take live calls", ErrInvalidAccount)
-	case !a.mayRoster(by, u):
+	case !a.MayRoster(by, u):
 		return ErrForbidden
 	}
 	if !on {

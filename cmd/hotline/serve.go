@@ -273,6 +273,7 @@ func (m *Main) Open(ctx context.Context) error {
 		mem := sessions.NewMemory()
 		go mem.Run(m.jobs, time.Minute)
 		opts.Cases, opts.Preferences, opts.Sessions = cases, store, mem
+		opts.CallBack.Live = casework.LiveDesk{Cases: cases, Users: store}
 	default: // scale-out: sessions and intake in Redis
 		opts.Sessions = sessions.NewRedis(so.rdb, so.prefix)
 		producer := scaleout.NewProducer(so.rdb, so.prefix)
@@ -295,6 +296,7 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 			m.onClose(func() error { stop(); return nil })
 			opts.Cases, opts.Preferences = cases, store
+			opts.CallBack.Live = casework.LiveDesk{Cases: cases, Users: store}
 		}
 	}
 	if err := m.openChannels(ctx, &opts, kd, so, recs, snap, ops); err != nil {
