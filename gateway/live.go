@@ -6,6 +6,8 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
@@ -30,6 +32,42 @@ type LiveDesk interface {
 	Available(ctx context.Context, lang string) bool
 	Open(ctx context.Context, in casework.Intake) (casework.LiveTicket, error)
 	Outcome(ctx context.Context, caseID, outcome string, seconds int) error
+}
+
+// liveLegs are the live calls whose officer's leg is pending, by channel
+// and provider call id → case: Africa's Talking's final notification, which
+// may carry no number (so no session key), says how they ended.
+type liveLegs struct {
+	mu sync.Mutex
+	m  map[string]liveLeg
+}
+
+type liveLeg struct {
+	caseID string
+	at     time.Time
+}
+
+func (l *liveLegs) add(channel, callID, caseID string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]liveLeg{}
+	}
+	for k, v := range l.m {
+		if time.Since(v.at) > callBackTTL {
+			delete(l.m, k)
+		}
+	}
+	l.m[channel+"/"+callID] = liveLeg{caseID: caseID, at: time.Now()}
+}
+
+// take removes and returns the pending leg of a call.
+func (l *liveLegs) take(channel, callID string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, ok := l.m[channel+"/"+callID]
+	delete(l.m, channel+"/"+callID)
+	return v.caseID, ok
 }
 
 // liveCapable: the channel can bridge a call and live calls are wired.
@@ -84,6 +122,7 @@ func (s *Server) liveReply(ctx context.Context, ch config.Channel, vc VoiceChann
 		sess.LivePhone = ""
 		return closed
 	}
+	s.liveLegs.add(ch.ID, callID, tk.CaseID)
 	s.log.Info("live call bridged", "channel", ch.Name, "case", tk.CaseID, "officer", tk.Officer)
 	return reply
 }
@@ -133,7 +172,7 @@ func (s *Server) liveDialed(ctx context.Context, ch config.Channel, base string,
 	if err != nil {
 		return turn.VoiceReply{}, err
 	}
-	if !found || step != sess.Step || sess.LivePhone == "" {
+	if _, pending := s.liveLegs.take(ch.ID, call.CallID); !found || !pending || step != sess.Step || sess.LivePhone == "" {
 		return turn.VoiceReply{Hangup: true}, nil
 	}
 	sess.LivePhone = ""
@@ -155,16 +194,18 @@ func (s *Server) liveDialed(ctx context.Context, ch config.Channel, base string,
 	return sess.Reply, nil
 }
 
-// liveEnded audits a live call whose caller hung up while bridged, from
-// the call's final notification (Africa's Talking: dialDurationInSeconds).
-func (s *Server) liveEnded(ctx context.Context, sess voiceSession, seconds int, cause string) {
+// liveEnded audits a live call whose leg was still pending when the call
+// ended, from its final notification (Africa's Talking: the Dial that was
+// answered ends the call, dialDurationInSeconds says how long they talked).
+func (s *Server) liveEnded(ctx context.Context, channel, callID string, seconds int, cause string) {
+	caseID, ok := s.liveLegs.take(channel, callID)
 	switch {
-	case sess.LivePhone == "":
+	case !ok:
 	case seconds > 0:
-		s.liveOutcome(ctx, sess.LiveCase, casework.LiveConnected, seconds)
+		s.liveOutcome(ctx, caseID, casework.LiveConnected, seconds)
 	case strings.Contains(strings.ToUpper(cause), "BUSY"):
-		s.liveOutcome(ctx, sess.LiveCase, casework.LiveOfficerBusy, 0)
+		s.liveOutcome(ctx, caseID, casework.LiveOfficerBusy, 0)
 	default:
-		s.liveOutcome(ctx, sess.LiveCase, casework.LiveOfficerMissed, 0)
+		s.liveOutcome(ctx, caseID, casework.LiveOfficerMissed, 0)
 	}
 }

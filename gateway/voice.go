@@ -206,10 +206,8 @@ func (s *Server) handleVoice(c fiber.Ctx) error {
 			s.calledBack(ctx, ch, call, !call.Final)
 		}
 		if ender, ok := vc.Adapter.(CallEnder); ok && call.Final && s.liveCapable(vc) {
-			if _, sess, found, _ := s.loadCall(ctx, ch, call); found && sess.LivePhone != "" {
-				seconds, cause, _ := ender.CallEnd(c.Get(fiber.HeaderContentType), c.Body())
-				s.liveEnded(ctx, sess, seconds, cause)
-			}
+			seconds, cause, _ := ender.CallEnd(c.Get(fiber.HeaderContentType), c.Body())
+			s.liveEnded(ctx, ch.ID, call.CallID, seconds, cause)
 		}
 		reply, err = s.callStep(ctx, ch, vc, base, call, step, c.Query("noinput") == "1")
 	}
