@@ -111,9 +111,9 @@ type UserStore interface {
 // to which account or token (by name), never a password or token.
 type AdminEvent struct {
 	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`  // the admin's login name, or "cli"
-	Action string    `json:"action"` // user_created, user_disabled, user_enabled, password_reset, token_created, token_revoked
-	Target string    `json:"target"` // login name or token name
+	Actor  string    `json:"actor"`            // the admin's login name, or "cli"
+	Action string    `json:"action"`           // user_created, user_disabled, user_enabled, password_reset, token_created, token_revoked
+	Target string    `json:"target"`           // login name or token name
 	Detail string    `json:"detail,omitempty"` // duty_on: the languages
 }
 
