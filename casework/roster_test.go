@@ -70,6 +70,15 @@ func TestSetDutyWhoMayAndAudit(t *testing.T) {
 	if u := user(t, acc, "awa"); u.OnDuty || len(u.DutyLanguages) != 0 {
 		t.Errorf("awa still on duty: %+v", u)
 	}
+	// Removing her phone takes her off duty: nothing would ring.
+	_ = acc.SetDuty(ctx, awa, "awa", true, []string{"fr"})
+	if err := acc.SetPhone(ctx, "awa", "awa", ""); err != nil {
+		t.Fatal(err)
+	}
+	if u := user(t, acc, "awa"); u.OnDuty {
+		t.Error("on duty with no phone")
+	}
+	_ = acc.SetPhone(ctx, "awa", "awa", "k1:sealed-awa")
 	// The demo's meal-mopti supervisor is meal-coordinator, by config.
 	coord := casework.User{Name: "meal-coordinator", Role: casework.RoleSupervisor, Team: "meal-national"}
 	if err := acc.SetDuty(ctx, coord, "awa", true, []string{"fr"}); err != nil {
@@ -82,7 +91,7 @@ func TestSetDutyWhoMayAndAudit(t *testing.T) {
 			trail = append(trail, e.Actor+" "+e.Action+" "+e.Target+" "+e.Detail+" "+e.At.Format("15:04"))
 		}
 	}
-	want := []string{"awa duty_on awa bm, fr 09:00", "admin duty_off awa  10:00", "meal-coordinator duty_on awa fr 10:00"}
+	want := []string{"awa duty_on awa bm, fr 09:00", "admin duty_off awa  10:00", "awa duty_on awa fr 10:00", "meal-coordinator duty_on awa fr 10:00"}
 	if !slices.Equal(trail, want) {
 		t.Errorf("audit %q, want %q", trail, want)
 	}
