@@ -220,6 +220,9 @@ func (a Accounts) SetPhone(ctx context.Context, actor, name, sealed string) erro
 		return fmt.Errorf("%w: only officers are called for call-backs", ErrInvalidAccount)
 	}
 	u.Phone = sealed
+	if sealed == "" { // nothing would ring: off the live-call roster too
+		u.OnDuty, u.DutyLanguages, u.DutySince = false, nil, time.Time{}
+	}
 	if err := a.Store.PutUser(ctx, u); err != nil {
 		return err
 	}

@@ -63,6 +63,11 @@ type User struct {
 	// Phone is the officer's own phone for masked call-backs, sealed by
 	// the gateway's call-back key ("k1:…"); never shown on any page.
 	Phone string `json:"phone,omitempty"`
+	// OnDuty: the officer takes live calls in DutyLanguages during their
+	// team's office hours (roster.go), since DutySince.
+	OnDuty        bool      `json:"on_duty,omitempty"`
+	DutyLanguages []string  `json:"duty_languages,omitempty"`
+	DutySince     time.Time `json:"duty_since,omitzero"`
 }
 
 // Actor is the user as casework's Service sees them.
@@ -106,9 +111,10 @@ type UserStore interface {
 // to which account or token (by name), never a password or token.
 type AdminEvent struct {
 	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`  // the admin's login name, or "cli"
-	Action string    `json:"action"` // user_created, user_disabled, user_enabled, password_reset, token_created, token_revoked
-	Target string    `json:"target"` // login name or token name
+	Actor  string    `json:"actor"`            // the admin's login name, or "cli"
+	Action string    `json:"action"`           // user_created, user_disabled, user_enabled, password_reset, token_created, token_revoked
+	Target string    `json:"target"`           // login name or token name
+	Detail string    `json:"detail,omitempty"` // duty_on: the languages
 }
 
 // CheckUser keeps SEA with PSEA: the psea role belongs to a PSEA team and

@@ -109,7 +109,10 @@ type Team struct {
 	Exclude Exclusions `yaml:"exclude"`
 	// Supervisor receives the team's overdue cases (an officer id).
 	Supervisor string `yaml:"supervisor"`
-	line       int
+	// OfficeHours are when its on-duty officers take live calls
+	// (officehours.go); none: the team takes no live call.
+	OfficeHours *OfficeHours `yaml:"office_hours"`
+	line        int
 }
 
 // Exclusions are a team's conflicts of interest.
@@ -334,6 +337,9 @@ func (cfg *Config) checkTeams(p *problems, programmes map[string]bool, categorie
 			if !programmes[pr] {
 				p.at(t.line, "team %q excludes unknown programme %q", t.ID, pr)
 			}
+		}
+		for _, msg := range t.OfficeHours.Validate() {
+			p.at(t.line, "team %q: %s", t.ID, msg)
 		}
 	}
 }

@@ -114,6 +114,8 @@ type CallBackRecorder interface {
 type CallBackOptions struct {
 	Sealer   *CallBackSealer
 	Outcomes CallBackRecorder
+	// Live takes calls to a person on duty (live.go); nil: never offered.
+	Live LiveDesk
 }
 
 // Errors of Server.CallBack, wrapped.

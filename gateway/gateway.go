@@ -143,7 +143,8 @@ type Server struct {
 	providers provider.List
 
 	callback CallBackOptions
-	bridges  bridges // call-backs in flight
+	bridges  bridges  // call-backs in flight
+	liveLegs liveLegs // live calls bridged to an officer, by channel and call (live.go)
 
 	background sync.WaitGroup // requests that outlive a callback (deleteProviderCopy); Serve waits for them
 }

@@ -110,6 +110,12 @@ type voiceSession struct {
 	Reply     turn.VoiceReply `json:"reply"` // that reply, for providers' retries
 	Misses    int             `json:"misses,omitempty"`
 	Recording string          `json:"recording,omitempty"`
+	// A live call (live.go): its case, and while the officer's leg is
+	// pending, the officer and their phone as sealed on their account
+	// (to bridge again on a provider's retry).
+	LiveCase    string `json:"live_case,omitempty"`
+	LiveOfficer string `json:"live_officer,omitempty"`
+	LivePhone   string `json:"live_phone,omitempty"`
 }
 
 var audioName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,80}\.wav$`)
@@ -190,11 +196,18 @@ func (s *Server) handleVoice(c fiber.Ctx) error {
 	defer cancel()
 	var reply turn.VoiceReply
 	switch {
+	case c.Query("dialed") == "1": // the officer's leg of a live call ended (live.go)
+		status, seconds, _ := s.dialResult(vc, c)
+		reply, err = s.liveDialed(ctx, ch, base, call, step, status, seconds)
 	case vc.MissedCalls && !call.Outbound && !call.Final && step < 0:
 		reply, err = s.missedCall(ctx, ch, vc, call) // rejected, called back (missedcall.go)
 	default:
 		if vc.MissedCalls && call.Outbound && (call.Final || step < 0) {
 			s.calledBack(ctx, ch, call, !call.Final)
+		}
+		if ender, ok := vc.Adapter.(CallEnder); ok && call.Final && s.liveCapable(vc) {
+			seconds, cause, _ := ender.CallEnd(c.Get(fiber.HeaderContentType), c.Body())
+			s.liveEnded(ctx, ch.ID, call.CallID, seconds, cause)
 		}
 		reply, err = s.callStep(ctx, ch, vc, base, call, step, c.Query("noinput") == "1")
 	}
@@ -249,20 +262,13 @@ func downloadTimeout(vc VoiceChannel) time.Duration {
 // on; any other (a provider's retry, a late duplicate) gets the reply
 // already given, so every step is idempotent.
 func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChannel, base string, call turn.Call, step int, noInput bool) (turn.VoiceReply, error) {
-	callerKey := ""
-	if call.Phone != "" {
-		callerKey = s.keyring.Key(call.Phone, ch.Country)
-	}
-	key := sessionKey("voice", ch.ID, call.CallID, callerKey)
-	var sess voiceSession
-	raw, found, err := s.sessions.Load(ctx, key)
+	key, sess, found, err := s.loadCall(ctx, ch, call)
 	if err != nil {
-		return turn.VoiceReply{}, fmt.Errorf("load call: %w", err)
+		return turn.VoiceReply{}, err
 	}
-	if found {
-		if err := json.Unmarshal(raw, &sess); err != nil {
-			return turn.VoiceReply{}, fmt.Errorf("decode call: %w", err)
-		}
+	callerKey := sess.CallerKey
+	if !found && call.Phone != "" {
+		callerKey = s.keyring.Key(call.Phone, ch.Country)
 	}
 	if call.Final {
 		// The call is over: keep unfinished answers for a redial.
@@ -275,6 +281,11 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 		return turn.VoiceReply{}, nil
 	}
 	if found && step != sess.Step {
+		if sess.LivePhone != "" { // the Dial is never kept: it holds a number
+			if r, ok := s.liveDial(ch, vc, base, sess); ok {
+				return r, nil
+			}
+		}
 		return sess.Reply, nil
 	}
 
@@ -285,6 +296,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 		sess.CallerKey = callerKey
 		t = s.begin(ctx, s.voiceEng(), mediumVoice, sess.CallerKey)
 	default:
+		sess.State = s.withLive(ctx, vc, sess.State)
 		cur := s.voiceEng().Screen(sess.State)
 		input, miss := s.callInput(ctx, ch, vc, call, cur, noInput, &sess)
 		if miss {
@@ -322,7 +334,11 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	}
 	sess.Step++
 	sess.State = t.State
-	sess.Reply = s.renderVoice(ch, base, s.voiceEng().Voice(t.State, t.Screen, pin), sess.Step)
+	if t.Live != nil {
+		sess.Reply = s.liveReply(ctx, ch, vc, base, call.CallID, &sess, t)
+	} else {
+		sess.Reply = s.renderVoice(ch, base, s.voiceEng().Voice(t.State, t.Screen, pin), sess.Step)
+	}
 	if err := s.saveCall(ctx, key, sess); err != nil {
 		if sess.Reply.Hangup {
 			s.log.Warn("voice session not saved after its last step", "channel", ch.Name, "err", err)
@@ -332,6 +348,26 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	}
 	s.keepForResume(ctx, s.voiceEng(), mediumVoice, sess.CallerKey, nil, t.State)
 	return sess.Reply, nil
+}
+
+// loadCall reads the session of a call, by its channel, call id and the
+// caller key of its number.
+func (s *Server) loadCall(ctx context.Context, ch config.Channel, call turn.Call) (key string, sess voiceSession, found bool, err error) {
+	callerKey := ""
+	if call.Phone != "" {
+		callerKey = s.keyring.Key(call.Phone, ch.Country)
+	}
+	key = sessionKey("voice", ch.ID, call.CallID, callerKey)
+	raw, found, err := s.sessions.Load(ctx, key)
+	if err != nil {
+		return key, sess, false, fmt.Errorf("load call: %w", err)
+	}
+	if found {
+		if err := json.Unmarshal(raw, &sess); err != nil {
+			return key, sess, false, fmt.Errorf("decode call: %w", err)
+		}
+	}
+	return key, sess, found, nil
 }
 
 // callInput reads what the caller gave on screen cur: digits (a reference

@@ -233,6 +233,10 @@ func (s *source) checkOptions(n *nodeDef) {
 				s.errorf(treeFile, lineOf(o.raw, "action"), "submit option %q must have `next:` an end node", o.Value)
 			}
 		case actionRestart:
+		case actionLive:
+			if nx := s.tree.byID[o.nextFrom(n)]; nx == nil || nx.Kind != kindText || nx.Digits {
+				s.errorf(treeFile, lineOf(o.raw, "action"), "live option %q must have `next:` a text node (the voice message left when nobody answers)", o.Value)
+			}
 		case actionInfo:
 			if nx := s.tree.byID[o.Next]; nx == nil || nx.Kind != kindPage {
 				s.errorf(treeFile, lineOf(o.raw, "action"), "info option %q must have `next:` a page node", o.Value)
@@ -273,7 +277,7 @@ func (s *source) checkFieldRefs(n *nodeDef, fieldSetBy map[string]*nodeDef) {
 		}
 	}
 	for fld := range n.When {
-		if fieldSetBy[fld] == nil {
+		if fieldSetBy[fld] == nil && fld != LiveField { // LiveField: set by the gateway (live.go)
 			s.errorf(treeFile, lineOf(n.raw, "when"), "when: %q is not a field of any node", fld)
 		}
 	}

@@ -99,6 +99,10 @@ type Turn struct {
 	// Info is non-nil when the caller asked for an information page: the
 	// gateway finds it, then calls InfoShown with its text (info.go).
 	Info *InfoRequest
+	// Live is non-nil when a caller asked to talk to a person (live.go):
+	// the gateway bridges the call, or shows Screen (a voice message) when
+	// nobody can answer.
+	Live *LiveRequest
 }
 
 // Lookup is a follow-up request: the answers so far (the reference, and
@@ -604,6 +608,8 @@ func (e *Engine) choose(st State, el *elang, en *enode, it item) Turn {
 			return Turn{State: ns, Screen: e.mustRender(ns, ""), Submit: sub}
 		case actionInfo:
 			return e.chooseInfo(st, en, it)
+		case actionLive:
+			return e.chooseLive(st, en, it)
 		case actionRestart:
 			t := e.Begin(st.Lang)
 			t.Screen = e.mustRender(t.State, el.cancelled)

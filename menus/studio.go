@@ -86,17 +86,23 @@ func measure(node, text string) Preview {
 
 // nodeShowing is the first node whose prompt or an option's label is key.
 func (c *Catalog) nodeShowing(key string) *nodeDef {
+	// A screen's node first: a string shared with a question asked only
+	// on a call (home.prompt, also the live operator's menu) is measured
+	// on the screen a USSD caller sees.
+	var voiceOnly *nodeDef
 	for _, n := range c.tree.nodes {
-		if n.Prompt == key {
-			return n
-		}
+		shows := n.Prompt == key
 		for _, o := range n.allOptions() {
-			if o.Label == key {
-				return n
-			}
+			shows = shows || o.Label == key
+		}
+		switch {
+		case shows && !n.Voice:
+			return n
+		case shows && voiceOnly == nil:
+			voiceOnly = n
 		}
 	}
-	return nil
+	return voiceOnly
 }
 
 // Placeholders lists the {names} in s, in order, once each.

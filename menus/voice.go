@@ -41,7 +41,7 @@ const (
 )
 
 var voiceStrings = append([]string{VoiceFor, VoicePress, VoiceRecord, VoiceRecorded, VoiceSummary, VoiceSaved,
-	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash, VoiceServices, VoicePlace}, callbackStrings...)
+	VoiceReference, VoicePIN, VoiceAgain, VoiceThanks, VoiceGoodbye, VoiceHash, VoiceServices, VoicePlace}, append(callbackStrings, liveStrings...)...)
 
 // ShortVoicePath is the minimum set of recordings that makes a language
 // usable by voice: the language menu, the promise, the short voice path's

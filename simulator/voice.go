@@ -3,6 +3,7 @@ package simulator
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/xml"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,7 +47,16 @@ type Voice struct {
 	// OnRequest, when set, can change a request before it is sent (tests
 	// forge signatures with it).
 	OnRequest func(*http.Request)
+	// DialOutcome is how the far end of a Dial in a reply answers (a live
+	// call to an officer): "completed" (default: answers and talks
+	// DialSeconds, default 42), "busy" or "no-answer".
+	DialOutcome string
+	DialSeconds int
 }
+
+// Dialled is one Dial the hotline's reply asked for: the number rung and
+// the caller ID it presented.
+type Dialled struct{ Number, CallerID string }
 
 // CallResult is what a call produced.
 type CallResult struct {
@@ -55,6 +66,8 @@ type CallResult struct {
 	Plays  []string
 	Status int // HTTP status of the last callback
 	Ended  bool
+	// Dials are the Dials played, in order.
+	Dials []Dialled
 }
 
 // Keypad answers each question: a key ("1"…"9", "0"), "-" to let it time
@@ -225,6 +238,7 @@ type call struct {
 	press  Keypad
 	onHear func(string)
 	res    CallResult
+	final  url.Values // extra fields of the final notification
 }
 
 func (c *call) hear(s string) {
@@ -247,6 +261,10 @@ func (c *call) play(root element) (next string, extra url.Values, hungUp bool) {
 			if answered {
 				return next, extra, hungUp
 			}
+		case "Dial":
+			if next, extra, ends := c.dial(el); ends {
+				return next, extra, false
+			}
 		case "Redirect":
 			return strings.TrimSpace(el.Text), url.Values{}, false
 		case "Hangup", "Reject":
@@ -254,6 +272,38 @@ func (c *call) play(root element) (next string, extra url.Values, hungUp bool) {
 		}
 	}
 	return "", nil, false
+}
+
+// dial plays the far end of a Dial: Twilio posts the leg's status to the
+// Dial's action (or, without one, goes on with the reply when the leg did
+// not answer); an Africa's Talking Dial that is answered ends the call,
+// whose final notification carries dialDurationInSeconds, and one that is
+// not goes on to the next action. ends: the call leaves this reply.
+func (c *call) dial(el element) (next string, extra url.Values, ends bool) {
+	d := Dialled{Number: el.attr("phoneNumbers"), CallerID: el.attr("callerId")}
+	for _, k := range el.Kids {
+		if k.XMLName.Local == "Number" {
+			d.Number = strings.TrimSpace(k.Text)
+		}
+	}
+	c.res.Dials = append(c.res.Dials, d)
+	outcome, seconds := cmp.Or(c.v.DialOutcome, "completed"), cmp.Or(c.v.DialSeconds, 42)
+	answered := outcome == "completed"
+	if !answered {
+		seconds = 0
+	}
+	c.hear("(the dialled phone: " + outcome + ")")
+	if c.v.Provider == ProviderAT {
+		if answered {
+			c.final = url.Values{"dialDurationInSeconds": {strconv.Itoa(seconds)}, "dialDestinationNumber": {d.Number}}
+			return "", nil, true
+		}
+		return "", nil, false
+	}
+	if action := el.attr("action"); action != "" {
+		return action, url.Values{"DialCallStatus": {outcome}, "DialCallDuration": {strconv.Itoa(seconds)}, "DialCallSid": {c.res.CallID + "-dial"}}, true
+	}
+	return "", nil, answered
 }
 
 // ask plays an input element's prompts and the caller's answer: keys, a
@@ -297,7 +347,7 @@ func (c *call) ask(el element) (next string, extra url.Values, hungUp, answered 
 // end tells the hotline the call is over (the hotline ended it, or the
 // caller hung up).
 func (c *call) end(ctx context.Context, hungUp bool) error {
-	_, status, err := c.v.post(ctx, c.v.URL, c.res.CallID, nil, true)
+	_, status, err := c.v.post(ctx, c.v.URL, c.res.CallID, c.final, true)
 	if err == nil && status != http.StatusOK {
 		err = fmt.Errorf("simulator: final request answered %d", status)
 	}

@@ -28,12 +28,17 @@ func (w *Web) mountProfile(g fiber.Router) {
 	g.Post("/profile/phone", w.need(caseworker, w.setPhone))
 }
 
-type profileData struct{ HasPhone, CanCall bool }
+type profileData struct {
+	HasPhone, CanCall, OnDuty bool
+	DutyLanguages             string
+	Languages                 []dutyLanguage
+}
 
 func (w *Web) profilePage(c fiber.Ctx) error {
 	u, _ := current(c)
 	p := w.newPage(c, "profile")
-	p.Data = profileData{HasPhone: u.Phone != "", CanCall: w.calls != nil}
+	p.Data = profileData{HasPhone: u.Phone != "", CanCall: w.calls != nil, OnDuty: u.OnDuty,
+		DutyLanguages: strings.Join(u.DutyLanguages, ", "), Languages: w.dutyLanguages()}
 	return w.render(c, "profile", p)
 }
 

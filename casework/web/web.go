@@ -216,6 +216,7 @@ func (w *Web) Mount(app *fiber.App) {
 	g.Get("/cases/:id/recording", w.need(caseworker, w.recording))
 	g.Post("/cases/:id/:action", w.need(caseworker, w.caseAction))
 	w.mountProfile(g)
+	w.mountRoster(g)
 	g.Get("/intake", w.need(caseworker, w.intakePage))
 	g.Post("/intake", w.need(caseworker, w.intake))
 	g.Get("/dashboard", w.need(anyone, w.dashboard))

@@ -273,6 +273,7 @@ func (m *Main) Open(ctx context.Context) error {
 		mem := sessions.NewMemory()
 		go mem.Run(m.jobs, time.Minute)
 		opts.Cases, opts.Preferences, opts.Sessions = cases, store, mem
+		opts.CallBack.Live = casework.LiveDesk{Cases: cases, Users: store}
 	default: // scale-out: sessions and intake in Redis
 		opts.Sessions = sessions.NewRedis(so.rdb, so.prefix)
 		producer := scaleout.NewProducer(so.rdb, so.prefix)
@@ -298,6 +299,7 @@ func (m *Main) Open(ctx context.Context) error {
 			m.onClose(func() error { stop(); return nil })
 			opts.Cases = cases
 			prefs.Fallback = store // languages remembered before the move to scale-out
+			opts.CallBack.Live = casework.LiveDesk{Cases: cases, Users: store}
 		}
 	}
 	if err := m.openChannels(ctx, &opts, kd, so, recs, snap, ops); err != nil {

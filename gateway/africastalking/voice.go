@@ -101,6 +101,14 @@ func (Voice) Render(r turn.VoiceReply) (contentType string, body []byte) {
 	}
 	if r.Dial != nil {
 		b.WriteString(renderDial(r.Dial))
+		if r.Dial.Action != "" {
+			// A Dial that is answered ends the call; one that is not moves
+			// on to the next action: back to the hotline (a live call's
+			// voice message when the officer did not answer).
+			b.WriteString("<Redirect>")
+			_ = xml.EscapeText(&b, []byte(r.Dial.Action))
+			b.WriteString("</Redirect>")
+		}
 	}
 	if r.Reject {
 		b.WriteString("<Reject/>")
