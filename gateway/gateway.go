@@ -48,6 +48,16 @@ type sessionBatcher interface {
 	SaveAll(ctx context.Context, ws ...sessions.Write) error
 }
 
+// sessionSwapper is what a shared SessionStore may add to save a read:
+// the value this process last wrote under a key (no round trip, possibly
+// overtaken by another process), and a batch written only if the store
+// still holds a value (else nothing is written and the value held is
+// returned). sessions.Redis has it.
+type sessionSwapper interface {
+	Remembered(key string) ([]byte, bool)
+	SaveIf(ctx context.Context, expected []byte, ws ...sessions.Write) (*sessions.Current, error)
+}
+
 // Submitter stores a confirmed complaint durably and returns its receipt:
 // the reference, and the PIN when one was made. casework.Service is one
 // (embedded mode); scaleout.Producer is another (queued in Redis for the

@@ -114,3 +114,54 @@ func BenchmarkUSSDSessionRedis(b *testing.B) {
 	}
 	b.ReportMetric(float64(count.n.Load())/float64(i), "roundtrips/op")
 }
+
+// Two gateways on one Redis, the hops of one session spread over them as a
+// balancer without affinity does: every screen is the one a lone gateway
+// shows. A hop on the gateway that served the session's previous hop makes
+// one round trip (its write, conditional on the session it remembers);
+// a gateway whose copy the other has overtaken takes what Redis holds
+// (two). The confirmation is stored from Redis's session, never from a
+// copy, and its retry on the other gateway gets the same reference and
+// makes no second case.
+func TestRedisGatewaysOvertakeEachOther(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	count := &roundTrips{}
+	rdb.AddHook(count)
+	cases := memstore.New()
+	gateway := func() *testServer {
+		return newTestServerWith(t, &Limits{}, cases, func(o *Options) { o.Sessions = sessions.NewRedis(rdb, prefix) })
+	}
+	a, b := gateway(), gateway()
+	alone := newTestServer(t, &Limits{})
+	via := []*testServer{a, a, a, b, b, a, a, b, a, a}
+	wantTrips := []int64{2, 1, 1, 2, 1, 2, 1, 2, 2, 2}
+	text, last := "", ""
+	for i, gw := range via {
+		_, want := alone.hop(t, testChannel, "ATUid_two", testPhone, text)
+		before := count.n.Load()
+		code, got := gw.hop(t, testChannel, "ATUid_two", testPhone, text)
+		if n := count.n.Load() - before; n != wantTrips[i] {
+			t.Errorf("hop %d (%q) made %d round trips to Redis, want %d", i, text, n, wantTrips[i])
+		}
+		if code != 200 {
+			t.Fatalf("hop %d (%q): %d %q", i, text, code, got)
+		}
+		if i < len(via)-1 && got != want {
+			t.Errorf("hop %d (%q) shows %q, a lone gateway %q", i, text, got, want)
+		}
+		last = text
+		text = strings.TrimPrefix(text+"*1", "*")
+		if i == len(via)-1 {
+			if !strings.HasPrefix(got, "END ") || !strings.HasPrefix(want, "END ") {
+				t.Fatalf("the last hop is not the end screen: %q (alone %q)", got, want)
+			}
+			if _, again := b.hop(t, testChannel, "ATUid_two", testPhone, last); again != got {
+				t.Errorf("the confirmation's retry on the other gateway shows %q, the first %q", again, got)
+			}
+		}
+	}
+	if n := caseCount(t, cases); n != 1 {
+		t.Errorf("%d cases stored, want 1", n)
+	}
+}

@@ -101,22 +101,28 @@ func (s *Server) handleUSSD(c fiber.Ctx) error {
 //
 // A dial (empty text) reads its session and the caller's resume record in
 // one round trip; every hop writes its session and, when it changed, the
-// resume record in one more.
+// resume record in one more. A hop this gateway can take on from the
+// session it wrote last makes one round trip in all (ussdRemembered).
 func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider, hop turn.USSD, callerKey string) (turn.Reply, error) {
 	key := sessionKey("ussd", ch.ID, hop.SessionID, callerKey)
-	var sess ussdSession
 	var resume *resumeRead
 	var raw []byte
 	var found bool
 	var err error
-	if hop.Text == "" {
+	switch reply, done, cur := s.ussdRemembered(ctx, ch, p, hop, key); {
+	case done:
+		return reply, nil
+	case cur != nil: // what Redis held instead of the copy: already read
+		raw, found = cur.Value, cur.Found
+	case hop.Text == "":
 		raw, found, resume, err = s.loadWithResume(ctx, key, resumeKey(mediumUSSD, callerKey))
-	} else {
+	default:
 		raw, found, err = s.sessions.Load(ctx, key)
 	}
 	if err != nil {
 		return s.sessionsDown(ch, p, hop, fmt.Errorf("load session: %w", err)), nil
 	}
+	var sess ussdSession
 	if found {
 		if sess, err = decodeSession(raw); err != nil {
 			return turn.Reply{}, fmt.Errorf("decode session: %w", err)
@@ -154,13 +160,7 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		prev := sess.State
 		before = &prev
 	}
-	sess.Text = hop.Text
-	sess.State = t.State
-	sess.Reply = turn.Reply{Text: menus.USSDText(t.Screen), End: t.Screen.End}
-	ws := []sessions.Write{{Key: key, Value: encodeSession(sess), TTL: ussdSessionTTL}}
-	if w, ok := s.resumeWrite(s.ussd(), mediumUSSD, sess.CallerKey, before, t.State, resume); ok {
-		ws = append(ws, w)
-	}
+	sess, ws := s.ussdWrites(key, hop.Text, sess, before, t, resume)
 	// One batch: a failure of either write is taken as the session's.
 	if err := s.saveAll(ctx, ws...); err != nil {
 		if sess.Reply.End {
@@ -172,6 +172,57 @@ func (s *Server) ussdHop(ctx context.Context, ch config.Channel, p ussdProvider,
 		return s.sessionsDown(ch, p, hop, fmt.Errorf("save session: %w", err)), nil
 	}
 	return sess.Reply, nil
+}
+
+// ussdWrites is sess moved on to t by the hop of text, and the writes that
+// keep it: the session, and the resume record when it changed from before.
+func (s *Server) ussdWrites(key, text string, sess ussdSession, before *menus.State, t menus.Turn, resume *resumeRead) (ussdSession, []sessions.Write) {
+	sess.Text = text
+	sess.State = t.State
+	sess.Reply = turn.Reply{Text: menus.USSDText(t.Screen), End: t.Screen.End}
+	ws := []sessions.Write{{Key: key, Value: encodeSession(sess), TTL: ussdSessionTTL}}
+	if w, ok := s.resumeWrite(s.ussd(), mediumUSSD, sess.CallerKey, before, t.State, resume); ok {
+		ws = append(ws, w)
+	}
+	return sess, ws
+}
+
+// ussdRemembered takes a hop on from the session this gateway wrote last
+// (sessionSwapper.Remembered) instead of reading it back, and writes it in
+// one round trip, only if Redis still holds that copy (SaveIf). It does so
+// only for a step that acts on nothing but the session (no submission, no
+// follow-up, no information page: see acts) and is not a retry; done is
+// false for the others, and for a copy another gateway has overtaken, whose
+// current value is then cur (nil: read it). The caller sees what the hop
+// from Redis's value would have shown.
+func (s *Server) ussdRemembered(ctx context.Context, ch config.Channel, p ussdProvider, hop turn.USSD, key string) (reply turn.Reply, done bool, cur *sessions.Current) {
+	sw, ok := s.sessions.(sessionSwapper)
+	if !ok || hop.Text == "" {
+		return turn.Reply{}, false, nil
+	}
+	raw, ok := sw.Remembered(key)
+	if !ok {
+		return turn.Reply{}, false, nil
+	}
+	sess, err := decodeSession(raw)
+	if err != nil || hop.Text == sess.Text {
+		return turn.Reply{}, false, nil
+	}
+	t := s.ussd().Step(sess.State, p.NewInput(sess.Text, hop.Text))
+	if acts(t) {
+		return turn.Reply{}, false, nil
+	}
+	before := sess.State
+	sess, ws := s.ussdWrites(key, hop.Text, sess, &before, t, nil)
+	cur, err = sw.SaveIf(ctx, raw, ws...)
+	if err != nil {
+		s.log.Warn("ussd session: conditional save failed", "channel", ch.Name, "err", err)
+		return turn.Reply{}, false, nil
+	}
+	if cur != nil {
+		return turn.Reply{}, false, cur
+	}
+	return sess.Reply, true, nil
 }
 
 // resumeRead is what a dial read of the caller's resume record: found, and
@@ -378,6 +429,9 @@ func (s *Server) sessionsDown(ch config.Channel, p ussdProvider, hop turn.USSD, 
 // to follow a complaint, it looks the complaint up.
 func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD, sess ussdSession, st menus.State, input string) (menus.Turn, error) {
 	t := s.ussd().Step(st, input)
+	if !acts(t) {
+		return t, nil
+	}
 	if t.Info != nil {
 		return s.showInfo(ctx, s.ussd(), ch, hop.Phone, t), nil
 	}
@@ -423,6 +477,14 @@ func (s *Server) ussdStep(ctx context.Context, ch config.Channel, hop turn.USSD,
 		s.rememberLanguage(ctx, sess.CallerKey, t.Submit.Lang)
 	}
 	return s.answerQuestion(ctx, s.ussd(), s.ussd().Confirmed(t.State, receipt(r, time.Now())), in), nil
+}
+
+// acts reports whether a turn asks the gateway to act beyond the session
+// (ussdStep: an information page, a follow-up, a submission). A turn that
+// does not may be taken from an unconfirmed copy of the session
+// (ussdRemembered). A new kind of action must be added here.
+func acts(t menus.Turn) bool {
+	return t.Info != nil || t.Lookup != nil || t.Submit != nil
 }
 
 // receipt is what the engine tells the caller of a stored complaint.

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/numerovert/hotline/gateway/sessions"
 	"github.com/numerovert/hotline/internal/redistest"
 )
@@ -119,4 +121,78 @@ func TestBatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A replica remembers what it wrote, and SaveIf writes only over that: over
+// a value another replica wrote since, or a deleted one, it writes nothing
+// and returns what Redis holds.
+func TestRedisSaveIf(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	ctx := context.Background()
+	a := sessions.NewRedis(rdb, prefix)
+	b := sessions.NewRedis(rdb, prefix) // another replica
+	const key, side = "ussd/demo-at/ATUid_cas/k", "resume/ussd/k"
+	save := func(v string) sessions.Write { return sessions.Write{Key: key, Value: []byte(v), TTL: time.Minute} }
+	load := func(s *sessions.Redis, k string) string {
+		v, _, err := s.Load(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(v)
+	}
+
+	if err := a.Save(ctx, key, []byte("v1"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := a.Remembered(key); !ok || string(v) != "v1" {
+		t.Fatalf("a.Remembered = %q, %v, want v1", v, ok)
+	}
+	if _, ok := b.Remembered(key); ok {
+		t.Fatal("b remembers a value it never wrote")
+	}
+	cur, err := a.SaveIf(ctx, []byte("v1"), save("v2"), sessions.Write{Key: side, Value: []byte("r"), TTL: time.Minute})
+	if err != nil || cur != nil {
+		t.Fatalf("SaveIf over what Redis holds = %v, %v", cur, err)
+	}
+	if got := load(b, key) + "," + load(b, side); got != "v2,r" {
+		t.Fatalf("after SaveIf Redis holds %q, want v2,r", got)
+	}
+	if ttl := rdb.PTTL(ctx, keysUnder(t, rdb, prefix)[0]).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("TTL after SaveIf = %v, want up to a minute", ttl)
+	}
+
+	if err := b.SaveAll(ctx, save("v3"), sessions.Write{Key: side, Delete: true}); err != nil {
+		t.Fatal(err)
+	}
+	cur, err = a.SaveIf(ctx, []byte("v2"), save("v4"), sessions.Write{Key: side, Value: []byte("r4"), TTL: time.Minute})
+	if err != nil || cur == nil || !cur.Found || string(cur.Value) != "v3" {
+		t.Fatalf("SaveIf over an overtaken copy = %+v, %v, want v3 returned", cur, err)
+	}
+	if got := load(b, key) + "," + load(b, side); got != "v3," {
+		t.Fatalf("a refused SaveIf wrote: Redis holds %q, want v3,", got)
+	}
+	if _, ok := a.Remembered(key); ok {
+		t.Error("a still remembers its overtaken copy")
+	}
+
+	if err := b.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	cur, err = b.SaveIf(ctx, []byte("v3"), save("v5"))
+	if err != nil || cur == nil || cur.Found {
+		t.Fatalf("SaveIf over a deleted key = %+v, %v, want not found", cur, err)
+	}
+	if got := load(a, key); got != "" {
+		t.Fatalf("a refused SaveIf wrote %q", got)
+	}
+}
+
+func keysUnder(t *testing.T, rdb *redis.Client, prefix string) []string {
+	t.Helper()
+	keys, err := redistest.Keys(context.Background(), rdb, prefix)
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("keys under prefix: %v, %v", keys, err)
+	}
+	return keys
 }
