@@ -110,6 +110,7 @@ type voiceSession struct {
 	Reply     turn.VoiceReply `json:"reply"` // that reply, for providers' retries
 	Misses    int             `json:"misses,omitempty"`
 	Recording string          `json:"recording,omitempty"`
+	Staff     *staffCall      `json:"staff,omitempty"` // voicestaff.go: a staff member recording prompts
 }
 
 var audioName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,80}\.wav$`)
@@ -128,6 +129,7 @@ func (s *Server) routeVoice(o VoiceOptions) {
 	s.RefreshAudio()
 	s.app.Post("/c/:channel/voice", s.observe, s.handleVoice)
 	s.app.Post("/c/:channel/callback/:token/:step", s.observe, s.handleCallBack)
+	s.app.Get("/audio/call/:file", s.handleCallAudio) // callaudio.go: one call's own recordings
 	s.app.Get("/audio/:lang/:file", s.handleAudio)
 }
 
@@ -267,6 +269,9 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	if call.Final {
 		// The call is over: keep unfinished answers for a redial.
 		if found {
+			if sess.Staff != nil {
+				s.dropCallAudio(ctx, sess.Staff.Take, true)
+			}
 			s.keepForResume(ctx, s.voiceEng(), mediumVoice, sess.CallerKey, nil, sess.State)
 			if err := s.sessions.Delete(ctx, key); err != nil {
 				return turn.VoiceReply{}, fmt.Errorf("delete call: %w", err)
@@ -284,6 +289,9 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	case !found:
 		sess.CallerKey = callerKey
 		t = s.begin(ctx, s.voiceEng(), mediumVoice, sess.CallerKey)
+		sess.Staff = s.staffFor(call.Phone, ch.Country, base)
+	case staffTakes(&sess, call, noInput):
+		return s.staffStep(ctx, ch, vc, base, key, call, noInput, sess)
 	default:
 		cur := s.voiceEng().Screen(sess.State)
 		input, miss := s.callInput(ctx, ch, vc, call, cur, noInput, &sess)
@@ -322,7 +330,11 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	}
 	sess.Step++
 	sess.State = t.State
-	sess.Reply = s.renderVoice(ch, base, s.voiceEng().Voice(t.State, t.Screen, pin), sess.Step)
+	vp := s.voiceEng().Voice(t.State, t.Screen, pin)
+	if sess.Staff != nil {
+		vp.Clips = append(s.staffOffer(sess.Staff), vp.Clips...)
+	}
+	sess.Reply = s.renderVoice(ch, base, vp, sess.Step)
 	if err := s.saveCall(ctx, key, sess); err != nil {
 		if sess.Reply.Hangup {
 			s.log.Warn("voice session not saved after its last step", "channel", ch.Name, "err", err)
