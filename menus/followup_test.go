@@ -226,3 +226,25 @@ func TestPromiseUpFront(t *testing.T) {
 		}
 	}
 }
+
+// The answer form's counter: the room a follow-up screen leaves for the
+// response is what makes it fit one screen, no more.
+func TestAnswerRoom(t *testing.T) {
+	e, c := engine(t)
+	room := c.AnswerRoom("fr")
+	if room.GSM7 < 60 || room.GSM7 > 170 || room.UCS2 < 0 {
+		t.Fatalf("room = %+v", room)
+	}
+	tr := e.Step(e.Step(e.Step(e.Begin("fr").State, "2").State, "12345678").State, "4321")
+	for _, status := range []string{"received", "in_progress", "answered", "closed"} {
+		fits := e.LookedUp(tr.State, menus.LookupResult{Outcome: menus.LookupFound, Reference: "12345678", Status: status, Response: strings.Repeat("a", room.GSM7)})
+		if !fits.Screen.End {
+			t.Errorf("%s: a response of %d letters is paged", status, room.GSM7)
+		}
+	}
+	over := e.LookedUp(tr.State, menus.LookupResult{Outcome: menus.LookupFound, Reference: "12345678", Status: "received",
+		Response: strings.Repeat("a", room.GSM7+40)})
+	if over.Screen.End {
+		t.Errorf("a response 40 letters over the room fits one screen")
+	}
+}

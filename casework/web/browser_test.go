@@ -181,6 +181,29 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(draft, ref) {
 			t.Fatalf("template draft %q does not name the reference", draft)
 		}
+		// The live counter (static/answer.js, allowed by the CSP): one USSD
+		// screen's room and the SMS segments, while typing.
+		counter := func(text string) string {
+			t.Helper()
+			// SetValue fires no input event: the last letter is typed.
+			if err := chromedp.Do(ctx, chromedp.SetValue(`#response`, text[:len(text)-1]), chromedp.SendKeys(`#response`, text[len(text)-1:])); err != nil {
+				t.Fatal(err)
+			}
+			return str(chromedp.Run(ctx, chromedp.Text(`#response-count`)))
+		}
+		if got := str(chromedp.Run(ctx, chromedp.Text(`#response-count`))); !strings.Contains(got, "Écran USSD") {
+			t.Errorf("no counter on load: %q", got)
+		}
+		short, long := counter("Nous passons jeudi."), counter(strings.Repeat("Nous passons jeudi. ", 12))
+		if !strings.Contains(short, "caractères restants") || !strings.Contains(short, "SMS : 1 segment(s) en GSM-7") {
+			t.Errorf("counter of a short answer: %q", short)
+		}
+		if !strings.Contains(long, "caractères de trop") || !strings.Contains(long, "paginée") || !strings.Contains(long, "SMS : 2 segment(s) en GSM-7") {
+			t.Errorf("counter of a long answer: %q", long)
+		}
+		if bm := counter("An bɛ na sɔgɔma."); !strings.Contains(bm, "UCS-2") {
+			t.Errorf("counter of a Bambara answer: %q", bm)
+		}
 		answer := draft + " Nous passerons au village jeudi."
 		if err := chromedp.Do(ctx, chromedp.SetValue(`#response`, answer), chromedp.Click(`#respond`), chromedp.WaitVisible(`.flash`)); err != nil {
 			t.Fatal(err)
@@ -203,10 +226,19 @@ func TestBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		start := []rune(answer)[:20]
-		if !scr.End || !strings.Contains(scr.Text, ref) || !strings.Contains(scr.Text, "réponse donnée") ||
-			!strings.Contains(scr.Text, string(start)) {
-			t.Errorf("USSD follow-up shows %q; want the status and the answer %q", scr.Text, answer)
+		// A longer answer than one screen is paged (9), never cut.
+		all := scr.Text
+		for pages := 0; !scr.End && pages < 10; pages++ {
+			if _, more := scr.Key("Suivant"); !more {
+				break
+			}
+			if scr, err = s.Send(ctx0, "9"); err != nil {
+				t.Fatal(err)
+			}
+			all += "\n" + scr.Text
+		}
+		if !strings.Contains(all, ref) || !strings.Contains(all, "réponse donnée") || !strings.Contains(all, "jeudi.") {
+			t.Errorf("USSD follow-up shows %q; want the status and the whole answer %q", all, answer)
 		}
 	})
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/gsm7"
 )
 
 // option is one choice of a <select>.
@@ -115,11 +117,15 @@ type caseData struct {
 	Recode       []option
 	Templates    []option
 	Draft        string
-	Reopenable   bool
-	Resolvable   bool
-	Assignable   bool
-	Recordable   bool // a voice case: show the player
-	LanguageName string
+	// AnswerRoom is what one USSD follow-up screen leaves for the answer
+	// in the caller's language (the form's live counter, static/answer.js).
+	AnswerRoom               menus.AnswerRoom
+	GSM7Basic, GSM7Extension string
+	Reopenable               bool
+	Resolvable               bool
+	Assignable               bool
+	Recordable               bool // a voice case: show the player
+	LanguageName             string
 	// Contact is the opened sealed contact, only when asked for (each
 	// reading is audited by casework).
 	Contact *casework.Contact
@@ -267,6 +273,7 @@ func (w *Web) casePage(c fiber.Ctx) error {
 	if d.Draft == "" {
 		d.Draft = v.Response[v.Language]
 	}
+	d.AnswerRoom, d.GSM7Basic, d.GSM7Extension = w.liveCatalog().AnswerRoom(v.Language), gsm7.Basic, gsm7.Extension
 	p.Data = d
 	return w.render(c, "case", p)
 }
