@@ -434,11 +434,7 @@ func recordLines(root *yaml.Node, cfg *Config) {
 			case key == "referrals" && j < len(cfg.Referrals):
 				cfg.Referrals[j].line = item.Line
 			case key == "voice" && j%2 == 0 && item.Value == "staff" && j+1 < len(val.Content):
-				for n, st := range val.Content[j+1].Content {
-					if n < len(cfg.Voice.Staff) {
-						cfg.Voice.Staff[n].line = st.Line
-					}
-				}
+				cfg.recordStaffLines(val.Content[j+1])
 			case key == "codebook" && j < len(cfg.Codebook) && item.Kind == yaml.MappingNode:
 				for k := 0; k+1 < len(item.Content); k += 2 {
 					if item.Content[k].Value != "categories" {

@@ -3,6 +3,8 @@ package config
 import (
 	"regexp"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // VoiceStaff is the deployment-wide voice settings that belong to no
@@ -63,4 +65,13 @@ func redactKey(k string) string {
 		return "(hidden: looks like a number)"
 	}
 	return k
+}
+
+// recordStaffLines copies each voice.staff entry's line from the YAML tree.
+func (cfg *Config) recordStaffLines(list *yaml.Node) {
+	for n, st := range list.Content {
+		if n < len(cfg.Voice.Staff) {
+			cfg.Voice.Staff[n].line = st.Line
+		}
+	}
 }

@@ -3,7 +3,10 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,4 +208,96 @@ func checkTake(t *testing.T, u string, want int) {
 	if d.ReadInfo(); !d.IsValidFile() || d.SampleRate != 8000 || d.NumChans != 1 || d.BitDepth != 16 {
 		t.Errorf("take: %d Hz, %d channels, %d bits", d.SampleRate, d.NumChans, d.BitDepth)
 	}
+}
+
+// An officer records a spoken answer on the case page (an upload, like
+// the studio's), then answers in writing; the caller follows up by voice
+// with the reference and PIN and hears the team's voice, played from a
+// URL of that call only (gone once the call ends), not the text read by
+// the machine. A USSD follow-up still shows the written answer.
+func TestSpokenAnswerOnVoiceFollowUp(t *testing.T) {
+	srv := startServer(t, "", "", append(demoAt(t), "--locales", voiceLocales(t))...)
+	v := &simulator.Voice{Provider: simulator.ProviderTwilio, URL: voiceURL(srv, simulator.ProviderTwilio), Phone: "+22376000073", AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
+	stop, err := v.ServeRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "1", "rec", "1"}), nil)
+	stop()
+	refs, pins := digitsAfter(res.Plays, "voice.reference"), digitsAfter(res.Plays, "voice.pin")
+	if err != nil || len(refs) == 0 || len(pins) == 0 {
+		t.Fatalf("complaint: %v %v %v", err, refs, pins)
+	}
+
+	hotline(t, "a long passphrase for moussa\n", "users", "add", "--data", srv.DataDir, "--name", "moussa", "--role", "officer", "--team", "meal-national")
+	web := signIn(t, srv.base, "moussa", "a long passphrase for moussa")
+	m := caseLink.FindStringSubmatch(web.do(http.MethodGet, "/meal/queue", nil))
+	if m == nil {
+		t.Fatal("the case is not in the queue")
+	}
+	id := m[1]
+	web.do(http.MethodPost, "/meal/cases/"+id+"/assign", url.Values{"officer": {"moussa"}})
+	web.do(http.MethodPost, "/meal/cases/"+id+"/status", url.Values{"to": {"in_progress"}})
+	if page := upload(t, web, "/meal/cases/"+id+"/spoken", "audio", "answer.wav", simulator.FakeWAV()); !strings.Contains(page, `id="spoken-state"`) {
+		t.Fatalf("the case page does not show the spoken answer:\n%s", page)
+	}
+	web.do(http.MethodPost, "/meal/cases/"+id+"/respond", url.Values{"response": {"Votre nom est remis sur la liste."}})
+
+	f := &simulator.Voice{Provider: simulator.ProviderTwilio, URL: voiceURL(srv, simulator.ProviderTwilio), Phone: "+22376000074", AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
+	var spoken string
+	keys := simulator.ScriptedKeypad([]string{"2", "2", "2", refs[0] + "#", pins[0] + "#"})
+	follow, err := f.Call(context.Background(), func(heard []string) string {
+		if u := takeURL(heard); u != "" && spoken == "" {
+			spoken = u
+			checkTake(t, u, http.StatusOK) // served while the call lasts
+		}
+		return keys(heard)
+	}, nil)
+	if err != nil && err != simulator.ErrHungUp {
+		t.Fatalf("follow-up: %v", err)
+	}
+	heard := strings.Join(follow.Heard, "\n")
+	if spoken == "" {
+		spoken = takeURL(follow.Heard)
+	}
+	if spoken == "" || !slices.Contains(follow.Plays, "fr/status.answered") || strings.Contains(heard, "remis sur la liste") {
+		t.Fatalf("the voice follow-up does not play the spoken answer (or still reads the text):\n%s", heard)
+	}
+	checkTake(t, spoken, http.StatusNotFound) // the call is over
+	if f := containsAny([]byte(srv.logs.String()), "76000073", "76000074", spoken); len(f) > 0 {
+		t.Errorf("log holds %v", f)
+	}
+}
+
+// upload posts one file as the web view's multipart forms do, with the
+// page's CSRF token, and returns the page it leads to.
+func upload(t *testing.T, s *staff, path, field, name string, data []byte) string {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("_csrf", s.csrf)
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write(data)
+	_ = mw.Close()
+	req, err := http.NewRequest(http.MethodPost, s.base+path, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(b); m != nil {
+		s.csrf = string(m[1])
+	}
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(b), `class="error"`) {
+		t.Fatalf("POST %s: %d\n%s", path, resp.StatusCode, b)
+	}
+	return string(b)
 }

@@ -9,6 +9,8 @@ import (
 	"regexp"
 
 	"github.com/gofiber/fiber/v3"
+
+	"github.com/numerovert/hotline/casework"
 )
 
 // Call audio: a recording that is not a prompt (a staff member's take
@@ -92,4 +94,22 @@ func (s *Server) handleCallAudio(c fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "audio/wav")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(b)
+}
+
+// spokenAnswer gives the team's spoken answer of a follow-up a URL for
+// this call only, kept in sess to be forgotten when the call ends. ""
+// when there is none, or it cannot be played here (a gateway replica, a
+// provider that plays no URL): the written answer is read instead.
+func (s *Server) spokenAnswer(ctx context.Context, base string, ans casework.Answer, sess *voiceSession) string {
+	if ans.Spoken == "" || base == "" || s.sealedAudio() == nil {
+		return ""
+	}
+	token, u, err := s.callAudio(ctx, base, ans.Spoken)
+	if err != nil {
+		s.log.Warn("spoken answer not playable: read instead", "err", err)
+		return ""
+	}
+	s.dropCallAudio(ctx, sess.Spoken, false)
+	sess.Spoken = token
+	return u
 }

@@ -110,7 +110,8 @@ type voiceSession struct {
 	Reply     turn.VoiceReply `json:"reply"` // that reply, for providers' retries
 	Misses    int             `json:"misses,omitempty"`
 	Recording string          `json:"recording,omitempty"`
-	Staff     *staffCall      `json:"staff,omitempty"` // voicestaff.go: a staff member recording prompts
+	Staff     *staffCall      `json:"staff,omitempty"`  // voicestaff.go: a staff member recording prompts
+	Spoken    string          `json:"spoken,omitempty"` // call-audio token of the team's spoken answer (callaudio.go)
 }
 
 var audioName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,80}\.wav$`)
@@ -272,6 +273,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 			if sess.Staff != nil {
 				s.dropCallAudio(ctx, sess.Staff.Take, true)
 			}
+			s.dropCallAudio(ctx, sess.Spoken, false)
 			s.keepForResume(ctx, s.voiceEng(), mediumVoice, sess.CallerKey, nil, sess.State)
 			if err := s.sessions.Delete(ctx, key); err != nil {
 				return turn.VoiceReply{}, fmt.Errorf("delete call: %w", err)
@@ -284,7 +286,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	}
 
 	var t menus.Turn
-	pin := ""
+	pin, spoken := "", ""
 	switch {
 	case !found:
 		sess.CallerKey = callerKey
@@ -313,11 +315,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 			t = s.showInfo(ctx, s.voiceEng(), ch, call.Phone, t)
 		}
 		if t.Lookup != nil {
-			a := t.Lookup.Answers
-			ans, outcome := s.followUp(ctx, s.keyring.Keys(call.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
-			t = s.voiceEng().LookedUp(t.State, menus.LookupResult{
-				Outcome: outcome, Reference: ans.Reference, Status: string(ans.Status), Response: ans.Response,
-			})
+			t, spoken = s.callLookup(ctx, ch, base, call, t, &sess)
 		}
 		if t.Submit != nil {
 			if t, pin, err = s.submitCall(ctx, ch, call, sess, t); err != nil {
@@ -335,6 +333,9 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 		vp.Clips = append(s.staffOffer(sess.Staff), vp.Clips...)
 	}
 	sess.Reply = s.renderVoice(ch, base, vp, sess.Step)
+	if spoken != "" {
+		sess.Reply.Audio = append(sess.Reply.Audio, turn.Audio{URL: spoken})
+	}
 	if err := s.saveCall(ctx, key, sess); err != nil {
 		if sess.Reply.Hangup {
 			s.log.Warn("voice session not saved after its last step", "channel", ch.Name, "err", err)
@@ -344,6 +345,20 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	}
 	s.keepForResume(ctx, s.voiceEng(), mediumVoice, sess.CallerKey, nil, t.State)
 	return sess.Reply, nil
+}
+
+// callLookup answers a call's follow-up: the written answer read by
+// text-to-speech, or the team's spoken answer played from a URL of this
+// call only (spoken, "" when there is none).
+func (s *Server) callLookup(ctx context.Context, ch config.Channel, base string, call turn.Call, t menus.Turn, sess *voiceSession) (_ menus.Turn, spoken string) {
+	a := t.Lookup.Answers
+	ans, outcome := s.followUp(ctx, s.keyring.Keys(call.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
+	if spoken = s.spokenAnswer(ctx, base, ans, sess); spoken != "" {
+		ans.Response = "" // heard in the team's own voice instead
+	}
+	return s.voiceEng().LookedUp(t.State, menus.LookupResult{
+		Outcome: outcome, Reference: ans.Reference, Status: string(ans.Status), Response: ans.Response,
+	}), spoken
 }
 
 // callInput reads what the caller gave on screen cur: digits (a reference

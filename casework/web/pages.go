@@ -11,6 +11,7 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/internal/promptaudio"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/menus/gsm7"
 )
@@ -330,6 +331,18 @@ func (w *Web) caseAction(c fiber.Ctx) error {
 		_, err = w.cases.Reopen(rctx, who, v.ID, strings.TrimSpace(c.FormValue("reason")))
 	case "callback":
 		return w.callBack(c, u, v)
+	case "spoken":
+		// The team's spoken answer, converted like the studio's
+		// recordings; a voice follow-up plays it once the case is answered.
+		data, uerr := readUpload(c, "audio")
+		if uerr != nil {
+			return w.back(c, v.ID, "", "audio")
+		}
+		conv, cerr := promptaudio.Convert(data)
+		if cerr != nil {
+			return w.back(c, v.ID, "", "audio")
+		}
+		_, err = w.cases.SpeakAnswer(rctx, who, v.ID, conv.WAV)
 	default:
 		return errNotFound
 	}
