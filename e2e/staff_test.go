@@ -101,31 +101,7 @@ func TestStaffRecordsPromptByPhone(t *testing.T) {
 		if provider == simulator.ProviderAT {
 			keys = []string{"0", "1", num, "rec", "listen", "2", "rec", "listen", "1", "hangup"}
 		}
-		v := &simulator.Voice{Provider: provider, URL: voiceURL(srv, provider), Phone: staffPhone, AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
-		stop, err := v.ServeRecording()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var takes []string
-		i := 0
-		press := func(heard []string) string {
-			for i < len(keys) && keys[i] == "listen" {
-				i++
-				u := takeURL(heard)
-				takes = append(takes, u)
-				checkTake(t, u, http.StatusOK)
-			}
-			if i >= len(keys) {
-				return "hangup"
-			}
-			i++
-			return keys[i-1]
-		}
-		res, err := v.Call(context.Background(), press, nil)
-		stop()
-		if err != nil && err != simulator.ErrHungUp {
-			t.Fatalf("%s: staff call: %v\n%s", provider, err, strings.Join(res.Heard, "\n"))
-		}
+		res, takes := recordByPhone(t, srv, provider, staffPhone, keys)
 		heard := strings.Join(res.Heard, "\n")
 		for _, want := range []string{"Personnel: pour enregistrer", "Choisissez la langue à enregistrer", "Tapez le numéro du message",
 			"Le texte français est:", "Dites-le dans la langue choisie", "Vous avez enregistré:", "Enregistré. Les appelants"} {
@@ -149,7 +125,7 @@ func TestStaffRecordsPromptByPhone(t *testing.T) {
 		// A caller (not on the list) calls in Bambara: the prompt recorded a
 		// moment ago plays; no offer, and 0 on the language menu is a wrong key.
 		c := &simulator.Voice{Provider: provider, URL: voiceURL(srv, provider), Phone: "+22376000072", AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
-		res, err = c.Call(context.Background(), simulator.ScriptedKeypad([]string{"0", "1", "hangup"}), nil)
+		res, err := c.Call(context.Background(), simulator.ScriptedKeypad([]string{"0", "1", "hangup"}), nil)
 		if err != nil && err != simulator.ErrHungUp {
 			t.Fatalf("%s: caller: %v", provider, err)
 		}
@@ -183,6 +159,39 @@ func TestStaffRecordsPromptByPhone(t *testing.T) {
 	if f := containsAny([]byte(srv.logs.String()), "76000071", "76000072"); len(f) > 0 {
 		t.Errorf("log holds %v", f)
 	}
+}
+
+// recordByPhone is a staff call pressing keys ("listen": the take just
+// played back is fetched and checked, no key pressed); it returns the call
+// and the take URLs played back.
+func recordByPhone(t *testing.T, srv *server, provider, phone string, keys []string) (simulator.CallResult, []string) {
+	t.Helper()
+	v := &simulator.Voice{Provider: provider, URL: voiceURL(srv, provider), Phone: phone, AuthToken: "demo-twilio-auth-token-NOT-A-SECRET"}
+	stop, err := v.ServeRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var takes []string
+	i := 0
+	press := func(heard []string) string {
+		for i < len(keys) && keys[i] == "listen" {
+			i++
+			u := takeURL(heard)
+			takes = append(takes, u)
+			checkTake(t, u, http.StatusOK)
+		}
+		if i >= len(keys) {
+			return "hangup"
+		}
+		i++
+		return keys[i-1]
+	}
+	res, err := v.Call(context.Background(), press, nil)
+	if err != nil && err != simulator.ErrHungUp {
+		t.Fatalf("%s: staff call: %v\n%s", provider, err, strings.Join(res.Heard, "\n"))
+	}
+	return res, takes
 }
 
 // checkTake fetches a take's URL and checks the answer: with 200, the
