@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -38,6 +39,9 @@ func writeNumbers(w io.Writer, cat *menus.Catalog, lang string) error {
 // number is read from in when not given (so it stays out of the shell's
 // history) and is never printed.
 func printStaffKey(in io.Reader, out io.Writer, keysDir, number, country string) error {
+	if _, err := os.Stat(keysDir); err != nil {
+		return fmt.Errorf("prompts staff-key: give the server's --keys directory: %w", err)
+	}
 	kd, _, err := keystore.Open(keysDir)
 	if err != nil {
 		return err
