@@ -182,7 +182,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("template draft %q does not name the reference", draft)
 		}
 		checkAnswerCounter(t, ctx)
-		answer := draft + " Nous passerons au village jeudi."
+		answer := draft + " Nous passerons au village jeudi, avec le comité de plaintes et l'équipe de suivi, pour vérifier la liste des ménages avec vous."
 		if err := chromedp.Do(ctx, chromedp.SetValue(`#response`, answer), chromedp.Click(`#respond`), chromedp.WaitVisible(`.flash`)); err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +205,8 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 		all := ussdPages(t, ctx0, s, scr) // a longer answer than one screen is paged (9), never cut
-		if !strings.Contains(all, ref) || !strings.Contains(all, "réponse donnée") || !strings.Contains(all, "jeudi.") {
+		if !strings.Contains(all, ref) || !strings.Contains(all, "réponse donnée") || !strings.Contains(all, "avec vous.") ||
+			!strings.Contains(all, "Réponse 2/") || strings.Contains(all, "...") {
 			t.Errorf("USSD follow-up shows %q; want the status and the whole answer %q", all, answer)
 		}
 	})
