@@ -111,6 +111,10 @@ type Case struct {
 	// Recording is the id of the caller's voice message (voice calls),
 	// kept encrypted in the recordings store; Service.Recording plays it.
 	Recording string `json:"recording,omitempty"`
+	// SpokenAnswer is the id of the team's spoken answer (spoken.go), in
+	// the recordings store like a voice message: a voice follow-up plays
+	// it once the case is answered.
+	SpokenAnswer string `json:"spoken_answer,omitempty"`
 	// PurgedAt is when retention removed the free text, contact and
 	// caller key; what remains is anonymous aggregate fields.
 	PurgedAt time.Time `json:"purged_at,omitzero"`
@@ -164,6 +168,7 @@ const (
 	ActionEscalated   = "escalated"
 	ActionPurged      = "purged"
 	ActionListened    = "recording_played"
+	ActionSpoken      = "spoken_answer" // the team's spoken answer was recorded (spoken.go)
 	// Masked call-back (callback.go). Details name attempts, outcomes
 	// and durations, never a number.
 	ActionCallBackOffered   = "callback_agreed"

@@ -33,6 +33,10 @@ type Answer struct {
 	Language string
 	// AnswerBy is when an answer is due, while none is given.
 	AnswerBy time.Time
+	// Spoken is the recordings store's id of the team's spoken answer,
+	// once the case is answered (a voice follow-up plays it instead of
+	// reading Response by text-to-speech).
+	Spoken string `json:",omitempty"`
 }
 
 // Follow-up outcomes other than an answer. Neither says whether a
@@ -142,6 +146,9 @@ func Public(c Case) Answer {
 	}
 	if a.Response == "" && c.Open() {
 		a.AnswerBy = c.ResolveBy
+	}
+	if a.Response != "" {
+		a.Spoken = c.SpokenAnswer
 	}
 	return a
 }

@@ -116,16 +116,18 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 		}
 		// The voice message goes first: if deleting it fails, the case
 		// stays due and the next run tries again.
-		if c.Recording != "" && s.records != nil {
-			if err := s.records.Delete(ctx, c.Recording); err != nil {
-				return fmt.Errorf("purge case %s: recording: %w", c.ID, err)
+		for _, id := range []string{c.Recording, c.SpokenAnswer} {
+			if id != "" && s.records != nil {
+				if err := s.records.Delete(ctx, id); err != nil {
+					return fmt.Errorf("purge case %s: recording: %w", c.ID, err)
+				}
 			}
 		}
 		purged, err := s.store.Update(ctx, c.ID, func(c *Case) ([]Event, error) {
 			if !due(c) {
 				return nil, errUnchanged
 			}
-			c.Detail, c.Contact, c.CallerKey, c.PINHash, c.Recording = "", "", "", "", ""
+			c.Detail, c.Contact, c.CallerKey, c.PINHash, c.Recording, c.SpokenAnswer = "", "", "", "", "", ""
 			c.CallBack, c.CallBackUntil, c.CallBackAttempts = "", time.Time{}, 0
 			c.Notes, c.Response, c.Appended = nil, nil, nil
 			c.PurgedAt, c.UpdatedAt = now, now

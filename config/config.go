@@ -45,6 +45,7 @@ type Config struct {
 	Codebook   []FeedbackType `yaml:"codebook"`
 	Localities []Locality     `yaml:"localities"`
 	Referrals  []Referral     `yaml:"referrals"` // referrals.go: services told at the end of a sexual abuse report
+	Voice      VoiceStaff     `yaml:"voice"`     // staff.go: who may record prompts by phone
 }
 
 // Channel is one endpoint an aggregator calls: /c/{ID}/ussd.
@@ -246,6 +247,7 @@ func (cfg *Config) Validate() error {
 	cfg.checkFallbacks(p)
 	cfg.checkLocalities(p)
 	cfg.checkReferrals(p)
+	cfg.checkStaff(p)
 	return errors.Join(p.errs...)
 }
 
@@ -437,6 +439,8 @@ func recordLines(root *yaml.Node, cfg *Config) {
 				cfg.Localities[j].line = item.Line
 			case key == "referrals" && j < len(cfg.Referrals):
 				cfg.Referrals[j].line = item.Line
+			case key == "voice" && j%2 == 0 && item.Value == "staff" && j+1 < len(val.Content):
+				cfg.recordStaffLines(val.Content[j+1])
 			case key == "codebook" && j < len(cfg.Codebook) && item.Kind == yaml.MappingNode:
 				for k := 0; k+1 < len(item.Content); k += 2 {
 					if item.Content[k].Value != "categories" {

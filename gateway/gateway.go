@@ -146,9 +146,10 @@ type Server struct {
 	metrics                   *metrics
 	sms                       SMSOptions
 
-	menus atomic.Pointer[menuSet] // the catalogue and its engines (catalog.go)
-	voice VoiceOptions
-	audio atomic.Pointer[map[string]bool] // "<lang>/<key>.wav" present in voice.Audio
+	menus  atomic.Pointer[menuSet] // the catalogue and its engines (catalog.go)
+	voice  VoiceOptions
+	audio  atomic.Pointer[map[string]bool] // "<lang>/<key>.wav" present in voice.Audio
+	studio PromptStudio                    // recordings made by phone (voicestaff.go); nil: none
 
 	providers provider.List
 

@@ -113,9 +113,11 @@ type voiceSession struct {
 	// A live call (live.go): its case, and while the officer's leg is
 	// pending, the officer and their phone as sealed on their account
 	// (to bridge again on a provider's retry).
-	LiveCase    string `json:"live_case,omitempty"`
-	LiveOfficer string `json:"live_officer,omitempty"`
-	LivePhone   string `json:"live_phone,omitempty"`
+	LiveCase    string     `json:"live_case,omitempty"`
+	LiveOfficer string     `json:"live_officer,omitempty"`
+	LivePhone   string     `json:"live_phone,omitempty"`
+	Staff       *staffCall `json:"staff,omitempty"`  // voicestaff.go: a staff member recording prompts
+	Spoken      string     `json:"spoken,omitempty"` // call-audio token of the team's spoken answer (callaudio.go)
 }
 
 var audioName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,80}\.wav$`)
@@ -134,6 +136,7 @@ func (s *Server) routeVoice(o VoiceOptions) {
 	s.RefreshAudio()
 	s.app.Post("/c/:channel/voice", s.observe, s.handleVoice)
 	s.app.Post("/c/:channel/callback/:token/:step", s.observe, s.handleCallBack)
+	s.app.Get("/audio/call/:file", s.handleCallAudio) // callaudio.go: one call's own recordings
 	s.app.Get("/audio/:lang/:file", s.handleAudio)
 }
 
@@ -273,6 +276,10 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	if call.Final {
 		// The call is over: keep unfinished answers for a redial.
 		if found {
+			if sess.Staff != nil {
+				s.dropCallAudio(ctx, sess.Staff.Take, true)
+			}
+			s.dropCallAudio(ctx, sess.Spoken, false)
 			s.keepForResume(ctx, s.voiceEng(), mediumVoice, sess.CallerKey, nil, sess.State)
 			if err := s.sessions.Delete(ctx, key); err != nil {
 				return turn.VoiceReply{}, fmt.Errorf("delete call: %w", err)
@@ -290,11 +297,14 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	}
 
 	var t menus.Turn
-	pin := ""
+	pin, spoken := "", ""
 	switch {
 	case !found:
 		sess.CallerKey = callerKey
 		t = s.begin(ctx, s.voiceEng(), mediumVoice, sess.CallerKey)
+		sess.Staff = s.staffFor(call.Phone, ch.Country, base)
+	case staffTakes(&sess, call, noInput):
+		return s.staffStep(ctx, ch, vc, base, key, call, noInput, sess)
 	default:
 		sess.State = s.withLive(ctx, vc, sess.State)
 		cur := s.voiceEng().Screen(sess.State)
@@ -317,11 +327,7 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 			t = s.showInfo(ctx, s.voiceEng(), ch, call.Phone, t)
 		}
 		if t.Lookup != nil {
-			a := t.Lookup.Answers
-			ans, outcome := s.followUp(ctx, s.keyring.Keys(call.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
-			t = s.voiceEng().LookedUp(t.State, menus.LookupResult{
-				Outcome: outcome, Reference: ans.Reference, Status: string(ans.Status), Response: ans.Response,
-			})
+			t, spoken = s.callLookup(ctx, ch, base, call, t, &sess)
 		}
 		if t.Submit != nil {
 			if t, pin, err = s.submitCall(ctx, ch, call, sess, t); err != nil {
@@ -337,7 +343,14 @@ func (s *Server) callStep(ctx context.Context, ch config.Channel, vc VoiceChanne
 	if t.Live != nil {
 		sess.Reply = s.liveReply(ctx, ch, vc, base, call.CallID, &sess, t)
 	} else {
-		sess.Reply = s.renderVoice(ch, base, s.voiceEng().Voice(t.State, t.Screen, pin), sess.Step)
+		vp := s.voiceEng().Voice(t.State, t.Screen, pin)
+		if sess.Staff != nil {
+			vp.Clips = append(s.staffOffer(sess.Staff), vp.Clips...)
+		}
+		sess.Reply = s.renderVoice(ch, base, vp, sess.Step)
+		if spoken != "" {
+			sess.Reply.Audio = append(sess.Reply.Audio, turn.Audio{URL: spoken})
+		}
 	}
 	if err := s.saveCall(ctx, key, sess); err != nil {
 		if sess.Reply.Hangup {
@@ -368,6 +381,20 @@ func (s *Server) loadCall(ctx context.Context, ch config.Channel, call turn.Call
 		}
 	}
 	return key, sess, found, nil
+}
+
+// callLookup answers a call's follow-up: the written answer read by
+// text-to-speech, or the team's spoken answer played from a URL of this
+// call only (spoken, "" when there is none).
+func (s *Server) callLookup(ctx context.Context, ch config.Channel, base string, call turn.Call, t menus.Turn, sess *voiceSession) (_ menus.Turn, spoken string) {
+	a := t.Lookup.Answers
+	ans, outcome := s.followUp(ctx, s.keyring.Keys(call.Phone, ch.Country), a["followup_ref"], a["followup_pin"])
+	if spoken = s.spokenAnswer(ctx, base, ans, sess); spoken != "" {
+		ans.Response = "" // heard in the team's own voice instead
+	}
+	return s.voiceEng().LookedUp(t.State, menus.LookupResult{
+		Outcome: outcome, Reference: ans.Reference, Status: string(ans.Status), Response: ans.Response,
+	}), spoken
 }
 
 // callInput reads what the caller gave on screen cur: digits (a reference

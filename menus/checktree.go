@@ -73,7 +73,7 @@ func (s *source) checkReachable() {
 			continue
 		}
 		seen[id] = true
-		queue = append(queue, n.Next, n.Found, n.Missing, n.PIN)
+		queue = append(queue, n.Next, n.Found, n.Missing, n.PIN, n.More)
 		for _, o := range n.allOptions() {
 			if o.Action == actionRestart {
 				queue = append(queue, t.firstQuestion())
@@ -96,7 +96,7 @@ func (s *source) checkRefs(n *nodeDef) {
 			s.errorf(treeFile, lineOf(m, "next"), "next refers to missing node %q", id)
 		}
 	}
-	for _, to := range []string{n.Next, n.Found, n.Missing, n.PIN} {
+	for _, to := range []string{n.Next, n.Found, n.Missing, n.PIN, n.More} {
 		ref(n.raw, to)
 	}
 	for _, o := range n.allOptions() {
@@ -118,8 +118,8 @@ func (s *source) checkLookup(n *nodeDef) {
 		return
 	}
 	if n.Action != actionLookup {
-		if n.Found != "" || n.Missing != "" || n.PIN != "" {
-			s.errorf(treeFile, idLine, "node %q: found, missing and pin belong to lookup nodes", n.ID)
+		if n.Found != "" || n.Missing != "" || n.PIN != "" || n.More != "" {
+			s.errorf(treeFile, idLine, "node %q: found, missing, more and pin belong to lookup nodes", n.ID)
 		}
 		return
 	}
@@ -128,6 +128,9 @@ func (s *source) checkLookup(n *nodeDef) {
 			s.errorf(treeFile, idLine, "lookup node %q needs `found` and `missing`, each an end node", n.ID)
 			break
 		}
+	}
+	if to := t.byID[n.More]; n.More != "" && (to == nil || to.Kind != kindPage) {
+		s.errorf(treeFile, lineOf(n.raw, "more"), "lookup node %q: `more` must be a page node", n.ID)
 	}
 	if to := t.byID[n.PIN]; n.PIN != "" && (to == nil || to.Action != actionLookup) {
 		s.errorf(treeFile, lineOf(n.raw, "pin"), "lookup node %q: `pin` must be a lookup node", n.ID)

@@ -496,8 +496,15 @@ func (e *Engine) LookedUp(st State, r LookupResult) Turn {
 		scr, ok := e.render(ns, "")
 		return Turn{State: ns, Screen: scr}, ok && e.fits(scr)
 	}
-	if t, ok := show(len(resp)); ok {
+	t, ok := show(len(resp))
+	if ok {
 		return t
+	}
+	if pn := e.nodes[n.More]; pn != nil && pn.def.Kind == kindPage && t.Screen.Prompt != "" {
+		// Too long for one screen: the whole answer, paged (9 more). The
+		// state holds no answers, so it is never kept for resume.
+		ns := State{Lang: st.Lang, Node: n.More, Reference: r.Reference, Text: cleanPage(t.Screen.Prompt)}
+		return Turn{State: ns, Screen: e.mustRender(ns, "")}
 	}
 	lo, hi := 0, len(resp)
 	for lo < hi {
@@ -508,7 +515,7 @@ func (e *Engine) LookedUp(st State, r LookupResult) Turn {
 			hi = mid - 1
 		}
 	}
-	t, _ := show(lo)
+	t, _ = show(lo)
 	return t
 }
 

@@ -73,24 +73,71 @@ func TestFollowUpLookup(t *testing.T) {
 	}
 }
 
-// A long response is cut to fit the screen; the status never is.
-func TestFollowUpLongResponseFits(t *testing.T) {
+// A long response is paged on USSD, never cut: the first screen starts
+// with the reference and status, 9 turns to the next screen, every screen
+// fits, the pages hold every word, 0 goes back to the start. A session
+// paging an answer is never kept for resume (it holds the answer).
+func TestFollowUpLongResponsePaged(t *testing.T) {
 	e, c := engine(t)
 	for _, lang := range []string{"fr", "bm", "en"} {
 		tr := e.Step(e.Step(e.Step(e.Begin(lang).State, "2").State, "12345678").State, "4321")
-		long := strings.Repeat("Nous avons vérifié la liste avec le comité. ", 20)
+		long := strings.Repeat("Nous avons vérifié la liste avec le comité. ", 20) + "Fin."
 		ans := e.LookedUp(tr.State, menus.LookupResult{Outcome: menus.LookupFound, Reference: "12345678", Status: "in_progress", Response: long})
-		if !menus.FitsUSSD(ans.Screen) {
-			t.Errorf("%s: answer does not fit: %q", lang, menus.USSDText(ans.Screen))
+		if ans.Screen.End || ans.State.Node != "followup_more" {
+			t.Fatalf("%s: a long answer ends on %s (end %v), want its pages", lang, ans.State.Node, ans.Screen.End)
 		}
-		status := c.Text(lang, "status.in_progress")
+		if _, keep := e.Resumable(ans.State); keep {
+			t.Errorf("%s: a paged answer would be kept for resume", lang)
+		}
+		first := ans.Screen.Prompt
+		var all strings.Builder
+		pages := 0
+		for cur := ans; ; pages++ {
+			if !menus.FitsUSSD(cur.Screen) {
+				t.Errorf("%s: page %d does not fit: %q", lang, pages+1, menus.USSDText(cur.Screen))
+			}
+			all.WriteString(cur.Screen.Prompt + " ")
+			if !hasKey(cur.Screen, menus.KeyNext) {
+				break
+			}
+			cur = e.Step(cur.State, menus.KeyNext)
+			if pages > 30 {
+				t.Fatalf("%s: no last page", lang)
+			}
+		}
+		if pages < 3 {
+			t.Errorf("%s: %d pages for %d characters", lang, pages+1, len(long))
+		}
+		if back := e.Step(ans.State, menus.KeyBack); back.State.Node != e.Begin(lang).State.Node {
+			t.Errorf("%s: 0 on an answer's page led to %s", lang, back.State.Node)
+		}
 		if ans.Screen.GSM7 {
 			continue // spelled: the words are there in GSM-7 letters
 		}
-		if !strings.Contains(ans.Screen.Prompt, status) || !strings.Contains(ans.Screen.Prompt, "...") {
-			t.Errorf("%s: %q lacks the status or the cut mark", lang, ans.Screen.Prompt)
+		status := c.Text(lang, "status.in_progress")
+		if !strings.Contains(first, "1234 5678") || !strings.Contains(first, status) {
+			t.Errorf("%s: first page %q lacks the reference or the status", lang, first)
+		}
+		if n := strings.Count(all.String(), "comité"); n != 20 || !strings.Contains(all.String(), "Fin.") || strings.Contains(all.String(), "...") {
+			t.Errorf("%s: the pages hold %d of 20 sentences (or a cut): %q", lang, n, all.String())
 		}
 	}
+	// By voice nothing is paged: the answer is heard whole.
+	ear := menus.NewEngine(c, nil).ForTheEar()
+	tr := e.Step(e.Step(e.Step(e.Begin("fr").State, "2").State, "12345678").State, "4321") // the same tree's nodes
+	if ans := ear.LookedUp(tr.State, menus.LookupResult{Outcome: menus.LookupFound, Reference: "12345678", Status: "in_progress",
+		Response: strings.Repeat("Nous avons vérifié. ", 30)}); !ans.Screen.End {
+		t.Errorf("a call's long answer = %s, want the end screen heard whole", ans.State.Node)
+	}
+}
+
+func hasKey(s menus.Screen, key string) bool {
+	for _, o := range s.Options {
+		if o.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // The end screen gives the PIN and when to expect an answer; a retried
@@ -177,5 +224,27 @@ func TestPromiseUpFront(t *testing.T) {
 		if !said {
 			t.Errorf("%s: voice does not say the promise", lang)
 		}
+	}
+}
+
+// The answer form's counter: the room a follow-up screen leaves for the
+// response is what makes it fit one screen, no more.
+func TestAnswerRoom(t *testing.T) {
+	e, c := engine(t)
+	room := c.AnswerRoom("fr")
+	if room.GSM7 < 60 || room.GSM7 > 170 || room.UCS2 < 0 {
+		t.Fatalf("room = %+v", room)
+	}
+	tr := e.Step(e.Step(e.Step(e.Begin("fr").State, "2").State, "12345678").State, "4321")
+	for _, status := range []string{"received", "in_progress", "answered", "closed"} {
+		fits := e.LookedUp(tr.State, menus.LookupResult{Outcome: menus.LookupFound, Reference: "12345678", Status: status, Response: strings.Repeat("a", room.GSM7)})
+		if !fits.Screen.End {
+			t.Errorf("%s: a response of %d letters is paged", status, room.GSM7)
+		}
+	}
+	over := e.LookedUp(tr.State, menus.LookupResult{Outcome: menus.LookupFound, Reference: "12345678", Status: "received",
+		Response: strings.Repeat("a", room.GSM7+40)})
+	if over.Screen.End {
+		t.Errorf("a response 40 letters over the room fits one screen")
 	}
 }

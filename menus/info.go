@@ -125,6 +125,8 @@ func (e *Engine) stepPage(st State, el *elang, in string) Turn {
 	pages := e.pageChunks(el, st)
 	p := max(0, min(st.Page, len(pages)-1))
 	switch {
+	case in == KeyBack && len(st.Back) == 0:
+		return e.Begin(st.Lang) // a follow-up's long answer: back to the start
 	case in == KeyBack:
 		return e.back(st, el)
 	case in == KeyNext && p+1 < len(pages):

@@ -113,7 +113,10 @@ type nodeDef struct {
 	Action   string `yaml:"action"`  // text nodes: "lookup"
 	Found    string `yaml:"found"`   // lookup: end node showing the answer
 	Missing  string `yaml:"missing"` // lookup: end node when nothing matches
-	PIN      string `yaml:"pin"`     // lookup: text node asking for the PIN, when one is needed
+	// More (lookup): a page node that shows an answer too long for one
+	// screen, paged (9 more), instead of cutting it.
+	More string `yaml:"more"`
+	PIN  string `yaml:"pin"` // lookup: text node asking for the PIN, when one is needed
 	// When asks the question only if every answer named has that value;
 	// otherwise the caller goes straight to Next.
 	When map[string]string `yaml:"when"`
@@ -390,7 +393,7 @@ func (s *source) readTree(fsys fs.FS) {
 		return
 	}
 	for _, item := range nodes.Content {
-		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "digits", "action", "found", "missing", "pin", "when", "typed", "voice", "otherwise", "options", "skips", "other")
+		s.checkFields(f, item, "node", "id", "kind", "field", "prompt", "next", "level", "parent", "max", "optional", "digits", "action", "found", "missing", "more", "pin", "when", "typed", "voice", "otherwise", "options", "skips", "other")
 		n := &nodeDef{raw: item}
 		if !s.decode(f, item, n) {
 			continue

@@ -78,7 +78,7 @@ func (e *Engine) resumable(st State) bool {
 		return false
 	}
 	en := e.nodes[st.Node]
-	return en != nil && en.def.Kind != kindEnd
+	return en != nil && en.def.Kind != kindEnd && en.def.Kind != kindPage
 }
 
 func (e *Engine) stepResume(st State, in string) Turn {

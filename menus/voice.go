@@ -431,11 +431,9 @@ type ScriptLine struct {
 // absent: calls assemble them from the other recordings.
 func (c *Catalog) Script() []ScriptLine {
 	var out []ScriptLine
+	keys := c.PromptKeys()
 	for _, l := range c.locales {
-		for _, key := range c.tree.voiceKeys() {
-			if placeholderRE.MatchString(c.Text(c.fallback.code, key)) {
-				continue // templated (the summary): assembled from other recordings
-			}
+		for _, key := range keys {
 			text, own := l.strings[key]
 			if key == LanguageNameKey {
 				text, own = l.name, true

@@ -181,7 +181,8 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(draft, ref) {
 			t.Fatalf("template draft %q does not name the reference", draft)
 		}
-		answer := draft + " Nous passerons au village jeudi."
+		checkAnswerCounter(t, ctx)
+		answer := draft + " Nous passerons au village jeudi, avec le comité de plaintes et l'équipe de suivi, pour vérifier la liste des ménages avec vous."
 		if err := chromedp.Do(ctx, chromedp.SetValue(`#response`, answer), chromedp.Click(`#respond`), chromedp.WaitVisible(`.flash`)); err != nil {
 			t.Fatal(err)
 		}
@@ -203,10 +204,10 @@ func TestBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		start := []rune(answer)[:20]
-		if !scr.End || !strings.Contains(scr.Text, ref) || !strings.Contains(scr.Text, "réponse donnée") ||
-			!strings.Contains(scr.Text, string(start)) {
-			t.Errorf("USSD follow-up shows %q; want the status and the answer %q", scr.Text, answer)
+		all := ussdPages(t, ctx0, s, scr) // a longer answer than one screen is paged (9), never cut
+		if !strings.Contains(all, ref) || !strings.Contains(all, "réponse donnée") || !strings.Contains(all, "avec vous.") ||
+			!strings.Contains(all, "Réponse 2/") || strings.Contains(all, "...") {
+			t.Errorf("USSD follow-up shows %q; want the status and the whole answer %q", all, answer)
 		}
 	})
 
@@ -271,4 +272,51 @@ func TestBrowser(t *testing.T) {
 			t.Error("the case page scrolls sideways on a 375 px phone")
 		}
 	})
+}
+
+// checkAnswerCounter types into the answer form and reads its live
+// counter (static/answer.js, allowed by the CSP): one USSD screen's room
+// and the SMS segments.
+func checkAnswerCounter(t *testing.T, ctx context.Context) {
+	t.Helper()
+	str := must[string](t)
+	if got := str(chromedp.Run(ctx, chromedp.Text(`#response-count`))); !strings.Contains(got, "Écran USSD") {
+		t.Errorf("no counter on load: %q", got)
+	}
+	counter := func(text string) string {
+		t.Helper()
+		// SetValue fires no input event: the last letter is typed.
+		if err := chromedp.Do(ctx, chromedp.SetValue(`#response`, text[:len(text)-1]), chromedp.SendKeys(`#response`, text[len(text)-1:])); err != nil {
+			t.Fatal(err)
+		}
+		return str(chromedp.Run(ctx, chromedp.Text(`#response-count`)))
+	}
+	short, long := counter("Nous passons jeudi."), counter(strings.Repeat("Nous passons jeudi. ", 12))
+	if !strings.Contains(short, "caractères restants") || !strings.Contains(short, "SMS : 1 segment(s) en GSM-7") {
+		t.Errorf("counter of a short answer: %q", short)
+	}
+	if !strings.Contains(long, "caractères de trop") || !strings.Contains(long, "paginée") || !strings.Contains(long, "SMS : 2 segment(s) en GSM-7") {
+		t.Errorf("counter of a long answer: %q", long)
+	}
+	if bm := counter("An bɛ na sɔgɔma."); !strings.Contains(bm, "UCS-2") {
+		t.Errorf("counter of a Bambara answer: %q", bm)
+	}
+}
+
+// ussdPages reads a follow-up answer over USSD to its last page (9 turns
+// the page) and returns every screen's text.
+func ussdPages(t *testing.T, ctx context.Context, s *simulator.Session, scr simulator.Screen) string {
+	t.Helper()
+	all := scr.Text
+	for pages := 0; !scr.End && pages < 10; pages++ {
+		if _, more := scr.Key("Suivant"); !more {
+			break
+		}
+		var err error
+		if scr, err = s.Send(ctx, "9"); err != nil {
+			t.Fatal(err)
+		}
+		all += "\n" + scr.Text
+	}
+	return all
 }

@@ -11,6 +11,9 @@ import (
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/config"
+	"github.com/numerovert/hotline/internal/promptaudio"
+	"github.com/numerovert/hotline/menus"
+	"github.com/numerovert/hotline/menus/gsm7"
 )
 
 // option is one choice of a <select>.
@@ -115,11 +118,15 @@ type caseData struct {
 	Recode       []option
 	Templates    []option
 	Draft        string
-	Reopenable   bool
-	Resolvable   bool
-	Assignable   bool
-	Recordable   bool // a voice case: show the player
-	LanguageName string
+	// AnswerRoom is what one USSD follow-up screen leaves for the answer
+	// in the caller's language (the form's live counter, static/answer.js).
+	AnswerRoom               menus.AnswerRoom
+	GSM7Basic, GSM7Extension string
+	Reopenable               bool
+	Resolvable               bool
+	Assignable               bool
+	Recordable               bool // a voice case: show the player
+	LanguageName             string
 	// Contact is the opened sealed contact, only when asked for (each
 	// reading is audited by casework).
 	Contact *casework.Contact
@@ -267,6 +274,7 @@ func (w *Web) casePage(c fiber.Ctx) error {
 	if d.Draft == "" {
 		d.Draft = v.Response[v.Language]
 	}
+	d.AnswerRoom, d.GSM7Basic, d.GSM7Extension = w.liveCatalog().AnswerRoom(v.Language), gsm7.Basic, gsm7.Extension
 	p.Data = d
 	return w.render(c, "case", p)
 }
@@ -323,6 +331,18 @@ func (w *Web) caseAction(c fiber.Ctx) error {
 		_, err = w.cases.Reopen(rctx, who, v.ID, strings.TrimSpace(c.FormValue("reason")))
 	case "callback":
 		return w.callBack(c, u, v)
+	case "spoken":
+		// The team's spoken answer, converted like the studio's
+		// recordings; a voice follow-up plays it once the case is answered.
+		data, uerr := readUpload(c, "audio")
+		if uerr != nil {
+			return w.back(c, v.ID, "", "audio")
+		}
+		conv, cerr := promptaudio.Convert(data)
+		if cerr != nil {
+			return w.back(c, v.ID, "", "audio")
+		}
+		_, err = w.cases.SpeakAnswer(rctx, who, v.ID, conv.WAV)
 	default:
 		return errNotFound
 	}

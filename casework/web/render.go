@@ -19,9 +19,10 @@ import (
 	"github.com/numerovert/hotline/casework"
 )
 
-// csp allows only our own stylesheet and images: no script at all, no
-// inline style, no frames, forms only to us.
-const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; " +
+// csp allows only our own stylesheet, images and scripts (static/*.js,
+// embedded: the answer form's live counter): no inline script or style,
+// no frames, forms only to us.
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // hstsMaxAge is a year: once a browser has seen the web view over TLS it

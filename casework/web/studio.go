@@ -288,20 +288,10 @@ func (w *Web) studioUpload(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return errBadRequest
-	}
-	if fh.Size > maxUpload {
+	data, err := readUpload(c, "file")
+	if errors.Is(err, errTooBig) {
 		return w.renderStudioEdit(c, lang, key, "", []string{fmt.Sprintf(messages[pickLang(c)]["studio_too_big"], maxUpload>>20)})
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
-	if err != nil {
+	} else if err != nil {
 		return err
 	}
 	rctx, cancel := ctx(c)
@@ -319,6 +309,30 @@ func (w *Web) studioUpload(c fiber.Ctx) error {
 		return w.renderStudioEdit(c, lang, key, "", []string{L["studio_bad_audio"] + " " + err.Error()})
 	}
 	return c.Redirect().Status(fiber.StatusSeeOther).To(studioEditURL(lang, key) + "&ok=studio_recorded")
+}
+
+var errTooBig = errors.New("web: upload too large")
+
+// readUpload reads the uploaded file of field, up to maxUpload (the
+// studio's recordings, an officer's spoken answer).
+func readUpload(c fiber.Ctx, field string) ([]byte, error) {
+	fh, err := c.FormFile(field)
+	if err != nil {
+		return nil, errBadRequest
+	}
+	if fh.Size > maxUpload {
+		return nil, errTooBig
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, fmt.Errorf("web: upload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
+	if err != nil {
+		return nil, fmt.Errorf("web: upload: %w", err)
+	}
+	return data, nil
 }
 
 func (w *Web) studioReviewRecording(c fiber.Ctx) error {

@@ -36,6 +36,8 @@ usage:
   hotline prompts script [--lang L] [--markdown] [DIR]
   hotline prompts generate [--locales locales] [--langs fr,en] [--force]
   hotline prompts add [--data data] [--locales DIR] --lang L --key KEY FILE   (WAV, MP3; AMR/M4A/Ogg with ffmpeg)
+  hotline prompts numbers [--lang L] [DIR]          (the numbers staff type to record a prompt by phone)
+  hotline prompts staff-key [--keys keys] [--number N] (for voice.staff; the number is read from stdin when not given)
   hotline cases list [--data ./data]
   hotline outbox list [--data ./data] [--keys ./keys]
   hotline users add --name NAME --role officer|supervisor|psea|viewer|admin [--team TEAM] [--full-name N] [--data ./data] [--config FILE]

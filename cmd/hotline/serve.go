@@ -707,6 +707,7 @@ func studioLive(st *overlay.Store, srv *gateway.Server) {
 	if st != nil {
 		st.OnChange(srv.SetCatalog)
 		st.OnAudio(srv.RefreshAudio)
+		srv.UseStudio(st) // staff record prompts by phone (voice.staff)
 	}
 }
 

@@ -130,6 +130,26 @@ func prompts(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintln(stdout, note)
 		return nil
+	case "numbers":
+		fl := newFlags("prompts numbers", stderr)
+		lang := fl.String("lang", "", "the text in this language (default: the French source)")
+		if err := fl.Parse(args[1:]); err != nil {
+			return err
+		}
+		cat, err := loadCatalog(fl.Arg(0))
+		if err != nil {
+			return err
+		}
+		return writeNumbers(stdout, cat, *lang)
+	case "staff-key":
+		fl := newFlags("prompts staff-key", stderr)
+		keys := fl.String("keys", "keys", "the keys directory the server uses")
+		number := fl.String("number", "", "the staff member's phone number (read from standard input when empty)")
+		country := fl.String("country", "ML", "the country of a number written without its code")
+		if err := fl.Parse(args[1:]); err != nil {
+			return err
+		}
+		return printStaffKey(os.Stdin, stdout, *keys, *number, *country)
 	case "generate":
 		fl := newFlags("prompts generate", stderr)
 		dir := fl.String("locales", "locales", "locales directory; WAVs go to DIR/audio/<lang>/")

@@ -182,3 +182,17 @@ func digits(s string) string {
 	}
 	return b.String()
 }
+
+// StaffKey derives from a caller key the key a staff member is listed
+// under in the config (voice.staff, `hotline prompts staff-key`): "s1:…"
+// for a "k1:…" caller key. It is a hash of the keyed hash, so it still
+// needs the keys directory to compute from a number, and it equals no
+// caller key in the cases: a config file names no complainant.
+func StaffKey(callerKey string) string {
+	v, _, ok := strings.Cut(callerKey, ":")
+	if !ok || !strings.HasPrefix(v, "k") {
+		return ""
+	}
+	h := sha256.Sum256([]byte("numerovert staff\x00" + callerKey))
+	return "s" + v[1:] + ":" + base64.RawURLEncoding.EncodeToString(h[:])
+}

@@ -148,3 +148,20 @@ func TestKeysDirectoryPermissions(t *testing.T) {
 		t.Error("Load accepted a short key")
 	}
 }
+
+// A staff key is derived from the caller key, keeps its version, and is
+// no caller key: the config's staff list names nobody in the cases.
+func TestStaffKey(t *testing.T) {
+	a, b := callerid.New([]byte("secret-a")), callerid.New([]byte("secret-b"))
+	ka := a.Key("+22376000071", "ML")
+	sa := callerid.StaffKey(ka)
+	if !strings.HasPrefix(sa, "s1:") || sa == ka || strings.Contains(sa, strings.TrimPrefix(ka, "k1:")) {
+		t.Errorf("StaffKey(%s) = %s", ka, sa)
+	}
+	if sa != callerid.StaffKey(a.Key("76000071", "ML")) || sa == callerid.StaffKey(b.Key("+22376000071", "ML")) {
+		t.Error("the staff key does not follow the caller key")
+	}
+	if callerid.StaffKey("not a key") != "" {
+		t.Error("a malformed caller key gives a staff key")
+	}
+}
