@@ -45,6 +45,17 @@ type MonthSummary struct {
 	Events     []InfoEvent       `json:"events"`
 }
 
+// ApprovedAt is when a supervisor approved the summary (zero for a
+// draft).
+func (s MonthSummary) ApprovedAt() time.Time {
+	for _, e := range slices.Backward(s.Events) {
+		if e.Action == "approved" {
+			return e.At
+		}
+	}
+	return time.Time{}
+}
+
 // Shown are the categories whose count may be said, and whether others
 // (hidden) exist.
 func (s MonthSummary) Shown() (shown []SummaryRaised, hidden bool) {

@@ -465,7 +465,8 @@ func (w *Web) yousaidApprove(c fiber.Ctx) error {
 }
 
 // yousaidScript exports an approved summary's radio script in one
-// language: plain text (format=txt) or a printable page.
+// language: plain text (format=txt), a PDF to print (format=pdf) or a
+// printable page.
 func (w *Web) yousaidScript(c fiber.Ctx) error {
 	rctx, cancel := ctx(c)
 	defer cancel()
@@ -483,15 +484,31 @@ func (w *Web) yousaidScript(c fiber.Ctx) error {
 	text := w.script(s, lang)
 	if c.Query("format") == "txt" {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="numero-vert-`+s.Month+`-`+s.Cercle+`-`+lang+`.txt"`)
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+scriptFile(s, lang)+`.txt"`)
 		return c.SendString(text + "\n")
 	}
 	p := w.newPage(c, "info_script")
+	lines := strings.Split(text, "\n")
+	if c.Query("format") == "pdf" {
+		heading := p.L["title_info_script"] + " — " + w.placeName(s.Cercle) + ", " + s.Month + " (" + w.catalog.LanguageName(lang) + ")"
+		b, err := scriptPDF(heading, lines, s.ApprovedAt())
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "application/pdf")
+		c.Set(fiber.HeaderContentDisposition, `inline; filename="`+scriptFile(s, lang)+`.pdf"`)
+		return c.Send(b)
+	}
 	p.Data = struct {
 		Place, Month, Lang string
 		Lines              []string
-	}{w.placeName(s.Cercle), s.Month, w.catalog.LanguageName(lang), strings.Split(text, "\n")}
+	}{w.placeName(s.Cercle), s.Month, w.catalog.LanguageName(lang), lines}
 	return w.render(c, "info_script", p)
+}
+
+// scriptFile names a downloaded script (without its extension).
+func scriptFile(s casework.MonthSummary, lang string) string {
+	return "numero-vert-" + s.Month + "-" + s.Cercle + "-" + lang
 }
 
 // script is the radio script of s in lang, in the catalogue's words; the

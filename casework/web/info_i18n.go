@@ -32,7 +32,7 @@ var infoMessages = map[string]map[string]string{
 		"h_new_summary": "Nouveau résumé", "col_month": "Mois", "col_cercle": "Cercle", "summary_found": "Ce que l'équipe a trouvé (%s)", "summary_changed": "Ce qui a changé (%s)",
 		"summary_save": "Enregistrer le résumé", "summary_approve": "Approuver et publier", "summary_draft": "brouillon (version %d, par %s)", "summary_approved": "publié (approuvé par %s)",
 		"ok_summary_saved": "Résumé enregistré : il attend l'approbation d'un·e superviseur·e.", "ok_summary_approved": "Résumé publié sur la ligne d'information.",
-		"no_summaries": "Aucun résumé.", "script_txt": "texte", "script_print": "page à imprimer", "h_raised": "Ce que les gens ont signalé", "col_cases": "Cas", "yousaid_other": "Autres sujets (petits nombres)",
+		"no_summaries": "Aucun résumé.", "script_txt": "texte", "script_print": "page à imprimer", "script_pdf": "PDF", "h_raised": "Ce que les gens ont signalé", "col_cases": "Cas", "yousaid_other": "Autres sujets (petits nombres)",
 	},
 	"en": {
 		"nav_info": "Information line", "title_info_list": "Information line", "title_info_edit": "Write an information page",
@@ -63,7 +63,7 @@ var infoMessages = map[string]map[string]string{
 		"h_new_summary": "New summary", "col_month": "Month", "col_cercle": "Cercle", "summary_found": "What the team found (%s)", "summary_changed": "What changed (%s)",
 		"summary_save": "Save summary", "summary_approve": "Approve and publish", "summary_draft": "draft (version %d, by %s)", "summary_approved": "published (approved by %s)",
 		"ok_summary_saved": "Summary saved: it awaits a supervisor's approval.", "ok_summary_approved": "Summary published on the information line.",
-		"no_summaries": "No summaries.", "script_txt": "text", "script_print": "printable page", "h_raised": "What people raised", "col_cases": "Cases", "yousaid_other": "Other subjects (small numbers)",
+		"no_summaries": "No summaries.", "script_txt": "text", "script_print": "printable page", "script_pdf": "PDF", "h_raised": "What people raised", "col_cases": "Cases", "yousaid_other": "Other subjects (small numbers)",
 	},
 }
 

@@ -3,6 +3,9 @@ package web_test
 import (
 	"context"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -141,7 +144,7 @@ func TestYouSaidWeDid(t *testing.T) {
 	awa.get("/meal/info/yousaid")
 	form := url.Values{"month": {month}, "cercle": {"ML0507"},
 		"found_fr": {"Douze ménages oubliés sur la liste."}, "changed_fr": {"Ils ont été ajoutés et payés le 3."},
-		"found_bm": {"Du tan ni fila tun tɛ lisi la."}, "changed_bm": {"U farala a kan."}}
+		"found_bm": {"Du tan ni fila tun tɛ lisi la."}, "changed_bm": {"U farala a kan: sɔgɔma, ɲɔgɔn fɛ, sàŋa."}}
 	if resp, _ := awa.post("/meal/info/yousaid", form); resp.StatusCode != 303 {
 		t.Fatalf("officer saves a summary: %d", resp.StatusCode)
 	}
@@ -177,4 +180,42 @@ func TestYouSaidWeDid(t *testing.T) {
 	if err != nil || !ok || !strings.Contains(text, "U farala a kan") {
 		t.Errorf("the information line's yousaid page in Bambara: %q %v %v", text, ok, err)
 	}
+	resp, pdf := sup.get("/meal/info/yousaid/script?id=" + url.QueryEscape(list[0].ID) + "&lang=bm&format=pdf")
+	if resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf, "%PDF-") {
+		t.Fatalf("PDF script: %s %.40q", resp.Header.Get("Content-Type"), pdf)
+	}
+	// Read back by another PDF implementation (poppler): the Bambara
+	// letters must be text, not boxes or dropped glyphs.
+	got := pdfText(t, []byte(pdf))
+	for _, want := range []string{"Script radio", "Tenenkou", "Du tan ni fila tun tɛ lisi la.", "ɔ", "ɲ", "ŋ", "Numéro Vert"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the Bambara PDF script lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(strings.ToLower(got), "abus") {
+		t.Errorf("the PDF tells a small count:\n%s", got)
+	}
+}
+
+// pdfText extracts the text of a PDF with poppler's pdftotext (Debian
+// poppler-utils): an independent reader of what the web view wrote.
+// Under CI=true a missing pdftotext fails the test.
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext not found (apt-get install poppler-utils); required under CI")
+		}
+		t.Skip("pdftotext not found (apt-get install poppler-utils)")
+	}
+	path := filepath.Join(t.TempDir(), "script.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
 }
