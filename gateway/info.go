@@ -9,7 +9,8 @@ import (
 )
 
 // The information line (issue 15) on USSD and voice: the engine hands the
-// place and topic over (Turn.Info) and shows what casework has approved.
+// place and topic over (Turn.Info) and shows what casework has approved;
+// a call plays a page's recording where staff made one.
 // "SMS news" subscribes or unsubscribes the caller's number (subscribe.go).
 
 // showInfo answers the engine's InfoRequest on eng. A gateway replica
@@ -22,14 +23,16 @@ func (s *Server) showInfo(ctx context.Context, eng *menus.Engine, ch config.Chan
 	case s.cases == nil:
 		return eng.InfoShown(t.State, "")
 	default:
-		text, ok, err := s.cases.Info(ctx, casework.InfoRequest{Lang: t.Info.Lang, Region: a["info_region"], Cercle: a["info_cercle"], Topic: topic})
+		parts, err := s.cases.InfoParts(ctx, casework.InfoRequest{Lang: t.Info.Lang, Region: a["info_region"], Cercle: a["info_cercle"], Topic: topic})
 		if err != nil {
 			s.log.Error("information page", "channel", ch.Name, "err", err)
+			parts = nil
 		}
-		if !ok {
-			text = ""
+		heard := make([]menus.PagePart, len(parts))
+		for i, p := range parts {
+			heard[i] = menus.PagePart{Lang: p.Lang, Text: p.Text, Audio: p.Audio}
 		}
-		return eng.InfoShown(t.State, text)
+		return eng.InfoHeard(t.State, heard)
 	}
 }
 

@@ -219,3 +219,96 @@ func pdfText(t *testing.T, pdf []byte) string {
 	}
 	return string(out)
 }
+
+// A programme officer records a page: the recording is converted and
+// kept for the version it was made of, audited, played in the web view
+// and handed to calls while that version is live; junk, a version never
+// read and other roles change nothing; an approved edit silences it until
+// it is recorded again, which replaces the old file.
+func TestInfoPageRecording(t *testing.T) {
+	e, _, dir := studioEnv(t)
+	e.addUser(t, "prog", casework.RoleProgramme, "")
+	bg := context.Background()
+	prog := e.login(t, "prog")
+	prog.get("/meal/info/edit")
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {"Distribution le 12 mars."}})
+	const id = "|ML05|ML0507||dates|fr"
+	sup := e.login(t, "fanta")
+	sup.get("/meal/info")
+	sup.post("/meal/info/approve", url.Values{"id": {id}, "version": {"1"}})
+	req := casework.InfoRequest{Lang: "fr", Region: "ML05", Cercle: "ML0507", Topic: "dates"}
+	if parts, _ := e.svc.InfoParts(bg, req); len(parts) != 1 || parts[0].Audio != "" {
+		t.Fatalf("before any recording: %+v", parts)
+	}
+	_, page := prog.get("/meal/info/edit?id=" + url.QueryEscape(id))
+	if !strings.Contains(page, `id="info-record"`) || !strings.Contains(page, "pas d&#39;enregistrement") {
+		t.Fatalf("the editor offers no recording:\n%s", page)
+	}
+	awa := e.login(t, "awa")
+	awa.get("/meal")
+	rec := spoken(t, "Distribution le douze mars")
+	if resp, _ := awa.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"1"}}, rec); resp.StatusCode != 403 {
+		t.Errorf("an officer records a page: %d; want 403", resp.StatusCode)
+	}
+	if resp, _ := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"7"}}, rec); !strings.Contains(resp.Header.Get("Location"), "err=info_stale") {
+		t.Errorf("a recording of a version never read: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, page := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"1"}}, []byte("not audio")); resp.StatusCode != 422 || !strings.Contains(page, "Enregistrement refusé") {
+		t.Errorf("junk: %d\n%s", resp.StatusCode, page)
+	}
+	if files := infoWAVs(t, dir); len(files) != 0 {
+		t.Fatalf("refused uploads left %v", files)
+	}
+	if resp, _ := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"1"}}, rec); !strings.Contains(resp.Header.Get("Location"), "ok=info_recorded") {
+		t.Fatalf("upload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	first := infoWAVs(t, dir)
+	parts, _ := e.svc.InfoParts(bg, req)
+	if len(first) != 1 || len(parts) != 1 || parts[0].Audio+".wav" != filepath.Base(first[0]) {
+		t.Fatalf("calls get %+v; files %v", parts, first)
+	}
+	if b, _ := os.ReadFile(first[0]); len(b) < 44 || le32(b[24:]) != 8000 {
+		t.Errorf("the stored recording is not 8 kHz WAV")
+	}
+	if p, _ := e.svc.InfoPage(bg, id); p.Events[len(p.Events)-1].Action != "recorded" || p.Events[len(p.Events)-1].Actor != "prog" {
+		t.Errorf("not audited: %+v", p.Events)
+	}
+	_, page = sup.get("/meal/info")
+	if !strings.Contains(page, "enregistrée") || !strings.Contains(page, "/meal/info/audio?id=") {
+		t.Errorf("the supervisor cannot hear the recording:\n%s", page)
+	}
+	if resp, _ := sup.get("/meal/info/audio?id=" + url.QueryEscape(id)); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "audio/wav" {
+		t.Errorf("web view audio: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// An edit, approved: its text is not what was recorded.
+	prog.get("/meal/info/edit?id=" + url.QueryEscape(id))
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {"Distribution le 14 mars."}})
+	sup.get("/meal/info")
+	sup.post("/meal/info/approve", url.Values{"id": {id}, "version": {"2"}})
+	if parts, _ := e.svc.InfoParts(bg, req); len(parts) != 1 || parts[0].Audio != "" || parts[0].Text != "Distribution le 14 mars." {
+		t.Errorf("an old recording plays with new text: %+v", parts)
+	}
+	if _, page = prog.get("/meal/info/edit?id=" + url.QueryEscape(id)); !strings.Contains(page, "enregistrez à nouveau") {
+		t.Errorf("the editor does not say the recording is stale:\n%s", page)
+	}
+	if resp, _ := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"2"}}, rec); resp.StatusCode != 303 {
+		t.Fatalf("record again: %d", resp.StatusCode)
+	}
+	second := infoWAVs(t, dir)
+	if len(second) != 1 || second[0] == first[0] {
+		t.Errorf("recording again: files %v (before %v)", second, first)
+	}
+	if parts, _ := e.svc.InfoParts(bg, req); len(parts) != 1 || parts[0].Audio+".wav" != filepath.Base(second[0]) {
+		t.Errorf("after recording again: %+v", parts)
+	}
+}
+
+// infoWAVs lists the information page recordings under the data dir.
+func infoWAVs(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "audio", "*", "info-*.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}

@@ -288,21 +288,12 @@ func (w *Web) studioUpload(c fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	fh, err := c.FormFile("file")
+	data, tooBig, err := uploaded(c)
 	if err != nil {
-		return errBadRequest
+		return err
 	}
-	if fh.Size > maxUpload {
+	if tooBig {
 		return w.renderStudioEdit(c, lang, key, "", []string{fmt.Sprintf(messages[pickLang(c)]["studio_too_big"], maxUpload>>20)})
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxUpload+1))
-	if err != nil {
-		return err
 	}
 	rctx, cancel := ctx(c)
 	defer cancel()
@@ -319,6 +310,25 @@ func (w *Web) studioUpload(c fiber.Ctx) error {
 		return w.renderStudioEdit(c, lang, key, "", []string{L["studio_bad_audio"] + " " + err.Error()})
 	}
 	return c.Redirect().Status(fiber.StatusSeeOther).To(studioEditURL(lang, key) + "&ok=studio_recorded")
+}
+
+// uploaded reads the form's recording ("file"), at most maxUpload bytes:
+// tooBig when it is larger, errBadRequest when there is none.
+func uploaded(c fiber.Ctx) (data []byte, tooBig bool, err error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return nil, false, errBadRequest
+	}
+	if fh.Size > maxUpload {
+		return nil, true, nil
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	data, err = io.ReadAll(io.LimitReader(f, maxUpload+1))
+	return data, false, err
 }
 
 func (w *Web) studioReviewRecording(c fiber.Ctx) error {
