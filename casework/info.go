@@ -240,6 +240,7 @@ func (s *Service) ApproveInfoPage(ctx context.Context, actor User, id string, ve
 		return InfoPage{}, fmt.Errorf("approve information page: %w", err)
 	}
 	s.log.Info("information page approved", "page", id, "version", version, "user", actor.Name)
+	s.onInfo()
 	return p, nil
 }
 
@@ -277,6 +278,7 @@ func (s *Service) RecordInfoPage(ctx context.Context, actor User, id string, ver
 		return "", fmt.Errorf("record information page: %w", err)
 	}
 	s.log.Info("information page recorded", "page", id, "version", version, "user", actor.Name)
+	s.onInfo()
 	return replaced, nil
 }
 
@@ -329,11 +331,8 @@ func (s *Service) Info(ctx context.Context, r InfoRequest) (text string, ok bool
 	return InfoText(parts), len(parts) > 0, err
 }
 
-// InfoParts are the approved pages for r, and counts the view: the most
-// precise approved pages for the place (the commune or site, else the
-// cercle, else the region, else all of Mali), every programme's, in the
-// caller's language, else in InfoFallbackLanguage; none when none is
-// approved.
+// InfoParts are the approved pages for r (PickInfo), and counts the
+// view.
 func (s *Service) InfoParts(ctx context.Context, r InfoRequest) ([]InfoPart, error) {
 	is, err := s.infoStore()
 	if err != nil {
@@ -343,6 +342,23 @@ func (s *Service) InfoParts(ctx context.Context, r InfoRequest) ([]InfoPart, err
 	if err != nil {
 		return nil, fmt.Errorf("information: %w", err)
 	}
+	parts, place := PickInfo(ps, r)
+	if len(parts) > 0 {
+		if err := is.CountInfoView(ctx, s.now().UTC().Format("2006-01"), place, r.Topic); err != nil {
+			s.log.Warn("information view not counted", "err", err)
+		}
+	}
+	return parts, nil
+}
+
+// PickInfo chooses among pages what a caller asking r gets: the most
+// precise approved pages for the place (the commune or site, else the
+// cercle, else the region, else all of Mali), every programme's, in the
+// caller's language, else in InfoFallbackLanguage; none when none is
+// approved. place is where the view counts (a cercle, a region or
+// InfoNational). The one rule for every process that answers callers
+// (the casework node's store, a gateway's mirror).
+func PickInfo(ps []InfoPage, r InfoRequest) (parts []InfoPart, place string) {
 	if r.Region == Unknown {
 		r.Region = ""
 	}
@@ -355,24 +371,57 @@ func (s *Service) InfoParts(ctx context.Context, r InfoRequest) ([]InfoPart, err
 	levels := [][3]string{{r.Region, r.Cercle, r.Locality}, {r.Region, r.Cercle, ""}, {r.Region, "", ""}, {"", "", ""}}
 	for _, lang := range []string{r.Lang, InfoFallbackLanguage} {
 		for _, at := range levels {
-			var parts []InfoPart
 			for _, p := range ps {
 				if p.Live() && p.Topic == r.Topic && p.Lang == lang && p.Region == at[0] && p.Cercle == at[1] && p.Locality == at[2] {
 					parts = append(parts, InfoPart{Lang: p.Lang, Text: p.Published, Audio: p.Heard()})
 				}
 			}
-			if len(parts) == 0 {
-				continue
+			if len(parts) > 0 {
+				slices.SortFunc(parts, func(a, b InfoPart) int { return cmp.Compare(a.Text, b.Text) })
+				return parts, cmp.Or(r.Cercle, r.Region, InfoNational)
 			}
-			slices.SortFunc(parts, func(a, b InfoPart) int { return cmp.Compare(a.Text, b.Text) })
-			place := cmp.Or(r.Cercle, r.Region, InfoNational)
-			if err := is.CountInfoView(ctx, s.now().UTC().Format("2006-01"), place, r.Topic); err != nil {
-				s.log.Warn("information view not counted", "err", err)
-			}
-			return parts, nil
 		}
 	}
-	return nil, nil
+	return nil, ""
+}
+
+// LivePages are the approved pages as callers get them (PickInfo's
+// input), without drafts or audit trail: what a scale-out mirror holds.
+func (s *Service) LivePages(ctx context.Context) ([]InfoPage, error) {
+	is, err := s.infoStore()
+	if err != nil {
+		return nil, err
+	}
+	ps, err := is.InfoPages(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("information: %w", err)
+	}
+	var live []InfoPage
+	for _, p := range ps {
+		if p.Live() {
+			live = append(live, InfoPage{ID: p.ID, Programme: p.Programme, Region: p.Region, Cercle: p.Cercle, Locality: p.Locality,
+				Topic: p.Topic, Lang: p.Lang, Published: p.Published, PublishedVersion: p.PublishedVersion})
+			if p.Heard() != "" { // which recording plays, not who made it
+				live[len(live)-1].Recording = &InfoRecording{Name: p.Recording.Name, Version: p.Recording.Version}
+			}
+		}
+	}
+	return live, nil
+}
+
+// CountInfoViews adds n views of topic at place in month: those a
+// gateway replica counted (scale-out).
+func (s *Service) CountInfoViews(ctx context.Context, month, place, topic string, n int) error {
+	is, err := s.infoStore()
+	if err != nil {
+		return err
+	}
+	for range n {
+		if err := is.CountInfoView(ctx, month, place, topic); err != nil {
+			return fmt.Errorf("information views: %w", err)
+		}
+	}
+	return nil
 }
 
 // InfoViewRow is one place and topic's views per month, small counts

@@ -237,6 +237,7 @@ func (s *Service) ApproveSummary(ctx context.Context, actor User, id string, ver
 		return MonthSummary{}, fmt.Errorf("approve summary: %w", err)
 	}
 	s.log.Info("summary approved and published", "summary", id, "version", version, "user", actor.Name)
+	s.onInfo()
 	return sum, nil
 }
 
