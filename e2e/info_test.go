@@ -415,3 +415,59 @@ func (s *staff) upload(path string, fields url.Values, file []byte) string {
 	}
 	return string(b)
 }
+
+// The information line on a `--role gateway` replica: a page approved on
+// the casework node is read on USSD, in a call and for SMS INFO through
+// the gateway (from the Redis mirror); a page no supervisor approved is
+// not; the gateway's views reach the casework node's dashboard.
+func TestInformationLineOnGateway(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	prov := httptest.NewServer(fake)
+	defer prov.Close()
+	flags := []string{"--config", gatewayConfig(t, prov.URL), "--locales", voiceLocales(t)}
+	cl := newCluster(t)
+	cl.startCasework(flags...)
+	gw := cl.startGateway("", flags...)
+	for _, u := range [][]string{{"prog", "programme", ""}, {"fanta", "supervisor", "meal-mopti"}} {
+		hotline(t, "a long passphrase for "+u[0], "users", "add", "--data", cl.dataDir, "--name", u[0], "--role", u[1], "--team", u[2])
+	}
+	prog := signInStaff(t, cl.casework, "prog")
+	prog.get("/meal/info/edit")
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {"Distribution à Ténenkou le 12 mars au marché."}})
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"eligibility"}, "lang": {"fr"}, "text": {"Brouillon: critères à confirmer."}})
+	sup := signInStaff(t, cl.casework, "fanta")
+	sup.get("/meal/info")
+	sup.post("/meal/info/approve", url.Values{"id": {"|ML05|ML0507||dates|fr"}, "version": {"1"}})
+
+	eventually(t, "the approved page on the gateway's USSD", func() bool {
+		return strings.Contains(infoUSSD(t, gw, "+22376000093", "3").Text, "au marché")
+	})
+	if scr := infoUSSD(t, gw, "+22376000093", "1"); strings.Contains(scr.Text, "critères") {
+		t.Errorf("an unapproved page on the gateway:\n%s", scr.Text)
+	}
+	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: gw.url("/c/demo-at/voice"), Phone: "+22376000094"}
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "3", "3", "3"}), nil)
+	if err != nil && !errors.Is(err, simulator.ErrHungUp) {
+		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+	}
+	if heard := strings.Join(res.Heard, "\n"); !strings.Contains(heard, "au marché") {
+		t.Errorf("the call through the gateway did not read the page:\n%s", heard)
+	}
+	s := simulator.SMS{Provider: simulator.ProviderAT, URL: gw.url("/c/demo-at/sms"), Phone: "+22376000095"}
+	for _, text := range []string{"INFO Tenenkou 3", "INFO Tenenkou 1"} {
+		if _, r, err := s.Send(context.Background(), text); err != nil || r.Status != 200 {
+			t.Fatalf("send %q: %v %v", text, r, err)
+		}
+	}
+	eventually(t, "two SMS replies", func() bool { return len(fake.Delivered()) >= 2 })
+	got := fake.Delivered()
+	if !strings.Contains(got[0].Body, "12 mars") {
+		t.Errorf("INFO Tenenkou 3 on the gateway answered %q", got[0].Body)
+	}
+	if strings.Contains(got[1].Body, "critères") || !strings.Contains(got[1].Body, "pas encore") {
+		t.Errorf("INFO for an unapproved page on the gateway answered %q", got[1].Body)
+	}
+	if n := cl.rdb.HLen(context.Background(), cl.prefix+"info:views").Val(); n == 0 {
+		t.Errorf("the gateway counted no view")
+	}
+}
