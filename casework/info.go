@@ -65,14 +65,39 @@ type InfoPage struct {
 	ApprovedBy       string    `json:"approved_by,omitempty"`
 	ApprovedAt       time.Time `json:"approved_at,omitzero"`
 
+	// Recording is the page read aloud, for voice callers (nil: none).
+	Recording *InfoRecording `json:"recording,omitempty"`
+
 	Events []InfoEvent `json:"events"`
+}
+
+// InfoRecording is the recording of one version of a page's text, in
+// the page's language (a name among the prompts' recordings,
+// overlay.SaveInfoAudio). Callers hear it only while that version is the
+// approved one: an edit approved later is read by text-to-speech until it
+// is recorded again.
+type InfoRecording struct {
+	Name    string    `json:"name"`
+	Version int       `json:"version"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Seconds float64   `json:"seconds"`
+}
+
+// Heard is the recording callers hear with the approved text, "" when
+// there is none for that version.
+func (p InfoPage) Heard() string {
+	if p.Recording == nil || !p.Live() || p.Recording.Version != p.PublishedVersion {
+		return ""
+	}
+	return p.Recording.Name
 }
 
 // InfoEvent is one line of a page's audit trail.
 type InfoEvent struct {
 	At      time.Time `json:"at"`
 	Actor   string    `json:"actor"`
-	Action  string    `json:"action"` // saved, approved
+	Action  string    `json:"action"` // saved, approved, recorded
 	Version int       `json:"version"`
 }
 
@@ -215,7 +240,46 @@ func (s *Service) ApproveInfoPage(ctx context.Context, actor User, id string, ve
 		return InfoPage{}, fmt.Errorf("approve information page: %w", err)
 	}
 	s.log.Info("information page approved", "page", id, "version", version, "user", actor.Name)
+	s.onInfo()
 	return p, nil
+}
+
+// RecordInfoPage keeps name (a recording already stored) as the
+// recording of the page's version, which must be its latest text (else
+// ErrStale); the programme role records pages. It returns the recording
+// it replaced ("" for none), which nothing plays any more.
+func (s *Service) RecordInfoPage(ctx context.Context, actor User, id string, version int, name string, seconds float64) (replaced string, err error) {
+	if actor.Role != RoleProgramme {
+		return "", fmt.Errorf("record information page: %w", ErrForbidden)
+	}
+	if name == "" {
+		return "", fmt.Errorf("record information page: no recording: %w", ErrInvalidIntake)
+	}
+	is, err := s.infoStore()
+	if err != nil {
+		return "", err
+	}
+	infoMu.Lock()
+	defer infoMu.Unlock()
+	p, err := is.InfoPage(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("record information page: %w", err)
+	}
+	if p.DraftVersion != version {
+		return "", fmt.Errorf("record information page: version %d, text is %d: %w", version, p.DraftVersion, ErrStale)
+	}
+	if p.Recording != nil {
+		replaced = p.Recording.Name
+	}
+	now := s.now().UTC()
+	p.Recording = &InfoRecording{Name: name, Version: version, By: actor.Name, At: now, Seconds: seconds}
+	p.Events = append(p.Events, InfoEvent{At: now, Actor: actor.Name, Action: "recorded", Version: version})
+	if err := is.PutInfoPage(ctx, p); err != nil {
+		return "", fmt.Errorf("record information page: %w", err)
+	}
+	s.log.Info("information page recorded", "page", id, "version", version, "user", actor.Name)
+	s.onInfo()
+	return replaced, nil
 }
 
 // InfoPages lists every page for the web view: by place, topic, language.
@@ -248,19 +312,53 @@ func (s *Service) InfoPage(ctx context.Context, id string) (InfoPage, error) {
 // Region and Cercle may be "" or Unknown.
 type InfoRequest struct{ Lang, Region, Cercle, Locality, Topic string }
 
-// Info is the approved text for r, and counts the view: the most precise
-// approved pages for the place (the commune or site, else the cercle, else
-// the region, else all of Mali), every programme's, in the caller's
-// language, else in InfoFallbackLanguage. ok is false when none is approved.
+// InfoPart is one approved page as a caller gets it: its text, its
+// language, and the recording of that text ("" for none).
+type InfoPart struct{ Lang, Text, Audio string }
+
+// InfoText joins the parts' texts, one page a paragraph.
+func InfoText(parts []InfoPart) string {
+	texts := make([]string, len(parts))
+	for i, p := range parts {
+		texts[i] = p.Text
+	}
+	return strings.Join(texts, "\n")
+}
+
+// Info is the approved text for r (InfoParts joined by InfoText).
 func (s *Service) Info(ctx context.Context, r InfoRequest) (text string, ok bool, err error) {
+	parts, err := s.InfoParts(ctx, r)
+	return InfoText(parts), len(parts) > 0, err
+}
+
+// InfoParts are the approved pages for r (PickInfo), and counts the
+// view.
+func (s *Service) InfoParts(ctx context.Context, r InfoRequest) ([]InfoPart, error) {
 	is, err := s.infoStore()
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
 	ps, err := is.InfoPages(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("information: %w", err)
+		return nil, fmt.Errorf("information: %w", err)
 	}
+	parts, place := PickInfo(ps, r)
+	if len(parts) > 0 {
+		if err := is.CountInfoView(ctx, s.now().UTC().Format("2006-01"), place, r.Topic); err != nil {
+			s.log.Warn("information view not counted", "err", err)
+		}
+	}
+	return parts, nil
+}
+
+// PickInfo chooses among pages what a caller asking r gets: the most
+// precise approved pages for the place (the commune or site, else the
+// cercle, else the region, else all of Mali), every programme's, in the
+// caller's language, else in InfoFallbackLanguage; none when none is
+// approved. place is where the view counts (a cercle, a region or
+// InfoNational). The one rule for every process that answers callers
+// (the casework node's store, a gateway's mirror).
+func PickInfo(ps []InfoPage, r InfoRequest) (parts []InfoPart, place string) {
 	if r.Region == Unknown {
 		r.Region = ""
 	}
@@ -273,24 +371,57 @@ func (s *Service) Info(ctx context.Context, r InfoRequest) (text string, ok bool
 	levels := [][3]string{{r.Region, r.Cercle, r.Locality}, {r.Region, r.Cercle, ""}, {r.Region, "", ""}, {"", "", ""}}
 	for _, lang := range []string{r.Lang, InfoFallbackLanguage} {
 		for _, at := range levels {
-			var texts []string
 			for _, p := range ps {
 				if p.Live() && p.Topic == r.Topic && p.Lang == lang && p.Region == at[0] && p.Cercle == at[1] && p.Locality == at[2] {
-					texts = append(texts, p.Published)
+					parts = append(parts, InfoPart{Lang: p.Lang, Text: p.Published, Audio: p.Heard()})
 				}
 			}
-			if len(texts) == 0 {
-				continue
+			if len(parts) > 0 {
+				slices.SortFunc(parts, func(a, b InfoPart) int { return cmp.Compare(a.Text, b.Text) })
+				return parts, cmp.Or(r.Cercle, r.Region, InfoNational)
 			}
-			slices.Sort(texts)
-			place := cmp.Or(r.Cercle, r.Region, InfoNational)
-			if err := is.CountInfoView(ctx, s.now().UTC().Format("2006-01"), place, r.Topic); err != nil {
-				s.log.Warn("information view not counted", "err", err)
-			}
-			return strings.Join(texts, "\n"), true, nil
 		}
 	}
-	return "", false, nil
+	return nil, ""
+}
+
+// LivePages are the approved pages as callers get them (PickInfo's
+// input), without drafts or audit trail: what a scale-out mirror holds.
+func (s *Service) LivePages(ctx context.Context) ([]InfoPage, error) {
+	is, err := s.infoStore()
+	if err != nil {
+		return nil, err
+	}
+	ps, err := is.InfoPages(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("information: %w", err)
+	}
+	var live []InfoPage
+	for _, p := range ps {
+		if p.Live() {
+			live = append(live, InfoPage{ID: p.ID, Programme: p.Programme, Region: p.Region, Cercle: p.Cercle, Locality: p.Locality,
+				Topic: p.Topic, Lang: p.Lang, Published: p.Published, PublishedVersion: p.PublishedVersion})
+			if p.Heard() != "" { // which recording plays, not who made it
+				live[len(live)-1].Recording = &InfoRecording{Name: p.Recording.Name, Version: p.Recording.Version}
+			}
+		}
+	}
+	return live, nil
+}
+
+// CountInfoViews adds n views of topic at place in month: those a
+// gateway replica counted (scale-out).
+func (s *Service) CountInfoViews(ctx context.Context, month, place, topic string, n int) error {
+	is, err := s.infoStore()
+	if err != nil {
+		return err
+	}
+	for range n {
+		if err := is.CountInfoView(ctx, month, place, topic); err != nil {
+			return fmt.Errorf("information views: %w", err)
+		}
+	}
+	return nil
 }
 
 // InfoViewRow is one place and topic's views per month, small counts

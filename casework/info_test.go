@@ -235,3 +235,120 @@ func TestBroadcastApproval(t *testing.T) {
 		})
 	}
 }
+
+// A recording is kept for the version of the text it was made of: only
+// the programme role records, only the latest text, audited; callers get
+// it while that version is live.
+func TestInfoRecordingFollowsItsVersion(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) { recordingFollowsVersion(t, newFixture(t, st.open(t))) })
+	}
+}
+
+func recordingFollowsVersion(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	p, err := f.svc.SaveInfoPage(ctx, programme, tenenkou("Distribution le 12 mars."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.RecordInfoPage(ctx, supervisor, p.ID, 1, "info-00000000000000a1", 2); !errors.Is(err, casework.ErrForbidden) {
+		t.Errorf("a supervisor records: %v", err)
+	}
+	if _, err := f.svc.RecordInfoPage(ctx, programme, p.ID, 2, "info-00000000000000a1", 2); !errors.Is(err, casework.ErrStale) {
+		t.Errorf("a version never written: %v", err)
+	}
+	if _, err := f.svc.RecordInfoPage(ctx, programme, p.ID, 1, "info-00000000000000a1", 2); err != nil {
+		t.Fatal(err)
+	}
+	r := casework.InfoRequest{Lang: "fr", Region: "ML05", Cercle: "ML0507", Topic: "dates"}
+	if text, _ := heard(t, f, r); text != "" {
+		t.Errorf("a recording of an unapproved draft reached callers: %q", text)
+	}
+	if _, err := f.svc.ApproveInfoPage(ctx, supervisor, p.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, audio := heard(t, f, r); audio != "info-00000000000000a1" {
+		t.Errorf("the approved, recorded page plays %q", audio)
+	}
+	if _, err := f.svc.SaveInfoPage(ctx, programme, tenenkou("Distribution le 14 mars.")); err != nil {
+		t.Fatal(err)
+	}
+	if text, audio := heard(t, f, r); audio == "" || text != "Distribution le 12 mars." {
+		t.Errorf("a pending edit silenced the live recording: %q %q", text, audio)
+	}
+	if _, err := f.svc.ApproveInfoPage(ctx, supervisor, p.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, audio := heard(t, f, r); audio != "" {
+		t.Errorf("version 1's recording %q plays with version 2's text", audio)
+	}
+	replaced, err := f.svc.RecordInfoPage(ctx, programme, p.ID, 2, "info-00000000000000a2", 2)
+	if err != nil || replaced != "info-00000000000000a1" {
+		t.Errorf("recording again replaced %q (%v)", replaced, err)
+	}
+	pg, _ := f.svc.InfoPage(ctx, p.ID)
+	var recorded int
+	for _, e := range pg.Events {
+		if e.Action == "recorded" && e.Actor == "prog" {
+			recorded++
+		}
+	}
+	if recorded != 2 {
+		t.Errorf("audit trail %+v: want two recordings by prog", pg.Events)
+	}
+
+}
+
+// A "you said, we did" page (published by a summary's approval) is
+// recorded like any page, until the next month's summary replaces its
+// text.
+func TestYouSaidRecordingFollowsTheMonth(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			f := newFixture(t, st.open(t))
+			ctx := context.Background()
+			yousaid := func(month string) {
+				t.Helper()
+				s, err := f.svc.SaveSummary(ctx, officer, casework.SummaryInput{Month: month, Region: "ML05", Cercle: "ML0507",
+					Found: map[string]string{"fr": "Trouvé " + month}, Changed: map[string]string{"fr": "Changé " + month}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.svc.ApproveSummary(ctx, supervisor, s.ID, s.Version, map[string]string{"fr": "Script " + month}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			yousaid("2026-10")
+			ys := casework.InfoPageID("", "ML05", "ML0507", "", "yousaid", "fr")
+			ysPage, _ := f.svc.InfoPage(ctx, ys)
+			if _, err := f.svc.RecordInfoPage(ctx, programme, ys, ysPage.DraftVersion, "info-00000000000000b1", 30); err != nil {
+				t.Fatal(err)
+			}
+			yr := casework.InfoRequest{Lang: "fr", Region: "ML05", Cercle: "ML0507", Topic: "yousaid"}
+			if _, audio := heard(t, f, yr); audio != "info-00000000000000b1" {
+				t.Errorf("the recorded summary plays %q", audio)
+			}
+			yousaid("2026-11")
+			if text, audio := heard(t, f, yr); audio != "" || text != "Script 2026-11" {
+				t.Errorf("last month's recording plays with this month's script: %q %q", text, audio)
+			}
+		})
+	}
+}
+
+// heard is the one page a caller gets for r: its text and recording.
+func heard(t *testing.T, f *fixture, r casework.InfoRequest) (text, audio string) {
+	t.Helper()
+	parts, err := f.svc.InfoParts(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch len(parts) {
+	case 0:
+		return "", ""
+	case 1:
+		return parts[0].Text, parts[0].Audio
+	}
+	t.Fatalf("%d pages for %+v", len(parts), r)
+	return "", ""
+}

@@ -45,6 +45,17 @@ type MonthSummary struct {
 	Events     []InfoEvent       `json:"events"`
 }
 
+// ApprovedAt is when a supervisor approved the summary (zero for a
+// draft).
+func (s MonthSummary) ApprovedAt() time.Time {
+	for _, e := range slices.Backward(s.Events) {
+		if e.Action == "approved" {
+			return e.At
+		}
+	}
+	return time.Time{}
+}
+
 // Shown are the categories whose count may be said, and whether others
 // (hidden) exist.
 func (s MonthSummary) Shown() (shown []SummaryRaised, hidden bool) {
@@ -226,6 +237,7 @@ func (s *Service) ApproveSummary(ctx context.Context, actor User, id string, ver
 		return MonthSummary{}, fmt.Errorf("approve summary: %w", err)
 	}
 	s.log.Info("summary approved and published", "summary", id, "version", version, "user", actor.Name)
+	s.onInfo()
 	return sum, nil
 }
 

@@ -32,6 +32,7 @@ type Service struct {
 	limiter  *attempts
 	records  Recordings
 	onChange func(Case)
+	onInfo   func()
 	// overdueNow is how many cases were past a deadline at the last
 	// CheckDeadlines (-1 before the first), for /metrics.
 	overdueNow atomic.Int64
@@ -58,6 +59,10 @@ type Options struct {
 	// changed or purged: the casework node publishes each case's public
 	// status to the Redis mirror with it. It must not block.
 	OnChange func(Case)
+	// OnInfo, when set, is told after an information page goes live,
+	// changes its live text or recording (the scale-out mirror of the
+	// information line). It must not block.
+	OnInfo func()
 }
 
 // Recordings is where callers' voice messages are kept (the recordings
@@ -102,7 +107,10 @@ func NewService(o Options) (*Service, error) {
 	s := &Service{
 		store: o.Store, now: o.Now, log: o.Logger,
 		limiter: newAttempts(o.MaxAttempts, o.AttemptWindow),
-		records: o.Recordings, onChange: o.OnChange, pins: &PINs{},
+		records: o.Recordings, onChange: o.OnChange, onInfo: o.OnInfo, pins: &PINs{},
+	}
+	if s.onInfo == nil {
+		s.onInfo = func() {}
 	}
 	if s.onChange == nil {
 		s.onChange = func(Case) {}

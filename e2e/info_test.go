@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -311,5 +313,161 @@ func TestBroadcastReachesSubscribersOnce(t *testing.T) {
 		if found := containsAny([]byte(logs), forms...); len(found) > 0 {
 			t.Errorf("logs contain %v", found)
 		}
+	}
+}
+
+// A page recorded by the programme role in the web view is what a caller
+// hears: the call plays the recording (served by the hotline as 8 kHz
+// WAV) instead of reading the text by text-to-speech; USSD still shows
+// the text.
+func TestInformationPageRecorded(t *testing.T) {
+	srv, _ := infoServer(t, &simulator.FakeProvider{})
+	const dates = "Distribution à Ténenkou le 12 mars au marché."
+	prog := signInStaff(t, srv, "prog")
+	prog.get("/meal/info/edit")
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {dates}})
+	sup := signInStaff(t, srv, "fanta")
+	sup.get("/meal/info")
+	sup.post("/meal/info/approve", url.Values{"id": {"|ML05|ML0507||dates|fr"}, "version": {"1"}})
+	const id = "|ML05|ML0507||dates|fr"
+	prog.get("/meal/info/edit?id=" + url.QueryEscape(id))
+	// 8 kHz mono: the web view shares the callbacks' listener and its
+	// 64 KB body limit here.
+	page := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"1"}}, spokenSmall(t, "Distribution le douze mars au marché"))
+	if !strings.Contains(page, "les appelant·es l&#39;entendent") {
+		t.Fatalf("the editor after the upload:\n%s", page)
+	}
+
+	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: srv.url("/c/demo-at/voice"), Phone: "+22376000091"}
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "3", "3", "3"}), nil)
+	if err != nil && !errors.Is(err, simulator.ErrHungUp) {
+		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+	}
+	var played string
+	for _, p := range res.Plays {
+		if strings.HasPrefix(p, "fr/info-") {
+			played = p
+		}
+	}
+	if heard := strings.Join(res.Heard, "\n"); played == "" || strings.Contains(heard, "au marché") {
+		t.Fatalf("the call did not play the page's recording (or also read it):\n%s", heard)
+	}
+	resp, err := http.Get(srv.url("/audio/" + played + ".wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(b) < 44 || string(b[:4]) != "RIFF" || int(b[24])|int(b[25])<<8 != 8000 {
+		t.Errorf("/audio/%s.wav: %d, %d bytes", played, resp.StatusCode, len(b))
+	}
+	if scr := infoUSSD(t, srv, "+22376000092", "3"); !strings.Contains(scr.Text, "12 mars") {
+		t.Errorf("USSD lost the text:\n%s", scr.Text)
+	}
+}
+
+// spokenSmall is words spoken by espeak-ng, made 8 kHz mono by sox.
+func spokenSmall(t *testing.T, words string) []byte {
+	t.Helper()
+	path := spokenPrompt(t, words)
+	out := filepath.Join(t.TempDir(), "phone.wav")
+	if b, err := exec.Command("sox", path, "-r", "8000", "-c", "1", out).CombinedOutput(); err != nil {
+		t.Fatalf("sox: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// upload posts fields and file as a multipart form (the web view's
+// recording uploads) and returns the page it leads to.
+func (s *staff) upload(path string, fields url.Values, file []byte) string {
+	s.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fields.Set("_csrf", s.csrf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	fw, _ := mw.CreateFormFile("file", "recording.wav")
+	_, _ = fw.Write(file)
+	_ = mw.Close()
+	req, err := http.NewRequest(http.MethodPost, s.base+path, &body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(b); m != nil {
+		s.csrf = string(m[1])
+	}
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("upload %s: %d\n%s", path, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// The information line on a `--role gateway` replica: a page approved on
+// the casework node is read on USSD, in a call and for SMS INFO through
+// the gateway (from the Redis mirror); a page no supervisor approved is
+// not; the gateway's views reach the casework node's dashboard.
+func TestInformationLineOnGateway(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	prov := httptest.NewServer(fake)
+	defer prov.Close()
+	flags := []string{"--config", gatewayConfig(t, prov.URL), "--locales", voiceLocales(t)}
+	cl := newCluster(t)
+	cl.startCasework(flags...)
+	gw := cl.startGateway("", flags...)
+	for _, u := range [][]string{{"prog", "programme", ""}, {"fanta", "supervisor", "meal-mopti"}} {
+		hotline(t, "a long passphrase for "+u[0], "users", "add", "--data", cl.dataDir, "--name", u[0], "--role", u[1], "--team", u[2])
+	}
+	prog := signInStaff(t, cl.casework, "prog")
+	prog.get("/meal/info/edit")
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {"Distribution à Ténenkou le 12 mars au marché."}})
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"eligibility"}, "lang": {"fr"}, "text": {"Brouillon: critères à confirmer."}})
+	sup := signInStaff(t, cl.casework, "fanta")
+	sup.get("/meal/info")
+	sup.post("/meal/info/approve", url.Values{"id": {"|ML05|ML0507||dates|fr"}, "version": {"1"}})
+
+	eventually(t, "the approved page on the gateway's USSD", func() bool {
+		return strings.Contains(infoUSSD(t, gw, "+22376000093", "3").Text, "au marché")
+	})
+	if scr := infoUSSD(t, gw, "+22376000093", "1"); strings.Contains(scr.Text, "critères") {
+		t.Errorf("an unapproved page on the gateway:\n%s", scr.Text)
+	}
+	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: gw.url("/c/demo-at/voice"), Phone: "+22376000094"}
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "3", "3", "3"}), nil)
+	if err != nil && !errors.Is(err, simulator.ErrHungUp) {
+		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+	}
+	if heard := strings.Join(res.Heard, "\n"); !strings.Contains(heard, "au marché") {
+		t.Errorf("the call through the gateway did not read the page:\n%s", heard)
+	}
+	s := simulator.SMS{Provider: simulator.ProviderAT, URL: gw.url("/c/demo-at/sms"), Phone: "+22376000095"}
+	for _, text := range []string{"INFO Tenenkou 3", "INFO Tenenkou 1"} {
+		if _, r, err := s.Send(context.Background(), text); err != nil || r.Status != 200 {
+			t.Fatalf("send %q: %v %v", text, r, err)
+		}
+	}
+	eventually(t, "two SMS replies", func() bool { return len(fake.Delivered()) >= 2 })
+	got := fake.Delivered()
+	if !strings.Contains(got[0].Body, "12 mars") {
+		t.Errorf("INFO Tenenkou 3 on the gateway answered %q", got[0].Body)
+	}
+	if strings.Contains(got[1].Body, "critères") || !strings.Contains(got[1].Body, "pas encore") {
+		t.Errorf("INFO for an unapproved page on the gateway answered %q", got[1].Body)
+	}
+	if n := cl.rdb.HLen(context.Background(), cl.prefix+"info:views").Val(); n == 0 {
+		t.Errorf("the gateway counted no view")
 	}
 }

@@ -22,6 +22,10 @@ const codecV1 = 0x01
 // AnswerDays. v1 records, written before, still read (their Text is "").
 const codecV2 = 0x02
 
+// codecV3 adds State.Heard (a recorded information page's parts, for a
+// call) after Text. v1 and v2 records still read.
+const codecV3 = 0x03
+
 // errCodec is returned (wrapped) for a record that is neither JSON nor v1.
 var errCodec = errors.New("unreadable session record")
 
@@ -48,7 +52,7 @@ func exact(encode func([]byte) []byte) []byte {
 
 func encodeSession(s ussdSession) []byte {
 	return exact(func(b []byte) []byte {
-		b = append(b, codecV2)
+		b = append(b, codecV3)
 		b = putString(b, s.Text)
 		b = putString(b, s.CallerKey)
 		b = putString(b, s.Reply.Text)
@@ -64,7 +68,7 @@ func decodeSession(b []byte) (ussdSession, error) {
 		return s, err
 	}
 	d := decoder{b: b}
-	if d.v = d.byte(); d.v != codecV1 && d.v != codecV2 {
+	if d.v = d.byte(); d.v < codecV1 || d.v > codecV3 {
 		return s, fmt.Errorf("%w: version", errCodec)
 	}
 	s.Text, s.CallerKey, s.Reply.Text = d.string(), d.string(), d.string()
@@ -74,7 +78,7 @@ func decodeSession(b []byte) (ussdSession, error) {
 }
 
 func encodeState(st menus.State) []byte {
-	return exact(func(b []byte) []byte { return putState(append(b, codecV2), st) })
+	return exact(func(b []byte) []byte { return putState(append(b, codecV3), st) })
 }
 
 func decodeState(b []byte) (menus.State, error) {
@@ -84,7 +88,7 @@ func decodeState(b []byte) (menus.State, error) {
 		return st, err
 	}
 	d := decoder{b: b}
-	if d.v = d.byte(); d.v != codecV1 && d.v != codecV2 {
+	if d.v = d.byte(); d.v < codecV1 || d.v > codecV3 {
 		return st, fmt.Errorf("%w: version", errCodec)
 	}
 	st = d.state(0)
@@ -117,6 +121,10 @@ func putState(b []byte, st menus.State) []byte {
 	b = putString(b, st.PIN)
 	b = binary.AppendVarint(b, int64(st.AnswerDays))
 	b = putString(b, st.Text)
+	b = binary.AppendUvarint(b, uint64(len(st.Heard)))
+	for _, p := range st.Heard {
+		b = putString(putString(putString(b, p.Lang), p.Text), p.Audio)
+	}
 	if st.Resume == nil {
 		return putBool(b, false)
 	}
@@ -131,7 +139,7 @@ func putState(b []byte, st menus.State) []byte {
 func sameState(a, b menus.State) bool {
 	if a.Lang != b.Lang || a.Node != b.Node || a.Page != b.Page || a.Reference != b.Reference ||
 		a.PIN != b.PIN || a.AnswerDays != b.AnswerDays || !slices.Equal(a.Back, b.Back) ||
-		len(a.Answers) != len(b.Answers) || (a.Resume == nil) != (b.Resume == nil) {
+		len(a.Answers) != len(b.Answers) || (a.Resume == nil) != (b.Resume == nil) || !slices.Equal(a.Heard, b.Heard) {
 		return false
 	}
 	for k, v := range a.Answers {
@@ -249,6 +257,14 @@ func (d *decoder) state(depth int) menus.State {
 	st.Reference, st.PIN, st.AnswerDays = d.string(), d.string(), d.int()
 	if d.v >= codecV2 {
 		st.Text = d.string()
+	}
+	if d.v >= codecV3 {
+		if n := d.count(); n > 0 {
+			st.Heard = make([]menus.PagePart, 0, min(n, len(d.b)))
+			for range n {
+				st.Heard = append(st.Heard, menus.PagePart{Lang: d.string(), Text: d.string(), Audio: d.string()})
+			}
+		}
 	}
 	if d.bool() {
 		if depth > 0 {

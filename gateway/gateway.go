@@ -102,6 +102,9 @@ type Options struct {
 	// FollowUp answers follow-ups; Cases when nil, and with no Cases
 	// either (a gateway replica) every follow-up finds nothing.
 	FollowUp FollowUpper
+	// Info answers the information line; Cases when nil (a gateway
+	// replica reads the casework node's mirror, scaleout.InfoMirror).
+	Info InfoSource
 	// Preferences remembers each caller's language; nil forgets it (every
 	// call starts at the language screen).
 	Preferences casework.Preferences
@@ -136,6 +139,7 @@ type Server struct {
 	prefs    casework.Preferences
 	submit   Submitter
 	follow   FollowUpper
+	info     InfoSource // nil: no information line here
 	sessions SessionStore
 	keyring  *callerid.Keyring
 	log      *slog.Logger
@@ -194,6 +198,10 @@ func New(o Options) *Server {
 	s.SetCatalog(o.Catalog)
 	if s.submit == nil && o.Cases != nil {
 		s.submit = o.Cases
+	}
+	s.info = o.Info
+	if s.info == nil && o.Cases != nil {
+		s.info = o.Cases
 	}
 	switch {
 	case o.FollowUp != nil:

@@ -9,27 +9,36 @@ import (
 )
 
 // The information line (issue 15) on USSD and voice: the engine hands the
-// place and topic over (Turn.Info) and shows what casework has approved.
+// place and topic over (Turn.Info) and shows what casework has approved;
+// a call plays a page's recording where staff made one.
 // "SMS news" subscribes or unsubscribes the caller's number (subscribe.go).
 
-// showInfo answers the engine's InfoRequest on eng. A gateway replica
-// without the case service (scale-out) has no pages: the neutral screen.
+// InfoSource answers the information line: the approved pages for a
+// request, the view counted (casework.Service, scaleout.InfoMirror).
+type InfoSource interface {
+	InfoParts(ctx context.Context, r casework.InfoRequest) ([]casework.InfoPart, error)
+}
+
+// showInfo answers the engine's InfoRequest on eng. Without pages here
+// (no InfoSource): the neutral screen.
 func (s *Server) showInfo(ctx context.Context, eng *menus.Engine, ch config.Channel, phone string, t menus.Turn) menus.Turn {
 	a := t.Info.Answers
 	switch topic := a["info_topic"]; {
 	case a["info_sms"] == "subscribe" || a["info_sms"] == "unsubscribe":
 		return eng.InfoShown(t.State, s.smsNews(ctx, ch, phone, t.Info.Lang, a["info_sms"] == "subscribe", a["info_region"], a["info_cercle"]))
-	case s.cases == nil:
+	case s.info == nil:
 		return eng.InfoShown(t.State, "")
 	default:
-		text, ok, err := s.cases.Info(ctx, casework.InfoRequest{Lang: t.Info.Lang, Region: a["info_region"], Cercle: a["info_cercle"], Topic: topic})
+		parts, err := s.info.InfoParts(ctx, casework.InfoRequest{Lang: t.Info.Lang, Region: a["info_region"], Cercle: a["info_cercle"], Topic: topic})
 		if err != nil {
 			s.log.Error("information page", "channel", ch.Name, "err", err)
+			parts = nil
 		}
-		if !ok {
-			text = ""
+		heard := make([]menus.PagePart, len(parts))
+		for i, p := range parts {
+			heard[i] = menus.PagePart{Lang: p.Lang, Text: p.Text, Audio: p.Audio}
 		}
-		return eng.InfoShown(t.State, text)
+		return eng.InfoHeard(t.State, heard)
 	}
 }
 
@@ -42,17 +51,17 @@ var answerTopics = []string{"eligibility", "dates"}
 // page that answers it for the caller's place, if any (the question path
 // asks no topic: eligibility first, then distribution dates).
 func (s *Server) answerQuestion(ctx context.Context, eng *menus.Engine, t menus.Turn, in casework.Intake) menus.Turn {
-	if in.Category != "question" || s.cases == nil {
+	if in.Category != "question" || s.info == nil {
 		return t
 	}
 	for _, topic := range answerTopics {
-		text, ok, err := s.cases.Info(ctx, casework.InfoRequest{Lang: in.Language, Region: in.Region, Cercle: in.Cercle, Topic: topic})
+		parts, err := s.info.InfoParts(ctx, casework.InfoRequest{Lang: in.Language, Region: in.Region, Cercle: in.Cercle, Topic: topic})
 		if err != nil {
 			s.log.Error("instant answer", "err", err)
 			return t
 		}
-		if ok {
-			return eng.Answered(t, text)
+		if len(parts) > 0 {
+			return eng.Answered(t, casework.InfoText(parts))
 		}
 	}
 	return t

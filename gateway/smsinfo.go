@@ -108,7 +108,7 @@ func (s *Server) smsInfo(ctx context.Context, ch config.Channel, m turn.SMS, cal
 // smsInfoText joins the approved pages of topic (every topic when "") for
 // the place; FitSMS cuts what does not fit two SMS.
 func (s *Server) smsInfoText(ctx context.Context, lang, region, cercle, topic string) (string, error) {
-	if s.cases == nil {
+	if s.info == nil {
 		return "", nil
 	}
 	topics := casework.InfoTopics
@@ -117,12 +117,12 @@ func (s *Server) smsInfoText(ctx context.Context, lang, region, cercle, topic st
 	}
 	var parts []string
 	for _, tp := range topics {
-		text, ok, err := s.cases.Info(ctx, casework.InfoRequest{Lang: lang, Region: region, Cercle: cercle, Topic: tp})
+		pages, err := s.info.InfoParts(ctx, casework.InfoRequest{Lang: lang, Region: region, Cercle: cercle, Topic: tp})
 		if err != nil {
 			return "", fmt.Errorf("information page: %w", err)
 		}
-		if ok {
-			parts = append(parts, strings.ReplaceAll(text, "\n", " "))
+		if len(pages) > 0 {
+			parts = append(parts, strings.ReplaceAll(casework.InfoText(pages), "\n", " "))
 		}
 	}
 	return strings.Join(parts, " / "), nil

@@ -65,6 +65,9 @@ type State struct {
 	Resume *State `json:"resume,omitempty"`
 	// Text is the information page shown on a page node (InfoShown).
 	Text string `json:"text,omitempty"`
+	// Heard is what a call plays of Text, page by page, when a page has a
+	// recording (InfoHeard); nil: Text is read by text-to-speech.
+	Heard []PagePart `json:"heard,omitempty"`
 }
 
 // Frame is one step the caller can go back to: the node and the page of its

@@ -100,8 +100,33 @@ func (e *Engine) InfoShown(st State, text string) Turn {
 		return Turn{State: ns, Screen: e.mustRender(ns, "")}
 	}
 	ns := st
-	ns.Text, ns.Page = text, 0
+	ns.Text, ns.Page, ns.Heard = text, 0, nil
 	return Turn{State: ns, Screen: e.mustRender(ns, "")}
+}
+
+// PagePart is one of the pages a page node shows, as a call plays it:
+// the recording Audio (a prompt-like name in Lang's recordings) when
+// there is one, else Text by text-to-speech.
+type PagePart struct {
+	Lang  string `json:"lang"`
+	Text  string `json:"text"`
+	Audio string `json:"audio,omitempty"`
+}
+
+// InfoHeard is InfoShown of the parts' texts, one a paragraph, keeping
+// their recordings for a call (USSD and SMS show the text).
+func (e *Engine) InfoHeard(st State, parts []PagePart) Turn {
+	texts := make([]string, len(parts))
+	recorded := false
+	for i, p := range parts {
+		texts[i] = p.Text
+		recorded = recorded || p.Audio != ""
+	}
+	t := e.InfoShown(st, strings.Join(texts, "\n"))
+	if recorded && t.State.Text != "" {
+		t.State.Heard = parts
+	}
+	return t
 }
 
 // cleanPage keeps line breaks (staff write paragraphs) but no other
@@ -213,11 +238,16 @@ func (e *Engine) pageChunks(el *elang, st State) []string {
 }
 
 // voicePage reads the whole page (an engine for the ear cuts nothing: it
-// has no fit) by text-to-speech in the caller's language, since staff's
-// text has no recording, then offers the way back.
+// has no fit): each part's recording where staff made one, else its text
+// by text-to-speech in the caller's language; then offers the way back.
 func (e *Engine) voicePage(v *VoicePrompt, st State, s Screen, el *elang) {
 	v.Clips = append(v.Clips, e.clip(el.code, e.nodes[st.Node].def.Prompt))
-	if st.Text != "" {
+	switch {
+	case len(st.Heard) > 0:
+		for _, p := range st.Heard {
+			v.Clips = append(v.Clips, Clip{Lang: p.Lang, Key: p.Audio, Text: p.Text, Say: p.Text})
+		}
+	case st.Text != "":
 		v.Clips = append(v.Clips, Clip{Lang: el.code, Text: st.Text, Say: st.Text})
 	}
 	t := e.cat.tree

@@ -101,6 +101,40 @@ func TestInfoPageOnVoice(t *testing.T) {
 	}
 }
 
+// A call plays a page's recording instead of its text, each page in its
+// own language (a French page for a Bambara caller is recorded in
+// French), and reads a page without one; USSD shows every page's text.
+// An unrecorded page keeps nothing for the call beyond its text.
+func TestInfoPageRecordingOnVoice(t *testing.T) {
+	c, err := shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := menus.NewEngine(c, nil)
+	parts := []menus.PagePart{{Lang: "fr", Text: "Distribution le 12 mars.", Audio: "info-0123456789abcdef"}, {Lang: "fr", Text: "Apportez votre carte."}}
+	tr := e.InfoHeard(toInfo(t, e, "bm", "3").State, parts)
+	if !strings.Contains(tr.State.Text, "12 mars") || !strings.Contains(tr.State.Text, "carte") {
+		t.Errorf("the screen's text: %q", tr.State.Text)
+	}
+	v := e.Voice(tr.State, tr.Screen, "")
+	var recorded, read bool
+	for _, cl := range v.Clips {
+		recorded = recorded || (cl.Key == "info-0123456789abcdef" && cl.Lang == "fr" && cl.Say == parts[0].Text)
+		read = read || (cl.Key == "" && cl.Say == parts[1].Text)
+	}
+	if !recorded || !read {
+		t.Errorf("clips %+v: want the first page's recording (French, its text as fallback) and the second read", v.Clips)
+	}
+	plain := e.InfoHeard(toInfo(t, e, "fr", "3").State, []menus.PagePart{{Lang: "fr", Text: "Sans enregistrement."}})
+	if plain.State.Heard != nil || plain.State.Text != "Sans enregistrement." {
+		t.Errorf("an unrecorded page: %+v", plain.State)
+	}
+	back := e.Step(tr.State, menus.KeyBack)
+	if back.State.Heard != nil || back.State.Text != "" {
+		t.Errorf("back to the topics keeps the page: %+v", back.State)
+	}
+}
+
 // An information session holds no complaint: nothing is offered for
 // resume after it drops.
 func TestInfoSessionNotResumable(t *testing.T) {

@@ -33,6 +33,7 @@ func (w *Web) mountInfo(g fiber.Router) {
 	g.Post("/info/broadcasts", w.need(programmeRole, w.broadcastSave))
 	g.Post("/info/broadcasts/approve", w.need(supervisor, w.broadcastApprove))
 	w.mountYouSaid(g)
+	w.mountInfoRecordings(g)
 }
 
 type infoRow struct {
@@ -95,12 +96,22 @@ type infoEditData struct {
 	Programmes, Places, Topics, Languages []option
 	Text                                  string
 	Max                                   int
+	// Page is the page edited (nil: a new one); Recordings its recording
+	// state per language, and Record whether one can be uploaded here.
+	Page       *casework.InfoPage
+	Recordings []infoAudioRow
+	Record     bool
 }
 
-func (w *Web) infoEdit(c fiber.Ctx) error {
+func (w *Web) infoEdit(c fiber.Ctx) error { return w.renderInfoEdit(c, c.Query("id"), "") }
+
+// renderInfoEdit shows the editor of page id ("" for a new page), with
+// refusal when an upload was refused (422).
+func (w *Web) renderInfoEdit(c fiber.Ctx, id, refusal string) error {
 	p := w.newPage(c, "info_edit")
+	d := infoEditData{Max: casework.MaxInfoRunes}
 	var cur casework.InfoPage
-	if id := c.Query("id"); id != "" {
+	if id != "" {
 		rctx, cancel := ctx(c)
 		defer cancel()
 		pg, err := w.cases.InfoPage(rctx, id)
@@ -110,7 +121,12 @@ func (w *Web) infoEdit(c fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		cur = pg
+		all, err := w.cases.InfoPages(rctx)
+		if err != nil {
+			return err
+		}
+		cur, d.Page, d.Record = pg, &pg, w.studio != nil
+		d.Recordings = w.infoAudioRows(pg, all, p.L)
 	}
 	place := cur.Region
 	if cur.Cercle != "" {
@@ -119,7 +135,7 @@ func (w *Web) infoEdit(c fiber.Ctx) error {
 	if cur.Locality != "" {
 		place = cur.Locality
 	}
-	d := infoEditData{Text: cur.Draft, Max: casework.MaxInfoRunes}
+	d.Text = cur.Draft
 	d.Programmes = append(d.Programmes, option{Value: "", Label: p.L["info_all_programmes"]})
 	for _, pr := range w.cases.Config().Programmes {
 		d.Programmes = append(d.Programmes, option{Value: pr.ID, Label: pr.Name, Selected: pr.ID == cur.Programme})
@@ -138,6 +154,10 @@ func (w *Web) infoEdit(c fiber.Ctx) error {
 		d.Languages = append(d.Languages, option{Value: l.code, Label: l.name, Selected: l.code == cur.Lang || (cur.Lang == "" && l.code == p.Lang)})
 	}
 	p.Data = d
+	if refusal != "" {
+		p.Error = refusal
+		c.Status(fiber.StatusUnprocessableEntity)
+	}
 	return w.render(c, "info_edit", p)
 }
 
@@ -465,7 +485,8 @@ func (w *Web) yousaidApprove(c fiber.Ctx) error {
 }
 
 // yousaidScript exports an approved summary's radio script in one
-// language: plain text (format=txt) or a printable page.
+// language: plain text (format=txt), a PDF to print (format=pdf) or a
+// printable page.
 func (w *Web) yousaidScript(c fiber.Ctx) error {
 	rctx, cancel := ctx(c)
 	defer cancel()
@@ -483,15 +504,31 @@ func (w *Web) yousaidScript(c fiber.Ctx) error {
 	text := w.script(s, lang)
 	if c.Query("format") == "txt" {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="numero-vert-`+s.Month+`-`+s.Cercle+`-`+lang+`.txt"`)
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+scriptFile(s, lang)+`.txt"`)
 		return c.SendString(text + "\n")
 	}
 	p := w.newPage(c, "info_script")
+	lines := strings.Split(text, "\n")
+	if c.Query("format") == "pdf" {
+		heading := p.L["title_info_script"] + " — " + w.placeName(s.Cercle) + ", " + s.Month + " (" + w.catalog.LanguageName(lang) + ")"
+		b, err := scriptPDF(heading, lines, s.ApprovedAt())
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "application/pdf")
+		c.Set(fiber.HeaderContentDisposition, `inline; filename="`+scriptFile(s, lang)+`.pdf"`)
+		return c.Send(b)
+	}
 	p.Data = struct {
 		Place, Month, Lang string
 		Lines              []string
-	}{w.placeName(s.Cercle), s.Month, w.catalog.LanguageName(lang), strings.Split(text, "\n")}
+	}{w.placeName(s.Cercle), s.Month, w.catalog.LanguageName(lang), lines}
 	return w.render(c, "info_script", p)
+}
+
+// scriptFile names a downloaded script (without its extension).
+func scriptFile(s casework.MonthSummary, lang string) string {
+	return "numero-vert-" + s.Month + "-" + s.Cercle + "-" + lang
 }
 
 // script is the radio script of s in lang, in the catalogue's words; the

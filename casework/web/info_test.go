@@ -3,6 +3,9 @@ package web_test
 import (
 	"context"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -141,7 +144,7 @@ func TestYouSaidWeDid(t *testing.T) {
 	awa.get("/meal/info/yousaid")
 	form := url.Values{"month": {month}, "cercle": {"ML0507"},
 		"found_fr": {"Douze ménages oubliés sur la liste."}, "changed_fr": {"Ils ont été ajoutés et payés le 3."},
-		"found_bm": {"Du tan ni fila tun tɛ lisi la."}, "changed_bm": {"U farala a kan."}}
+		"found_bm": {"Du tan ni fila tun tɛ lisi la."}, "changed_bm": {"U farala a kan: sɔgɔma, ɲɔgɔn fɛ, sàŋa."}}
 	if resp, _ := awa.post("/meal/info/yousaid", form); resp.StatusCode != 303 {
 		t.Fatalf("officer saves a summary: %d", resp.StatusCode)
 	}
@@ -177,4 +180,135 @@ func TestYouSaidWeDid(t *testing.T) {
 	if err != nil || !ok || !strings.Contains(text, "U farala a kan") {
 		t.Errorf("the information line's yousaid page in Bambara: %q %v %v", text, ok, err)
 	}
+	resp, pdf := sup.get("/meal/info/yousaid/script?id=" + url.QueryEscape(list[0].ID) + "&lang=bm&format=pdf")
+	if resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf, "%PDF-") {
+		t.Fatalf("PDF script: %s %.40q", resp.Header.Get("Content-Type"), pdf)
+	}
+	// Read back by another PDF implementation (poppler): the Bambara
+	// letters must be text, not boxes or dropped glyphs.
+	got := pdfText(t, []byte(pdf))
+	for _, want := range []string{"Script radio", "Tenenkou", "Du tan ni fila tun tɛ lisi la.", "ɔ", "ɲ", "ŋ", "Numéro Vert"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the Bambara PDF script lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(strings.ToLower(got), "abus") {
+		t.Errorf("the PDF tells a small count:\n%s", got)
+	}
+}
+
+// pdfText extracts the text of a PDF with poppler's pdftotext (Debian
+// poppler-utils): an independent reader of what the web view wrote.
+// Under CI=true a missing pdftotext fails the test.
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext not found (apt-get install poppler-utils); required under CI")
+		}
+		t.Skip("pdftotext not found (apt-get install poppler-utils)")
+	}
+	path := filepath.Join(t.TempDir(), "script.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+// A programme officer records a page: the recording is converted and
+// kept for the version it was made of, audited, played in the web view
+// and handed to calls while that version is live; junk, a version never
+// read and other roles change nothing; an approved edit silences it until
+// it is recorded again, which replaces the old file.
+func TestInfoPageRecording(t *testing.T) {
+	e, _, dir := studioEnv(t)
+	e.addUser(t, "prog", casework.RoleProgramme, "")
+	bg := context.Background()
+	prog := e.login(t, "prog")
+	prog.get("/meal/info/edit")
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {"Distribution le 12 mars."}})
+	const id = "|ML05|ML0507||dates|fr"
+	sup := e.login(t, "fanta")
+	sup.get("/meal/info")
+	sup.post("/meal/info/approve", url.Values{"id": {id}, "version": {"1"}})
+	req := casework.InfoRequest{Lang: "fr", Region: "ML05", Cercle: "ML0507", Topic: "dates"}
+	if parts, _ := e.svc.InfoParts(bg, req); len(parts) != 1 || parts[0].Audio != "" {
+		t.Fatalf("before any recording: %+v", parts)
+	}
+	_, page := prog.get("/meal/info/edit?id=" + url.QueryEscape(id))
+	if !strings.Contains(page, `id="info-record"`) || !strings.Contains(page, "pas d&#39;enregistrement") {
+		t.Fatalf("the editor offers no recording:\n%s", page)
+	}
+	awa := e.login(t, "awa")
+	awa.get("/meal")
+	rec := spoken(t, "Distribution le douze mars")
+	if resp, _ := awa.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"1"}}, rec); resp.StatusCode != 403 {
+		t.Errorf("an officer records a page: %d; want 403", resp.StatusCode)
+	}
+	if resp, _ := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"7"}}, rec); !strings.Contains(resp.Header.Get("Location"), "err=info_stale") {
+		t.Errorf("a recording of a version never read: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, page := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"1"}}, []byte("not audio")); resp.StatusCode != 422 || !strings.Contains(page, "Enregistrement refusé") {
+		t.Errorf("junk: %d\n%s", resp.StatusCode, page)
+	}
+	if files := infoWAVs(t, dir); len(files) != 0 {
+		t.Fatalf("refused uploads left %v", files)
+	}
+	if resp, _ := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"1"}}, rec); !strings.Contains(resp.Header.Get("Location"), "ok=info_recorded") {
+		t.Fatalf("upload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	first := infoWAVs(t, dir)
+	parts, _ := e.svc.InfoParts(bg, req)
+	if len(first) != 1 || len(parts) != 1 || parts[0].Audio+".wav" != filepath.Base(first[0]) {
+		t.Fatalf("calls get %+v; files %v", parts, first)
+	}
+	if b, _ := os.ReadFile(first[0]); len(b) < 44 || le32(b[24:]) != 8000 {
+		t.Errorf("the stored recording is not 8 kHz WAV")
+	}
+	if p, _ := e.svc.InfoPage(bg, id); p.Events[len(p.Events)-1].Action != "recorded" || p.Events[len(p.Events)-1].Actor != "prog" {
+		t.Errorf("not audited: %+v", p.Events)
+	}
+	_, page = sup.get("/meal/info")
+	if !strings.Contains(page, "enregistrée") || !strings.Contains(page, "/meal/info/audio?id=") {
+		t.Errorf("the supervisor cannot hear the recording:\n%s", page)
+	}
+	if resp, _ := sup.get("/meal/info/audio?id=" + url.QueryEscape(id)); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "audio/wav" {
+		t.Errorf("web view audio: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// An edit, approved: its text is not what was recorded.
+	prog.get("/meal/info/edit?id=" + url.QueryEscape(id))
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {"Distribution le 14 mars."}})
+	sup.get("/meal/info")
+	sup.post("/meal/info/approve", url.Values{"id": {id}, "version": {"2"}})
+	if parts, _ := e.svc.InfoParts(bg, req); len(parts) != 1 || parts[0].Audio != "" || parts[0].Text != "Distribution le 14 mars." {
+		t.Errorf("an old recording plays with new text: %+v", parts)
+	}
+	if _, page = prog.get("/meal/info/edit?id=" + url.QueryEscape(id)); !strings.Contains(page, "enregistrez à nouveau") {
+		t.Errorf("the editor does not say the recording is stale:\n%s", page)
+	}
+	if resp, _ := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"2"}}, rec); resp.StatusCode != 303 {
+		t.Fatalf("record again: %d", resp.StatusCode)
+	}
+	second := infoWAVs(t, dir)
+	if len(second) != 1 || second[0] == first[0] {
+		t.Errorf("recording again: files %v (before %v)", second, first)
+	}
+	if parts, _ := e.svc.InfoParts(bg, req); len(parts) != 1 || parts[0].Audio+".wav" != filepath.Base(second[0]) {
+		t.Errorf("after recording again: %+v", parts)
+	}
+}
+
+// infoWAVs lists the information page recordings under the data dir.
+func infoWAVs(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "audio", "*", "info-*.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -68,6 +68,10 @@ const jobInterval = 5 * time.Minute
 const (
 	subscribersFile   = "subscribers.db"
 	broadcastInterval = 2 * time.Second
+	// infoMirrorInterval: how often the casework node republishes the
+	// information pages for the gateways (a change is published at once)
+	// and takes the views they counted.
+	infoMirrorInterval = time.Minute
 )
 
 // Main is `hotline serve` as a program object: ParseFlags, then Open
@@ -301,6 +305,10 @@ func (m *Main) Open(ctx context.Context) error {
 			prefs.Fallback = store // languages remembered before the move to scale-out
 			opts.CallBack.Live = casework.LiveDesk{Cases: cases, Users: store}
 		}
+		if opts.Cases == nil {
+			// The casework node's approved pages, where the cases are not.
+			opts.Info = scaleout.NewInfoMirror(so.rdb, so.prefix)
+		}
 	}
 	if err := m.openChannels(ctx, &opts, kd, so, recs, snap, ops); err != nil {
 		return err
@@ -383,15 +391,26 @@ func (m *Main) openCases(kd keystore.Dir, recs *recordings.Store, so scaleOut, s
 	if recs != nil {
 		o.Recordings = recs
 	}
+	infoChanged := make(chan struct{}, 1)
 	if so.rdb != nil {
 		// Every change reaches the Redis mirror, so that gateway replicas
-		// can answer follow-ups (status and response).
+		// can answer follow-ups (status and response), and the
+		// information line (issue 15).
 		o.OnChange = mirrorChanges(m.jobs, scaleout.NewMirror(so.rdb, so.prefix), m.log)
+		o.OnInfo = func() {
+			select {
+			case infoChanged <- struct{}{}:
+			default: // a publication is already due
+			}
+		}
 	}
 	cases, err := casework.NewService(o)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
+	}
+	if so.rdb != nil {
+		go scaleout.RunInfoMirror(m.jobs, scaleout.NewInfoMirror(so.rdb, so.prefix), cases, infoChanged, infoMirrorInterval, m.log)
 	}
 	if so.rdb != nil {
 		// Gateways compare their keys with these fingerprints before serving.

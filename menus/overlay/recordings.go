@@ -2,11 +2,15 @@ package overlay
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -54,6 +58,28 @@ func (s *Store) SaveRecording(ctx context.Context, by, lang, key string, data []
 	if !s.Playable(lang, key) {
 		return promptaudio.Converted{}, fmt.Errorf("%w: no prompt %q in %q", ErrNotFound, key, lang)
 	}
+	conv, err := s.writeAudio(ctx, lang, key, data)
+	if err != nil {
+		return promptaudio.Converted{}, err
+	}
+	r := Recording{By: by, At: s.o.Now().UTC(), Seconds: conv.Seconds}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := putJSON(tx.Bucket(bucketRecordings), editKey(lang, key), r); err != nil {
+			return err
+		}
+		return s.record(tx, &Change{Lang: lang, Key: key, Action: ActionRecording, By: by, At: r.At})
+	})
+	if err != nil {
+		return promptaudio.Converted{}, fmt.Errorf("overlay: recording %s %s: %w", lang, key, err)
+	}
+	s.notifyAudio()
+	s.o.Logger.Info("studio: recording stored", "lang", lang, "key", key, "by", by, "seconds", conv.Seconds)
+	return conv, nil
+}
+
+// writeAudio converts data and writes it as DATA/audio/<lang>/<name>.wav,
+// the one place calls play run-time recordings from.
+func (s *Store) writeAudio(ctx context.Context, lang, name string, data []byte) (promptaudio.Converted, error) {
 	if len(data) > MaxRecording {
 		return promptaudio.Converted{}, fmt.Errorf("overlay: the recording is over %d MB", MaxRecording>>20)
 	}
@@ -68,24 +94,67 @@ func (s *Store) SaveRecording(ctx context.Context, by, lang, key string, data []
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return promptaudio.Converted{}, fmt.Errorf("overlay: %w", err)
 	}
-	if err := renameio.WriteFile(filepath.Join(dir, key+".wav"), conv.WAV, 0o600); err != nil {
+	if err := renameio.WriteFile(filepath.Join(dir, name+".wav"), conv.WAV, 0o600); err != nil {
 		return promptaudio.Converted{}, fmt.Errorf("overlay: %w", err)
 	}
-	r := Recording{By: by, At: s.o.Now().UTC(), Seconds: conv.Seconds}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx.Bucket(bucketRecordings), editKey(lang, key), r); err != nil {
-			return err
-		}
-		return s.record(tx, &Change{Lang: lang, Key: key, Action: ActionRecording, By: by, At: r.At})
-	})
-	if err != nil {
-		return promptaudio.Converted{}, fmt.Errorf("overlay: recording %s %s: %w", lang, key, err)
+	return conv, nil
+}
+
+// Recordings of staff's information pages (issue 15) sit beside the
+// prompts, under names of their own ("info-" and 16 hex digits, drawn at
+// random so that a draft's recording cannot be guessed from the page),
+// and are played like prompts. They are not prompts: the studio neither
+// lists nor counts them; casework keeps who made which, for which version
+// of the page, in the page's audit trail.
+var infoAudioName = regexp.MustCompile(`^info-[0-9a-f]{16}$`)
+
+// NewInfoAudioName draws the name of a new information page recording.
+func NewInfoAudioName() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (it aborts the program instead)
+	return "info-" + hex.EncodeToString(b)
+}
+
+// SaveInfoAudio converts data (as SaveRecording) into the information
+// page recording name in lang and tells the OnAudio subscribers.
+func (s *Store) SaveInfoAudio(ctx context.Context, lang, name string, data []byte) (promptaudio.Converted, error) {
+	if !infoAudioName.MatchString(name) || !s.Catalog().HasLanguage(lang) {
+		return promptaudio.Converted{}, fmt.Errorf("%w: no information recording %q in %q", ErrNotFound, name, lang)
 	}
+	conv, err := s.writeAudio(ctx, lang, name, data)
+	if err != nil {
+		return promptaudio.Converted{}, err
+	}
+	s.notifyAudio()
+	s.o.Logger.Info("information page recording stored", "lang", lang, "name", name, "seconds", conv.Seconds)
+	return conv, nil
+}
+
+// ReadInfoAudio reads an information page recording.
+func (s *Store) ReadInfoAudio(lang, name string) ([]byte, error) {
+	if !infoAudioName.MatchString(name) || !s.Catalog().HasLanguage(lang) {
+		return nil, fmt.Errorf("%w: no information recording %q in %q", ErrNotFound, name, lang)
+	}
+	return os.ReadFile(filepath.Join(s.o.DataDir, AudioDir, lang, name+".wav"))
+}
+
+// DeleteInfoAudio removes an information page recording no page uses
+// any more (a newer one replaced it).
+func (s *Store) DeleteInfoAudio(lang, name string) error {
+	if !infoAudioName.MatchString(name) || !s.Catalog().HasLanguage(lang) {
+		return fmt.Errorf("%w: no information recording %q in %q", ErrNotFound, name, lang)
+	}
+	if err := os.Remove(filepath.Join(s.o.DataDir, AudioDir, lang, name+".wav")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("overlay: %w", err)
+	}
+	s.notifyAudio()
+	return nil
+}
+
+func (s *Store) notifyAudio() {
 	for _, f := range s.audio {
 		f()
 	}
-	s.o.Logger.Info("studio: recording stored", "lang", lang, "key", key, "by", by, "seconds", conv.Seconds)
-	return conv, nil
 }
 
 // Recording states, as the studio shows them.
