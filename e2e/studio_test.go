@@ -120,6 +120,9 @@ func TestLanguageStudio(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(`#text`, "I bɛ mun fɛ?"),
 		chromedp.Click(`#save`),
+		// The refusing page has a #mark-reviewed too: wait for the saved
+		// page (no refusal) before clicking it.
+		chromedp.WaitNotPresent(`#refused`),
 		chromedp.WaitVisible(`#mark-reviewed`),
 		chromedp.Click(`#mark-reviewed`),
 		chromedp.WaitNotPresent(`#mark-reviewed`), // the reviewed page has none
