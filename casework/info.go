@@ -122,8 +122,9 @@ type InfoStore interface {
 	InfoPage(ctx context.Context, id string) (InfoPage, error)
 	// InfoPages lists every page, in no set order.
 	InfoPages(ctx context.Context) ([]InfoPage, error)
-	// CountInfoView adds one view of topic at place in month ("2026-12").
-	CountInfoView(ctx context.Context, month, place, topic string) error
+	// CountInfoView adds n views (n > 0) of topic at place in month
+	// ("2026-12"), in one write.
+	CountInfoView(ctx context.Context, month, place, topic string, n int) error
 	// InfoViews returns every count by InfoViewKey.
 	InfoViews(ctx context.Context) (map[InfoViewKey]int, error)
 }
@@ -344,7 +345,7 @@ func (s *Service) InfoParts(ctx context.Context, r InfoRequest) ([]InfoPart, err
 	}
 	parts, place := PickInfo(ps, r)
 	if len(parts) > 0 {
-		if err := is.CountInfoView(ctx, s.now().UTC().Format("2006-01"), place, r.Topic); err != nil {
+		if err := is.CountInfoView(ctx, s.now().UTC().Format("2006-01"), place, r.Topic, 1); err != nil {
 			s.log.Warn("information view not counted", "err", err)
 		}
 	}
@@ -416,10 +417,11 @@ func (s *Service) CountInfoViews(ctx context.Context, month, place, topic string
 	if err != nil {
 		return err
 	}
-	for range n {
-		if err := is.CountInfoView(ctx, month, place, topic); err != nil {
-			return fmt.Errorf("information views: %w", err)
-		}
+	if n <= 0 {
+		return nil
+	}
+	if err := is.CountInfoView(ctx, month, place, topic, n); err != nil {
+		return fmt.Errorf("information views: %w", err)
 	}
 	return nil
 }

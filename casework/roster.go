@@ -150,9 +150,9 @@ type LiveTicket struct {
 
 // onDuty lists the officers who can take a call in lang now: on duty,
 // active, with a phone, speaking lang, in a team of an allowed kind within
-// its office hours. sea: PSEA focal points only; otherwise MEAL and
-// protection officers.
-func (d LiveDesk) onDuty(ctx context.Context, lang string, sea bool) ([]User, error) {
+// its office hours, whose team keep takes (keep is told whether the team is
+// of PSEA focal points).
+func (d LiveDesk) onDuty(ctx context.Context, lang string, keep func(pseaTeam bool) bool) ([]User, error) {
 	all, err := d.Users.Users(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("casework: live: %w", err)
@@ -164,7 +164,7 @@ func (d LiveDesk) onDuty(ctx context.Context, lang string, sea bool) ([]User, er
 			continue
 		}
 		t, ok := cfg.Team(u.Team)
-		if !ok || !t.OfficeHours.Open(now) || (t.Kind == pseaKind) != sea {
+		if !ok || !t.OfficeHours.Open(now) || !keep(t.Kind == pseaKind) {
 			continue
 		}
 		out = append(out, u)
@@ -176,12 +176,9 @@ func (d LiveDesk) onDuty(ctx context.Context, lang string, sea bool) ([]User, er
 // (any topic: a sexual abuse call finds no PSEA focal point on duty is
 // offered the voice message instead).
 func (d LiveDesk) Available(ctx context.Context, lang string) bool {
-	for _, sea := range []bool{false, true} {
-		if us, err := d.onDuty(ctx, lang, sea); err == nil && len(us) > 0 {
-			return true
-		}
-	}
-	return false
+	// One read of the accounts: this runs on every step of a call.
+	us, err := d.onDuty(ctx, lang, func(bool) bool { return true })
+	return err == nil && len(us) > 0
 }
 
 // Open picks an officer on duty for the call (at random among those who
@@ -191,7 +188,7 @@ func (d LiveDesk) Available(ctx context.Context, lang string) bool {
 func (d LiveDesk) Open(ctx context.Context, in Intake) (LiveTicket, error) {
 	s := d.Cases
 	sea := in.Category == config.SEA
-	officers, err := d.onDuty(ctx, in.Language, sea)
+	officers, err := d.onDuty(ctx, in.Language, func(pseaTeam bool) bool { return pseaTeam == sea })
 	if err != nil {
 		return LiveTicket{}, err
 	}

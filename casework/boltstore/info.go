@@ -79,18 +79,18 @@ func viewKey(month, place, topic string) []byte {
 }
 
 // CountInfoView implements casework.InfoStore.
-func (s *Store) CountInfoView(ctx context.Context, month, place, topic string) error {
+func (s *Store) CountInfoView(ctx context.Context, month, place, topic string, n int) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltstore: count information view: %w", err)
 	}
 	k := viewKey(month, place, topic)
 	if err := s.commit.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketInfoViews)
-		var n uint64
+		var total uint64
 		if v := b.Get(k); len(v) == 8 {
-			n = binary.BigEndian.Uint64(v)
+			total = binary.BigEndian.Uint64(v)
 		}
-		return b.Put(k, binary.BigEndian.AppendUint64(nil, n+1))
+		return b.Put(k, binary.BigEndian.AppendUint64(nil, total+uint64(max(n, 0))))
 	}); err != nil {
 		return wrap("count information view", err)
 	}

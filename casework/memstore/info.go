@@ -60,7 +60,7 @@ func (s *Store) InfoPages(ctx context.Context) ([]casework.InfoPage, error) {
 }
 
 // CountInfoView implements casework.InfoStore.
-func (s *Store) CountInfoView(ctx context.Context, month, place, topic string) error {
+func (s *Store) CountInfoView(ctx context.Context, month, place, topic string, n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.usable(ctx, "count information view"); err != nil {
@@ -69,7 +69,7 @@ func (s *Store) CountInfoView(ctx context.Context, month, place, topic string) e
 	if s.views == nil {
 		s.views = map[casework.InfoViewKey]int{}
 	}
-	s.views[casework.InfoViewKey{Month: month, Place: place, Topic: topic}]++
+	s.views[casework.InfoViewKey{Month: month, Place: place, Topic: topic}] += max(n, 0)
 	return nil
 }
 

@@ -84,7 +84,7 @@ func testInfoViews(t *testing.T, s InfoStore) {
 	errs := make(chan error, 40)
 	for i := range 40 {
 		wg.Go(func() {
-			errs <- s.CountInfoView(ctx, "2026-03", "ML0507", []string{"dates", "eligibility"}[i%2])
+			errs <- s.CountInfoView(ctx, "2026-03", "ML0507", []string{"dates", "eligibility"}[i%2], 1)
 		})
 	}
 	wg.Wait()
@@ -94,7 +94,11 @@ func testInfoViews(t *testing.T, s InfoStore) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.CountInfoView(ctx, "2026-04", "national", "dates"); err != nil {
+	if err := s.CountInfoView(ctx, "2026-04", "national", "dates", 1); err != nil {
+		t.Fatal(err)
+	}
+	// A gateway's minute of views arrives as one count.
+	if err := s.CountInfoView(ctx, "2026-04", "ML0507", "dates", 7); err != nil {
 		t.Fatal(err)
 	}
 	v, err := s.InfoViews(ctx)
@@ -105,6 +109,7 @@ func testInfoViews(t *testing.T, s InfoStore) {
 		{Month: "2026-03", Place: "ML0507", Topic: "dates"}:       20,
 		{Month: "2026-03", Place: "ML0507", Topic: "eligibility"}: 20,
 		{Month: "2026-04", Place: "national", Topic: "dates"}:     1,
+		{Month: "2026-04", Place: "ML0507", Topic: "dates"}:       7,
 	}
 	if fmt.Sprint(v) != fmt.Sprint(want) {
 		t.Errorf("InfoViews = %v; want %v", v, want)
@@ -119,7 +124,7 @@ func testInfoAfterClose(t *testing.T, s InfoStore) {
 	if err := s.PutInfoPage(ctx, casework.InfoPage{ID: "x"}); !errors.Is(err, casework.ErrClosed) {
 		t.Errorf("PutInfoPage after Close = %v; want ErrClosed", err)
 	}
-	if err := s.CountInfoView(ctx, "2026-03", "x", "dates"); !errors.Is(err, casework.ErrClosed) {
+	if err := s.CountInfoView(ctx, "2026-03", "x", "dates", 1); !errors.Is(err, casework.ErrClosed) {
 		t.Errorf("CountInfoView after Close = %v; want ErrClosed", err)
 	}
 }
