@@ -396,24 +396,7 @@ func (s *staff) upload(path string, fields url.Values, file []byte) string {
 	fw, _ := mw.CreateFormFile("file", "recording.wav")
 	_, _ = fw.Write(file)
 	_ = mw.Close()
-	req, err := http.NewRequest(http.MethodPost, s.base+path, &body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := s.client.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if m := csrfField.FindSubmatch(b); m != nil {
-		s.csrf = string(m[1])
-	}
-	if resp.StatusCode != http.StatusOK {
-		s.t.Fatalf("upload %s: %d\n%s", path, resp.StatusCode, b)
-	}
-	return string(b)
+	return s.send(http.MethodPost, path, &body, mw.FormDataContentType())
 }
 
 // The information line on a `--role gateway` replica: a page approved on
