@@ -239,11 +239,16 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	openCases := func() (*boltstore.Store, *casework.Service, error) { return m.openCases(kd, recs, so, snap) }
 	if so.role == roleCasework {
+		news, err := m.openCaseworkNews(cfg, kd, snap, ops) // before the cases publish the key fingerprints
+		if err != nil {
+			return err
+		}
 		store, cases, stop, err := runConsumer(m.jobs, so, openCases, recs, log)
 		if err != nil {
 			return err
 		}
 		m.onClose(func() error { stop(); return nil })
+		news.start(m, so, cases, func() *menus.Catalog { return liveCatalog(studio, catalog) }, log)
 		app := caseworkApp(so, store, log)
 		staff := app
 		if m.AdminAddr != "" {
@@ -457,6 +462,16 @@ func (m *Main) openSMS(ctx context.Context, cfg *config.Config, kd keystore.Dir,
 		m.onClose(subs.Close)
 		snap.add(subscribersFile, subs)
 		ops.useKeys(subscribers.Purpose, subs.UseKeys)
+		sms.opts.Subscribers = subs
+		if so.rdb != nil {
+			// Gateway replicas beside this process queue their changes in Redis.
+			sms.opts.BeforeBroadcast = m.applySubscriptions(so, subs)
+		}
+	} else if so.role == roleGateway {
+		subs, err := m.gatewaySubscriptions(ctx, kd, so, ops)
+		if err != nil {
+			return gateway.SMSOptions{}, err
+		}
 		sms.opts.Subscribers = subs
 	}
 	workerCtx, stopWorker := context.WithCancel(m.jobs)

@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numerovert/hotline/simulator"
+)
+
+// SMS news on two `--role gateway` replicas (issues 15 and 19): callers
+// subscribe on USSD, by voice and by SMS INFO ON through either replica,
+// one sends STOP on the other replica than the one they subscribed on;
+// the casework node applies the sealed changes, and a broadcast approved
+// there reaches each subscriber of the cercle once through the gateways'
+// Redis outbox (both replicas run a worker), nobody who sent STOP, nobody
+// of another cercle. No form of any number is in Redis, in a log, on a
+// gateway's disk or in clear in the casework node's files.
+func TestScaleOutBroadcastOnGateways(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	prov := httptest.NewServer(fake)
+	defer prov.Close()
+	flags := []string{"--config", gatewayConfig(t, prov.URL), "--locales", voiceLocales(t), "--sms-retry-min", "50ms", "--sms-retry-max", "300ms"}
+	cl := newCluster(t)
+	cl.startCasework(flags...)
+	a, b := cl.startGateway("", flags...), cl.startGateway("", flags...)
+	fake.SetReportURL(simulator.ProviderAT, b.url("/c/demo-at/sms/status"))
+	for _, u := range [][]string{{"prog", "programme", ""}, {"fanta", "supervisor", "meal-mopti"}} {
+		hotline(t, "a long passphrase for "+u[0], "users", "add", "--data", cl.dataDir, "--name", u[0], "--role", u[1], "--team", u[2])
+	}
+	const (
+		byUSSD  = "+22376000161" // subscribes on USSD through a (Ténenkou)
+		byVoice = "+22376000162" // subscribes in a call through b
+		bySMS   = "+22376000163" // INFO ON Tenenkou by SMS through b
+		stopper = "+22376000164" // subscribes on USSD through a, STOP through b
+		other   = "+22376000165" // subscribes to Bandiagara through b
+	)
+	subscribeUSSD := func(gw *server, phone, cercle string) {
+		c := dial(t, gw, phone)
+		for _, in := range []string{"2", "3", "5", cercle, "6", "1"} {
+			c.send(in)
+		}
+		if !strings.Contains(c.screen.Text, "Inscrit") {
+			t.Fatalf("%s: subscribing on a gateway's USSD showed:\n%s", phone, c.screen.Text)
+		}
+	}
+	subscribeUSSD(a, byUSSD, "7")
+	subscribeUSSD(a, stopper, "7")
+	subscribeUSSD(b, other, "1")
+	v := &simulator.Voice{Provider: simulator.ProviderAT, URL: b.url("/c/demo-at/voice"), Phone: byVoice}
+	res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "3", "3", "6", "1"}), nil)
+	if err != nil && !errors.Is(err, simulator.ErrHungUp) {
+		t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+	}
+	if heard := strings.Join(res.Heard, "\n"); !strings.Contains(heard, "Inscrit") {
+		t.Fatalf("subscribing in a call through a gateway:\n%s", heard)
+	}
+	sms := func(gw *server, phone, text string) {
+		s := simulator.SMS{Provider: simulator.ProviderAT, URL: gw.url("/c/demo-at/sms"), Phone: phone}
+		if _, r, err := s.Send(context.Background(), text); err != nil || r.Status != 200 {
+			t.Fatalf("send %q: %v %v", text, r, err)
+		}
+	}
+	sms(b, bySMS, "INFO ON Tenenkou")
+	sms(b, stopper, "STOP")
+	eventually(t, "the INFO ON and STOP replies", func() bool { return len(fake.Delivered()) >= 2 })
+	for _, d := range fake.Delivered() {
+		if d.To == stopper && !strings.Contains(d.Body, "effacé") {
+			t.Errorf("STOP on a gateway answered %q", d.Body)
+		}
+		if d.To == bySMS && !strings.Contains(d.Body, "inscrit") {
+			t.Errorf("INFO ON on a gateway answered %q", d.Body)
+		}
+	}
+
+	const news = "Distribution reportée au 19 mars à Ténenkou."
+	prog := signInStaff(t, cl.casework, "prog")
+	prog.get("/meal/info/broadcasts")
+	prog.post("/meal/info/broadcasts", url.Values{"place": {"ML0507"}, "text_fr": {news}, "text_en": {"Distribution moved to 19 March."}})
+	sup := signInStaff(t, cl.casework, "fanta")
+	page := sup.get("/meal/info/broadcasts")
+	id := regexp.MustCompile(`name="id" value="([0-9a-f]+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatalf("no broadcast to approve:\n%s", page)
+	}
+	sup.post("/meal/info/broadcasts/approve", url.Values{"id": {id[1]}, "version": {"1"}})
+	received := func() map[string]int {
+		n := map[string]int{}
+		for _, d := range fake.Delivered() {
+			if strings.Contains(d.Body, "19 mars") {
+				n[d.To]++
+			}
+		}
+		return n
+	}
+	eventually(t, "the broadcast through the gateways", func() bool { return len(received()) >= 3 })
+	eventually(t, "the broadcast marked sent", func() bool {
+		return strings.Contains(sup.get("/meal/info/broadcasts"), "envoyé à 3 abonné")
+	})
+	time.Sleep(2 * time.Second) // both gateways' workers look again: a second send would show
+	fake.Wait()
+	got := received()
+	if len(got) != 3 || got[byUSSD] != 1 || got[byVoice] != 1 || got[bySMS] != 1 {
+		t.Errorf("broadcast deliveries by number: %v; want one each to %s, %s and %s, none to %s (STOP) or %s (Bandiagara)",
+			got, byUSSD, byVoice, bySMS, stopper, other)
+	}
+	eventually(t, "the outbox emptied by the delivery reports", func() bool {
+		return cl.rdb.ZCard(context.Background(), cl.prefix+"outbox:all").Val() == 0
+	})
+	if n := cl.rdb.XLen(context.Background(), cl.prefix+"subscribers:requests").Val(); n != 0 {
+		t.Errorf("%d subscription changes left in Redis after they were applied", n)
+	}
+
+	phones := []string{byUSSD, byVoice, bySMS, stopper, other}
+	noNumbersLeft(t, cl, phones, a, b) // Redis, logs, gateways' disks; stops every server
+	var forms []string
+	for _, p := range phones {
+		n := strings.TrimPrefix(p, "+")
+		forms = append(forms, n, n[3:])
+	}
+	files := filesUnder(t, cl.dataDir)
+	if _, ok := files[filepath.Join(cl.dataDir, "subscribers.db")]; !ok {
+		t.Fatal("no subscribers.db on the casework node")
+	}
+	for path, b := range files {
+		if found := containsAny(b, forms...); len(found) > 0 {
+			t.Errorf("%s contains %v", path, found)
+		}
+	}
+}
