@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -132,5 +135,81 @@ func TestScaleOutBroadcastOnGateways(t *testing.T) {
 		if found := containsAny(b, forms...); len(found) > 0 {
 			t.Errorf("%s contains %v", path, found)
 		}
+	}
+}
+
+// A page's recording made on the casework node is what a call through a
+// gateway replica plays (mirrored through Redis with the page), served by
+// the replica as 8 kHz WAV; a new recording replaces it on the replica
+// and the old one leaves Redis.
+func TestScaleOutInformationRecordingOnGateway(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	prov := httptest.NewServer(fake)
+	defer prov.Close()
+	flags := []string{"--config", gatewayConfig(t, prov.URL), "--locales", voiceLocales(t)}
+	cl := newCluster(t)
+	cl.startCasework(flags...)
+	gw := cl.startGateway("", flags...)
+	for _, u := range [][]string{{"prog", "programme", ""}, {"fanta", "supervisor", "meal-mopti"}} {
+		hotline(t, "a long passphrase for "+u[0], "users", "add", "--data", cl.dataDir, "--name", u[0], "--role", u[1], "--team", u[2])
+	}
+	const id = "|ML05|ML0507||dates|fr"
+	prog := signInStaff(t, cl.casework, "prog")
+	prog.get("/meal/info/edit")
+	prog.post("/meal/info", url.Values{"place": {"ML0507"}, "topic": {"dates"}, "lang": {"fr"}, "text": {"Distribution à Ténenkou le 12 mars au marché."}})
+	sup := signInStaff(t, cl.casework, "fanta")
+	sup.get("/meal/info")
+	sup.post("/meal/info/approve", url.Values{"id": {id}, "version": {"1"}})
+	record := func(words string) {
+		prog.get("/meal/info/edit?id=" + url.QueryEscape(id))
+		page := prog.upload("/meal/info/recording", url.Values{"id": {id}, "version": {"1"}}, spokenSmall(t, words))
+		if !strings.Contains(page, "les appelant·es l&#39;entendent") {
+			t.Fatalf("the editor after the upload:\n%s", page)
+		}
+	}
+	// call plays the page through the gateway and returns the recording
+	// played ("" when the text was read instead).
+	calls := 0
+	call := func() (played, heard string) {
+		calls++ // a new caller each time: the per-caller limit is not what is tested
+		v := &simulator.Voice{Provider: simulator.ProviderAT, URL: gw.url("/c/demo-at/voice"), Phone: fmt.Sprintf("+2237600%04d", 180+calls)}
+		res, err := v.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "3", "3", "3"}), nil)
+		if err != nil && !errors.Is(err, simulator.ErrHungUp) {
+			t.Fatalf("call: %v\n%s", err, strings.Join(res.Heard, "\n"))
+		}
+		for _, p := range res.Plays {
+			if strings.HasPrefix(p, "fr/info-") {
+				played = p
+			}
+		}
+		return played, strings.Join(res.Heard, "\n")
+	}
+	fetch := func(played string) (int, []byte) {
+		resp, err := http.Get(gw.url("/audio/" + played + ".wav"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	eventually(t, "the page on the gateway", func() bool { _, heard := call(); return strings.Contains(heard, "au marché") })
+
+	record("Distribution le douze mars au marché")
+	var first string
+	eventually(t, "the recording played through the gateway", func() bool { first, _ = call(); return first != "" })
+	if _, heard := call(); strings.Contains(heard, "au marché") {
+		t.Errorf("the call both played the recording and read the text:\n%s", heard)
+	}
+	if code, b := fetch(first); code != http.StatusOK || len(b) < 44 || string(b[:4]) != "RIFF" || int(b[24])|int(b[25])<<8 != 8000 {
+		t.Errorf("gateway /audio/%s.wav: %d, %d bytes", first, code, len(b))
+	}
+
+	record("Distribution le douze mars, au marché de Ténenkou")
+	var second string
+	eventually(t, "the new recording on the gateway", func() bool { second, _ = call(); return second != "" && second != first })
+	eventually(t, "the replaced recording gone from the gateway", func() bool { code, _ := fetch(first); return code == http.StatusNotFound })
+	if code, _ := fetch("fr/info-0123456789abcdef"); code != http.StatusNotFound {
+		t.Errorf("an unknown recording on the gateway: %d", code)
 	}
 }

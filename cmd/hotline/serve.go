@@ -111,7 +111,9 @@ type Main struct {
 	cfg     *config.Config
 	catalog *menus.Catalog
 	cases   *casework.Service // nil in the gateway role
-	ops     *opsEnv
+	// infoAudio reads information page recordings where the studio is.
+	infoAudio scaleout.InfoAudioReader
+	ops       *opsEnv
 }
 
 // NewMain returns a Main with the defaults of `hotline serve`.
@@ -233,6 +235,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.cfg, m.catalog, m.ops = cfg, catalog, ops
+	if studio != nil {
+		m.infoAudio = studio.ReadInfoAudio
+	}
 	if recs != nil {
 		snap.add(recordingsFile, recs)
 		ops.useKeys(recordings.Purpose, recs.UseKeys)
@@ -415,7 +420,9 @@ func (m *Main) openCases(kd keystore.Dir, recs *recordings.Store, so scaleOut, s
 		return nil, nil, err
 	}
 	if so.rdb != nil {
-		go scaleout.RunInfoMirror(m.jobs, scaleout.NewInfoMirror(so.rdb, so.prefix), cases, infoChanged, infoMirrorInterval, m.log)
+		mirror := scaleout.NewInfoMirror(so.rdb, so.prefix)
+		mirror.Audio, mirror.Log = m.infoAudio, m.log // the pages' recordings, for calls on gateway replicas
+		go scaleout.RunInfoMirror(m.jobs, mirror, cases, infoChanged, infoMirrorInterval, m.log)
 	}
 	if so.rdb != nil {
 		// Gateways compare their keys with these fingerprints before serving.
