@@ -205,6 +205,22 @@ func TestScaleOutInformationRecordingOnGateway(t *testing.T) {
 		t.Errorf("gateway /audio/%s.wav: %d, %d bytes", first, code, len(b))
 	}
 
+	// A question by voice through the gateway (the keys of
+	// TestInformationLine) is answered at the end of the call by the
+	// page's recording, not its text read by text-to-speech.
+	q := &simulator.Voice{Provider: simulator.ProviderAT, URL: gw.url("/c/demo-at/voice"), Phone: "+22376000179"}
+	stopRec, err := q.ServeRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := q.Call(context.Background(), simulator.ScriptedKeypad([]string{"2", "2", "1", "9", "1", "3", "1", "2", "rec", "1", "1"}), nil)
+	stopRec()
+	heard := strings.Join(res.Heard, "\n")
+	ref, answer := strings.LastIndex(heard, "voice.reference"), strings.LastIndex(heard, "/audio/"+first+".wav")
+	if err != nil || !res.Ended || ref < 0 || answer < ref || strings.Contains(heard, "au marché") {
+		t.Errorf("a question by voice on the gateway did not end with the page's recording (%v):\n%s", err, heard)
+	}
+
 	record("Distribution le douze mars, au marché de Ténenkou")
 	var second string
 	eventually(t, "the new recording on the gateway", func() bool { second, _ = call(); return second != "" && second != first })

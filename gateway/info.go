@@ -40,12 +40,17 @@ func (s *Server) showInfo(ctx context.Context, eng *menus.Engine, ch config.Chan
 			s.log.Error("information page", "channel", ch.Name, "err", err)
 			parts = nil
 		}
-		heard := make([]menus.PagePart, len(parts))
-		for i, p := range parts {
-			heard[i] = menus.PagePart{Lang: p.Lang, Text: p.Text, Audio: p.Audio}
-		}
-		return eng.InfoHeard(t.State, heard)
+		return eng.InfoHeard(t.State, pageParts(parts))
 	}
+}
+
+// pageParts are the pages as a call plays them.
+func pageParts(parts []casework.InfoPart) []menus.PagePart {
+	heard := make([]menus.PagePart, len(parts))
+	for i, p := range parts {
+		heard[i] = menus.PagePart{Lang: p.Lang, Text: p.Text, Audio: p.Audio}
+	}
+	return heard
 }
 
 // answerTopics are the pages that answer a "question" complaint, in the
@@ -67,7 +72,7 @@ func (s *Server) answerQuestion(ctx context.Context, eng *menus.Engine, t menus.
 			return t
 		}
 		if len(parts) > 0 {
-			return eng.Answered(t, casework.InfoText(parts))
+			return eng.AnsweredHeard(t, pageParts(parts)) // a call plays the page's recording where there is one
 		}
 	}
 	return t
