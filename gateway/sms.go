@@ -15,7 +15,6 @@ import (
 	"github.com/numerovert/hotline/gateway/turn"
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/outbox"
-	"github.com/numerovert/hotline/subscribers"
 )
 
 // SMSAdapter is what a provider adapter offers for SMS
@@ -47,8 +46,12 @@ type SMSOptions struct {
 	// undelivered is tried again (default 1 min).
 	RetryAfterFailure time.Duration
 	// Subscribers keeps the information line's SMS news subscribers
-	// (subscribe.go); nil offers no subscription.
-	Subscribers *subscribers.Store
+	// (subscribe.go): the subscriber file, or on a gateway replica the
+	// queue of sealed changes to it (scaleout.Subscriptions); nil offers
+	// no subscription. Broadcasts are sent where it is a SubscriberList.
+	Subscribers Subscriptions
+	// BeforeBroadcast, when set, runs before broadcasts read the list.
+	BeforeBroadcast func(ctx context.Context) error
 	// BroadcastRate bounds the broadcast messages queued per second on
 	// each channel (default DefaultBroadcastRate).
 	BroadcastRate float64

@@ -143,6 +143,9 @@ func (s *Server) routeVoice(o VoiceOptions) {
 // handleAudio serves a prompt recording to the provider's player.
 func (s *Server) handleAudio(c fiber.Ctx) error {
 	lang, file := c.Params("lang"), c.Params("file")
+	if handled, err := s.sendInfoAudio(c, lang, file); handled {
+		return err
+	}
 	if !s.catalog().HasLanguage(lang) || !audioName.MatchString(file) || !s.hasAudio(lang+"/"+file) {
 		return fiber.ErrNotFound
 	}
@@ -538,7 +541,7 @@ func (s *Server) audioFor(base string, clips []menus.Clip) []turn.Audio {
 	for _, c := range clips {
 		own := s.catalog().TTS(c.Lang)
 		switch {
-		case c.Key != "" && s.hasAudio(c.Lang+"/"+c.Key+".wav"):
+		case c.Key != "" && (s.hasAudio(c.Lang+"/"+c.Key+".wav") || s.remoteInfoAudio(c.Lang, c.Key)):
 			out = append(out, turn.Audio{URL: base + "/audio/" + c.Lang + "/" + c.Key + ".wav"})
 		case own != "" && c.Text != "":
 			speak(c.Text, own)

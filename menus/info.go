@@ -289,6 +289,24 @@ func (e *Engine) Answered(t Turn, text string) Turn {
 	return Turn{State: st, Screen: e.mustRender(st, "")}
 }
 
+// AnsweredHeard is Answered with the page's parts joined, keeping their
+// recordings for a call: it plays each part's recording where staff made
+// one, and reads the others by text-to-speech (USSD shows the text).
+func (e *Engine) AnsweredHeard(t Turn, parts []PagePart) Turn {
+	texts := make([]string, len(parts))
+	recorded := false
+	for i, p := range parts {
+		texts[i] = p.Text
+		recorded = recorded || p.Audio != ""
+	}
+	a := e.Answered(t, strings.Join(texts, "\n"))
+	a.State.Heard = nil
+	if recorded && a.State.Text != "" {
+		a.State.Heard = parts
+	}
+	return a
+}
+
 // withAnswer is the end screen s with st's instant answer below, when it
 // fits.
 func (e *Engine) withAnswer(el *elang, s Screen, st State) Screen {

@@ -190,7 +190,12 @@ func (e *Engine) voiceSaved(st State, el *elang, pin string) []Clip {
 			out = append(out, c)
 		}
 	}
-	if st.Text != "" { // an instant answer to a question (Answered), read by text-to-speech
+	switch {
+	case st.Text != "" && len(st.Heard) > 0: // an instant answer with recordings (AnsweredHeard)
+		for _, p := range st.Heard {
+			out = append(out, Clip{Lang: p.Lang, Key: p.Audio, Text: p.Text, Say: p.Text})
+		}
+	case st.Text != "": // an instant answer to a question (Answered), read by text-to-speech
 		out = append(out, Clip{Lang: el.code, Text: st.Text, Say: st.Text})
 	}
 	return append(out, e.clip(el.code, VoiceThanks))

@@ -19,9 +19,8 @@ import (
 // draft, no audit trail, nothing about a caller), one hash field per topic
 // and language; a gateway answers from it with casework.PickInfo, the
 // rule the casework node uses, and counts each view in Redis, which the
-// casework node adds to its own counts. A page's recording stays on the
-// casework node (its data directory), so a call through a gateway replica
-// hears the page read by text-to-speech.
+// casework node adds to its own counts. A page's recording is mirrored
+// beside it (infoaudio.go), so a call through a gateway replica plays it.
 
 func (k keys) infoPages() string { return k.prefix + "info:pages" } // topic NUL lang → JSON []casework.InfoPage
 func (k keys) infoViews() string { return k.prefix + "info:views" } // month NUL place NUL topic → count
@@ -30,6 +29,19 @@ func (k keys) infoViews() string { return k.prefix + "info:views" } // month NUL
 type InfoMirror struct {
 	rdb  redis.Cmdable
 	keys keys
+
+	// Audio, on the casework node, reads the pages' recordings to mirror
+	// them; nil mirrors the pages without their recordings.
+	Audio InfoAudioReader
+	// Log takes what goes wrong in the background (default slog.Default).
+	Log *slog.Logger
+}
+
+func (m *InfoMirror) log() *slog.Logger {
+	if m.Log == nil {
+		return slog.Default()
+	}
+	return m.Log
 }
 
 // NewInfoMirror mirrors under prefix.
@@ -40,8 +52,13 @@ func NewInfoMirror(rdb redis.Cmdable, prefix string) *InfoMirror {
 func infoField(topic, lang string) string { return topic + "\x00" + lang }
 
 // Publish replaces the mirrored pages by ps in one transaction: a gateway
-// reads the old set or the new, never a mix.
+// reads the old set or the new, never a mix. The recordings the new set
+// plays are mirrored before it, those no page plays any more after it.
 func (m *InfoMirror) Publish(ctx context.Context, ps []casework.InfoPage) error {
+	ps, live, err := m.publishAudio(ctx, ps)
+	if err != nil {
+		return err
+	}
 	groups := map[string][]casework.InfoPage{}
 	for _, p := range ps {
 		if p.Live() {
@@ -57,7 +74,7 @@ func (m *InfoMirror) Publish(ctx context.Context, ps []casework.InfoPage) error 
 		}
 		args = append(args, f, b)
 	}
-	_, err := m.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = m.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, m.keys.infoPages())
 		if len(args) > 0 {
 			p.HSet(ctx, m.keys.infoPages(), args...)
@@ -66,6 +83,9 @@ func (m *InfoMirror) Publish(ctx context.Context, ps []casework.InfoPage) error 
 	})
 	if err != nil {
 		return fmt.Errorf("scaleout: publish information pages: %w", err)
+	}
+	if m.Audio != nil {
+		return m.dropStaleAudio(ctx, live)
 	}
 	return nil
 }

@@ -111,7 +111,9 @@ type Main struct {
 	cfg     *config.Config
 	catalog *menus.Catalog
 	cases   *casework.Service // nil in the gateway role
-	ops     *opsEnv
+	// infoAudio reads information page recordings where the studio is.
+	infoAudio scaleout.InfoAudioReader
+	ops       *opsEnv
 }
 
 // NewMain returns a Main with the defaults of `hotline serve`.
@@ -233,17 +235,25 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.cfg, m.catalog, m.ops = cfg, catalog, ops
+	if studio != nil {
+		m.infoAudio = studio.ReadInfoAudio
+	}
 	if recs != nil {
 		snap.add(recordingsFile, recs)
 		ops.useKeys(recordings.Purpose, recs.UseKeys)
 	}
 	openCases := func() (*boltstore.Store, *casework.Service, error) { return m.openCases(kd, recs, so, snap) }
 	if so.role == roleCasework {
+		news, err := m.openCaseworkNews(cfg, kd, snap, ops) // before the cases publish the key fingerprints
+		if err != nil {
+			return err
+		}
 		store, cases, stop, err := runConsumer(m.jobs, so, openCases, recs, log)
 		if err != nil {
 			return err
 		}
 		m.onClose(func() error { stop(); return nil })
+		news.start(m, so, cases, func() *menus.Catalog { return liveCatalog(studio, catalog) }, log)
 		app := caseworkApp(so, store, log)
 		staff := app
 		if m.AdminAddr != "" {
@@ -410,7 +420,9 @@ func (m *Main) openCases(kd keystore.Dir, recs *recordings.Store, so scaleOut, s
 		return nil, nil, err
 	}
 	if so.rdb != nil {
-		go scaleout.RunInfoMirror(m.jobs, scaleout.NewInfoMirror(so.rdb, so.prefix), cases, infoChanged, infoMirrorInterval, m.log)
+		mirror := scaleout.NewInfoMirror(so.rdb, so.prefix)
+		mirror.Audio, mirror.Log = m.infoAudio, m.log // the pages' recordings, for calls on gateway replicas
+		go scaleout.RunInfoMirror(m.jobs, mirror, cases, infoChanged, infoMirrorInterval, m.log)
 	}
 	if so.rdb != nil {
 		// Gateways compare their keys with these fingerprints before serving.
@@ -457,6 +469,16 @@ func (m *Main) openSMS(ctx context.Context, cfg *config.Config, kd keystore.Dir,
 		m.onClose(subs.Close)
 		snap.add(subscribersFile, subs)
 		ops.useKeys(subscribers.Purpose, subs.UseKeys)
+		sms.opts.Subscribers = subs
+		if so.rdb != nil {
+			// Gateway replicas beside this process queue their changes in Redis.
+			sms.opts.BeforeBroadcast = m.applySubscriptions(so, subs)
+		}
+	} else if so.role == roleGateway {
+		subs, err := m.gatewaySubscriptions(ctx, kd, so, ops)
+		if err != nil {
+			return gateway.SMSOptions{}, err
+		}
 		sms.opts.Subscribers = subs
 	}
 	workerCtx, stopWorker := context.WithCancel(m.jobs)

@@ -108,6 +108,10 @@ func (s *Store) writeAudio(ctx context.Context, lang, name string, data []byte) 
 // of the page, in the page's audit trail.
 var infoAudioName = regexp.MustCompile(`^info-[0-9a-f]{16}$`)
 
+// IsInfoAudioName reports whether name is an information page
+// recording's (a gateway replica serves those from the Redis mirror).
+func IsInfoAudioName(name string) bool { return infoAudioName.MatchString(name) }
+
 // NewInfoAudioName draws the name of a new information page recording.
 func NewInfoAudioName() string {
 	b := make([]byte, 8)
