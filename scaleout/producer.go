@@ -157,7 +157,7 @@ func (p *Producer) Submit(ctx context.Context, in casework.Intake) (casework.Rec
 			return casework.Receipt{}, fmt.Errorf("scaleout: submit: encode intake: %w", err)
 		}
 		keys := []string{p.keys.idem(in.IdempotencyKey), p.keys.status(in.Reference), p.keys.stream()}
-		args := []any{in.Reference, data, now.UTC().Format(time.RFC3339Nano), int(idemTTL/time.Second), string(StatusReceived),
+		args := []any{in.Reference, data, now.UTC().Format(time.RFC3339Nano), int(idemTTL / time.Second), string(StatusReceived),
 			in.ID, in.PINHash}
 		if p.Threads {
 			th, err := json.Marshal(threadEntry{Reference: in.Reference, Language: in.Language, Created: now})
