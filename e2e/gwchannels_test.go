@@ -123,6 +123,41 @@ func TestScaleOutSMSJoinsOpenCase(t *testing.T) {
 	}
 }
 
+// TestScaleOutSMSJoinsCallCase: a caller who files a complaint by USSD on
+// one gateway replica and then texts what they forgot to the other makes
+// one case under the reference the USSD screen showed, as where the cases
+// are; the SMS reply says so in the case's language.
+func TestScaleOutSMSJoinsCallCase(t *testing.T) {
+	fake := &simulator.FakeProvider{TwilioToken: demoTwilioToken}
+	prov := httptest.NewServer(fake)
+	defer prov.Close()
+	cfg := gatewayConfig(t, prov.URL)
+	flags := []string{"--config", cfg, "--sms-retry-min", "50ms", "--sms-retry-max", "300ms"}
+	cl := newCluster(t)
+	cl.startCasework(flags...)
+	a, b := cl.startGateway("", flags...), cl.startGateway("", flags...)
+	ctx := context.Background()
+	const phone = "+22376000063"
+
+	ref := complainFR(dialVia(t, a.base, phone, "Suivant", nil), "Mon nom manque")
+	s := simulator.SMS{Provider: simulator.ProviderAT, URL: b.url("/c/demo-at/sms"), Phone: phone}
+	if _, r, err := s.Send(ctx, "et celui de ma soeur aussi"); err != nil || r.Status != 200 {
+		t.Fatalf("send: %v %v", r, err)
+	}
+	eventually(t, "the SMS reply", func() bool { return len(fake.Delivered()) >= 1 })
+	if got := fake.Delivered()[0].Body; !strings.Contains(got, "ajouté à la plainte "+ref[:4]+" "+ref[4:]) {
+		t.Fatalf("SMS after a USSD complaint on the other replica: %q; want it added to %s", got, ref)
+	}
+	cl.waitStatus("new", ref)
+	eventually(t, "casework took every entry", func() bool { return cl.rdb.XLen(ctx, cl.prefix+"intake").Val() == 0 })
+	noNumbersLeft(t, cl, []string{phone}, a, b)
+	stored := cases(t, cl.dataDir)
+	if len(stored) != 1 || stored[0].Reference != ref || stored[0].Medium != "ussd" ||
+		stored[0].Detail != "Mon nom manque"+casework.MessageSeparator+"et celui de ma soeur aussi" {
+		t.Fatalf("casework stored %+v; want one USSD case %s holding both texts", stored, ref)
+	}
+}
+
 // smsOnTwoGateways sends one complaint per phone to a, with the
 // provider's retry to b, and checks one reply each, the outbox emptied by
 // reports to b, and a follow-up on b. It returns phone → reference.

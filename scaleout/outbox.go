@@ -395,3 +395,54 @@ func (o *Outbox) Sweep(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// listPage is how many records List reads per round trip.
+const listPage = 500
+
+// List returns every record waiting to be sent or confirmed, on all
+// gateways, oldest deadline first, as outbox.Store.List does for the bbolt
+// outbox (`hotline outbox list`): ids, channels, states and times, never
+// the sealed number or text, which it does not read.
+func (o *Outbox) List(ctx context.Context) ([]outbox.Record, error) {
+	var out []outbox.Record
+	for start := int64(0); ; start += listPage {
+		ids, err := o.rdb.ZRange(ctx, o.keys.outAll(), start, start+listPage-1).Result()
+		if err != nil {
+			return nil, fmt.Errorf("scaleout: outbox list: %w", err)
+		}
+		if len(ids) == 0 {
+			return out, nil
+		}
+		fields := make([]*redis.SliceCmd, len(ids))
+		due := make([]*redis.FloatCmd, len(ids))
+		if _, err := o.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				fields[i] = p.HMGet(ctx, o.keys.outMsg(id), "channel", "from", "state", "attempts", "created", "deadline", "provider", "lasterr")
+				due[i] = p.ZScore(ctx, o.keys.outDue(), id)
+			}
+			return nil
+		}); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("scaleout: outbox list: %w", err)
+		}
+		for i, id := range ids {
+			f := fields[i].Val()
+			str := func(j int) string { s, _ := f[j].(string); return s }
+			num := func(j int) int64 { n, _ := strconv.ParseInt(str(j), 10, 64); return n }
+			if len(f) != 8 || str(0) == "" {
+				continue // expired or delivered since the range was read
+			}
+			r := outbox.Record{
+				ID: id, Channel: str(0), From: str(1), State: str(2), Attempts: int(num(3)),
+				Created: time.UnixMilli(num(4)).UTC(), Deadline: time.UnixMilli(num(5)).UTC(),
+				ProviderID: str(6), LastError: str(7),
+			}
+			if next, err := due[i].Result(); err == nil {
+				r.NextAttempt = time.UnixMilli(int64(next)).UTC()
+			}
+			out = append(out, r)
+		}
+		if len(ids) < listPage {
+			return out, nil
+		}
+	}
+}

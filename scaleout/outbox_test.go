@@ -213,3 +213,63 @@ func scanForNumbers(t *testing.T, rdb *redis.Client, prefix string, digits ...st
 		}
 	}
 }
+
+// TestOutboxList: the Redis outbox lists what waits, on every gateway, in
+// the bbolt outbox's record form, with states and attempts as they change
+// and never the sealed number or text; a delivered reply leaves the list.
+func TestOutboxList(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	ctx := context.Background()
+	q := scaleout.NewOutbox(rdb, prefix, testSealer(t))
+	now := time.Now().Truncate(time.Millisecond)
+	q.Now = func() time.Time { return now }
+	if list, err := q.List(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("empty outbox: %v, %v", list, err)
+	}
+	var ids []string
+	for i := range 3 {
+		id := outbox.ReplyID("demo-at", fmt.Sprintf("ATXid_list%d", i))
+		ids = append(ids, id)
+		m := &outbox.Message{ID: id, Channel: "demo-at", To: fmt.Sprintf("+2237600%04d", 70+i), From: "36061", Body: "Reference 1234 5678"}
+		if _, err := q.Handled(ctx, "demo-at", fmt.Sprintf("ATXid_list%d", i), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := q.Failed(ctx, ids[1], "503", false, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Sent(ctx, ids[2], "prov-2"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := q.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]outbox.Record{}
+	for _, r := range list {
+		got[r.ID] = r
+		if s := fmt.Sprintf("%+v", r); strings.Contains(s, "76000070") || strings.Contains(s, "76000071") || strings.Contains(s, "5678") {
+			t.Errorf("a listed record holds a number or text: %s", s)
+		}
+	}
+	want := []outbox.Record{
+		{ID: ids[0], Channel: "demo-at", From: "36061", State: outbox.StatePending, Created: now.UTC(), Deadline: now.Add(outbox.DefaultWindow).UTC(), NextAttempt: now.UTC()},
+		{ID: ids[1], Channel: "demo-at", From: "36061", State: outbox.StatePending, Attempts: 1, Created: now.UTC(), Deadline: now.Add(outbox.DefaultWindow).UTC(), NextAttempt: now.Add(time.Minute).UTC(), LastError: "503"},
+		{ID: ids[2], Channel: "demo-at", From: "36061", State: outbox.StateSent, Attempts: 1, Created: now.UTC(), Deadline: now.Add(outbox.DefaultWindow).UTC(), ProviderID: "prov-2"},
+	}
+	if len(list) != len(want) {
+		t.Fatalf("listed %d records, want %d: %+v", len(list), len(want), list)
+	}
+	for _, w := range want {
+		if g := got[w.ID]; g != w {
+			t.Errorf("record %s:\n got %+v\nwant %+v", w.ID, g, w)
+		}
+	}
+	if _, err := q.Report(ctx, "demo-at", "prov-2", true, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := q.List(ctx); err != nil || len(list) != 2 {
+		t.Errorf("after the delivery report: %d records, %v; want 2", len(list), err)
+	}
+}

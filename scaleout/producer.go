@@ -31,6 +31,7 @@ const maxDraws = 100
 //	KEYS[1] idempotency key, KEYS[2] reference status hash, KEYS[3] stream
 //	ARGV[1] reference, ARGV[2] intake JSON, ARGV[3] now (RFC 3339), ARGV[4] idempotency TTL (s),
 //	ARGV[5] public status, ARGV[6] case ID, ARGV[7] PIN hash (both "" without PINs)
+//	KEYS[4], ARGV[8] (only with Producer.Threads) the caller's SMS thread key and entry
 //
 // It returns {"dup", ref} when the key was queued before, {"taken", ""}
 // when the reference belongs to another complaint, {"new", ref} otherwise.
@@ -48,6 +49,7 @@ if redis.call('HSETNX', KEYS[2], 'status', ARGV[5]) == 0 then return {'taken', '
 redis.call('HSET', KEYS[2], 'updated', ARGV[3], 'id', ARGV[6], 'pin', ARGV[7])
 redis.call('XADD', KEYS[3], '*', 'v', '1', 'ref', ARGV[1], 'intake', ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+if KEYS[4] then redis.call('SET', KEYS[4], ARGV[8], 'EX', ARGV[4]) end
 return {'new', ARGV[1]}
 `)
 
@@ -71,6 +73,11 @@ type Producer struct {
 	// only its keyed hash: the caller can then follow up on any gateway
 	// (FollowUps). Without it no PIN is shown and no follow-up can succeed.
 	PINs *casework.PINs
+	// Threads, when set, makes every complaint queued, whatever its medium
+	// (USSD, voice, SMS), remember its reference for the caller's later
+	// SMS, in the same atomic step (SMSThreads): as where the cases are,
+	// a caller's SMS then joins the case their call made.
+	Threads bool
 }
 
 // ErrNotReplicated is returned (wrapped) by Submit when fewer than
@@ -149,11 +156,17 @@ func (p *Producer) Submit(ctx context.Context, in casework.Intake) (casework.Rec
 		if err != nil {
 			return casework.Receipt{}, fmt.Errorf("scaleout: submit: encode intake: %w", err)
 		}
-		res, err := p.queue(ctx,
-			[]string{p.keys.idem(in.IdempotencyKey), p.keys.status(in.Reference), p.keys.stream()},
-			in.Reference, data, now.UTC().Format(time.RFC3339Nano), int(idemTTL/time.Second), string(StatusReceived),
-			in.ID, in.PINHash,
-		)
+		keys := []string{p.keys.idem(in.IdempotencyKey), p.keys.status(in.Reference), p.keys.stream()}
+		args := []any{in.Reference, data, now.UTC().Format(time.RFC3339Nano), int(idemTTL / time.Second), string(StatusReceived),
+			in.ID, in.PINHash}
+		if p.Threads {
+			th, err := json.Marshal(threadEntry{Reference: in.Reference, Language: in.Language, Created: now})
+			if err != nil {
+				return casework.Receipt{}, fmt.Errorf("scaleout: submit: encode thread: %w", err)
+			}
+			keys, args = append(keys, p.keys.thread(in.CallerKey)), append(args, th)
+		}
+		res, err := p.queue(ctx, keys, args...)
 		if err != nil {
 			return casework.Receipt{}, fmt.Errorf("scaleout: submit: queue: %w", err)
 		}

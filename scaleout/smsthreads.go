@@ -54,37 +54,27 @@ type threadEntry struct {
 
 // SMSThreads lets an SMS on a gateway replica join the caller's open case
 // of the last window, as it does where the cases are
-// (casework.Service.AppendToOpenCase): a caller who writes their story in
-// three messages makes one case with one reference. A gateway has no case
-// store, so it remembers, for the window only, which reference its last
-// SMS complaint from that caller key got (a key named by a hash of the
-// caller key, holding the reference and language: never a number or text),
-// and queues each later message as an append entry naming that reference.
-// The casework node adds it to the case (casework.Service.AppendToCase)
-// or, when the case was closed meanwhile or is full, stores it as a case
-// of its own (Consumer).
+// (casework.Service.AppendToOpenCase, which takes the caller's newest case
+// whatever its medium): a caller who writes their story in three messages,
+// or who calls and then texts what they forgot, makes one case with one
+// reference. A gateway has no case store, so its Producer remembers, for
+// the window only, which reference the caller's last complaint got
+// (Producer.Threads: a key named by a hash of the caller key, holding the
+// reference, language and time: never a number or text), and each later
+// message is queued as an append entry naming that reference. The casework
+// node adds it to the case (casework.Service.AppendToCase) or, when the
+// case was closed meanwhile or is full, stores it as a case of its own
+// (Consumer).
 type SMSThreads struct {
 	*Producer
 }
 
-// NewSMSThreads submits and appends through p.
-func NewSMSThreads(p *Producer) *SMSThreads { return &SMSThreads{Producer: p} }
-
-// Submit queues a complaint (Producer.Submit) and remembers its reference
-// for the caller's later messages, for idemTTL at most.
-func (t *SMSThreads) Submit(ctx context.Context, in casework.Intake) (casework.Receipt, error) {
-	r, err := t.Producer.Submit(ctx, in)
-	if err != nil {
-		return r, err
-	}
-	data, err := json.Marshal(threadEntry{Reference: r.Case.Reference, Language: r.Case.Language, Created: r.Case.CreatedAt})
-	if err != nil {
-		return r, fmt.Errorf("scaleout: sms thread: %w", err)
-	}
-	// The complaint is queued and its reference is good: a failure here
-	// only makes the caller's next message a complaint of its own.
-	_ = t.client.Set(ctx, t.keys.thread(in.CallerKey), data, idemTTL).Err()
-	return r, nil
+// NewSMSThreads submits and appends through p, and sets p.Threads: every
+// complaint p queues, by any channel, can then be joined by a later SMS.
+// Give the same Producer to USSD and voice.
+func NewSMSThreads(p *Producer) *SMSThreads {
+	p.Threads = true
+	return &SMSThreads{Producer: p}
 }
 
 // Join queues the SMS complaint in to join its caller's SMS case of the

@@ -2,6 +2,7 @@ package scaleout_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -80,5 +81,49 @@ func TestSMSThreadsJoinAndFallBack(t *testing.T) {
 	}
 	if _, joined, err := th.Join(ctx, smsIntake("k1:aaaa", 6, "fermé"), 24*time.Hour); err != nil || joined {
 		t.Errorf("joined a case the mirror says is closed: %v, %v", joined, err)
+	}
+}
+
+// TestSMSThreadsJoinCallCase: a complaint made by USSD or voice through the
+// replica's producer (not through SMSThreads.Submit) is joined by the
+// caller's later SMS, as where the cases are; a producer without Threads
+// remembers nothing, so the SMS is a case of its own.
+func TestSMSThreadsJoinCallCase(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	ctx := context.Background()
+	p := scaleout.NewProducer(rdb, prefix)
+	th := scaleout.NewSMSThreads(p)
+	store := memstore.New()
+	runConsumer(t, scaleout.NewConsumer(rdb, prefix, caseworktest.Service(t, store, nil), "casework-1", quiet))
+
+	for i, medium := range []string{"ussd", "voice"} {
+		key := fmt.Sprintf("k1:call%d", i)
+		in := storetest.Intake(key, 10+i)
+		in.Medium, in.Detail = medium, ""
+		r, err := p.Submit(ctx, in) // the USSD and voice paths' Submitter
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, joined, err := th.Join(ctx, smsIntake(key, 20+i, "j'ai oublié"), 24*time.Hour)
+		if err != nil || !joined || c.Reference != r.Case.Reference || c.Language != in.Language {
+			t.Fatalf("%s: Join = %+v, %v, %v; want joined to %s", medium, c, joined, err, r.Case.Reference)
+		}
+		eventually(t, medium+" case with the SMS", func() bool {
+			c, err := store.ByReference(ctx, r.Case.Reference)
+			return err == nil && c.Medium == medium && c.Detail == "j'ai oublié"
+		})
+		if list, _ := store.ByCallerKey(ctx, key); len(list) != 1 {
+			t.Errorf("%s: %d cases for the caller, want 1", medium, len(list))
+		}
+	}
+
+	plain := scaleout.NewProducer(rdb, prefix) // Threads unset: remembers nothing
+	in := storetest.Intake("k1:plain", 30)
+	if _, err := plain.Submit(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, joined, err := th.Join(ctx, smsIntake("k1:plain", 31, "encore"), 24*time.Hour); err != nil || joined {
+		t.Errorf("joined a case its producer did not remember: %v, %v", joined, err)
 	}
 }

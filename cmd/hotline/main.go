@@ -39,7 +39,7 @@ usage:
   hotline prompts numbers [--lang L] [DIR]          (the numbers staff type to record a prompt by phone)
   hotline prompts staff-key [--keys keys] [--number N] (for voice.staff; the number is read from stdin when not given)
   hotline cases list [--data ./data]
-  hotline outbox list [--data ./data] [--keys ./keys]
+  hotline outbox list [--data ./data] [--keys ./keys]   (or, for gateway replicas: --redis URL [--redis-prefix nv:])
   hotline users add --name NAME --role officer|supervisor|psea|viewer|admin [--team TEAM] [--full-name N] [--data ./data] [--config FILE]
   hotline users reset --name NAME [--data ./data]   (password: one line on stdin, or generated and printed once)
   hotline users disable|enable --name NAME [--data ./data]
@@ -78,7 +78,7 @@ type exitError int
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if isOpsCommand(args) {
+	if isOpsCommand(args) && !readsRedis(args) {
 		// While a server holds the data, it runs the command.
 		if code, forwarded := forwardOps(ctx, args, stdin, stdout, stderr); forwarded {
 			return code

@@ -157,6 +157,18 @@ func isOpsCommand(args []string) bool {
 	return false
 }
 
+// readsRedis tells an operator command that reads Redis, not the data
+// directory (`outbox list --redis`): it runs here, never in a server.
+func readsRedis(args []string) bool {
+	for _, a := range args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "redis" {
+			return true
+		}
+	}
+	return false
+}
+
 // dataDirOf is the --data a command line names, "./data" by default.
 func dataDirOf(args []string) string {
 	for i, a := range args {

@@ -357,9 +357,10 @@ func (m *Main) openChannels(ctx context.Context, opts *gateway.Options, kd keyst
 	if opts.SMS, err = m.openSMS(ctx, m.cfg, kd, snap, ops, so); err != nil {
 		return err
 	}
-	if producer, ok := opts.Submitter.(*scaleout.Producer); ok && opts.Cases == nil {
+	if producer, ok := opts.Submitter.(*scaleout.Producer); ok && opts.Cases == nil && opts.SMS.Outbox != nil {
 		// A replica has no case store: a caller's later SMS joins their
-		// case through Redis and the casework node.
+		// case (made by SMS, USSD or voice: the producer remembers each)
+		// through Redis and the casework node.
 		opts.SMS.Threads = scaleout.NewSMSThreads(producer)
 	}
 	voiceRecs, err := m.voiceRecordings(ctx, m.cfg, kd, so, recs, ops)

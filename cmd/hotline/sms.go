@@ -228,15 +228,19 @@ func listOutbox(ctx context.Context, env *opsEnv, args []string, stdout, stderr 
 	fl := newFlags("outbox list", stderr)
 	dataDir := fl.String("data", "./data", "data directory")
 	keysDir := fl.String("keys", "./keys", "keys directory (the sealing key; nothing is unsealed); the server's own while one serves")
+	redisURL := fl.String("redis", "", "the gateway replicas' Redis (as their --redis): list their shared outbox instead of the bbolt file")
+	redisPrefix := fl.String("redis-prefix", scaleout.DefaultPrefix, "the replicas' --redis-prefix")
+	redisPasswordFile := fl.String("redis-password-file", "", "file holding the Redis password (else $REDIS_PASSWORD)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	box, done, err := env.outbox(*dataDir, *keysDir)
-	if err != nil {
-		return err
+	var list []outbox.Record
+	var err error
+	if *redisURL != "" {
+		list, err = listRedisOutbox(ctx, *redisURL, *redisPasswordFile, *redisPrefix, stderr)
+	} else {
+		list, err = listFileOutbox(ctx, env, *dataDir, *keysDir)
 	}
-	defer done()
-	list, err := box.List(ctx)
 	if err != nil {
 		return err
 	}
@@ -247,4 +251,35 @@ func listOutbox(ctx context.Context, env *opsEnv, args []string, stdout, stderr 
 		}
 	}
 	return nil
+}
+
+func listFileOutbox(ctx context.Context, env *opsEnv, dataDir, keysDir string) ([]outbox.Record, error) {
+	box, done, err := env.outbox(dataDir, keysDir)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return box.List(ctx)
+}
+
+// listRedisOutbox reads the gateway replicas' outbox in Redis (where
+// gateways keep no file); it reads no seal, so it needs no key.
+func listRedisOutbox(ctx context.Context, rawURL, passwordFile, prefix string, stderr io.Writer) ([]outbox.Record, error) {
+	if prefix == "" {
+		return nil, fmt.Errorf("outbox list: --redis-prefix must not be empty")
+	}
+	password, err := redisPassword(rawURL, passwordFile, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return nil, fmt.Errorf("outbox list: %w", err)
+	}
+	rdb, err := scaleout.Dial(rawURL, password)
+	if err != nil {
+		return nil, fmt.Errorf("outbox list: %w", err)
+	}
+	defer rdb.Close()
+	list, err := scaleout.NewOutbox(rdb, prefix, nil).List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("outbox list: %w", err)
+	}
+	return list, nil
 }
