@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -42,11 +41,7 @@ type smsRig struct {
 
 func smsTexts(t *testing.T) *gateway.SMSTexts {
 	t.Helper()
-	sub, err := fs.Sub(locales.SMS, "sms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	texts, err := gateway.LoadSMSTexts(sub)
+	texts, err := gateway.LoadSMSTexts(locales.FS)
 	if err != nil {
 		t.Fatal(err)
 	}

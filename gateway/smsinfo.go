@@ -20,7 +20,7 @@ import (
 //	INFO ON [place]            subscribe to the place's broadcasts
 //	STOP                       (the whole message) unsubscribe: the number is deleted
 //
-// The keywords are each language's (sms/<lang>.yaml `info`, `stop`); a
+// The keywords are each language's (the `sms:` section of <lang>.yaml: `info`, `stop`); a
 // keyword of several languages (INFO) answers in the caller's language as
 // for free text.
 

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"io/fs"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -91,13 +92,13 @@ func TestSMSInTheCallersLanguage(t *testing.T) {
 }
 
 // TestLintSMS: a reply that needs more than two SMS in the encoding it is
-// sent in is an error on its line; a menu language with no SMS file is a
+// sent in is an error on its line; a menu language with no `sms:` section is a
 // Gap (an error under --strict); a detect word two languages share is
 // pointed out.
 func TestLintSMS(t *testing.T) {
 	fsys := fstest.MapFS{}
 	for _, lang := range []string{"fr", "en", "bm"} {
-		b, err := locales.SMS.ReadFile("sms/" + lang + ".yaml")
+		b, err := fs.ReadFile(locales.FS, lang+".yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,9 +121,9 @@ func TestLintSMS(t *testing.T) {
 	all := strings.Join(got, "\n")
 	line := strings.Count(bm[:strings.Index(bm, "added:")], "\n") + 1
 	for _, want := range []string{
-		"sms/bm.yaml:" + strconv.Itoa(line) + ": added is 3 SMS",
-		`sms/ff.yaml:0: warning: no SMS replies in ff`,
-		`warning: detect word "bonjour" is also in`,
+		"bm.yaml:" + strconv.Itoa(line) + ": sms.added is 3 SMS",
+		"ff.yaml:0: warning: no `sms:` section: no SMS replies in ff",
+		`warning: sms.detect word "bonjour" is also in`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("want %q in:\n%s", want, all)

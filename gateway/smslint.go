@@ -3,10 +3,7 @@ package gateway
 import (
 	"fmt"
 	"io/fs"
-	"path"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/menus/gsm7"
@@ -18,63 +15,62 @@ import (
 // one at a word).
 var smsSample = map[string]string{"reference": "1234 5678", "pin": "1234", "response": ""}
 
-// LintSMS checks the SMS replies of fsys (locales/sms, problems named
-// sms/<lang>.yaml): each file loads, and every reply, filled with the
-// longest values it can carry, fits MaxSMSSegments in the encoding it
-// needs: GSM-7 (153 septets a part) or, for a letter outside it, UCS-2 (67
-// a part) unless its GSM-7 spelling (gsm7.Fold) takes fewer parts, as
-// FitSMSIn sends it, in the language's own GSM-7 spelling (spelling, nil
-// for generic folding). A menu language (langs) without an SMS file is a
-// Gap: its callers get French replies.
+// LintSMS checks the SMS replies of fsys (the locales directory: each
+// locale file's `sms:` section, problems named <lang>.yaml): each section
+// loads, and every reply, filled with the longest values it can carry,
+// fits MaxSMSSegments in the encoding it needs: GSM-7 (153 septets a part)
+// or, for a letter outside it, UCS-2 (67 a part) unless its GSM-7 spelling
+// (gsm7.Fold) takes fewer parts, as FitSMSIn sends it, in the language's
+// own GSM-7 spelling (spelling, nil for generic folding). A menu language
+// (langs) without an `sms:` section is a Gap: its callers get French
+// replies.
 func LintSMS(fsys fs.FS, langs []string, spelling func(lang string) *gsm7.Spelling) []menus.Problem {
-	var out []menus.Problem
-	files, err := fs.Glob(fsys, "*.yaml")
+	sections, err := menus.SMSSections(fsys)
 	if err != nil {
-		return []menus.Problem{{File: "sms/", Msg: fmt.Sprintf("cannot list SMS texts: %v", err)}}
+		return []menus.Problem{{File: ".", Msg: fmt.Sprintf("cannot read SMS texts: %v", err)}}
 	}
+	var out []menus.Problem
 	have := map[string]bool{}
 	detect := map[string]string{} // word → the first language listing it
-	for _, f := range files {
-		code := strings.TrimSuffix(path.Base(f), ".yaml")
-		have[code] = true
+	for _, sec := range sections {
+		have[sec.Lang] = true
 		var sp *gsm7.Spelling
 		if spelling != nil {
-			sp = spelling(code)
+			sp = spelling(sec.Lang)
 		}
-		out = append(out, lintSMSFile(fsys, f, sp)...)
-		l, err := readSMSLang(fsys, f)
+		out = append(out, lintSMSSection(sec, sp)...)
+		l, err := decodeSMSLang(sec)
 		if err != nil {
 			continue
 		}
 		for _, w := range l.Detect {
-			if other, dup := detect[w]; dup && other != code {
+			if other, dup := detect[w]; dup && other != sec.Lang {
 				// A shared word scores for both: messages tie and are answered in French.
-				out = append(out, menus.Problem{File: "sms/" + f, Line: smsKeyLines(fsys, f)["detect"], Warning: true,
-					Msg: fmt.Sprintf("detect word %q is also in %s.yaml", w, other)})
+				out = append(out, menus.Problem{File: sec.File, Line: smsKeyLines(sec)["detect"], Warning: true,
+					Msg: fmt.Sprintf("sms.detect word %q is also in %s.yaml", w, other)})
 				continue
 			}
-			detect[w] = code
+			detect[w] = sec.Lang
 		}
 	}
 	if !have[DefaultSMSLanguage] {
-		out = append(out, menus.Problem{File: "sms/", Msg: fmt.Sprintf("no %s.yaml: the default SMS language", DefaultSMSLanguage)})
+		out = append(out, menus.Problem{File: DefaultSMSLanguage + ".yaml", Msg: "no `sms:` section: the default SMS language's replies"})
 	}
 	for _, lang := range langs {
 		if !have[lang] {
-			out = append(out, menus.Problem{File: "sms/" + lang + ".yaml", Warning: true, Gap: true,
-				Msg: fmt.Sprintf("no SMS replies in %s (callers get the %s ones)", lang, DefaultSMSLanguage)})
+			out = append(out, menus.Problem{File: lang + ".yaml", Warning: true, Gap: true,
+				Msg: fmt.Sprintf("no `sms:` section: no SMS replies in %s (callers get the %s ones)", lang, DefaultSMSLanguage)})
 		}
 	}
 	return out
 }
 
-func lintSMSFile(fsys fs.FS, f string, sp *gsm7.Spelling) []menus.Problem {
-	file := "sms/" + f
-	l, err := readSMSLang(fsys, f)
+func lintSMSSection(sec menus.SMSSection, sp *gsm7.Spelling) []menus.Problem {
+	l, err := decodeSMSLang(sec)
 	if err != nil {
-		return []menus.Problem{{File: file, Msg: strings.TrimPrefix(err.Error(), "sms texts: "+f+": ")}}
+		return []menus.Problem{{File: sec.File, Line: sec.Node.Line, Msg: strings.TrimPrefix(err.Error(), "sms texts: ")}}
 	}
-	lines := smsKeyLines(fsys, f)
+	lines := smsKeyLines(sec)
 	var out []menus.Problem
 	for _, r := range l.replies() {
 		if r.name == "statuses.other" {
@@ -96,25 +92,19 @@ func lintSMSFile(fsys fs.FS, f string, sp *gsm7.Spelling) []menus.Problem {
 			if worstSize.Encoding == gsm7.UCS2 {
 				part = gsm7.SMSPartUCS2
 			}
-			out = append(out, menus.Problem{File: file, Line: lines[r.name], Msg: fmt.Sprintf(
-				"%s is %d SMS (%d %s units; at most %d parts of %d): shorten it", r.name, worstSize.Segments,
+			out = append(out, menus.Problem{File: sec.File, Line: lines[r.name], Msg: fmt.Sprintf(
+				"sms.%s is %d SMS (%d %s units; at most %d parts of %d): shorten it", r.name, worstSize.Segments,
 				worstSize.Units, worstSize.Encoding, MaxSMSSegments, part)})
 		}
 	}
 	return out
 }
 
-// smsKeyLines maps each top-level key of an SMS file to its line.
-func smsKeyLines(fsys fs.FS, f string) map[string]int {
+// smsKeyLines maps each key of an `sms:` section to its line in the file.
+func smsKeyLines(sec menus.SMSSection) map[string]int {
 	lines := map[string]int{}
-	b, err := fs.ReadFile(fsys, f)
-	var doc yaml.Node
-	if err != nil || yaml.Unmarshal(b, &doc) != nil || len(doc.Content) == 0 {
-		return lines
-	}
-	root := doc.Content[0]
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		lines[root.Content[i].Value] = root.Content[i].Line
+	for i := 0; i+1 < len(sec.Node.Content); i += 2 {
+		lines[sec.Node.Content[i].Value] = sec.Node.Content[i].Line
 	}
 	return lines
 }

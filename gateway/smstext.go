@@ -3,14 +3,14 @@ package gateway
 import (
 	"fmt"
 	"io/fs"
-	"path"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode"
 
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/numerovert/hotline/menus"
 	"github.com/numerovert/hotline/menus/gsm7"
 )
 
@@ -18,7 +18,7 @@ import (
 const DefaultSMSLanguage = "fr"
 
 // SMSTexts are the SMS replies and keywords of every language, read from
-// locales/sms/<lang>.yaml.
+// the `sms:` section of each locale file (locales/<lang>.yaml).
 type SMSTexts struct {
 	langs map[string]smsLang
 	order []string // sorted codes, for deterministic detection
@@ -46,53 +46,63 @@ type smsLang struct {
 	InfoBroadcast    string   `yaml:"info_broadcast"`
 }
 
-// LoadSMSTexts reads every *.yaml of fsys. Each must have all replies,
-// a status name "other" and at least one follow-up keyword; the default
-// language must be present.
+// LoadSMSTexts reads the `sms:` section of every locale file of fsys (the
+// locales directory, read by menus.SMSSections). Each must have all
+// replies, a status name "other" and at least one follow-up keyword; the
+// default language must have one.
 func LoadSMSTexts(fsys fs.FS) (*SMSTexts, error) {
-	files, err := fs.Glob(fsys, "*.yaml")
+	sections, err := menus.SMSSections(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("sms texts: %w", err)
 	}
 	t := &SMSTexts{langs: map[string]smsLang{}}
-	for _, f := range files {
-		l, err := readSMSLang(fsys, f)
+	for _, sec := range sections {
+		l, err := decodeSMSLang(sec)
 		if err != nil {
 			return nil, err
 		}
-		code := strings.TrimSuffix(path.Base(f), ".yaml")
-		t.langs[code] = l
-		t.order = append(t.order, code)
+		t.langs[sec.Lang] = l
+		t.order = append(t.order, sec.Lang)
 	}
 	if _, ok := t.langs[DefaultSMSLanguage]; !ok {
-		return nil, fmt.Errorf("sms texts: no %s.yaml", DefaultSMSLanguage)
+		return nil, fmt.Errorf("sms texts: %s.yaml has no `sms:` section", DefaultSMSLanguage)
 	}
 	slices.Sort(t.order)
 	return t, nil
 }
 
-// readSMSLang reads and checks one sms/<lang>.yaml.
-func readSMSLang(fsys fs.FS, f string) (smsLang, error) {
-	var l smsLang
-	b, err := fs.ReadFile(fsys, f)
-	if err != nil {
-		return l, fmt.Errorf("sms texts: %w", err)
+// smsFields are the keys an `sms:` section may have: smsLang's yaml tags.
+var smsFields = func() map[string]bool {
+	fields := map[string]bool{}
+	st := reflect.TypeFor[smsLang]()
+	for i := range st.NumField() {
+		fields[st.Field(i).Tag.Get("yaml")] = true
 	}
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&l); err != nil {
-		return l, fmt.Errorf("sms texts: %s: %w", f, err)
+	return fields
+}()
+
+// decodeSMSLang reads and checks one locale's `sms:` section.
+func decodeSMSLang(sec menus.SMSSection) (smsLang, error) {
+	var l smsLang
+	where := func(line int) string { return fmt.Sprintf("sms texts: %s:%d", sec.File, line) }
+	for i := 0; i+1 < len(sec.Node.Content); i += 2 {
+		if k := sec.Node.Content[i]; !smsFields[k.Value] {
+			return l, fmt.Errorf("%s: unknown field %q in `sms:`", where(k.Line), k.Value)
+		}
+	}
+	if err := sec.Node.Decode(&l); err != nil {
+		return l, fmt.Errorf("%s: %w", where(sec.Node.Line), err)
 	}
 	for _, r := range l.replies() {
 		if strings.TrimSpace(r.text) == "" {
-			return l, fmt.Errorf("sms texts: %s: %s is missing", f, r.name)
+			return l, fmt.Errorf("%s: sms.%s is missing", where(sec.Node.Line), r.name)
 		}
 	}
 	if len(l.FollowUp) == 0 {
-		return l, fmt.Errorf("sms texts: %s: no followup keyword", f)
+		return l, fmt.Errorf("%s: no sms.followup keyword", where(sec.Node.Line))
 	}
 	if !strings.Contains(l.AckPIN, "{pin}") {
-		return l, fmt.Errorf("sms texts: %s: ack_pin lacks {pin}", f)
+		return l, fmt.Errorf("%s: sms.ack_pin lacks {pin}", where(sec.Node.Line))
 	}
 	for i, w := range l.Detect {
 		l.Detect[i] = foldWord(w)

@@ -19,7 +19,7 @@ func shippedFS(t *testing.T) fstest.MapFS {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if e.IsDir() { // locales/sms/ holds the SMS replies, not menus
+		if e.IsDir() { // locales/audio/: recordings, not menus
 			continue
 		}
 		b, err := os.ReadFile("../locales/" + e.Name())

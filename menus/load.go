@@ -173,7 +173,8 @@ type locale struct {
 	lines       map[string]int  // string key → line of the key
 	textLines   map[string]int  // string key → line of its text
 	stringsLine int
-	broken      bool // errors that make it unusable
+	sms         *yaml.Node // the `sms:` section (SMSSections); nil when the file has none
+	broken      bool       // errors that make it unusable
 }
 
 type place struct {

@@ -48,7 +48,7 @@ func (s *source) readLocale(fsys fs.FS, file string) *locale {
 		return nil
 	}
 	errs := s.errCount()
-	s.checkFields(file, root, "locale", "language", "name", "order", "tts", "gsm7", "awaiting", "strings")
+	s.checkFields(file, root, "locale", "language", "name", "order", "tts", "gsm7", "awaiting", "strings", "sms")
 	code := strings.TrimSuffix(path.Base(file), ".yaml")
 	if v := valueOf(root, "language"); v == nil || v.Value == "" {
 		s.errorf(file, root.Line, "missing `language:`")
@@ -76,6 +76,13 @@ func (s *source) readLocale(fsys fs.FS, file string) *locale {
 	}
 	if v := valueOf(root, "awaiting"); v != nil {
 		s.readAwaiting(file, v, l)
+	}
+	if v := valueOf(root, "sms"); v != nil {
+		if v.Kind != yaml.MappingNode {
+			s.errorf(file, v.Line, "`sms` must be a mapping of SMS replies and keywords (see fr.yaml)")
+		} else {
+			l.sms = v
+		}
 	}
 	strs := valueOf(root, "strings")
 	if strs == nil || strs.Kind != yaml.MappingNode {

@@ -11,29 +11,23 @@ import (
 	"github.com/numerovert/hotline/locales"
 )
 
-// copyLocales writes the shipped locale files and SMS replies (not the
-// audio) into a temporary directory, with edit applied to each file's text
-// (name relative to the directory: "bm.yaml", "sms/bm.yaml").
+// copyLocales writes the shipped locale files (not the audio) into a
+// temporary directory, with edit applied to each file's text (name
+// relative to the directory: "bm.yaml").
 func copyLocales(t *testing.T, edit func(name, text string) string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "sms"), 0o700); err != nil {
+	names, err := fs.Glob(locales.FS, "*.*")
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, src := range []fs.FS{locales.FS, locales.SMS} {
-		names, err := fs.Glob(src, "*.*")
+	for _, name := range names {
+		b, err := fs.ReadFile(locales.FS, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		more, _ := fs.Glob(src, "sms/*.yaml")
-		for _, name := range append(names, more...) {
-			b, err := fs.ReadFile(src, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(edit(name, string(b))), 0o600); err != nil {
-				t.Fatal(err)
-			}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(edit(name, string(b))), 0o600); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return dir
@@ -65,12 +59,14 @@ func TestMenusLintStrict(t *testing.T) {
 
 	// A menu language without SMS replies: its callers' SMS are answered
 	// in French, an error under --strict.
-	dir = copyLocales(t, func(name, text string) string { return text })
-	if err := os.Remove(filepath.Join(dir, "sms", "ses.yaml")); err != nil {
-		t.Fatal(err)
-	}
+	dir = copyLocales(t, func(name, text string) string {
+		if name != "ses.yaml" {
+			return text
+		}
+		return text[:strings.Index(text, "\nsms:\n")+1]
+	})
 	code, out, _ = runCLI(t, "menus", "lint", "--strict", dir)
-	if want := filepath.Join(dir, "sms", "ses.yaml") + ":0: no SMS replies in ses"; code != 1 || !strings.Contains(out, want) {
-		t.Errorf("--strict without sms/ses.yaml: exit %d, want 1 and %q in:\n%s", code, want, out)
+	if want := filepath.Join(dir, "ses.yaml") + ":0: no `sms:` section: no SMS replies in ses"; code != 1 || !strings.Contains(out, want) {
+		t.Errorf("--strict without ses.yaml's sms: exit %d, want 1 and %q in:\n%s", code, want, out)
 	}
 }

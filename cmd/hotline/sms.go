@@ -129,12 +129,13 @@ func warnDemo(log *slog.Logger, ch config.Channel, use string, s config.Secret) 
 	}
 }
 
+// smsFS is the locales directory whose files' `sms:` sections hold the
+// SMS replies: --locales DIR, else the embedded one.
 func smsFS(dir string) fs.FS {
 	if dir == "" {
-		sub, _ := fs.Sub(locales.SMS, "sms") // the embedded tree always has sms/
-		return sub
+		return locales.FS
 	}
-	return os.DirFS(filepath.Join(dir, "sms"))
+	return os.DirFS(dir)
 }
 
 func simulateSMS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
