@@ -28,9 +28,9 @@ const Other = "other"
 // PlaceSeries is one row of the table of cases by place: a cercle's count
 // (Locality ""), one of its communes or sites, or Other.
 type PlaceSeries struct {
-	Region   string  `json:"region"`             // P-code
-	Cercle   string  `json:"cercle"`             // P-code, or Other
-	Locality string  `json:"locality,omitempty"` // "" the cercle's own count; a locality code, or Other
+	Region   string `json:"region"`             // P-code
+	Cercle   string `json:"cercle"`             // P-code, or Other
+	Locality string `json:"locality,omitempty"` // "" the cercle's own count; a locality code, or Other
 	// LocalityName is the commune's or site's name in config, for exports.
 	LocalityName string  `json:"locality_name,omitempty"`
 	Counts       []Count `json:"counts"` // one per Report.Weeks
@@ -111,8 +111,8 @@ func (pl placeLayout) series(weeks int) []PlaceSeries {
 // placeWeek is one week's lines: per region its cercle line (cercles,
 // Other, total), per cercle its locality line (localities, Other, total).
 type placeWeek struct {
-	layout    placeLayout
-	cercles   []line
+	layout     placeLayout
+	cercles    []line
 	localities [][]line
 }
 
