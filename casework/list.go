@@ -99,7 +99,7 @@ func (s *Service) ExportCases(ctx context.Context, who Actor, w io.Writer) error
 	now := s.time()
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"reference", "created_at", "channel", "medium", "language", "caller_category", "feedback_type",
-		"category", "code", "sensitive", "priority", "region_pcode", "cercle_pcode", "assistance", "team", "officer",
+		"category", "code", "sensitive", "priority", "region_pcode", "cercle_pcode", "locality_code", "locality_name", "assistance", "team", "officer",
 		"status", "acknowledge_by", "acknowledged_at", "resolve_by", "resolved_at", "closed_at", "overdue", "purged"})
 	ts := func(t time.Time) string {
 		if t.IsZero() {
@@ -107,12 +107,14 @@ func (s *Service) ExportCases(ctx context.Context, who Actor, w io.Writer) error
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
+	cfg := s.Config()
 	err := s.store.Each(ctx, func(c Case) error {
 		if !s.holds(who, c) {
 			return nil
 		}
 		return writeSafe(cw, []string{c.Reference, ts(c.CreatedAt), c.Channel, c.Medium, c.Language, c.CallerCategory, c.Type,
-			c.Category, c.Code, strconv.FormatBool(c.Sensitive), c.Priority, c.Region, c.Cercle, c.Assistance, c.Team, c.Officer,
+			c.Category, c.Code, strconv.FormatBool(c.Sensitive), c.Priority, c.Region, c.Cercle, c.Locality, cfg.LocalityName(c.Locality),
+			c.Assistance, c.Team, c.Officer,
 			string(c.Status), ts(c.AcknowledgeBy), ts(c.AcknowledgedAt), ts(c.ResolveBy), ts(c.ResolvedAt), ts(c.ClosedAt),
 			overdue(c, now), strconv.FormatBool(!c.PurgedAt.IsZero())}...)
 	})

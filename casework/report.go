@@ -110,7 +110,10 @@ type Report struct {
 	// by the assistance (modality) they are about.
 	ByStatus     []Series `json:"by_status"`
 	ByAssistance []Series `json:"by_assistance"`
-	Cells        []Cell   `json:"cells"`
+	// ByPlace counts each week's cases below the region, for the cercles
+	// the deployment lists communes or sites for (placereport.go).
+	ByPlace []PlaceSeries `json:"by_place"`
+	Cells   []Cell        `json:"cells"`
 	// MedianAcknowledge is from opening to an officer taking the case;
 	// MedianResolve from opening to the response.
 	MedianAcknowledge Median `json:"median_acknowledge"`
@@ -162,7 +165,8 @@ func (s *Service) Report(ctx context.Context, o ReportOptions) (Report, error) {
 	for i := range o.Weeks {
 		r.Weeks = append(r.Weeks, first.AddDate(0, 0, 7*i))
 	}
-	tl := &reportTally{regions: slices.Clone(o.Regions), weeks: make([][]reportKey, o.Weeks)}
+	places := newPlaceLayout(s.Config().Localities)
+	tl := &reportTally{regions: append(slices.Clone(o.Regions), places.regionCodes()...), weeks: make([][]reportKey, o.Weeks), places: places}
 	for _, t := range s.Config().Codebook {
 		for _, c := range t.Categories {
 			tl.categories = append(tl.categories, c.ID)
@@ -182,7 +186,7 @@ func (s *Service) Report(ctx context.Context, o ReportOptions) (Report, error) {
 }
 
 // reportKey is how one case is counted.
-type reportKey struct{ region, category, status, assistance string }
+type reportKey struct{ region, cercle, locality, category, status, assistance string }
 
 // reportTally is what Report collects from the store before building its
 // tables: each week's cases as keys, the durations for medians, and every
@@ -190,6 +194,7 @@ type reportKey struct{ region, category, status, assistance string }
 type reportTally struct {
 	regions, categories []string
 	weeks               [][]reportKey
+	places              placeLayout
 	ack, resolve        []time.Duration
 	overdue             int
 }
@@ -213,7 +218,7 @@ func (tl *reportTally) add(c Case, first, now time.Time) {
 	if !slices.Contains(tl.categories, cat) {
 		tl.categories = append(tl.categories, cat)
 	}
-	tl.weeks[w] = append(tl.weeks[w], reportKey{region, cat, string(c.Status), cmp.Or(c.Assistance, "other")})
+	tl.weeks[w] = append(tl.weeks[w], reportKey{region, c.Cercle, c.Locality, cat, string(c.Status), cmp.Or(c.Assistance, "other")})
 	if !c.AcknowledgedAt.IsZero() {
 		tl.ack = append(tl.ack, c.AcknowledgedAt.Sub(c.CreatedAt))
 	}
@@ -244,14 +249,21 @@ func (r *Report) fill(tl *reportTally, complementary bool) {
 	r.Regions, r.Categories = regions, categories
 	r.ByRegion, r.ByCategory = newSeries(regions, weeks), newSeries(categories, weeks)
 	r.ByStatus, r.ByAssistance = newSeries(statuses, weeks), newSeries(assist, weeks)
+	r.ByPlace = tl.places.series(weeks)
 	for w, cases := range tl.weeks {
 		t := newWeekTables(len(regions), len(categories), len(statuses), len(assist))
+		pw := newPlaceWeek(tl.places)
 		for _, k := range cases {
 			t.add(slices.Index(regions, k.region), slices.Index(categories, k.category),
 				slices.Index(statuses, k.status), slices.Index(assist, k.assistance))
+			pw.add(k.region, k.cercle, k.locality)
 		}
 		t.protect(complementary)
+		pw.protect(complementary, func(region string) bool {
+			return t.grid.hidden[t.grid.idx(slices.Index(regions, region), t.grid.cols)]
+		})
 		r.publishWeek(w, t)
+		pw.publish(r.ByPlace, w)
 	}
 	r.Overdue = count(tl.overdue)
 	r.MedianAcknowledge, r.MedianResolve = median(tl.ack), median(tl.resolve)
@@ -301,15 +313,21 @@ func median(d []time.Duration) Median {
 // WriteCSV writes the report as CSV for coordination meetings, one line
 // per published number, in long form: for each week the region × category
 // grid (table region_category), its margins (tables region and category),
-// the week's total, and the week's cases by status and by assistance.
+// the week's total, the week's cases by status and by assistance, and by
+// place below the region (tables cercle and locality; an empty cercle or
+// locality code is the rest of the region or cercle).
 // A hidden count leaves "cases" empty and says so in "suppressed". With
 // hxl, a second header line carries HXL hashtags (https://hxlstandard.org);
 // the assistance is a #modality, the unknown region an empty P-code.
 func (r Report) WriteCSV(w io.Writer, hxl bool) error {
 	cw := csv.NewWriter(w)
-	_ = writeSafe(cw, "week_start", "table", "region_pcode", "category", "status", "assistance", "cases", "suppressed")
+	// The place columns come last, so that the earlier ones keep their
+	// positions for readers of the older layout.
+	_ = writeSafe(cw, "week_start", "table", "region_pcode", "category", "status", "assistance", "cases", "suppressed",
+		"cercle_pcode", "locality_code", "locality_name")
 	if hxl {
-		_ = writeSafe(cw, "#date+start", "#meta+table", "#adm1+code", "#indicator+category", "#status", "#modality", "#indicator+cases+num", "#meta+suppressed")
+		_ = writeSafe(cw, "#date+start", "#meta+table", "#adm1+code", "#indicator+category", "#status", "#modality", "#indicator+cases+num", "#meta+suppressed",
+			"#adm2+code", "#loc+code", "#loc+name")
 	}
 	pcode := func(region string) string {
 		if region == Unknown {
@@ -317,12 +335,22 @@ func (r Report) WriteCSV(w io.Writer, hxl bool) error {
 		}
 		return region
 	}
-	line := func(week time.Time, table, region, category, status, assistance string, c Count) {
+	placeLine := func(week time.Time, table, region, category, status, assistance string, c Count, place ...string) {
 		n, flag := "", "yes"
 		if v, ok := c.Value(); ok {
 			n, flag = strconv.Itoa(v), "no"
 		}
-		_ = writeSafe(cw, week.Format(time.DateOnly), table, region, category, status, assistance, n, flag)
+		place = append(place, "", "", "")[:3]
+		_ = writeSafe(cw, week.Format(time.DateOnly), table, region, category, status, assistance, n, flag, place[0], place[1], place[2])
+	}
+	line := func(week time.Time, table, region, category, status, assistance string, c Count) {
+		placeLine(week, table, region, category, status, assistance, c)
+	}
+	other := func(code string) string {
+		if code == Other {
+			return ""
+		}
+		return code
 	}
 	for w, week := range r.Weeks {
 		for _, c := range r.Cells {
@@ -342,6 +370,13 @@ func (r Report) WriteCSV(w io.Writer, hxl bool) error {
 		}
 		for _, s := range r.ByAssistance {
 			line(week, "assistance", "", "", "", s.Key, s.Counts[w])
+		}
+		for _, s := range r.ByPlace {
+			if s.Locality == "" {
+				placeLine(week, "cercle", s.Region, "", "", "", s.Counts[w], other(s.Cercle))
+			} else {
+				placeLine(week, "locality", s.Region, "", "", "", s.Counts[w], s.Cercle, other(s.Locality), s.LocalityName)
+			}
 		}
 	}
 	cw.Flush()

@@ -2,10 +2,12 @@ package casework_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -19,6 +21,21 @@ import (
 
 var mali = []string{"ML01", "ML02", "ML03", "ML04", "ML05", "ML06", "ML07", "ML08", "ML09", "ML10"}
 
+// cercles and demoLocalities are what randomCases picks below the region:
+// the demo config's cercles with communes or sites (often), others, none.
+var (
+	cercles = map[string][]string{
+		"ML05": {"ML0507", "ML0507", "ML0507", "ML0501", "unknown"},
+		"ML06": {"ML0602", "ML0602", "ML0601", "unknown"},
+		"ML07": {"ML0701", "ML0701", "ML0701", "ML0701", "ML0702", "unknown"},
+	}
+	demoLocalities = map[string][]string{
+		"ML0507": {"tenenkou", "tenenkou", "tenenkou", "diafarabe", "toguere-coumbe", "", "unknown"},
+		"ML0602": {"goundam", "goundam", "tonka", "douekire", "unknown"},
+		"ML0701": {"ansongo", "ansongo", "ansongo", "tessit", "tessit", "ouattagouna", "talataye", "unknown"},
+	}
+)
+
 // randomCases files n cases over the 12 weeks before the fixture's clock
 // (which ends there), skewed so that some cells are large and most small.
 func randomCases(t *testing.T, f *fixture, rng *rand.Rand, n int) {
@@ -28,13 +45,19 @@ func randomCases(t *testing.T, f *fixture, rng *rand.Rand, n int) {
 	}
 	slices.Sort(offsets)
 	cats := []string{"exclusion", "exclusion", "exclusion", "distribution", "distribution", "question", "fraud", "sea", "safety", "feedback"}
-	regions := append([]string{"ML05", "ML05", "ML05", "ML06", "ML06", "ML09", "unknown"}, mali...)
+	regions := append([]string{"ML05", "ML05", "ML05", "ML06", "ML06", "ML07", "ML07", "ML09", "unknown"}, mali...)
 	assist := []string{"food", "food", "cash", "cash", "health", "school_meals", "other"}
 	var last time.Duration
 	for _, off := range offsets {
 		f.clock.Advance(off - last)
 		last = off
 		in := f.intake(fmt.Sprintf("k1:%d", rng.IntN(1000)), cats[rng.IntN(len(cats))], regions[rng.IntN(len(regions))], "unknown", assist[rng.IntN(len(assist))])
+		if cs := cercles[in.Region]; cs != nil {
+			in.Cercle = cs[rng.IntN(len(cs))]
+			if ls := demoLocalities[in.Cercle]; ls != nil {
+				in.Locality = ls[rng.IntN(len(ls))]
+			}
+		}
 		r := f.submit(t, in)
 		if rng.IntN(3) == 0 {
 			if _, err := f.svc.Assign(context.Background(), casework.Actor{ID: "o", Team: r.Case.Team}, r.Case.ID, "o"); err != nil {
@@ -84,6 +107,10 @@ func download(t *testing.T, r casework.Report, into map[string]published) {
 			Key    string
 			Counts []*int
 		}
+		ByPlace []struct {
+			Region, Cercle, Locality string
+			Counts                   []*int
+		} `json:"by_place"`
 	}
 	if err := json.Unmarshal(js, &j); err != nil {
 		t.Fatal(err)
@@ -105,6 +132,11 @@ func download(t *testing.T, r casework.Report, into map[string]published) {
 				}
 				week(d).see(t, s.prefix+key, se.Counts[i])
 			}
+		}
+	}
+	for _, pl := range j.ByPlace {
+		for i, w := range j.Weeks {
+			week(w.Format(time.DateOnly)).see(t, "p|"+pl.Region+"|"+pl.Cercle+"|"+pl.Locality, pl.Counts[i])
 		}
 	}
 	for _, c := range j.Cells {
@@ -144,8 +176,13 @@ func download(t *testing.T, r casework.Report, into map[string]published) {
 			if row[2] == "unknown" {
 				t.Errorf("unknown in a P-code column: %v", row)
 			}
+			other := func(code string) string { return cmp.Or(code, casework.Other) }
 			key := map[string]string{"region_category": "g|" + row[2] + "|" + row[3], "region": "r|" + row[2], "category": "c|" + row[3],
-				"total": "t", "status": "s|" + row[4], "assistance": "a|" + row[5]}[row[1]]
+				"total": "t", "status": "s|" + row[4], "assistance": "a|" + row[5],
+				"cercle": "p|" + row[2] + "|" + other(row[8]) + "|", "locality": "p|" + row[2] + "|" + row[8] + "|" + other(row[9])}[row[1]]
+			if key == "" {
+				t.Fatalf("unknown table %q", row[1])
+			}
 			week(row[0]).see(t, key, v)
 		}
 	}
@@ -156,6 +193,13 @@ func download(t *testing.T, r casework.Report, into map[string]published) {
 // by bounds (counts are ≥ 0). It returns how many were hidden and how
 // many it recovered.
 func recoverHidden(p published) (hidden, recovered int) {
+	hidden, recovered, _, _ = recoverHiddenPlaces(p)
+	return hidden, recovered
+}
+
+// recoverHiddenPlaces is recoverHidden that also says how many of the
+// hidden and recovered numbers are counts by place below the region.
+func recoverHiddenPlaces(p published) (hidden, recovered, placeHidden, placeRecovered int) {
 	var vars []string
 	for k, v := range p {
 		if v == nil {
@@ -164,7 +208,7 @@ func recoverHidden(p published) (hidden, recovered int) {
 	}
 	slices.Sort(vars)
 	if len(vars) == 0 {
-		return 0, 0
+		return 0, 0, 0, 0
 	}
 	index := map[string]int{}
 	for i, k := range vars {
@@ -198,6 +242,26 @@ func recoverHidden(p published) (hidden, recovered int) {
 			statuses = append(statuses, k)
 		case "a":
 			assist = append(assist, k)
+		}
+	}
+	// Places: a region's cercle line sums to its total, a cercle's
+	// locality line to the cercle's count.
+	cercleLines, localityLines := map[string][]string{}, map[string][]string{}
+	for k := range p {
+		f := strings.Split(k, "|")
+		if f[0] != "p" {
+			continue
+		}
+		if f[3] == "" {
+			cercleLines["r|"+f[1]] = append(cercleLines["r|"+f[1]], k)
+		} else {
+			parent := "p|" + f[1] + "|" + f[2] + "|"
+			localityLines[parent] = append(localityLines[parent], k)
+		}
+	}
+	for _, lines := range []map[string][]string{cercleLines, localityLines} {
+		for _, total := range slices.Sorted(maps.Keys(lines)) {
+			sum(lines[total], total)
 		}
 	}
 	var rowMargins, colMargins []string
@@ -302,21 +366,28 @@ func recoverHidden(p published) (hidden, recovered int) {
 			}
 		}
 	}
-	for i := range vars {
+	for i, k := range vars {
+		place := strings.HasPrefix(k, "p|")
+		if place {
+			placeHidden++
+		}
 		if found[i] || hi[i]-lo[i] < 1e-9 {
 			recovered++
+			if place {
+				placeRecovered++
+			}
 		}
 	}
-	return len(vars), recovered
+	return len(vars), recovered, placeHidden, placeRecovered
 }
 
 // Everything a viewer can download, over several ranges, on several
 // random data sets: no hidden number can be worked out. With only the
 // small cells hidden, many can, which shows the attack works.
 func TestNoHiddenCountCanBeRecovered(t *testing.T) {
-	shown, hiddenWeeks := 0, 0
+	shown, hiddenWeeks, placeHidden, placeRecovered := 0, 0, 0, 0
 	attack := func(primaryOnly bool) (hidden, recovered int) {
-		shown, hiddenWeeks = 0, 0
+		shown, hiddenWeeks, placeHidden, placeRecovered = 0, 0, 0, 0
 		for seed := range 5 {
 			f := fixtureMem(t)
 			rng := rand.New(rand.NewPCG(uint64(seed), 7))
@@ -341,22 +412,25 @@ func TestNoHiddenCountCanBeRecovered(t *testing.T) {
 				if p["t"] == nil {
 					hiddenWeeks++
 				}
-				h, rec := recoverHidden(p)
+				h, rec, ph, prec := recoverHiddenPlaces(p)
 				hidden += h
 				recovered += rec
+				placeHidden += ph
+				placeRecovered += prec
 			}
 		}
 		return hidden, recovered
 	}
 	hidden, recovered := attack(false)
-	t.Logf("complementary suppression: %d numbers shown, %d hidden, %d recovered; %d of 60 weeks hidden whole", shown, hidden, recovered, hiddenWeeks)
-	if hidden == 0 || recovered != 0 {
-		t.Errorf("%d of %d hidden numbers recovered, want none", recovered, hidden)
+	t.Logf("complementary suppression: %d numbers shown, %d hidden (%d by place), %d recovered; %d of 60 weeks hidden whole",
+		shown, hidden, placeHidden, recovered, hiddenWeeks)
+	if hidden == 0 || recovered != 0 || placeHidden == 0 {
+		t.Errorf("%d of %d hidden numbers recovered (%d by place hidden), want none recovered", recovered, hidden, placeHidden)
 	}
 	hidden, recovered = attack(true)
-	t.Logf("small cells only: %d numbers shown, %d hidden, %d recovered", shown, hidden, recovered)
-	if recovered == 0 {
-		t.Error("the attack recovers nothing even without complementary suppression: it cannot fail")
+	t.Logf("small cells only: %d numbers shown, %d hidden, %d recovered (%d of %d by place)", shown, hidden, recovered, placeRecovered, placeHidden)
+	if recovered == 0 || placeRecovered == 0 {
+		t.Error("the attack recovers nothing (by place) even without complementary suppression: it cannot fail")
 	}
 }
 

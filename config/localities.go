@@ -56,3 +56,14 @@ func (cfg *Config) LocalityCercle(code string) (string, bool) {
 	}
 	return "", false
 }
+
+// LocalityName is the name of the file's locality code, "" when code is
+// none (not asked, "unknown", or no longer listed).
+func (cfg *Config) LocalityName(code string) string {
+	for _, l := range cfg.Localities {
+		if l.Code == code {
+			return l.Name
+		}
+	}
+	return ""
+}

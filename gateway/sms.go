@@ -224,6 +224,13 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 	}
 	l := t.lang(r.Case.Language)
 	vars := map[string]string{"reference": casework.FormatReference(r.Case.Reference), "pin": r.PIN}
+	if t.smsProtection(text) {
+		tmpl := l.AckReferralPIN
+		if r.PIN == "" {
+			tmpl = l.AckReferral
+		}
+		return "case", r.Case.Language, s.smsReferral(tmpl, r.Case.Language, text, vars), nil
+	}
 	if r.PIN == "" {
 		// A retried message: the PIN was given with the first reply and
 		// cannot be recovered, and it still works.

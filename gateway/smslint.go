@@ -13,7 +13,11 @@ import (
 // reference as written for people, a PIN. {status} is each status name
 // in turn; {response}, the team's answer, is empty (FitSMS cuts a long
 // one at a word).
-var smsSample = map[string]string{"reference": "1234 5678", "pin": "1234", "response": ""}
+// {services} is one service of a typical length: the referral replies
+// must leave room for at least the nearest one (more are added while
+// they fit).
+var smsSample = map[string]string{"reference": "1234 5678", "pin": "1234", "response": "",
+	"services": "CSRef de Ansongo: au centre de santé, tous les jours"}
 
 // LintSMS checks the SMS replies of fsys (the locales directory: each
 // locale file's `sms:` section, problems named <lang>.yaml): each section

@@ -35,6 +35,11 @@ type smsLang struct {
 	NotFound       string            `yaml:"not_found"`
 	Empty          string            `yaml:"empty"`
 	Statuses       map[string]string `yaml:"statuses"`
+	// A report of sexual abuse or danger (smsreferral.go): the words that
+	// mark one, and its acknowledgments with the nearest services.
+	Protection     []string `yaml:"protection"`
+	AckReferral    string   `yaml:"ack_referral"`
+	AckReferralPIN string   `yaml:"ack_referral_pin"`
 	// The information line (#15): keywords and replies (smsinfo.go).
 	Info             []string `yaml:"info"`
 	Stop             []string `yaml:"stop"`
@@ -110,7 +115,13 @@ func decodeSMSLang(sec menus.SMSSection) (smsLang, error) {
 	for i, w := range l.FollowUp {
 		l.FollowUp[i] = foldWord(w)
 	}
-	for _, ws := range [][]string{l.Info, l.Stop} {
+	if !strings.Contains(l.AckReferralPIN, "{pin}") || !strings.Contains(l.AckReferralPIN, "{services}") || !strings.Contains(l.AckReferral, "{services}") {
+		return l, fmt.Errorf("%s: sms.ack_referral_pin lacks {pin} or {services}, or sms.ack_referral {services}", where(sec.Node.Line))
+	}
+	if len(l.Protection) == 0 {
+		return l, fmt.Errorf("%s: no sms.protection word", where(sec.Node.Line))
+	}
+	for _, ws := range [][]string{l.Info, l.Stop, l.Protection} {
 		for i, w := range ws {
 			ws[i] = foldWord(w)
 		}
@@ -127,7 +138,7 @@ func (l smsLang) replies() []smsReply {
 		{"statuses.other", l.Statuses["other"]},
 		{"info_reply", l.InfoReply}, {"info_none", l.InfoNone}, {"info_subscribed", l.InfoSubscribed},
 		{"info_unsubscribed", l.InfoUnsubscribed}, {"info_need_place", l.InfoNeedPlace},
-		{"info_broadcast", l.InfoBroadcast}}
+		{"info_broadcast", l.InfoBroadcast}, {"ack_referral", l.AckReferral}, {"ack_referral_pin", l.AckReferralPIN}}
 }
 
 func (t *SMSTexts) lang(code string) smsLang {

@@ -68,3 +68,16 @@ func (e *Engine) placeAnswers(ans map[string]string) map[string]string {
 	}
 	return out
 }
+
+// Services lists the referral directory's services for a place in lang,
+// nearest first (none without a directory): what an SMS report of sexual
+// abuse or danger is answered with, as the menus' end screens are.
+func (c *Catalog) Services(region, cercle, lang string) []Service {
+	if c.services == nil {
+		return nil
+	}
+	return c.services(region, cercle, lang)
+}
+
+// ScreenText is the service as a screen or an SMS shows it: "Name: reach".
+func (s Service) ScreenText() string { return s.text(false) }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"slices"
@@ -494,6 +495,7 @@ type dashboardData struct {
 	ByRegion   chart
 	CatRows    []tableRow
 	RegionRows []tableRow
+	PlaceRows  []placeRow // by cercle and commune or site, under their region
 	WeekLabels []string
 	Supervisor bool
 	Info       infoViewsData // the information line's views (info.go)
@@ -502,6 +504,39 @@ type dashboardData struct {
 type tableRow struct {
 	Name   string
 	Counts []casework.Count
+}
+
+// placeRow is a row of the table by place: a region (Level 0), a cercle
+// (1) or a commune or site (2).
+type placeRow struct {
+	Name   string
+	Level  int
+	Counts []casework.Count
+}
+
+// placeRows lays out r's counts by place under each region's total.
+func (w *Web) placeRows(p *page, r casework.Report) []placeRow {
+	var out []placeRow
+	region := ""
+	for _, s := range r.ByPlace {
+		if s.Region != region {
+			region = s.Region
+			if i := slices.IndexFunc(r.ByRegion, func(x casework.Series) bool { return x.Key == region }); i >= 0 {
+				out = append(out, placeRow{Name: w.placeName(region), Counts: r.ByRegion[i].Counts})
+			}
+		}
+		switch {
+		case s.Cercle == casework.Other:
+			out = append(out, placeRow{Name: p.L["place_other_cercles"], Level: 1, Counts: s.Counts})
+		case s.Locality == "":
+			out = append(out, placeRow{Name: w.placeName(s.Cercle), Level: 1, Counts: s.Counts})
+		case s.Locality == casework.Other:
+			out = append(out, placeRow{Name: p.L["place_other_sites"], Level: 2, Counts: s.Counts})
+		default:
+			out = append(out, placeRow{Name: cmp.Or(w.localityName(s.Locality), s.LocalityName), Level: 2, Counts: s.Counts})
+		}
+	}
+	return out
 }
 
 func (w *Web) weeks(c fiber.Ctx) int {
@@ -551,6 +586,7 @@ func (w *Web) dashboard(c fiber.Ctx) error {
 	for _, s := range r.ByRegion {
 		d.RegionRows = append(d.RegionRows, tableRow{region(s.Key), s.Counts})
 	}
+	d.PlaceRows = w.placeRows(p, r)
 	if d.Info, err = w.infoViews(rctx, p); err != nil {
 		return err
 	}

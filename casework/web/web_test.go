@@ -280,7 +280,7 @@ func TestExportsAndAPIShareOneSuppression(t *testing.T) {
 	v := e.login(t, "vera")
 	_, hxl := v.get("/meal/export/hxl.csv?weeks=1")
 	lines := strings.Split(strings.TrimSpace(hxl), "\n")
-	if len(lines) < 3 || lines[1] != "#date+start,#meta+table,#adm1+code,#indicator+category,#status,#modality,#indicator+cases+num,#meta+suppressed" {
+	if len(lines) < 3 || lines[1] != "#date+start,#meta+table,#adm1+code,#indicator+category,#status,#modality,#indicator+cases+num,#meta+suppressed,#adm2+code,#loc+code,#loc+name" {
 		t.Fatalf("hxl csv:\n%s", hxl)
 	}
 	grid := 0
@@ -288,7 +288,7 @@ func TestExportsAndAPIShareOneSuppression(t *testing.T) {
 		if strings.Contains(l, ",region_category,") {
 			grid++
 		}
-		if strings.Contains(l, ",region_category,ML05,distribution,") && !strings.HasSuffix(l, ",,yes") {
+		if strings.Contains(l, ",region_category,ML05,distribution,") && !strings.HasSuffix(l, ",,yes,,,") {
 			t.Errorf("2 distribution cases not suppressed: %s", l)
 		}
 		if strings.Contains(l, "unknown") || strings.Contains(l, "<5") {
@@ -299,7 +299,7 @@ func TestExportsAndAPIShareOneSuppression(t *testing.T) {
 		t.Errorf("%d grid lines, want every region × category", grid)
 	}
 	_, agg := v.get("/meal/export/aggregate.csv?weeks=1")
-	if !strings.HasPrefix(agg, "week_start,table,region_pcode,category,status,assistance,cases,suppressed\n") || len(strings.Split(strings.TrimSpace(agg), "\n")) != len(lines)-1 {
+	if !strings.HasPrefix(agg, "week_start,table,region_pcode,category,status,assistance,cases,suppressed,cercle_pcode,locality_code,locality_name\n") || len(strings.Split(strings.TrimSpace(agg), "\n")) != len(lines)-1 {
 		t.Errorf("aggregate csv differs from the HXL one:\n%s", agg)
 	}
 	req := httptest.NewRequest(http.MethodGet, "/meal/api/v1/report", nil)
