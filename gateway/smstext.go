@@ -44,6 +44,14 @@ type smsLang struct {
 	InfoUnsubscribed string   `yaml:"info_unsubscribed"`
 	InfoNeedPlace    string   `yaml:"info_need_place"`
 	InfoBroadcast    string   `yaml:"info_broadcast"`
+	// The masked call-back (#16): the keywords a caller answers an SMS
+	// complaint's reply with to agree to be called back (smscallback.go).
+	// The words of the offer and of the answer are the catalogue's
+	// (menus.CallBackSMSOffer, menus.CallBackSMSAgreed).
+	CallBack []string `yaml:"callback"`
+	// callBackWord is the first call-back keyword as the caller types it
+	// (CallBack is folded), for the offer's {keyword}.
+	callBackWord string
 }
 
 // LoadSMSTexts reads every *.yaml of fsys. Each must have all replies,
@@ -91,16 +99,20 @@ func readSMSLang(fsys fs.FS, f string) (smsLang, error) {
 	if len(l.FollowUp) == 0 {
 		return l, fmt.Errorf("sms texts: %s: no followup keyword", f)
 	}
+	if len(l.CallBack) == 0 {
+		return l, fmt.Errorf("sms texts: %s: no callback keyword", f)
+	}
 	if !strings.Contains(l.AckPIN, "{pin}") {
 		return l, fmt.Errorf("sms texts: %s: ack_pin lacks {pin}", f)
 	}
+	l.callBackWord = strings.ToUpper(strings.TrimSpace(l.CallBack[0]))
 	for i, w := range l.Detect {
 		l.Detect[i] = foldWord(w)
 	}
 	for i, w := range l.FollowUp {
 		l.FollowUp[i] = foldWord(w)
 	}
-	for _, ws := range [][]string{l.Info, l.Stop} {
+	for _, ws := range [][]string{l.Info, l.Stop, l.CallBack} {
 		for i, w := range ws {
 			ws[i] = foldWord(w)
 		}
