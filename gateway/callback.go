@@ -122,10 +122,6 @@ type CallBackOptions struct {
 var (
 	ErrNoOfficerPhone = errors.New("gateway: the officer has no phone for call-backs")
 	ErrNoCaller       = errors.New("gateway: this channel places no calls")
-	// ErrCannotScreen: the provider cannot ask the caller whether it is
-	// safe to talk before bridging (Africa's Talking's Dial plays nothing
-	// to the called party), so a sensitive case is not called through it.
-	ErrCannotScreen = errors.New("gateway: this channel cannot ask the caller first whether it is safe to talk")
 )
 
 // Call-back call constants.
@@ -146,6 +142,13 @@ type bridge struct {
 	declined  bool // the caller did not confirm it is safe to talk
 	reported  bool // the outcome is audited
 	sessionID string
+	// callerFirst: a sensitive case on a provider that cannot screen the
+	// dialled party: the caller's phone is the first leg, asked whether it
+	// is safe to talk, then the officer's phone (officerPhone, sealed for
+	// their account) is dialled (callbackat.go).
+	callerFirst  bool
+	officerPhone string
+	dialled      bool // callerFirst: the caller pressed 1, the officer is dialled
 }
 
 type bridges struct {
@@ -220,9 +223,6 @@ func (s *Server) CallBack(ctx context.Context, t casework.CallBackTicket, office
 	if !ok || vc.Caller == nil || vc.CallBack == nil || s.callback.Sealer == nil {
 		return ErrNoCaller
 	}
-	if t.AskSafe && !vc.Screens {
-		return ErrCannotScreen
-	}
 	if officerPhone == "" {
 		return ErrNoOfficerPhone
 	}
@@ -230,17 +230,23 @@ func (s *Server) CallBack(ctx context.Context, t casework.CallBackTicket, office
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNoOfficerPhone, err)
 	}
-	if _, err := s.callback.Sealer.open(t.Sealed, callerAAD(t.CaseID)); err != nil {
+	caller, err := s.callback.Sealer.open(t.Sealed, callerAAD(t.CaseID))
+	if err != nil {
 		return fmt.Errorf("gateway: call-back: the caller's number cannot be opened: %w", err)
 	}
 	tok := randomToken()
 	br := &bridge{ticket: t, channel: t.Channel, created: time.Now()}
+	first := turn.OutboundCall{To: officer, From: vc.CallBack.From, RequestID: tok, Timeout: callBackRing}
+	if t.AskSafe && !vc.Screens {
+		// The provider plays nothing to a dialled party (Africa's
+		// Talking): the caller is called first and asked (callbackat.go).
+		br.callerFirst, br.officerPhone = true, officerPhone
+		first.To = caller
+	}
 	s.bridges.add(tok, br)
 	base := strings.TrimRight(vc.PublicURL, "/") + "/c/" + t.Channel + "/callback/" + tok + "/"
-	id, err := vc.Caller.Call(ctx, turn.OutboundCall{
-		To: officer, From: vc.CallBack.From, AnswerURL: base + callBackFirstLeg, StatusURL: base + "status",
-		RequestID: tok, Timeout: callBackRing,
-	})
+	first.AnswerURL, first.StatusURL = base+callBackFirstLeg, base+"status"
+	id, err := vc.Caller.Call(ctx, first)
 	if err != nil {
 		s.callBackOutcome(tok, casework.CallBackFailed, 0)
 		return fmt.Errorf("gateway: call-back: %w", err)
@@ -412,11 +418,14 @@ func (s *Server) screenReply(base, here string, t casework.CallBackTicket) turn.
 // final notification → the outcome.
 func (s *Server) atCallBack(c fiber.Ctx, vc VoiceChannel, tok string, call turn.Call) error {
 	var t casework.CallBackTicket
-	var answered bool
-	s.bridges.with(tok, func(br *bridge) { t, answered = br.ticket, br.answered })
+	var answered, callerFirst bool
+	s.bridges.with(tok, func(br *bridge) { t, answered, callerFirst = br.ticket, br.answered, br.callerFirst })
 	base := strings.TrimRight(vc.PublicURL, "/")
 	if base == "" {
 		base = c.BaseURL()
+	}
+	if callerFirst {
+		return s.atCallerFirst(c, vc, base, tok, call)
 	}
 	if call.Final {
 		ender, ok := vc.Adapter.(CallEnder)

@@ -117,11 +117,6 @@ func TestCallBackRefusals(t *testing.T) {
 	if err := srv.CallBack(ctx, ticket, ""); !errors.Is(err, gateway.ErrNoOfficerPhone) {
 		t.Errorf("no phone: %v", err)
 	}
-	sensitiveAT := ticket
-	sensitiveAT.Channel, sensitiveAT.AskSafe = "demo-at", true
-	if err := srv.CallBack(ctx, sensitiveAT, officer); !errors.Is(err, gateway.ErrCannotScreen) {
-		t.Errorf("sensitive case through AT: %v", err)
-	}
 	noCalls := ticket
 	noCalls.Channel = "demo-kannel"
 	if err := srv.CallBack(ctx, noCalls, officer); !errors.Is(err, gateway.ErrNoCaller) {

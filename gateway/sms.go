@@ -188,6 +188,9 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 	if outcome, lang, reply, ok, err := s.smsInfo(ctx, ch, m, callerKey, text); ok {
 		return outcome, lang, reply, err
 	}
+	if outcome, lang, reply, ok, err := s.smsCallBack(ctx, ch, m, callerKey, text); ok {
+		return outcome, lang, reply, err
+	}
 
 	lang, err := s.smsLanguage(ctx, callerKey, text)
 	if err != nil {
@@ -234,9 +237,9 @@ func (s *Server) smsTurn(ctx context.Context, ch config.Channel, m turn.SMS) (ou
 	if r.PIN == "" {
 		// A retried message: the PIN was given with the first reply and
 		// cannot be recovered, and it still works.
-		return "case", r.Case.Language, fill(l.Ack, vars), nil
+		return "case", r.Case.Language, s.withCallBackOffer(ch, r.Case.Language, fill(l.Ack, vars)), nil
 	}
-	return "case", r.Case.Language, fill(l.AckPIN, vars), nil
+	return "case", r.Case.Language, s.withCallBackOffer(ch, r.Case.Language, fill(l.AckPIN, vars)), nil
 }
 
 // joinOpenCase adds an SMS to its caller's open case of the last

@@ -49,6 +49,14 @@ type smsLang struct {
 	InfoUnsubscribed string   `yaml:"info_unsubscribed"`
 	InfoNeedPlace    string   `yaml:"info_need_place"`
 	InfoBroadcast    string   `yaml:"info_broadcast"`
+	// The masked call-back (#16): the keywords a caller answers an SMS
+	// complaint's reply with to agree to be called back (smscallback.go).
+	// The words of the offer and of the answer are the catalogue's
+	// (menus.CallBackSMSOffer, menus.CallBackSMSAgreed).
+	CallBack []string `yaml:"callback"`
+	// callBackWord is the first call-back keyword as the caller types it
+	// (CallBack is folded), for the offer's {keyword}.
+	callBackWord string
 }
 
 // LoadSMSTexts reads the `sms:` section of every locale file of fsys (the
@@ -106,9 +114,13 @@ func decodeSMSLang(sec menus.SMSSection) (smsLang, error) {
 	if len(l.FollowUp) == 0 {
 		return l, fmt.Errorf("%s: no sms.followup keyword", where(sec.Node.Line))
 	}
+	if len(l.CallBack) == 0 {
+		return l, fmt.Errorf("%s: no sms.callback keyword", where(sec.Node.Line))
+	}
 	if !strings.Contains(l.AckPIN, "{pin}") {
 		return l, fmt.Errorf("%s: sms.ack_pin lacks {pin}", where(sec.Node.Line))
 	}
+	l.callBackWord = strings.ToUpper(strings.TrimSpace(l.CallBack[0]))
 	for i, w := range l.Detect {
 		l.Detect[i] = foldWord(w)
 	}
@@ -121,7 +133,7 @@ func decodeSMSLang(sec menus.SMSSection) (smsLang, error) {
 	if len(l.Protection) == 0 {
 		return l, fmt.Errorf("%s: no sms.protection word", where(sec.Node.Line))
 	}
-	for _, ws := range [][]string{l.Info, l.Stop, l.Protection} {
+	for _, ws := range [][]string{l.Info, l.Stop, l.Protection, l.CallBack} {
 		for i, w := range ws {
 			ws[i] = foldWord(w)
 		}

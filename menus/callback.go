@@ -22,3 +22,16 @@ func (e *Engine) Clips(lang string, keys ...string) []Clip {
 	}
 	return out
 }
+
+// Strings of the call-back offer by SMS (issue #16), sent by the gateway
+// (gateway/smscallback.go) rather than by a menu node: the sentence added
+// to an SMS complaint's reply, and the answer to the call-back keyword.
+// {keyword} is the language's first call-back keyword (locales/sms).
+const (
+	CallBackSMSOffer  = "callback.sms_offer"
+	CallBackSMSAgreed = "callback.sms_agreed"
+	// PhKeyword is the placeholder of the call-back keyword.
+	PhKeyword = "keyword"
+)
+
+var smsCallBackStrings = []string{CallBackSMSOffer, CallBackSMSAgreed}

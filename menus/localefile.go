@@ -250,6 +250,9 @@ func (t *tree) usedKeys() map[string][]string {
 	for _, k := range AnswerKeys {
 		used[k] = []string{phReference}
 	}
+	for _, k := range smsCallBackStrings { // callback.go: the call-back offer by SMS
+		used[k] = []string{PhKeyword}
+	}
 	return used
 }
 

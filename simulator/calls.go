@@ -319,11 +319,40 @@ func (f *FakeProvider) playTwilioBridged(pc *PlacedCall, t twiml) (outcome strin
 
 // atXML is the part of an AT reply the far end acts on.
 type atXML struct {
-	Says []string `xml:"Say"`
+	Says      []string `xml:"Say"`
+	Plays     []atPlay `xml:"Play"`
+	GetDigits *struct {
+		CallbackURL string   `xml:"callbackUrl,attr"`
+		Says        []string `xml:"Say"`
+		Plays       []atPlay `xml:"Play"`
+	} `xml:"GetDigits"`
 	Dial *struct {
 		PhoneNumbers string `xml:"phoneNumbers,attr"`
 		CallerID     string `xml:"callerId,attr"`
 	} `xml:"Dial"`
+	Redirect string `xml:"Redirect"`
+}
+
+type atPlay struct {
+	URL string `xml:"url,attr"`
+}
+
+func atHeard(says []string, plays []atPlay) []string {
+	out := append([]string(nil), says...)
+	for _, p := range plays {
+		out = append(out, p.URL)
+	}
+	return out
+}
+
+// atPost posts one notification and reads the XML actions of the reply.
+func (f *FakeProvider) atPost(ctx context.Context, target string, form url.Values) atXML {
+	var x atXML
+	reply, err := postForm(ctx, f.Client, ProviderAT, target, "", form)
+	if err == nil && reply.Status == http.StatusOK {
+		_ = xml.Unmarshal([]byte(reply.Body), &x)
+	}
+	return x
 }
 
 // playAT plays Africa's Talking's side: the first leg answers (a
@@ -350,10 +379,21 @@ func (f *FakeProvider) playAT(pc PlacedCall) PlacedCall {
 	answered := clone(base)
 	answered.Set("isActive", "1")
 	answered.Set("callSessionState", "Answered")
-	reply, err := postForm(ctx, f.Client, ProviderAT, target, "", answered)
-	var x atXML
-	if err == nil && reply.Status == http.StatusOK {
-		_ = xml.Unmarshal([]byte(reply.Body), &x)
+	x := f.atPost(ctx, target, answered)
+	pc.Heard = append(pc.Heard, atHeard(x.Says, x.Plays)...)
+	if x.GetDigits != nil {
+		// The first leg answers a question (a sensitive call-back asks
+		// the caller whether it is safe to talk) with its far end's keys.
+		pc.Heard = append(pc.Heard, atHeard(x.GetDigits.Says, x.GetDigits.Plays)...)
+		_, digits := f.farEnd(pc.To)
+		pressed := clone(base)
+		pressed.Set("isActive", "1")
+		pressed.Set("dtmfDigits", digits)
+		x = f.atPost(ctx, x.GetDigits.CallbackURL, pressed)
+		pc.Heard = append(pc.Heard, atHeard(x.Says, x.Plays)...)
+		if x.Dial == nil {
+			pc.Outcome = "declined"
+		}
 	}
 	final.Set("callSessionState", "Completed")
 	if x.Dial != nil {
@@ -371,6 +411,13 @@ func (f *FakeProvider) playAT(pc PlacedCall) PlacedCall {
 			final.Set("hangupCause", "NO_ANSWER")
 		}
 		final.Set("dialDestinationNumber", pc.Dialled)
+		if pc.Outcome != "completed" && x.Redirect != "" {
+			// AT moves on to the action after a Dial nobody answered.
+			after := clone(base)
+			after.Set("isActive", "1")
+			y := f.atPost(ctx, strings.TrimSpace(x.Redirect), after)
+			pc.Heard = append(pc.Heard, atHeard(y.Says, y.Plays)...)
+		}
 	}
 	final.Set("durationInSeconds", strconv.Itoa(pc.Seconds+5))
 	_, _ = postForm(ctx, f.Client, ProviderAT, target, "", final)
