@@ -188,17 +188,11 @@ func download(t *testing.T, r casework.Report, into map[string]published) {
 	}
 }
 
-// recover tries to work out every hidden number of a week from the
-// published ones: exactly by linear algebra over the tables' sums, and
-// by bounds (counts are ≥ 0). It returns how many were hidden and how
-// many it recovered.
-func recoverHidden(p published) (hidden, recovered int) {
-	hidden, recovered, _, _ = recoverHiddenPlaces(p)
-	return hidden, recovered
-}
-
-// recoverHiddenPlaces is recoverHidden that also says how many of the
-// hidden and recovered numbers are counts by place below the region.
+// recoverHiddenPlaces tries to work out every hidden number of a week
+// from the published ones: exactly by linear algebra over the tables'
+// sums, and by bounds (counts are ≥ 0). It returns how many were hidden
+// and how many it recovered, and how many of those are counts by place
+// below the region.
 func recoverHiddenPlaces(p published) (hidden, recovered, placeHidden, placeRecovered int) {
 	var vars []string
 	for k, v := range p {
