@@ -80,18 +80,7 @@ func TestCallBackRequestsAttemptsAndDeletion(t *testing.T) {
 			}
 
 			// Closing deletes the sealed number.
-			if _, err := f.svc.Assign(ctx, officer, r.Case.ID, "awa"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.svc.Start(ctx, officer, r.Case.ID); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.svc.Resolve(ctx, officer, r.Case.ID, map[string]string{"fr": "Réglé."}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.svc.Close(ctx, officer, r.Case.ID); err != nil {
-				t.Fatal(err)
-			}
+			closeCase(t, f.svc, officer, r.Case.ID)
 			c, _ := f.store.ByID(ctx, r.Case.ID)
 			if c.CallBack != "" || !slices.Contains(actions(t, f.store, c.ID), casework.ActionCallBackDeleted) {
 				t.Errorf("closed case still holds %q", c.CallBack)
@@ -155,5 +144,23 @@ func TestCallBackSensitiveHoursAndIntake(t *testing.T) {
 	in.CallBack = sealedFixture
 	if _, err := f.svc.Submit(ctx, in); !errors.Is(err, casework.ErrInvalidIntake) {
 		t.Errorf("call-back without the case ID: %v", err)
+	}
+}
+
+// closeCase takes a case through assign, start, resolve and close by officer.
+func closeCase(t *testing.T, svc *casework.Service, officer casework.Actor, id string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := svc.Assign(ctx, officer, id, officer.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Start(ctx, officer, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Resolve(ctx, officer, id, map[string]string{"fr": "Réglé."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Close(ctx, officer, id); err != nil {
+		t.Fatal(err)
 	}
 }

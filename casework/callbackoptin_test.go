@@ -51,18 +51,7 @@ func TestAgreeCallBackBindsTheLatestOpenCase(t *testing.T) {
 				t.Errorf("call-back of the SMS case: %+v %v", tk, err)
 			}
 			// Closed: the number is deleted and a new keyword binds nothing.
-			if _, err := f.svc.Assign(ctx, officer, r.Case.ID, "awa"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.svc.Start(ctx, officer, r.Case.ID); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.svc.Resolve(ctx, officer, r.Case.ID, map[string]string{"fr": "Réglé."}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.svc.Close(ctx, officer, r.Case.ID); err != nil {
-				t.Fatal(err)
-			}
+			closeCase(t, f.svc, officer, r.Case.ID)
 			if _, agreed, err := f.svc.AgreeCallBack(ctx, "k1:sms", window, seal); agreed || err != nil {
 				t.Errorf("a closed case: agreed=%v %v", agreed, err)
 			}

@@ -182,22 +182,29 @@ func TestCallBackOutcomesAudited(t *testing.T) {
 		fake.Calls() // played out
 		fake.SetFarEnd(caller, simulator.FarAnswer, "")
 	}
+	got := auditedOutcomes(ctx, store, r.Case.ID, 4)
+	want := []string{"attempt 1: officer missed", "attempt 1: caller busy", "attempt 2: caller no answer", "attempt 3: connected, 42 s"}
+	if !slices.Equal(got, want) {
+		t.Errorf("outcomes audited %q\nwant %q", got, want)
+	}
+}
+
+// auditedOutcomes waits (about a second at most) for want call-back
+// outcomes in the case's audit trail and returns their details in order.
+func auditedOutcomes(ctx context.Context, store casework.Store, caseID string, want int) []string {
 	var got []string
 	for range 50 {
-		ev, _ := store.Audit(ctx, r.Case.ID)
+		ev, _ := store.Audit(ctx, caseID)
 		got = got[:0]
 		for _, e := range ev {
 			if e.Action == casework.ActionCallBackOutcome {
 				got = append(got, e.Detail)
 			}
 		}
-		if len(got) == 4 {
+		if len(got) == want {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	want := []string{"attempt 1: officer missed", "attempt 1: caller busy", "attempt 2: caller no answer", "attempt 3: connected, 42 s"}
-	if !slices.Equal(got, want) {
-		t.Errorf("outcomes audited %q\nwant %q", got, want)
-	}
+	return got
 }

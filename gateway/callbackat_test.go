@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/numerovert/hotline/casework"
 	"github.com/numerovert/hotline/casework/caseworktest"
@@ -72,20 +71,7 @@ func TestCallBackSensitiveATAsksCallerFirst(t *testing.T) {
 			}
 		}
 	}
-	var got []string
-	for range 50 {
-		ev, _ := store.Audit(ctx, r.Case.ID)
-		got = got[:0]
-		for _, e := range ev {
-			if e.Action == casework.ActionCallBackOutcome {
-				got = append(got, e.Detail)
-			}
-		}
-		if len(got) == 4 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	got := auditedOutcomes(ctx, store, r.Case.ID, 4)
 	want := []string{"attempt 1: caller not safe", "attempt 2: officer missed", "attempt 2: caller no answer", "attempt 3: connected, 42 s"}
 	if !slices.Equal(got, want) {
 		t.Errorf("outcomes audited %q\nwant %q", got, want)
