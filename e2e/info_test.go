@@ -52,6 +52,29 @@ func infoServer(t *testing.T, fake *simulator.FakeProvider) (*server, *httptest.
 
 // signInStaff signs in a user made by infoServer (the staff client of
 // callback_test.go).
+// broadcastToApprove is the id of the broadcast awaiting a supervisor's
+// approval on the broadcasts page.
+func broadcastToApprove(t *testing.T, sup *staff) string {
+	t.Helper()
+	page := sup.get("/meal/info/broadcasts")
+	id := regexp.MustCompile(`name="id" value="([0-9a-f]+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatalf("no broadcast to approve:\n%s", page)
+	}
+	return id[1]
+}
+
+// deliveredTo counts, per destination, the delivered SMS containing text.
+func deliveredTo(fake *simulator.FakeProvider, text string) map[string]int {
+	n := map[string]int{}
+	for _, d := range fake.Delivered() {
+		if strings.Contains(d.Body, text) {
+			n[d.To]++
+		}
+	}
+	return n
+}
+
 func signInStaff(t *testing.T, srv *server, name string) *staff {
 	t.Helper()
 	return signIn(t, srv.base, name, "a long passphrase for "+name)
@@ -270,25 +293,13 @@ func TestBroadcastReachesSubscribersOnce(t *testing.T) {
 	prog.get("/meal/info/broadcasts")
 	prog.post("/meal/info/broadcasts", url.Values{"place": {"ML0507"}, "text_fr": {news}, "text_en": {"Distribution moved to 19 March."}})
 	sup := signInStaff(t, srv, "fanta")
-	page := sup.get("/meal/info/broadcasts")
-	id := regexp.MustCompile(`name="id" value="([0-9a-f]+)"`).FindStringSubmatch(page)
-	if id == nil {
-		t.Fatalf("no broadcast to approve:\n%s", page)
-	}
+	id := broadcastToApprove(t, sup)
 	if got := len(fake.Delivered()); got != 2 {
 		t.Fatalf("%d messages before the approval; want the 2 replies", got)
 	}
-	sup.post("/meal/info/broadcasts/approve", url.Values{"id": {id[1]}, "version": {"1"}})
+	sup.post("/meal/info/broadcasts/approve", url.Values{"id": {id}, "version": {"1"}})
 
-	received := func() map[string]int {
-		n := map[string]int{}
-		for _, d := range fake.Delivered() {
-			if strings.Contains(d.Body, "19 mars") {
-				n[d.To]++
-			}
-		}
-		return n
-	}
+	received := func() map[string]int { return deliveredTo(fake, "19 mars") }
 	eventually(t, "the broadcast", func() bool { return len(received()) >= 2 })
 	eventually(t, "the broadcast marked sent", func() bool { return strings.Contains(sup.get("/meal/info/broadcasts"), "envoyé à 2 abonné") })
 

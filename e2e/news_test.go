@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -87,21 +86,9 @@ func TestScaleOutBroadcastOnGateways(t *testing.T) {
 	prog.get("/meal/info/broadcasts")
 	prog.post("/meal/info/broadcasts", url.Values{"place": {"ML0507"}, "text_fr": {news}, "text_en": {"Distribution moved to 19 March."}})
 	sup := signInStaff(t, cl.casework, "fanta")
-	page := sup.get("/meal/info/broadcasts")
-	id := regexp.MustCompile(`name="id" value="([0-9a-f]+)"`).FindStringSubmatch(page)
-	if id == nil {
-		t.Fatalf("no broadcast to approve:\n%s", page)
-	}
-	sup.post("/meal/info/broadcasts/approve", url.Values{"id": {id[1]}, "version": {"1"}})
-	received := func() map[string]int {
-		n := map[string]int{}
-		for _, d := range fake.Delivered() {
-			if strings.Contains(d.Body, "19 mars") {
-				n[d.To]++
-			}
-		}
-		return n
-	}
+	id := broadcastToApprove(t, sup)
+	sup.post("/meal/info/broadcasts/approve", url.Values{"id": {id}, "version": {"1"}})
+	received := func() map[string]int { return deliveredTo(fake, "19 mars") }
 	eventually(t, "the broadcast through the gateways", func() bool { return len(received()) >= 3 })
 	eventually(t, "the broadcast marked sent", func() bool {
 		return strings.Contains(sup.get("/meal/info/broadcasts"), "envoyé à 3 abonné")
