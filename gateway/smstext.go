@@ -120,20 +120,15 @@ func decodeSMSLang(sec menus.SMSSection) (smsLang, error) {
 	if !strings.Contains(l.AckPIN, "{pin}") {
 		return l, fmt.Errorf("%s: sms.ack_pin lacks {pin}", where(sec.Node.Line))
 	}
-	l.callBackWord = strings.ToUpper(strings.TrimSpace(l.CallBack[0]))
-	for i, w := range l.Detect {
-		l.Detect[i] = foldWord(w)
-	}
-	for i, w := range l.FollowUp {
-		l.FollowUp[i] = foldWord(w)
-	}
 	if !strings.Contains(l.AckReferralPIN, "{pin}") || !strings.Contains(l.AckReferralPIN, "{services}") || !strings.Contains(l.AckReferral, "{services}") {
 		return l, fmt.Errorf("%s: sms.ack_referral_pin lacks {pin} or {services}, or sms.ack_referral {services}", where(sec.Node.Line))
 	}
 	if len(l.Protection) == 0 {
 		return l, fmt.Errorf("%s: no sms.protection word", where(sec.Node.Line))
 	}
-	for _, ws := range [][]string{l.Info, l.Stop, l.Protection, l.CallBack} {
+	l.callBackWord = strings.ToUpper(strings.TrimSpace(l.CallBack[0]))
+	// Every keyword list is matched against folded words (words, FollowUp).
+	for _, ws := range [][]string{l.Detect, l.FollowUp, l.Info, l.Stop, l.Protection, l.CallBack} {
 		for i, w := range ws {
 			ws[i] = foldWord(w)
 		}
