@@ -60,7 +60,7 @@ func (s *Server) smsReferral(tmpl, lang, text string, vars map[string]string) st
 	for i, svc := range cat.Services(region, cercle, lang) {
 		vars["services"] = strings.Join(append(parts, svc.ScreenText()), "; ")
 		next := fill(tmpl, vars)
-		if i > 0 && FitSMSIn(sp, next, MaxSMSSegments) != FitSMSIn(sp, next, 1<<20) {
+		if i > 0 && !smsFits(sp, next) {
 			break // one more would be cut
 		}
 		parts, body = append(parts, svc.ScreenText()), next
